@@ -1,0 +1,68 @@
+"""The domain's exceptions. Services raise them; the GraphQL layer maps them to typed payload errors.
+
+    GroupdeskError
+     ├── NotFound            the thing does not exist, or the caller may not know it does
+     ├── PermissionDenied    the caller is known but may not do this
+     ├── ValidationFailed    bad input; carries one message per field
+     ├── Conflict            a stale version or a duplicate
+     ├── ActionNotAllowed    a ticket action not allowed in this state or for this caller
+     └── ConfigurationError  settings or a federation file that cannot be used
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+class GroupdeskError(Exception):
+    """Base of every expected failure."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(GroupdeskError):
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+class PermissionDenied(GroupdeskError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class ValidationFailed(GroupdeskError):
+    def __init__(self, errors: Iterable[FieldError] | Mapping[str, str]) -> None:
+        if isinstance(errors, Mapping):
+            errors = [FieldError(k, v) for k, v in errors.items()]
+        self.errors = list(errors)
+        summary = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        super().__init__(f"invalid input: {summary}")
+
+
+class Conflict(GroupdeskError):
+    def __init__(self, message: str, *, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class ActionNotAllowed(GroupdeskError):
+    def __init__(self, action: str, state: str, allowed: Iterable[str]) -> None:
+        self.action = action
+        self.state = state
+        self.allowed = sorted(allowed)
+        now = ", ".join(self.allowed) or "none"
+        super().__init__(f"{action} is not allowed on a {state} ticket; allowed now: {now}")
+
+
+class ConfigurationError(GroupdeskError):
+    pass
