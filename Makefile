@@ -1,0 +1,34 @@
+# The two commands: `make run` serves the demo federation on SQLite; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test install schema bench clean
+
+# Installs the project and its test tools into .venv; redone when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "groupdesk needs Python >= 3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/groupdesk migrate
+	$(BIN)/groupdesk load tenants/federations/insa.yaml
+	$(BIN)/groupdesk serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-export schema/schema.graphql after changing the GraphQL layer (a test fails when it drifts).
+schema: $(STAMP)
+	$(BIN)/python -c 'import schema; open("schema/schema.graphql", "w").write(schema.export_sdl())'
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache

@@ -1,0 +1,67 @@
+"""The per-request GraphQL context: the caller, one database session, the request's loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.types import Info as StrawberryInfo
+
+from schema.errors import Unauthenticated
+from server.config import Settings
+from tenants.context import Principal
+
+if TYPE_CHECKING:
+    from schema.loaders import Loaders
+
+
+@dataclass
+class Context:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    principal: Principal | None
+    request: Any = None
+    response: Any = None
+    request_id: str = "-"
+    _session: AsyncSession | None = None
+    _loaders: Loaders | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> AsyncSession:
+        """Opened on first use; the view commits or rolls it back once the operation is done."""
+        if self._session is None:
+            self._session = self.sessions()
+        return self._session
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            from schema.loaders import Loaders
+
+            self._loaders = Loaders(self.session, self.principal)
+        return self._loaders
+
+    @property
+    def viewer(self) -> Principal:
+        """The authenticated caller; anonymous requests get an UNAUTHENTICATED error."""
+        if self.principal is None:
+            raise Unauthenticated()
+        return self.principal
+
+    async def finish(self, *, success: bool) -> None:
+        if self._session is None:
+            return
+        try:
+            if success:
+                await self._session.commit()
+            else:
+                await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+            self._loaders = None
+
+
+Info = StrawberryInfo[Context, None]

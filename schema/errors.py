@@ -1,0 +1,79 @@
+"""Typed errors returned in mutation payload unions, and the mapping from domain exceptions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from server import errors as domain
+
+
+class Unauthenticated(GraphQLError):
+    def __init__(self, message: str = "authentication required: send Authorization: Bearer <token>"):
+        super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+@strawberry.interface(description="An expected failure of a mutation.")
+class Problem:
+    message: str
+
+
+@strawberry.type(description="The object does not exist or is not visible to the caller.")
+class NotFound(Problem):
+    pass
+
+
+@strawberry.type(description="The caller is authenticated but may not do this.")
+class PermissionDenied(Problem):
+    pass
+
+
+@strawberry.type(description="One invalid input field.")
+class FieldProblem:
+    field: str
+    message: str
+
+
+@strawberry.type(description="The input is invalid; nothing was changed.")
+class ValidationFailed(Problem):
+    fields: list[FieldProblem]
+
+
+@strawberry.type(description="A stale version or a duplicate; nothing was changed.")
+class Conflict(Problem):
+    current_version: int | None = None
+
+
+@strawberry.type(description="This action is not allowed now; `allowedActions` lists what is.")
+class ActionNotAllowed(Problem):
+    action: str
+    state: str
+    allowed_actions: list[str]
+
+
+def to_problem(exc: domain.GroupdeskError) -> Problem:
+    if isinstance(exc, domain.NotFound):
+        return NotFound(message=exc.message)
+    if isinstance(exc, domain.PermissionDenied):
+        return PermissionDenied(message=exc.message)
+    if isinstance(exc, domain.ValidationFailed):
+        return ValidationFailed(message=exc.message, fields=[
+            FieldProblem(field=e.field, message=e.message) for e in exc.errors])
+    if isinstance(exc, domain.Conflict):
+        return Conflict(message=exc.message, current_version=exc.current_version)
+    if isinstance(exc, domain.ActionNotAllowed):
+        return ActionNotAllowed(message=exc.message, action=exc.action, state=exc.state,
+                                allowed_actions=exc.allowed)
+    raise exc
+
+
+async def attempt(session: Any, action: Callable[[], Awaitable[Any]]) -> Any:
+    """Run one mutation's action in a savepoint: a typed failure changes nothing."""
+    try:
+        async with session.begin_nested():
+            return await action()
+    except domain.GroupdeskError as exc:
+        return to_problem(exc)

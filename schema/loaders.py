@@ -1,0 +1,52 @@
+"""DataLoaders built per request: one SQL statement per relation per batch, whatever the list size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.identity.models import Tenant, User
+from tenants import policy
+from tenants.context import Principal
+
+
+class Loaders:
+    def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
+        self.session = session
+        show_inactive = principal is not None and policy.sees_inactive_catalog(principal)
+        self.tenant = DataLoader(self._by_id(Tenant))
+        self.user = DataLoader(self._by_id(User))
+        self.brick = DataLoader(self._by_id(Brick))
+        self.service = DataLoader(self._by_id(Service))
+        self.sub_service = DataLoader(self._by_id(SubService))
+        self.services_of_brick = DataLoader(self._children(Service, Service.brick_id, show_inactive))
+        self.sub_services_of_service = DataLoader(
+            self._children(SubService, SubService.service_id, show_inactive))
+        self.designations_of_user = DataLoader(
+            self._children(ExpertDesignation, ExpertDesignation.user_id, True))
+
+    def _by_id(self, model: type) -> Any:
+        async def load(ids: Sequence[int]) -> list[Any]:
+            rows = await self.session.scalars(select(model).where(model.id.in_(ids)))
+            found = {row.id: row for row in rows}
+            return [found.get(i) for i in ids]
+
+        return load
+
+    def _children(self, model: type, parent: Any, show_inactive: bool) -> Any:
+        async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
+            stmt = select(model).where(parent.in_(parent_ids)).order_by(model.id)
+            if not show_inactive:
+                stmt = stmt.where(model.active.is_(True))
+            groups: dict[int, list[Any]] = defaultdict(list)
+            for row in await self.session.scalars(stmt):
+                groups[getattr(row, parent.key)].append(row)
+            return [groups.get(i, []) for i in parent_ids]
+
+        return load

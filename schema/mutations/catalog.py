@@ -1,0 +1,229 @@
+"""Catalogue administration mutations: fetch ids, call the service, return a payload union."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from schema.context import Info
+from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt
+from schema.ids import node_id, require_id
+from schema.types.catalog import Brick, Priority, Service, SubService
+from schema.types.identity import ExpertDesignation
+from server.catalog import experts, service
+from server.catalog.service import UNSET as KEEP
+
+
+def _given(value: Any) -> Any:
+    """A field not sent (or sent as null) leaves the stored value unchanged."""
+    return KEEP if value is strawberry.UNSET or value is None else value
+
+
+BrickPayload = Annotated[Brick | ValidationFailed | Conflict | NotFound | PermissionDenied,
+                         strawberry.union("BrickPayload")]
+ServicePayload = Annotated[Service | ValidationFailed | Conflict | NotFound | PermissionDenied,
+                           strawberry.union("ServicePayload")]
+SubServicePayload = Annotated[SubService | ValidationFailed | Conflict | NotFound | PermissionDenied,
+                              strawberry.union("SubServicePayload")]
+DesignationPayload = Annotated[
+    ExpertDesignation | ValidationFailed | Conflict | NotFound | PermissionDenied,
+    strawberry.union("DesignationPayload")]
+
+
+@strawberry.type
+class ExpertRevoked:
+    revoked_id: relay.GlobalID
+
+
+RevokePayload = Annotated[ExpertRevoked | NotFound | PermissionDenied,
+                          strawberry.union("RevokeExpertPayload")]
+
+
+@strawberry.input
+class CreateBrickInput:
+    code: str
+    name: str
+    description: str = ""
+
+
+@strawberry.input
+class UpdateBrickInput:
+    id: relay.GlobalID
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateServiceInput:
+    brick_id: relay.GlobalID
+    name: str
+    description: str = ""
+
+
+@strawberry.input
+class UpdateServiceInput:
+    id: relay.GlobalID
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateSubServiceInput:
+    service_id: relay.GlobalID
+    name: str
+    description: str = ""
+    form: JSON | None = None
+    requires_approval: bool = False
+    default_priority: Priority = Priority.NORMAL
+
+
+@strawberry.input
+class UpdateSubServiceInput:
+    id: relay.GlobalID
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    form: JSON | None = strawberry.UNSET
+    requires_approval: bool | None = strawberry.UNSET
+    default_priority: Priority | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class DesignateExpertInput:
+    user_id: relay.GlobalID
+    brick_id: relay.GlobalID | None = None
+    service_id: relay.GlobalID | None = None
+    sub_service_id: relay.GlobalID | None = None
+
+
+async def _update_brick(info: Info, input: UpdateBrickInput) -> Any:
+    ctx = info.context
+
+    async def act() -> Brick:
+        return Brick.from_model(await service.update_brick(
+            ctx.session, actor=ctx.viewer, brick_id=require_id(input.id, "Brick", "brick"),
+            name=_given(input.name), description=_given(input.description),
+            active=_given(input.active)))
+    return await attempt(ctx.session, act)
+
+
+async def _update_service(info: Info, input: UpdateServiceInput) -> Any:
+    ctx = info.context
+
+    async def act() -> Service:
+        return Service.from_model(await service.update_service(
+            ctx.session, actor=ctx.viewer,
+            service_id=require_id(input.id, "Service", "service"),
+            name=_given(input.name), description=_given(input.description),
+            active=_given(input.active)))
+    return await attempt(ctx.session, act)
+
+
+async def _update_sub_service(info: Info, input: UpdateSubServiceInput) -> Any:
+    ctx = info.context
+    priority = _given(input.default_priority)
+
+    async def act() -> SubService:
+        return SubService.from_model(await service.update_sub_service(
+            ctx.session, actor=ctx.viewer,
+            sub_service_id=require_id(input.id, "SubService", "sub-service"),
+            name=_given(input.name), description=_given(input.description),
+            form=_given(input.form), requires_approval=_given(input.requires_approval),
+            default_priority=priority if priority is KEEP else priority.value,
+            active=_given(input.active)))
+    return await attempt(ctx.session, act)
+
+
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation(description="Group administrators: add a brick to the catalogue.")
+    async def create_brick(self, info: Info, input: CreateBrickInput) -> BrickPayload:
+        ctx = info.context
+
+        async def act() -> Brick:
+            return Brick.from_model(await service.create_brick(
+                ctx.session, actor=ctx.viewer, code=input.code, name=input.name,
+                description=input.description))
+        return await attempt(ctx.session, act)
+
+    @strawberry.mutation(description="Group administrators: rename, describe or (de)activate a brick.")
+    async def update_brick(self, info: Info, input: UpdateBrickInput) -> BrickPayload:
+        return await _update_brick(info, input)
+
+    @strawberry.mutation(description="Group administrators: add a service to a brick.")
+    async def create_service(self, info: Info, input: CreateServiceInput) -> ServicePayload:
+        ctx = info.context
+
+        async def act() -> Service:
+            return Service.from_model(await service.create_service(
+                ctx.session, actor=ctx.viewer,
+                brick_id=require_id(input.brick_id, "Brick", "brick"),
+                name=input.name, description=input.description))
+        return await attempt(ctx.session, act)
+
+    @strawberry.mutation(description="Group administrators: change or (de)activate a service.")
+    async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
+        return await _update_service(info, input)
+
+    @strawberry.mutation(description="Group administrators: add a sub-service with its request form.")
+    async def create_sub_service(self, info: Info, input: CreateSubServiceInput) -> SubServicePayload:
+        ctx = info.context
+
+        async def act() -> SubService:
+            return SubService.from_model(await service.create_sub_service(
+                ctx.session, actor=ctx.viewer,
+                service_id=require_id(input.service_id, "Service", "service"),
+                name=input.name, description=input.description, form=input.form,
+                requires_approval=input.requires_approval,
+                default_priority=input.default_priority.value))
+        return await attempt(ctx.session, act)
+
+    @strawberry.mutation(description="Group administrators: change or (de)activate a sub-service.")
+    async def update_sub_service(self, info: Info, input: UpdateSubServiceInput) -> SubServicePayload:
+        return await _update_sub_service(info, input)
+
+    @strawberry.mutation(description="Group administrators: designate a user as expert on a scope.")
+    async def designate_expert(self, info: Info, input: DesignateExpertInput) -> DesignationPayload:
+        ctx = info.context
+
+        async def act() -> ExpertDesignation:
+            return ExpertDesignation.from_model(await experts.designate_expert(
+                ctx.session, actor=ctx.viewer, user_id=require_id(input.user_id, "User", "user"),
+                brick_id=node_id(input.brick_id, "Brick", "brick"),
+                service_id=node_id(input.service_id, "Service", "service"),
+                sub_service_id=node_id(input.sub_service_id, "SubService", "sub-service")))
+        return await attempt(ctx.session, act)
+
+    @strawberry.mutation(description="Group administrators: revoke an expert designation.")
+    async def revoke_expert(self, info: Info, id: relay.GlobalID) -> RevokePayload:
+        ctx = info.context
+
+        async def act() -> ExpertRevoked:
+            await experts.revoke_expert(ctx.session, actor=ctx.viewer,
+                                        designation_id=require_id(id, "ExpertDesignation",
+                                                                  "designation"))
+            return ExpertRevoked(revoked_id=id)
+        return await attempt(ctx.session, act)
+
+
+@strawberry.type
+class CatalogDeactivation:
+    """Soft deactivation: nothing a ticket references is ever deleted."""
+
+    @strawberry.mutation(description="Group administrators: deactivate a brick (kept for its tickets).")
+    async def deactivate_brick(self, info: Info, id: relay.GlobalID) -> BrickPayload:
+        return await _update_brick(info, UpdateBrickInput(id=id, active=False))
+
+    @strawberry.mutation(description="Group administrators: deactivate a service.")
+    async def deactivate_service(self, info: Info, id: relay.GlobalID) -> ServicePayload:
+        return await _update_service(info, UpdateServiceInput(id=id, active=False))
+
+    @strawberry.mutation(description="Group administrators: deactivate a sub-service.")
+    async def deactivate_sub_service(self, info: Info, id: relay.GlobalID) -> SubServicePayload:
+        return await _update_sub_service(
+            info, UpdateSubServiceInput(id=id, active=False))

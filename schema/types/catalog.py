@@ -1,0 +1,98 @@
+"""Catalogue types: Brick > Service > SubService, and expert designations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from schema.context import Info
+from schema.types.nodes import load_nodes
+from server.catalog import models
+from tenants import policy
+
+
+async def _nodes(cls: type, model: type, info: Info, node_ids: Iterable[str]) -> list[Any]:
+    show_inactive = policy.sees_inactive_catalog(info.context.viewer)
+    return await load_nodes(cls, model, info, node_ids, lambda r: show_inactive or r.active)
+
+
+Priority = strawberry.enum(models.Priority, description="Ticket priority.")
+
+
+@strawberry.type(description="A sub-service: what a ticket is opened on, with its request form.")
+class SubService(relay.Node):
+    id: relay.NodeID[int]
+    service_id: strawberry.Private[int]
+    name: str
+    description: str
+    form: JSON = strawberry.field(description="The request form, a JSON Schema.")
+    requires_approval: bool
+    default_priority: Priority
+    active: bool
+
+    @classmethod
+    def from_model(cls, m: models.SubService) -> SubService:
+        return cls(id=m.id, service_id=m.service_id, name=m.name, description=m.description,
+                   form=m.form, requires_approval=m.requires_approval,
+                   default_priority=m.default_priority, active=m.active)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await _nodes(cls, models.SubService, info, node_ids)
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return Service.from_model(await info.context.loaders.service.load(self.service_id))
+
+
+@strawberry.type(description="A service of a brick; it groups sub-services.")
+class Service(relay.Node):
+    id: relay.NodeID[int]
+    brick_id: strawberry.Private[int]
+    name: str
+    description: str
+    active: bool
+
+    @classmethod
+    def from_model(cls, m: models.Service) -> Service:
+        return cls(id=m.id, brick_id=m.brick_id, name=m.name, description=m.description,
+                   active=m.active)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await _nodes(cls, models.Service, info, node_ids)
+
+    @strawberry.field
+    async def brick(self, info: Info) -> Brick:
+        return Brick.from_model(await info.context.loaders.brick.load(self.brick_id))
+
+    @strawberry.field(description="Active sub-services (inactive ones too for administrators).")
+    async def sub_services(self, info: Info) -> list[SubService]:
+        rows = await info.context.loaders.sub_services_of_service.load(self.id)
+        return [SubService.from_model(r) for r in rows]
+
+
+@strawberry.type(description="A digital service shared by the group (Scenari, OpenMoodle, ...).")
+class Brick(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+    description: str
+    active: bool
+
+    @classmethod
+    def from_model(cls, m: models.Brick) -> Brick:
+        return cls(id=m.id, code=m.code, name=m.name, description=m.description, active=m.active)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await _nodes(cls, models.Brick, info, node_ids)
+
+    @strawberry.field(description="Active services (inactive ones too for administrators).")
+    async def services(self, info: Info) -> list[Service]:
+        rows = await info.context.loaders.services_of_brick.load(self.id)
+        return [Service.from_model(r) for r in rows]

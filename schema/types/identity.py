@@ -1,0 +1,125 @@
+"""Tenants, users and the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from strawberry import relay
+
+from schema.context import Info
+from schema.types.nodes import load_nodes
+from schema.types.catalog import Brick, Service, SubService
+from server.catalog import models as catalog
+from server.identity import models
+from tenants.context import Role as RoleValue
+from tenants.context import TenantKind as TenantKindValue
+
+TenantKind = strawberry.enum(TenantKindValue)
+
+
+@strawberry.enum(description="What a user may do; granted by the identity provider or the federation file.")
+class Role:
+    GROUP_ADMIN = RoleValue.GROUP_ADMIN.value
+    EXPERT = RoleValue.EXPERT.value
+    SCHOOL_AGENT = RoleValue.SCHOOL_AGENT.value
+    SCHOOL_MANAGER = RoleValue.SCHOOL_MANAGER.value
+    OPERATIONS = RoleValue.OPERATIONS.value
+    DESK_INTEGRATION = RoleValue.DESK_INTEGRATION.value
+
+
+def roles_of(values: Iterable[RoleValue]) -> list[Role]:
+    return sorted((Role(r.value) for r in values), key=lambda r: r.value)  # type: ignore[call-arg]
+
+
+@strawberry.type(description="A member of the federation: a school, the group or the operations centre.")
+class Tenant(relay.Node):
+    id: relay.NodeID[int]
+    slug: str
+    name: str
+    kind: TenantKind
+    active: bool
+
+    @classmethod
+    def from_model(cls, m: models.Tenant) -> Tenant:
+        return cls(id=m.id, slug=m.slug, name=m.name, kind=m.kind, active=m.active)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await load_nodes(cls, models.Tenant, info, node_ids)
+
+
+@strawberry.type(description="A person or technical account of one tenant.")
+class User(relay.Node):
+    id: relay.NodeID[int]
+    tenant_id: strawberry.Private[int]
+    username: str
+    email: str | None
+    display_name: str
+    roles: list[Role]
+    active: bool
+
+    @classmethod
+    def from_model(cls, m: models.User) -> User:
+        return cls(id=m.id, tenant_id=m.tenant_id, username=m.username, email=m.email,
+                   display_name=m.display_name, roles=roles_of(m.roles), active=m.active)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await load_nodes(cls, models.User, info, node_ids)
+
+    @strawberry.field
+    async def tenant(self, info: Info) -> Tenant:
+        return Tenant.from_model(await info.context.loaders.tenant.load(self.tenant_id))
+
+    @strawberry.field(description="Where this user is designated as an expert.")
+    async def designations(self, info: Info) -> list[ExpertDesignation]:
+        rows = await info.context.loaders.designations_of_user.load(self.id)
+        return [ExpertDesignation.from_model(r) for r in rows]
+
+
+@strawberry.type(description="A user designated as expert on a brick, a service or a sub-service.")
+class ExpertDesignation(relay.Node):
+    id: relay.NodeID[int]
+    user_id: strawberry.Private[int]
+    brick_id: strawberry.Private[int]
+    service_id: strawberry.Private[int | None]
+    sub_service_id: strawberry.Private[int | None]
+    level: str = strawberry.field(description="BRICK, SERVICE or SUB_SERVICE: the most specific wins.")
+
+    @classmethod
+    def from_model(cls, m: catalog.ExpertDesignation) -> ExpertDesignation:
+        level = "SUB_SERVICE" if m.sub_service_id else "SERVICE" if m.service_id else "BRICK"
+        return cls(id=m.id, user_id=m.user_id, brick_id=m.brick_id, service_id=m.service_id,
+                   sub_service_id=m.sub_service_id, level=level)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await load_nodes(cls, catalog.ExpertDesignation, info, node_ids)
+
+    @strawberry.field
+    async def user(self, info: Info) -> User:
+        return User.from_model(await info.context.loaders.user.load(self.user_id))
+
+    @strawberry.field
+    async def brick(self, info: Info) -> Brick:
+        return Brick.from_model(await info.context.loaders.brick.load(self.brick_id))
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service | None:
+        if self.service_id is None:
+            return None
+        return Service.from_model(await info.context.loaders.service.load(self.service_id))
+
+    @strawberry.field
+    async def sub_service(self, info: Info) -> SubService | None:
+        if self.sub_service_id is None:
+            return None
+        return SubService.from_model(await info.context.loaders.sub_service.load(self.sub_service_id))
+
+
+@strawberry.type(description="The calling user.")
+class Viewer:
+    user: User
+    tenant: Tenant
+    roles: list[Role]

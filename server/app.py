@@ -1,0 +1,123 @@
+"""The ASGI application: routes, lifespan, health and readiness."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route, WebSocketRoute
+
+from server import migrations
+from server.config import Settings
+from server.db import create_engine, session_factory, writer_session
+from server.identity.auth import Authenticator
+from server.identity.local_issuer import LocalIssuer
+from server.identity.tokens import TokenVerifier
+from server.logs import RequestLog
+
+log = logging.getLogger("groupdesk")
+
+
+@dataclass
+class Runtime:
+    """What the running app holds: reachable from request.app.state.runtime."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    verifier: TokenVerifier
+    local_issuer: LocalIssuer | None
+
+
+def build_verifier(settings: Settings) -> tuple[TokenVerifier, LocalIssuer | None]:
+    local = LocalIssuer.load_or_create(settings.dev_issuer_key_file) if settings.dev_issuer else None
+    return TokenVerifier([], local=local), local
+
+
+async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """First start in development: an empty database gets the demo federation."""
+    from server.identity.models import Tenant
+    from server.importing import import_federation
+    from tenants.federation import demo_federation_path, load_federation
+
+    async with writer_session(sessions) as session:
+        if await session.scalar(select(Tenant.id).limit(1)) is not None:
+            return
+        report = await import_federation(session, load_federation(demo_federation_path()))
+        log.info("demo federation loaded", extra={"fields": {"created": dict(report.created)}})
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None,
+               sessions: async_sessionmaker[AsyncSession] | None = None) -> Starlette:
+    """The app; tests pass their own engine and sessions (which the app then does not dispose)."""
+    import schema
+    from schema.view import GroupdeskGraphQL
+
+    settings = settings or Settings()
+    owns_engine = engine is None
+    engine = engine or create_engine(settings.database_url)
+    sessions = sessions or session_factory(engine)
+    verifier, local = build_verifier(settings)
+    runtime = Runtime(settings, engine, sessions, verifier, local)
+    graphql = GroupdeskGraphQL(
+        schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
+        settings=settings, sessions=sessions, authenticator=Authenticator(verifier, sessions))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await migrations.upgrade(engine)
+            if settings.demo_federation and not settings.is_production:
+                await load_demo_if_empty(settings, sessions)
+        try:
+            yield
+        finally:
+            await verifier.aclose()
+            if owns_engine:
+                await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=[Middleware(RequestLog)],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+async def home(request: Request) -> RedirectResponse:
+    return RedirectResponse("/graphql")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    checks: dict[str, str] = {}
+    try:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+        current, head = await migrations.current_revision(runtime.engine), migrations.head_revision()
+        checks["schema"] = "ok" if current == head else f"at {current}, head is {head}: run `groupdesk migrate`"
+    except Exception as exc:  # readiness reports, it does not crash
+        checks.setdefault("database", f"unreachable: {type(exc).__name__}: {exc}")
+    ready = all(v == "ok" for v in checks.values()) and len(checks) == 2
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)

@@ -1,0 +1,79 @@
+"""Expert designations: who covers which brick, service or sub-service."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from server.identity.models import User
+from tenants import policy
+from tenants.context import Principal, Role
+
+
+async def resolve_scope(session: AsyncSession, *, brick_id: int | None, service_id: int | None,
+                        sub_service_id: int | None) -> tuple[int, int | None, int | None]:
+    """The (brick, service, sub-service) ids of a scope given by its most specific id."""
+    given = [x for x in (brick_id, service_id, sub_service_id) if x is not None]
+    if len(given) != 1:
+        raise ValidationFailed({"scope": "give exactly one of brick, service or sub-service"})
+    if sub_service_id is not None:
+        sub = await session.get(SubService, sub_service_id)
+        if sub is None:
+            raise NotFound("sub-service", sub_service_id)
+        service = await session.get(Service, sub.service_id)
+        assert service is not None
+        return service.brick_id, service.id, sub.id
+    if service_id is not None:
+        service = await session.get(Service, service_id)
+        if service is None:
+            raise NotFound("service", service_id)
+        return service.brick_id, service.id, None
+    assert brick_id is not None
+    if await session.get(Brick, brick_id) is None:
+        raise NotFound("brick", brick_id)
+    return brick_id, None, None
+
+
+async def designate_expert(session: AsyncSession, *, actor: Principal, user_id: int,
+                           brick_id: int | None = None, service_id: int | None = None,
+                           sub_service_id: int | None = None) -> ExpertDesignation:
+    if not policy.may_designate_experts(actor):
+        raise PermissionDenied("only group administrators designate experts")
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    if not user.active:
+        raise ValidationFailed({"user": "the user is deactivated"})
+    if Role.EXPERT not in user.roles:
+        raise ValidationFailed({"user": f"{user.username} does not have the expert role"})
+    scope_ids = await resolve_scope(session, brick_id=brick_id, service_id=service_id,
+                                    sub_service_id=sub_service_id)
+    scope = ExpertDesignation.scope_of(*scope_ids)
+    existing = await session.scalar(select(ExpertDesignation).where(
+        ExpertDesignation.user_id == user_id, ExpertDesignation.scope == scope))
+    if existing is not None:
+        raise Conflict(f"{user.username} is already designated on {scope}")
+    designation = ExpertDesignation(user_id=user_id, brick_id=scope_ids[0], service_id=scope_ids[1],
+                                    sub_service_id=scope_ids[2], scope=scope)
+    session.add(designation)
+    await session.flush()
+    return designation
+
+
+async def revoke_expert(session: AsyncSession, *, actor: Principal, designation_id: int) -> int:
+    if not policy.may_designate_experts(actor):
+        raise PermissionDenied("only group administrators revoke experts")
+    designation = await session.get(ExpertDesignation, designation_id)
+    if designation is None:
+        raise NotFound("designation", designation_id)
+    await session.delete(designation)
+    await session.flush()
+    return designation_id
+
+
+async def designated_brick_ids(session: AsyncSession, user_id: int) -> frozenset[int]:
+    rows = await session.scalars(
+        select(ExpertDesignation.brick_id).where(ExpertDesignation.user_id == user_id).distinct())
+    return frozenset(rows)

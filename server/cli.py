@@ -1,0 +1,152 @@
+"""The `groupdesk` command: serve, migrate, load, token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from server.config import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's message names the variable
+        sys.exit(f"groupdesk: invalid settings: {exc}")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    host, port = args.host or settings.host, args.port or settings.port
+    if settings.dev_issuer:
+        print(f"groupdesk: GraphiQL on http://{host}:{port}/graphql\n"
+              "groupdesk: get a token for a demo user with `.venv/bin/groupdesk token camille.roux` "
+              "and send it as the header Authorization: Bearer <token>", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+                proxy_headers=True)
+    return 0
+
+
+async def _migrate(settings: Settings, revision: str) -> None:
+    from server import migrations
+    from server.db import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        if revision.startswith("-") or revision == "base":
+            await migrations.downgrade(engine, revision)
+        else:
+            await migrations.upgrade(engine, revision)
+        print(f"groupdesk: database at {await migrations.current_revision(engine)}")
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    asyncio.run(_migrate(_settings(), args.revision))
+    return 0
+
+
+async def _load(settings: Settings, path: str, dry_run: bool) -> int:
+    from server import migrations
+    from server.db import create_engine, session_factory, writer_session
+    from server.importing import import_federation
+    from tenants.federation import FederationInvalid, load_federation
+
+    try:
+        federation = load_federation(path)
+    except FederationInvalid as exc:
+        print(f"groupdesk: {path} refused, nothing imported:\n{exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"groupdesk: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await migrations.upgrade(engine)
+        async with writer_session(session_factory(engine)) as session:
+            report = await import_federation(session, federation)
+            if dry_run:
+                await session.rollback()
+        print(report.summary() or "nothing to import")
+        print("dry run: nothing written" if dry_run else
+              ("imported" if report.changed else "already up to date: nothing changed"))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    return asyncio.run(_load(_settings(), args.file, args.dry_run))
+
+
+async def _token(settings: Settings, username: str, lifetime: int) -> int:
+    from sqlalchemy import select
+
+    from server.db import create_engine, session_factory
+    from server.identity.local_issuer import LocalIssuer
+    from server.identity.models import User
+
+    if not settings.dev_issuer:
+        print("groupdesk: the development issuer is disabled (GROUPDESK_DEV_ISSUER / production); "
+              "get tokens from your Keycloak realm", file=sys.stderr)
+        return 2
+    issuer = LocalIssuer.load_or_create(settings.dev_issuer_key_file)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            user = await session.scalar(select(User).where(User.username == username))
+    finally:
+        await engine.dispose()
+    if user is None or user.issuer != issuer.issuer:
+        print(f"groupdesk: no local user {username!r} (run `groupdesk load` or check the name)",
+              file=sys.stderr)
+        return 2
+    if not user.active:
+        print(f"groupdesk: user {username!r} is deactivated", file=sys.stderr)
+        return 2
+    print(issuer.sign(user.subject, username=user.username, lifetime=lifetime))
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    return asyncio.run(_token(_settings(), args.username, args.lifetime))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="groupdesk", description="Group ticketing federation service. "
+                                "Settings come from GROUPDESK_* environment variables.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = sub.add_parser("serve", help="run the HTTP server (GraphQL on /graphql)")
+    s.add_argument("--host", help="bind address (default: GROUPDESK_HOST or 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default: GROUPDESK_PORT or 8000)")
+    s.set_defaults(func=cmd_serve)
+    m = sub.add_parser("migrate", help="upgrade the database schema (default: to head)")
+    m.add_argument("revision", nargs="?", default="head", help="target revision (head, base, -1, ...)")
+    m.set_defaults(func=cmd_migrate)
+    ld = sub.add_parser("load", help="import a federation YAML file (idempotent)")
+    ld.add_argument("file", help="path to the federation file, e.g. tenants/federations/insa.yaml")
+    ld.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    ld.set_defaults(func=cmd_load)
+    t = sub.add_parser("token", help="print a development bearer token for a user (stdout only)")
+    t.add_argument("username")
+    t.add_argument("--lifetime", type=int, default=8 * 3600, help="seconds (default 8 hours)")
+    t.set_defaults(func=cmd_token)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

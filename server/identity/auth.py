@@ -1,0 +1,69 @@
+"""From a bearer token to a Principal: verify the token, then find the active user and tenant."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.catalog.experts import designated_brick_ids
+from server.identity.models import Tenant, User
+from server.identity.tokens import TokenRejected, TokenVerifier, VerifiedToken
+from tenants.context import Principal
+
+
+class AuthenticationFailed(Exception):
+    """The request carries credentials that do not identify an active user (401/403)."""
+
+    def __init__(self, message: str, *, status: int = 401) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Principal:
+    return Principal(
+        user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
+        tenant_kind=tenant.kind, roles=user.roles,
+        expert_brick_ids=await designated_brick_ids(session, user.id),
+    )
+
+
+class Authenticator:
+    def __init__(self, verifier: TokenVerifier, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.verifier = verifier
+        self.sessions = sessions
+
+    async def authenticate(self, authorization: str | None) -> Principal | None:
+        """None for an anonymous request; AuthenticationFailed for bad credentials."""
+        token = bearer_token(authorization)
+        if token is None:
+            return None
+        try:
+            verified = await self.verifier.verify(token)
+        except TokenRejected as exc:
+            raise AuthenticationFailed(exc.reason, status=exc.status) from None
+        async with self.sessions() as session:
+            return await self._principal(session, verified)
+
+    async def _principal(self, session: AsyncSession, verified: VerifiedToken) -> Principal:
+        sub = verified.claims["sub"]
+        row = (await session.execute(
+            select(User, Tenant).join(Tenant, User.tenant_id == Tenant.id)
+            .where(User.issuer == verified.issuer, User.subject == sub))).first()
+        if row is None:
+            raise AuthenticationFailed(f"no groupdesk user for subject {sub!r} of {verified.issuer}")
+        user, tenant = row
+        if not user.active:
+            raise AuthenticationFailed(f"user {user.username} is deactivated", status=403)
+        if not tenant.active:
+            raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
+        return await principal_of(session, user, tenant)

@@ -1,0 +1,117 @@
+"""Importing a federation file: idempotent upserts, nothing deleted, all or nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.catalog.models import Brick, ExpertDesignation, Priority, Service, SubService
+from server.identity.models import Tenant, User
+from tenants.federation import Federation
+
+
+@dataclass
+class ImportReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    # Entries in the database that the file no longer lists: kept, reported, never deleted.
+    not_in_file: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) or sum(self.updated.values()))
+
+    def summary(self) -> str:
+        kinds = sorted(set(self.created) | set(self.updated) | set(self.unchanged))
+        parts = [f"{k}: {self.created[k]} created, {self.updated[k]} updated, "
+                 f"{self.unchanged[k]} unchanged" for k in kinds]
+        if self.not_in_file:
+            parts.append("kept although not in the file: " + ", ".join(self.not_in_file))
+        return "\n".join(parts)
+
+
+def _apply(report: ImportReport, kind: str, obj: Any, values: dict[str, Any]) -> None:
+    """Set only what differs, so that a second import touches no row (and no updated_at)."""
+    changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+    for key, value in changed.items():
+        setattr(obj, key, value)
+    (report.updated if changed else report.unchanged)[kind] += 1
+
+
+async def _upsert(session: AsyncSession, report: ImportReport, kind: str, existing: Any,
+                  model: type, values: dict[str, Any]) -> Any:
+    if existing is None:
+        obj = model(**values)
+        session.add(obj)
+        report.created[kind] += 1
+        await session.flush()
+        return obj
+    _apply(report, kind, existing, values)
+    return existing
+
+
+async def import_federation(session: AsyncSession, federation: Federation) -> ImportReport:
+    report = ImportReport()
+    tenants = {t.slug: t for t in await session.scalars(select(Tenant))}
+    for spec in federation.tenants:
+        tenants[spec.slug] = await _upsert(session, report, "tenants", tenants.get(spec.slug), Tenant,
+                                           dict(slug=spec.slug, name=spec.name, kind=spec.kind,
+                                                active=spec.active))
+    listed = {t.slug for t in federation.tenants}
+    report.not_in_file += [f"tenant {s}" for s in sorted(tenants) if s not in listed]
+
+    users = {u.username: u for u in await session.scalars(select(User))}
+    for spec in federation.users:
+        users[spec.username] = await _upsert(
+            session, report, "users", users.get(spec.username), User,
+            dict(username=spec.username, tenant_id=tenants[spec.tenant].id, issuer=spec.issuer,
+                 subject=spec.subject or spec.username, email=spec.email,
+                 display_name=spec.display_name, role_names=sorted(r.value for r in spec.roles),
+                 active=spec.active))
+
+    scopes: dict[tuple[str, str | None, str | None], tuple[int, int | None, int | None]] = {}
+    bricks = {b.code: b for b in await session.scalars(select(Brick))}
+    services = {(s.brick_id, s.name.lower()): s for s in await session.scalars(select(Service))}
+    subs = {(s.service_id, s.name.lower()): s for s in await session.scalars(select(SubService))}
+    for b in federation.bricks:
+        brick = await _upsert(session, report, "bricks", bricks.get(b.code), Brick,
+                              dict(code=b.code, name=b.name, description=b.description,
+                                   active=b.active))
+        scopes[(b.code, None, None)] = (brick.id, None, None)
+        for s in b.services:
+            service = await _upsert(session, report, "services",
+                                    services.get((brick.id, s.name.lower())), Service,
+                                    dict(brick_id=brick.id, name=s.name,
+                                         description=s.description, active=s.active))
+            scopes[(b.code, s.name.lower(), None)] = (brick.id, service.id, None)
+            for ss in s.sub_services:
+                sub = await _upsert(session, report, "sub-services",
+                                    subs.get((service.id, ss.name.lower())), SubService,
+                                    dict(service_id=service.id, name=ss.name,
+                                         description=ss.description, form=dict(ss.form),
+                                         requires_approval=ss.requires_approval,
+                                         default_priority=Priority(ss.default_priority),
+                                         active=ss.active))
+                scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
+
+    existing = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
+    for d in federation.designations:
+        key = (d.brick, d.service.lower() if d.service else None,
+               d.sub_service.lower() if d.sub_service else None)
+        ids = scopes[key]
+        user_id = users[d.username].id
+        scope = ExpertDesignation.scope_of(*ids)
+        if (user_id, scope) in existing:
+            report.unchanged["experts"] += 1
+            continue
+        session.add(ExpertDesignation(user_id=user_id, brick_id=ids[0], service_id=ids[1],
+                                      sub_service_id=ids[2], scope=scope))
+        existing.add((user_id, scope))
+        report.created["experts"] += 1
+    await session.flush()
+    return report

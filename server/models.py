@@ -1,0 +1,7 @@
+"""Every mapped model, imported once so that the metadata is complete (Alembic, tests)."""
+
+from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.db import Base
+from server.identity.models import Tenant, User
+
+__all__ = ["Base", "Brick", "ExpertDesignation", "Service", "SubService", "Tenant", "User"]
