@@ -94,6 +94,11 @@ class TokenVerifier:
         min_refetch_interval: float = 30.0,
     ) -> None:
         self._leeway = leeway
+        issuers = [config.issuer for config in realms] + ([local.issuer] if local else [])
+        # Two entries for one issuer would make the choice of keys depend on list order.
+        repeated = sorted({issuer for issuer in issuers if issuers.count(issuer) > 1})
+        if repeated:
+            raise ConfigurationError(f"issuer {', '.join(repeated)} is configured twice")
         self._trusted: dict[str, _Trusted] = {}
         self._clients: list[KeycloakOpenID] = []
         for config in realms:
@@ -105,15 +110,10 @@ class TokenVerifier:
             )
             self._clients.append(openid)
             keys = RealmKeys(openid, config.realm, min_refetch_interval=min_refetch_interval)
-            self._trust(_Trusted(config.issuer, config.audience, config, keys))
+            self._trusted[config.issuer] = _Trusted(config.issuer, config.audience, config, keys)
         if local is not None:
-            self._trust(_Trusted(local.issuer, local.audience, None, StaticKeys(local.jwks())))
-
-    def _trust(self, trusted: _Trusted) -> None:
-        # Two entries for one issuer would make the choice of keys depend on list order.
-        if trusted.issuer in self._trusted:
-            raise ConfigurationError(f"issuer {trusted.issuer} is configured twice")
-        self._trusted[trusted.issuer] = trusted
+            static = StaticKeys(local.jwks())
+            self._trusted[local.issuer] = _Trusted(local.issuer, local.audience, None, static)
 
     async def verify(self, token: str) -> VerifiedToken:
         """Return the token's verified claims, or raise TokenRejected saying why it is refused."""
