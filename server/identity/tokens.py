@@ -1,0 +1,235 @@
+"""Verifying bearer tokens issued by trusted Keycloak realms or by the development issuer."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jwcrypto import jws, jwt
+from jwcrypto.common import JWException
+from jwcrypto.jwk import JWKSet
+from keycloak import KeycloakOpenID
+
+from server.errors import ConfigurationError
+from server.identity.signing_keys import KeysUnavailable, RealmKeys, SigningKeys, StaticKeys
+
+if TYPE_CHECKING:
+    from server.identity.local_issuer import LocalIssuer
+
+# Only asymmetric algorithms: with HS* the "secret" could be the realm's public key, which anyone has.
+ALLOWED_ALGORITHMS: frozenset[str] = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+)
+# Keycloak tokens with many groups reach a few kilobytes; anything far larger is not one of ours.
+MAX_TOKEN_LENGTH = 64 * 1024
+# Seconds before a request to Keycloak gives up; python-keycloak's default of 60 would stall requests.
+KEYCLOAK_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class RealmConfig:
+    """A Keycloak realm whose access tokens groupdesk trusts."""
+
+    server_url: str
+    realm: str
+    audience: str
+    client_id: str | None = None
+    tenant: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.server_url or not self.realm or not self.audience:
+            raise ConfigurationError("a trusted realm needs server_url, realm and audience")
+        # python-keycloak joins paths onto server_url, which silently drops a last segment without '/'.
+        if not self.server_url.endswith("/"):
+            object.__setattr__(self, "server_url", self.server_url + "/")
+        if self.client_id is None:
+            object.__setattr__(self, "client_id", self.audience)
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` value of this realm's tokens."""
+        return f"{self.server_url}realms/{self.realm}"
+
+
+class TokenRejected(Exception):
+    """A bearer token that must not be trusted; `reason` says why, `status` is the HTTP answer."""
+
+    def __init__(self, reason: str, *, status: int = 401) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose signature and registered claims have been checked."""
+
+    issuer: str
+    realm: RealmConfig | None
+    claims: dict[str, Any]
+    local: bool
+
+
+@dataclass(frozen=True)
+class _Trusted:
+    issuer: str
+    audience: str
+    realm: RealmConfig | None
+    keys: SigningKeys
+
+
+class TokenVerifier:
+    """Checks bearer tokens against the trusted realms' cached keys, without a network call per request."""
+
+    def __init__(
+        self,
+        realms: Sequence[RealmConfig],
+        *,
+        local: LocalIssuer | None = None,
+        leeway: int = 60,
+        min_refetch_interval: float = 30.0,
+    ) -> None:
+        self._leeway = leeway
+        issuers = [config.issuer for config in realms] + ([local.issuer] if local else [])
+        # Two entries for one issuer would make the choice of keys depend on list order.
+        repeated = sorted({issuer for issuer in issuers if issuers.count(issuer) > 1})
+        if repeated:
+            raise ConfigurationError(f"issuer {', '.join(repeated)} is configured twice")
+        self._trusted: dict[str, _Trusted] = {}
+        self._clients: list[KeycloakOpenID] = []
+        for config in realms:
+            openid = KeycloakOpenID(
+                server_url=config.server_url,
+                realm_name=config.realm,
+                client_id=config.client_id or config.audience,
+                timeout=KEYCLOAK_TIMEOUT,
+            )
+            self._clients.append(openid)
+            keys = RealmKeys(openid, config.realm, min_refetch_interval=min_refetch_interval)
+            self._trusted[config.issuer] = _Trusted(config.issuer, config.audience, config, keys)
+        if local is not None:
+            static = StaticKeys(local.jwks())
+            self._trusted[local.issuer] = _Trusted(local.issuer, local.audience, None, static)
+
+    async def verify(self, token: str) -> VerifiedToken:
+        """Return the token's verified claims, or raise TokenRejected saying why it is refused."""
+        header, unverified = _peek(token)
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise TokenRejected(f"unsupported algorithm {_shown(alg)}")
+        # The unverified issuer only picks which keys to try; the signature then vouches for it.
+        issuer = unverified.get("iss")
+        if not isinstance(issuer, str) or not issuer:
+            raise TokenRejected("token has no issuer (iss)")
+        trusted = self._trusted.get(issuer)
+        if trusted is None:
+            raise TokenRejected(f"unknown issuer {_shown(issuer)}")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise TokenRejected("token has no signing key id (kid)")
+        try:
+            keyset = await trusted.keys.lookup(kid)
+        except KeysUnavailable as exc:
+            raise TokenRejected(str(exc), status=503) from exc
+        if keyset is None:
+            raise TokenRejected(f"unknown signing key kid={_shown(kid)}")
+        claims = _validate(token, keyset, trusted, unverified, self._leeway)
+        return VerifiedToken(issuer=issuer, realm=trusted.realm, claims=claims, local=trusted.realm is None)
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients held for the realms."""
+        clients, self._clients = self._clients, []
+        for openid in clients:
+            await openid.connection.aclose()
+
+    async def __aenter__(self) -> TokenVerifier:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+def _validate(
+    token: str, keyset: JWKSet, trusted: _Trusted, unverified: dict[str, Any], leeway: int
+) -> dict[str, Any]:
+    """Verify the signature and the registered claims with jwcrypto, translating its errors."""
+    # jwcrypto skips exp/nbf whenever check_claims is given unless they are listed, and a listed
+    # claim becomes mandatory: nbf is optional in Keycloak tokens, so it is listed only if present.
+    check: dict[str, Any] = {"iss": trusted.issuer, "aud": trusted.audience, "exp": None, "sub": None}
+    if "nbf" in unverified:
+        check["nbf"] = None
+    try:
+        parsed = jwt.JWT(
+            jwt=token, algs=sorted(ALLOWED_ALGORITHMS), check_claims=check, expected_type="JWS"
+        )
+    except (JWException, ValueError, TypeError) as exc:
+        raise TokenRejected("malformed token") from exc
+    parsed.leeway = leeway
+    try:
+        parsed.validate(keyset)
+    except jwt.JWTExpired as exc:
+        raise TokenRejected("token expired") from exc
+    except jwt.JWTNotYetValid as exc:
+        raise TokenRejected("token not yet valid") from exc
+    except jwt.JWTMissingClaim as exc:
+        raise TokenRejected(_missing_claim(parsed, check)) from exc
+    except jwt.JWTInvalidClaimValue as exc:
+        got = _shown(unverified.get("aud"))
+        raise TokenRejected(f"audience mismatch: expected {trusted.audience}, token is for {got}") from exc
+    except jwt.JWTInvalidClaimFormat as exc:
+        raise TokenRejected(f"malformed claim: {exc}") from exc
+    except (jwt.JWTMissingKey, jws.InvalidJWSSignature) as exc:
+        # The kid is known (looked up before), so a key-set miss here means no key verified it.
+        raise TokenRejected("signature invalid") from exc
+    except (JWException, ValueError, TypeError) as exc:
+        raise TokenRejected(f"token invalid: {exc}") from exc
+    claims: dict[str, Any] = json.loads(parsed.claims)
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise TokenRejected("token has no subject (sub)")
+    # Keycloak signs ID and logout tokens with the same keys; only access tokens are bearer credentials.
+    typ = claims.get("typ")
+    if typ is not None and str(typ).lower() != "bearer":
+        raise TokenRejected(f"not an access token (typ={_shown(typ)})")
+    return claims
+
+
+def _missing_claim(parsed: jwt.JWT, check: dict[str, Any]) -> str:
+    """Name the first required claim the (signature-checked) token lacks."""
+    claims = json.loads(parsed.claims)
+    missing = next((name for name in check if name not in claims), "?")
+    if missing == "sub":
+        return "token has no subject (sub)"
+    return f"token has no {missing} claim"
+
+
+def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Decode header and payload without trusting them, only to choose the issuer's keys."""
+    if not isinstance(token, str) or not token:
+        raise TokenRejected("no token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise TokenRejected("token too large")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise TokenRejected("malformed token: expected a signed JWT in compact form")
+    try:
+        header = json.loads(_b64url(parts[0]))
+        payload = json.loads(_b64url(parts[1]))
+    except (ValueError, binascii.Error) as exc:
+        raise TokenRejected("malformed token: header or payload is not base64url JSON") from exc
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise TokenRejected("malformed token: header or payload is not a JSON object")
+    return header, payload
+
+
+def _b64url(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _shown(value: object, limit: int = 120) -> str:
+    """Render an attacker-controlled value for a message, bounded in length."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
