@@ -18,18 +18,11 @@ from tenants.context import TenantKind as TenantKindValue
 TenantKind = strawberry.enum(TenantKindValue)
 
 
-@strawberry.enum(description="What a user may do; granted by the identity provider or the federation file.")
-class Role:
-    GROUP_ADMIN = RoleValue.GROUP_ADMIN.value
-    EXPERT = RoleValue.EXPERT.value
-    SCHOOL_AGENT = RoleValue.SCHOOL_AGENT.value
-    SCHOOL_MANAGER = RoleValue.SCHOOL_MANAGER.value
-    OPERATIONS = RoleValue.OPERATIONS.value
-    DESK_INTEGRATION = RoleValue.DESK_INTEGRATION.value
+Role = strawberry.enum(RoleValue, name="Role", description="What a user may do.")
 
 
-def roles_of(values: Iterable[RoleValue]) -> list[Role]:
-    return sorted((Role(r.value) for r in values), key=lambda r: r.value)  # type: ignore[call-arg]
+def roles_of(values: Iterable[RoleValue]) -> list[RoleValue]:
+    return sorted(values, key=lambda r: r.name)
 
 
 @strawberry.type(description="A member of the federation: a school, the group or the operations centre.")
