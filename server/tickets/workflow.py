@@ -12,6 +12,8 @@ from tenants.context import Principal, Role
 
 
 class TicketState(StrEnum):
+    """Where a group ticket stands; PENDING means waiting on the school."""
+
     NEW = "NEW"
     WAITING_FOR_APPROVAL = "WAITING_FOR_APPROVAL"
     APPROVED = "APPROVED"
@@ -36,6 +38,8 @@ TERMINAL_STATES: frozenset[TicketState] = frozenset({TicketState.REJECTED, Ticke
 
 
 class Action(StrEnum):
+    """What a caller (or the system) can do to a ticket."""
+
     TAKE = "TAKE"
     ASSIGN = "ASSIGN"
     START = "START"
