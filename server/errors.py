@@ -61,7 +61,7 @@ class ActionNotAllowed(GroupdeskError):
         self.state = state
         self.allowed = sorted(allowed)
         now = ", ".join(self.allowed) or "none"
-        super().__init__(f"{action} is not allowed on a {state} ticket; allowed now: {now}")
+        super().__init__(f"{action} is not allowed on a ticket in state {state}; allowed now: {now}")
 
 
 class ConfigurationError(GroupdeskError):
