@@ -117,21 +117,34 @@ def test_roles_are_the_union_of_realm_and_client_roles_known_to_groupdesk() -> N
 
 
 def test_without_a_client_id_only_realm_roles_count() -> None:
-    claims = {"realm_access": {"roles": ["operations"]}, "resource_access": {"groupdesk": {"roles": ["expert"]}}}
+    claims = {
+        "realm_access": {"roles": ["operations"]},
+        "resource_access": {"groupdesk": {"roles": ["expert"]}},
+    }
 
     assert roles_from_claims(claims, client_id=None) == {Role.OPERATIONS}
 
 
 @pytest.mark.parametrize(
     "claims",
-    [{}, {"realm_access": "expert"}, {"realm_access": {"roles": "expert"}}, {"resource_access": ["groupdesk"]}],
+    [
+        {},
+        {"realm_access": "expert"},
+        {"realm_access": {"roles": "expert"}},
+        {"resource_access": ["groupdesk"]},
+    ],
 )
 def test_malformed_role_claims_grant_nothing(claims: dict[str, Any]) -> None:
     assert roles_from_claims(claims, client_id="groupdesk") == frozenset()
 
 
 def test_profile_prefers_name_and_preferred_username() -> None:
-    claims = {"sub": "u-1", "preferred_username": "agent-lyon", "email": "agent@lyon.example", "name": "Lyon Agent"}
+    claims = {
+        "sub": "u-1",
+        "preferred_username": "agent-lyon",
+        "email": "agent@lyon.example",
+        "name": "Lyon Agent",
+    }
 
     assert profile_from_claims(claims) == {
         "username": "agent-lyon",
@@ -147,16 +160,17 @@ def test_profile_builds_the_display_name_from_given_and_family_names() -> None:
 
 
 def test_profile_of_a_bare_service_account_falls_back_to_its_subject() -> None:
-    assert profile_from_claims({"sub": "svc-9"}) == {"username": "svc-9", "email": None, "display_name": "svc-9"}
+    profile = profile_from_claims({"sub": "svc-9"})
+
+    assert profile == {"username": "svc-9", "email": None, "display_name": "svc-9"}
 
 
 async def test_password_grant_token_maps_to_tenant_roles_and_profile(
     verifier: TokenVerifier, school_realm: Realm
 ) -> None:
-    status, issued = school_realm.grant(
-        {"grant_type": "password", "client_id": "groupdesk-portal", "username": "agent-lyon", "password": "agent-password"},
-        None,
-    )
+    form = {"grant_type": "password", "client_id": "groupdesk-portal"}
+    credentials = {"username": "agent-lyon", "password": "agent-password"}
+    status, issued = school_realm.grant({**form, **credentials}, None)
     assert status == 200
     verified = await verifier.verify(issued["access_token"])
     assert verified.realm is not None
@@ -173,7 +187,8 @@ async def test_password_grant_token_maps_to_tenant_roles_and_profile(
 async def test_service_account_roles_come_from_its_client_credentials_token(
     verifier_for: Callable[..., TokenVerifier], school_realm: Realm
 ) -> None:
-    status, issued = school_realm.grant({"grant_type": "client_credentials"}, ("desk-bridge", "bridge-secret"))
+    basic_auth = ("desk-bridge", "bridge-secret")
+    status, issued = school_realm.grant({"grant_type": "client_credentials"}, basic_auth)
     assert status == 200
 
     verified = await verifier_for(school_realm).verify(issued["access_token"])
