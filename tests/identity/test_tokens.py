@@ -15,6 +15,7 @@ from keycloak import KeycloakOpenID
 from server.errors import ConfigurationError
 from server.identity.tokens import RealmConfig, TokenRejected, TokenVerifier
 from tests.support.realm import Realm, RealmServer
+from tests.support.realm_state import encode_segment
 
 
 async def rejection(verifier: TokenVerifier, token: str) -> TokenRejected:
@@ -158,6 +159,17 @@ async def test_hs256_token_signed_with_the_realm_public_key_is_rejected(
     token = school_realm.mint(alg="HS256", key=school_realm.public_key_pem, kid=school_realm.kid)
 
     assert (await rejection(verifier, token)).reason == "unsupported algorithm HS256"
+
+
+async def test_header_whose_alg_is_not_a_string_is_rejected(
+    verifier: TokenVerifier, school_realm: Realm
+) -> None:
+    _, payload, signature = school_realm.mint().split(".")
+    header = encode_segment({"alg": ["RS256"], "kid": school_realm.kid})
+
+    assert (await rejection(verifier, f"{header}.{payload}.{signature}")).reason.startswith(
+        "unsupported algorithm"
+    )
 
 
 async def test_token_naming_an_unknown_key_is_rejected(verifier: TokenVerifier, school_realm: Realm) -> None:
