@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from jwcrypto import jwk
@@ -70,12 +70,10 @@ class RealmKeys:
         realm: str,
         *,
         min_refetch_interval: float,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._openid = openid
         self._realm = realm
         self._interval = min_refetch_interval
-        self._clock = clock
         self._keyset: jwk.JWKSet | None = None
         # Counting failed attempts too means an outage is probed once per interval, not per request.
         self._attempted_at = -math.inf
@@ -91,7 +89,7 @@ class RealmKeys:
             keyset = self._keyset
             if keyset is not None and keyset.get_keys(kid):
                 return keyset
-            if self._clock() - self._attempted_at >= self._interval:
+            if time.monotonic() - self._attempted_at >= self._interval:
                 await self._fetch()
             keyset = self._keyset
         if keyset is None:
@@ -100,7 +98,7 @@ class RealmKeys:
 
     async def _fetch(self) -> None:
         """Replace the cached set with the realm's current JWKS; keep the old one on failure."""
-        self._attempted_at = self._clock()
+        self._attempted_at = time.monotonic()
         try:
             document = await self._openid.a_certs()
         except (KeycloakError, TypeError, ValueError) as exc:

@@ -119,7 +119,7 @@ class TokenVerifier:
         """Return the token's verified claims, or raise TokenRejected saying why it is refused."""
         header, unverified = _peek(token)
         alg = header.get("alg")
-        if alg not in ALLOWED_ALGORITHMS:
+        if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
             raise TokenRejected(f"unsupported algorithm {_shown(alg)}")
         # The unverified issuer only picks which keys to try; the signature then vouches for it.
         issuer = unverified.get("iss")

@@ -15,6 +15,7 @@ from keycloak import KeycloakOpenID
 from server.errors import ConfigurationError
 from server.identity.tokens import RealmConfig, TokenRejected, TokenVerifier
 from tests.support.realm import Realm, RealmServer
+from tests.support.realm_state import encode_segment
 
 
 async def rejection(verifier: TokenVerifier, token: str) -> TokenRejected:
@@ -47,7 +48,9 @@ async def test_valid_token_is_accepted_with_its_realm_and_claims(
 async def test_password_grant_token_from_python_keycloak_is_accepted(
     verifier: TokenVerifier, school_realm: Realm, realm_server: RealmServer
 ) -> None:
-    portal = KeycloakOpenID(server_url=realm_server.url, realm_name=school_realm.name, client_id="groupdesk-portal")
+    portal = KeycloakOpenID(
+        server_url=realm_server.url, realm_name=school_realm.name, client_id="groupdesk-portal"
+    )
     try:
         issued = await portal.a_token("agent-lyon", "agent-password")
     finally:
@@ -85,7 +88,9 @@ async def test_expired_token_is_rejected(verifier: TokenVerifier, school_realm: 
     assert (await rejection(verifier, token)).reason == "token expired"
 
 
-async def test_token_expired_within_the_leeway_is_accepted(verifier: TokenVerifier, school_realm: Realm) -> None:
+async def test_token_expired_within_the_leeway_is_accepted(
+    verifier: TokenVerifier, school_realm: Realm
+) -> None:
     token = school_realm.mint({"exp": int(time.time()) - 20})
 
     assert (await verifier.verify(token)).claims["exp"] < time.time()
@@ -156,6 +161,17 @@ async def test_hs256_token_signed_with_the_realm_public_key_is_rejected(
     assert (await rejection(verifier, token)).reason == "unsupported algorithm HS256"
 
 
+async def test_header_whose_alg_is_not_a_string_is_rejected(
+    verifier: TokenVerifier, school_realm: Realm
+) -> None:
+    _, payload, signature = school_realm.mint().split(".")
+    header = encode_segment({"alg": ["RS256"], "kid": school_realm.kid})
+
+    assert (await rejection(verifier, f"{header}.{payload}.{signature}")).reason.startswith(
+        "unsupported algorithm"
+    )
+
+
 async def test_token_naming_an_unknown_key_is_rejected(verifier: TokenVerifier, school_realm: Realm) -> None:
     token = school_realm.mint(kid="no-such-key")
 
@@ -183,7 +199,9 @@ async def test_token_without_subject_is_rejected(
     assert (await rejection(verifier, token)).reason == "token has no subject (sub)"
 
 
-async def test_id_token_is_not_accepted_as_a_bearer_token(verifier: TokenVerifier, school_realm: Realm) -> None:
+async def test_id_token_is_not_accepted_as_a_bearer_token(
+    verifier: TokenVerifier, school_realm: Realm
+) -> None:
     token = school_realm.mint({"typ": "ID"})
 
     assert (await rejection(verifier, token)).reason == "not an access token (typ=ID)"
@@ -193,7 +211,8 @@ async def test_refresh_token_from_keycloak_is_not_accepted_as_a_bearer_token(
     verifier: TokenVerifier, school_realm: Realm
 ) -> None:
     form = {"grant_type": "password", "client_id": "groupdesk-portal"}
-    status, issued = school_realm.grant({**form, "username": "agent-lyon", "password": "agent-password"}, None)
+    credentials = {"username": "agent-lyon", "password": "agent-password"}
+    status, issued = school_realm.grant({**form, **credentials}, None)
     assert status == 200
 
     assert (await rejection(verifier, issued["refresh_token"])).reason == "unsupported algorithm HS512"
@@ -241,7 +260,9 @@ def test_realm_config_normalises_server_url_and_defaults_client_to_audience() ->
     assert config.client_id == "groupdesk"
 
 
-async def test_one_issuer_cannot_be_trusted_twice(school_realm: Realm, config_for: Callable[..., RealmConfig]) -> None:
+def test_one_issuer_cannot_be_trusted_twice(
+    school_realm: Realm, config_for: Callable[..., RealmConfig]
+) -> None:
     with pytest.raises(ConfigurationError, match="configured twice"):
         TokenVerifier([config_for(school_realm), config_for(school_realm, tenant="insa-lyon")])
 
