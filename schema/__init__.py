@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import strawberry
@@ -15,7 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from schema.extensions import TransactionScope
+from schema.extensions import RequireAuthentication, TransactionScope
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
 from schema.queries import CatalogQuery
 
@@ -38,17 +39,20 @@ def _expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
+@functools.cache
 def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry.Schema:
+    """Built once per configuration: strawberry binds field extensions to the type classes."""
+    # Factories, not instances: each request gets fresh extension state (the caches are shared).
     extensions: list = [
+        RequireAuthentication,
         TransactionScope,
-        # Bounded: the default caches grow with every distinct query a client sends.
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=30),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
     ]
     if production:
-        extensions.append(MaskErrors(should_mask_error=lambda e: not _expected(e)))
+        extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

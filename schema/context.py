@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from schema.errors import Unauthenticated
 from server.config import Settings
+from server.db_serial import SerialSession
 from tenants.context import Principal
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class Context:
     def session(self) -> AsyncSession:
         """Opened on first use; the view commits or rolls it back once the operation is done."""
         if self._session is None:
-            self._session = self.sessions()
+            self._session = SerialSession(self.sessions())  # type: ignore[assignment]
         return self._session
 
     @property

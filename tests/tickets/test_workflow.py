@@ -111,7 +111,7 @@ def test_refusal_message_names_the_actions_allowed_now() -> None:
         transition(S.IN_PROGRESS, A.CLOSE, ACTORS["assignee"])
     assert refused.value.allowed == ["HOLD", "RESOLVE"]
     assert str(refused.value) == (
-        "CLOSE is not allowed on a IN_PROGRESS ticket; allowed now: HOLD, RESOLVE"
+        "CLOSE is not allowed on a ticket in state IN_PROGRESS; allowed now: HOLD, RESOLVE"
     )
 
 
