@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 
 import strawberry
+from strawberry import relay
 from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
@@ -21,11 +22,6 @@ from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
 from schema.queries import CatalogQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
-
-
-@strawberry.type
-class Query(CatalogQuery):
-    pass
 
 
 @strawberry.type
@@ -53,6 +49,11 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
     ]
     if production:
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
+    # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
+    @strawberry.type(name="Query")
+    class Query(CatalogQuery):
+        node: relay.Node | None = relay.node(description="Any object by its global id.")
+
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -72,5 +72,3 @@ class CatalogQuery:
             stmt = stmt.join(catalog.Brick).where(catalog.Brick.code == brick_code)
         rows = await info.context.session.scalars(stmt)
         return [ExpertDesignation.from_model(r) for r in rows]
-
-    node: relay.Node | None = relay.node()
