@@ -17,7 +17,7 @@ from tenants.federation.fields import (
     kind_of,
     plain_data,
 )
-from tenants.federation.located import LocatedMap, LocatedScalar
+from tenants.federation.located import LocatedList, LocatedMap, LocatedScalar
 from tenants.federation.specs import LOCAL_ISSUER, TenantSpec, UserSpec
 
 TENANT_FIELDS = ("slug", "name", "kind", "active", "desk")
@@ -62,7 +62,8 @@ def read_tenants(top: Record) -> Tenants:
             tenants.specs.append(spec)
         if _raw(record, "kind") == TenantKind.GROUP.value:
             groups.append((record.optional_text("slug") or "?", record))
-    _check_one_group(top, groups)
+    if isinstance(top.value("tenants"), LocatedList):  # else the list itself is already reported
+        _check_one_group(top, groups)
     return tenants
 
 
