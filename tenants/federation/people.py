@@ -133,8 +133,8 @@ def read_users(top: Record, tenants: Tenants) -> Users:
             continue
         other = identities.setdefault(spec.identity, spec.username)
         if other != spec.username:
-            record.problem("subject", f"SSO identity {spec.identity[1]!r} of {spec.issuer!r} is "
-                                      f"already {other!r}")
+            record.problem("subject", f"SSO subject {spec.identity[1]!r} of issuer {spec.issuer!r} "
+                                      f"already belongs to user {other!r}")
         else:
             users.specs.append(spec)
     return users

@@ -194,6 +194,17 @@ def test_designations_use_the_catalogue_spelling_of_names() -> None:
     )
 
 
+def test_merged_keys_may_be_overridden_without_counting_as_repeats() -> None:
+    text = edited("            description: A new account.\n",
+                  "            description: A new account.\n"
+                  "            form: &form {type: object, title: Creation}\n"
+                  "          - name: Account closing\n"
+                  "            description: Close an account.\n"
+                  "            form: {<<: *form, title: Closing}\n")
+    subs = parsed(text).bricks[0].services[0].sub_services
+    assert subs[1].form == {"type": "object", "title": "Closing"}
+
+
 def test_dates_in_forms_stay_strings_so_forms_remain_json() -> None:
     text = edited("            description: A new account.\n",
                   "            description: A new account.\n"
@@ -310,6 +321,19 @@ def test_user_of_an_unknown_tenant_is_rejected() -> None:
     ]
 
 
+def test_role_listed_twice_is_rejected() -> None:
+    assert issues_in(edited("roles: [expert]}", "roles: [expert, expert]}")) == [
+        (6, "users[0].roles[1]", "role 'expert' is listed twice"),
+    ]
+
+
+def test_field_names_must_be_strings() -> None:
+    # YAML 1.1 reads an unquoted `yes` key as the boolean true.
+    assert issues_in(edited("kind: SCHOOL}", "kind: SCHOOL, yes: 1}")) == [
+        (3, "tenants[0].True", "field names must be strings; got True (quote it)"),
+    ]
+
+
 def test_invalid_email_is_rejected() -> None:
     assert issues_in(edited("email: ann@a.example.org", "email: ann.example.org")) == [
         (6, "users[0].email", "must be an e-mail address"),
@@ -333,6 +357,15 @@ def test_duplicate_usernames_and_emails_are_rejected_ignoring_case() -> None:
         (7, "users[1].username", "duplicate username 'Ann' (already declared at line 6)"),
         (7, "users[1].email",
          "duplicate e-mail 'ANN@a.example.org' (already declared at line 6)"),
+    ]
+
+
+def test_two_users_with_the_same_sso_identity_are_rejected() -> None:
+    text = edited("bricks:\n", "  - {username: bob, tenant: group, email: bob@g.example.org, name: Bob, "
+                               "roles: [], subject: ann}\nbricks:\n")
+    assert issues_in(text) == [
+        (7, "users[1].subject",
+         "SSO subject 'ann' of issuer 'urn:groupdesk:local' already belongs to user 'ann'"),
     ]
 
 
@@ -403,6 +436,13 @@ def test_bad_json_schema_is_reported_at_the_offending_keyword() -> None:
         (21, f"{path}.type", "not a valid JSON Schema: 'strin' is not valid under any of the given "
                              "schemas"),
         (22, f"{path}.maxLength", "not a valid JSON Schema: -1 is less than the minimum of 0"),
+    ]
+
+
+def test_misspelt_form_type_is_reported_once() -> None:
+    assert issues_in(with_form("            form: {type: objet}\n")) == [
+        (17, "bricks[0].services[0].sub_services[0].form.type",
+         "not a valid JSON Schema: 'objet' is not valid under any of the given schemas"),
     ]
 
 
