@@ -536,6 +536,19 @@ def test_every_issue_is_reported_together_in_file_order() -> None:
     ]
 
 
+def test_issues_follow_file_order_whatever_the_order_of_sections() -> None:
+    designations = "experts:\n  - {user: ann, brick: scenari}\n"
+    text = (
+        "experts:\n  - {user: ann, brick: scenari, service: Nope}\n"
+        + edited(designations, "", edited("username: ann,", "username: ann, colour: 1,"))
+    )
+    assert issues_in(text) == [
+        (2, "experts[0].service", "brick 'scenari' has no service 'Nope'"),
+        (8, "users[0].colour", "unknown field 'colour' (expected username, tenant, email, name, "
+                               "roles, active, issuer, subject)"),
+    ]
+
+
 def test_exception_message_lists_every_issue_on_its_own_line() -> None:
     text = edited("kind: SCHOOL", "kind: school", edited("name: Ann,", "name: '',"))
     with pytest.raises(FederationInvalid) as caught:
