@@ -61,7 +61,8 @@ def read_tenants(top: Record) -> Tenants:
         if spec is not None:
             tenants.specs.append(spec)
         if _raw(record, "kind") == TenantKind.GROUP.value:
-            groups.append((record.optional_text("slug") or "?", record))
+            slug = _raw(record, "slug")
+            groups.append((slug if isinstance(slug, str) else "?", record))
     if isinstance(top.value("tenants"), LocatedList):  # else the list itself is already reported
         _check_one_group(top, groups)
     return tenants
@@ -87,7 +88,7 @@ def _read_tenant(record: Record, slugs: UniqueNames) -> TenantSpec | None:
 
 
 def _read_desk(record: Record) -> dict[str, object] | None:
-    """The local desk configuration, kept raw: only its `kind` is checked, by the desk connectors."""
+    """The school's local desk configuration, kept raw for the desk connectors but for its `kind`."""
     node = record.value("desk")
     if node is None:
         return None

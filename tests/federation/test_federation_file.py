@@ -308,6 +308,13 @@ def test_names_and_descriptions_have_bounded_lengths() -> None:
     ]
 
 
+def test_bad_slug_of_the_group_tenant_is_reported_once() -> None:
+    assert issues_in(edited("slug: group,", "slug: Group,")) == [
+        (4, "tenants[1].slug",
+         "must be lowercase letters, digits and '-', starting with a letter or digit"),
+    ]
+
+
 def test_unknown_role_is_reported_on_its_list_item() -> None:
     text = edited("roles: [expert]}", "roles: [expert, teacher]}")
     [(line, field, message)] = issues_in(text)
