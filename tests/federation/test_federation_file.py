@@ -472,6 +472,19 @@ def test_form_must_be_a_mapping() -> None:
     ]
 
 
+def test_form_must_hold_only_json_data() -> None:
+    assert issues_in(with_form("            form: {type: object, default: !!binary aGk=}\n")) == [
+        (17, "bricks[0].services[0].sub_services[0].form.default",
+         "must be plain JSON data; got bytes"),
+    ]
+
+
+def test_recursive_alias_is_a_yaml_issue_not_a_crash() -> None:
+    assert issues_in(with_form("            form: &loop {type: object, items: *loop}\n")) == [
+        (17, "", "invalid YAML: recursive aliases are not supported"),
+    ]
+
+
 def test_desk_needs_a_kind() -> None:
     text = edited("kind: SCHOOL}", "kind: SCHOOL, desk: {url: 'https://d.example.org'}}")
     assert issues_in(text) == [(3, "tenants[0].desk.kind", "required")]
