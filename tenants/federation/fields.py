@@ -81,7 +81,8 @@ class Record:
     ) -> Record | None:
         """A record over `node`, or None (with an issue) when it is not a mapping."""
         if not isinstance(node, LocatedMap):
-            log.add(node.line, path, f"must be a mapping with {', '.join(known)}; got {kind_of(node)}")
+            expected = ", ".join(known)
+            log.add(node.line, path, f"must be a mapping with {expected}; got {kind_of(node)}")
             return None
         return cls(log, node, path, known)
 
@@ -196,7 +197,10 @@ class Record:
 
 
 def plain_data(log: IssueLog, node: Located, path: str) -> tuple[Any, bool]:
-    """JSON-compatible data from a located value, and whether it was clean; issues are logged."""
+    """JSON-compatible data from a located value, and whether it was clean; issues are logged.
+
+    Within one call, a value written once and aliased several times becomes one shared object.
+    """
     before = len(log.issues)
     data = _plain(log, node, path, {})
     return data, len(log.issues) == before
@@ -214,7 +218,8 @@ def _plain(log: IssueLog, node: Located, path: str, done: dict[int, Any]) -> Any
         result = [_plain(log, item, join_path(path, i), done) for i, item in enumerate(node.items)]
     else:
         for entry in node.repeated():
-            log.add(entry.key_line, join_path(path, str(entry.key)), "appears twice in this mapping")
+            log.add(entry.key_line, join_path(path, str(entry.key)),
+                    "appears twice in this mapping")
         result = {}
         for key, entry in node.by_key().items():
             if not isinstance(key, str):
@@ -239,7 +244,8 @@ class UniqueNames:
         folded = name.casefold()
         if folded in self._first:
             first_line = self._first[folded][1]
-            record.problem(key, f"duplicate {self.what} {name!r} (already declared at line {first_line})")
+            record.problem(key,
+                           f"duplicate {self.what} {name!r} (already declared at line {first_line})")
             return False
         self._first[folded] = (name, record.line_of(key))
         return True

@@ -46,14 +46,16 @@ def demo_federation_path() -> Path:
 
 def _compose(text: str, log: IssueLog) -> Located | None:
     """The located tree of the document; None, with an issue, when YAML can't read it."""
-    loader = LineLoader(text)
     try:
-        root = loader.located_document()
+        # The reader checks for unprintable characters as soon as the loader is made.
+        loader = LineLoader(text)
+        try:
+            root = loader.located_document()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         log.add(line_of_error(error, text), "", f"invalid YAML: {describe_error(error)}")
         return None
-    finally:
-        loader.dispose()
     if root is None:
         log.add(1, "", "the file is empty; expected a mapping starting with 'federation: <name>'")
     return root

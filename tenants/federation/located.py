@@ -159,5 +159,6 @@ def describe_error(error: yaml.YAMLError) -> str:
         parts = [part for part in (error.context, error.problem) if part]
         return "; ".join(parts) or "invalid YAML"
     if isinstance(error, yaml.reader.ReaderError):
-        return f"unacceptable character {error.character!r}"
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        return f"unacceptable character #x{code:04x}"
     return str(error).splitlines()[0] if str(error) else "invalid YAML"

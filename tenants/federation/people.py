@@ -17,7 +17,7 @@ from tenants.federation.fields import (
     kind_of,
     plain_data,
 )
-from tenants.federation.located import LocatedMap, LocatedScalar
+from tenants.federation.located import LocatedList, LocatedMap, LocatedScalar
 from tenants.federation.specs import LOCAL_ISSUER, TenantSpec, UserSpec
 
 TENANT_FIELDS = ("slug", "name", "kind", "active", "desk")
@@ -61,8 +61,10 @@ def read_tenants(top: Record) -> Tenants:
         if spec is not None:
             tenants.specs.append(spec)
         if _raw(record, "kind") == TenantKind.GROUP.value:
-            groups.append((record.optional_text("slug") or "?", record))
-    _check_one_group(top, groups)
+            slug = _raw(record, "slug")
+            groups.append((slug if isinstance(slug, str) else "?", record))
+    if isinstance(top.value("tenants"), LocatedList):  # else the list itself is already reported
+        _check_one_group(top, groups)
     return tenants
 
 
@@ -86,7 +88,7 @@ def _read_tenant(record: Record, slugs: UniqueNames) -> TenantSpec | None:
 
 
 def _read_desk(record: Record) -> dict[str, object] | None:
-    """The local desk configuration, kept raw: only its `kind` is checked, by the desk connectors."""
+    """The school's local desk configuration, kept raw for the desk connectors but for its `kind`."""
     node = record.value("desk")
     if node is None:
         return None
@@ -132,8 +134,8 @@ def read_users(top: Record, tenants: Tenants) -> Users:
             continue
         other = identities.setdefault(spec.identity, spec.username)
         if other != spec.username:
-            record.problem("subject", f"SSO identity {spec.identity[1]!r} of {spec.issuer!r} is "
-                                      f"already {other!r}")
+            record.problem("subject", f"SSO subject {spec.identity[1]!r} of issuer {spec.issuer!r} "
+                                      f"already belongs to user {other!r}")
         else:
             users.specs.append(spec)
     return users
