@@ -54,7 +54,9 @@ class EmailConnector:
         """Stable Message-IDs: a re-sent event keeps its id, so duplicates are recognisable."""
         if event_id is None:
             return f"<{group_ref}.opened@{self.domain}>"
-        part = event_id if not _ID_PART.search(event_id) else hashlib.sha256(event_id.encode()).hexdigest()[:32]
+        part = event_id
+        if _ID_PART.search(event_id):
+            part = hashlib.sha256(event_id.encode()).hexdigest()[:32]
         return f"<{part}.{group_ref}@{self.domain}>"
 
     async def find(self, group_ref: str) -> RemoteTicket | None:
@@ -63,8 +65,8 @@ class EmailConnector:
 
     async def create(self, ticket: DeskTicket) -> RemoteTicket:
         """Send the opening message; the gateway files it as a new local ticket."""
-        facts = render.description(ticket)
-        msg = self._message(ticket, f"{_tag(ticket)} {ticket.title}", facts, datetime.now(UTC))
+        body = render.description(ticket)
+        msg = self._message(ticket, f"{_tag(ticket)} {ticket.title}", body, datetime.now(UTC))
         msg["Message-ID"] = self.message_id(ticket.group_ref)
         msg["X-Groupdesk-Event"] = "ticket.opened"
         await self._run(lambda: self._deliver(msg))
@@ -145,7 +147,9 @@ class EmailConnector:
             raise DeskError(f"SMTP server {where} has an untrusted certificate: {exc.verify_message}",
                             retryable=False) from None
         except (smtplib.SMTPException, OSError) as exc:
-            reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else str(exc) or type(exc).__name__
+            reason = str(exc) or type(exc).__name__
+            if isinstance(exc, ConnectionRefusedError):
+                reason = "connection refused"
             raise DeskError(f"SMTP server unreachable at {where}: {reason}", retryable=True) from None
 
     async def check(self) -> CheckResult:
@@ -185,5 +189,6 @@ def _facts(ticket: DeskTicket, event: DeskEvent) -> str:
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
-    text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    error = exc.smtp_error
+    text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
     return f"{exc.smtp_code} {text}"

@@ -130,8 +130,8 @@ class GlpiConnector:
                                               "content": render.text_to_html(text), "is_private": 0})
         for step in steps:
             if step == "solution":
-                await self._post("ITILSolution", {"itemtype": "Ticket", "items_id": tid,
-                                                  "content": render.text_to_html(self._solution(event, text))})
+                solution = render.text_to_html(self._solution(event, text))
+                await self._post("ITILSolution", {"itemtype": "Ticket", "items_id": tid, "content": solution})
             else:
                 await self._set_status(tid, int(step.split(":")[1]))
 

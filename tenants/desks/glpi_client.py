@@ -122,9 +122,7 @@ class GlpiClient:
         """killSession (best effort) and close the HTTP client if we own it."""
         if self.session is not None:
             try:
-                await self._desk.request(
-                    "GET", f"{self.api}/killSession", headers={**self._headers(), "Session-Token": self.session}
-                )
+                await self._send("GET", "killSession", self.session)
             except DeskError:
                 pass  # the session expires on its own; closing must not fail
             self.session = None

@@ -54,27 +54,26 @@ def marker(event: DeskEvent) -> str:
 
 def headline(event: DeskEvent) -> str:
     """One line saying what happened, in the words a school agent expects."""
-    by = f" by {event.author}" if event.author else ""
-    who = event.ticket.assignee or "a group expert"
+    author = event.author or "the group experts"
     match event.kind:
         case EventKind.OPENED:
-            return f"Opened in groupdesk{by}."
+            return f"Opened in groupdesk by {event.author or 'the school'}."
         case EventKind.ASSIGNED:
-            return f"Assigned to {who} in groupdesk{by}."
+            return f"Assigned to {event.ticket.assignee or 'a group expert'} in groupdesk."
         case EventKind.TAKEN:
-            return f"Taken in charge by {event.ticket.assignee or event.author or 'a group expert'}."
+            return f"Taken in charge by {event.ticket.assignee or author}."
         case EventKind.PENDING:
-            return f"Waiting for the school: question{by}."
+            return f"Question from {author}; waiting for the school's answer."
         case EventKind.ANSWERED:
-            return f"Answer from the school{by}."
+            return f"Answer from {event.author or 'the school'}."
         case EventKind.COMMENTED:
-            return f"Comment{by}."
+            return f"Comment from {author}."
         case EventKind.RESOLVED:
-            return f"Resolved{by}."
+            return f"Resolved by {author}."
         case EventKind.REOPENED:
-            return f"Reopened{by}."
+            return f"Reopened by {event.author or 'groupdesk'}."
         case EventKind.CLOSED:
-            return f"Closed{by}."
+            return f"Closed by {event.author or 'groupdesk'}."
     raise ValueError(f"unknown event kind {event.kind!r}")
 
 

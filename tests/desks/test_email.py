@@ -8,7 +8,7 @@ import pytest
 
 from tenants.desks import DeskConfig, DeskConnector, DeskError, DeskKind, EventKind, build_connector
 from tests.desks.conftest import EMAIL_MAPPINGS, email_config
-from tests.support.desk_payloads import event, ticket
+from tests.support.desk_payloads import event, full_life, ticket
 from tests.support.live_server import free_port
 from tests.support.smtp_sink import SMTP_PASSWORD, SMTP_USER, SmtpSink
 
@@ -33,6 +33,20 @@ async def test_opening_and_events_thread_in_the_gateway(email: DeskConnector, sm
     body = reply.get_content()
     assert "Which quota does the form show?" in body and f"[groupdesk event {pending.event_id}]" in body
     assert "Local ticket: R-000123" in body
+
+
+async def test_full_life_is_one_thread(email: DeskConnector, smtp_sink: SmtpSink) -> None:
+    group = ticket()
+    remote = await email.create(group)
+    life = full_life(group)
+    for step in life:
+        await email.apply(remote, step)
+    opening, *replies = smtp_sink.about(group.group_ref)
+    assert [m["X-Groupdesk-Event"] for m in replies] == [e.kind.value for e in life]
+    assert {m["In-Reply-To"] for m in replies} == {opening["Message-ID"]}
+    assert len({m["Message-ID"] for m in replies}) == len(life)
+    assert replies[5]["Subject"].endswith("- Resolved by Noé Lambert")
+    assert "Quota raised to 400" in replies[5].get_content()
 
 
 async def test_a_resent_event_keeps_its_message_id(email: DeskConnector, smtp_sink: SmtpSink) -> None:

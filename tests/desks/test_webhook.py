@@ -8,7 +8,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from tenants.desks import DeskConnector, DeskError, EventKind, RemoteTicket, build_connector
 from tests.desks.conftest import WEBHOOK_SECRET, webhook_config
-from tests.support.desk_payloads import event, ticket
+from tests.support.desk_payloads import event, full_life, ticket
 from tests.support.live_server import free_port
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -33,6 +33,18 @@ async def test_events_are_signed_and_verifiable(webhook: DeskConnector, webhook_
         Webhook("whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY").verify(applied.body, applied.headers)
     with pytest.raises(WebhookVerificationError):
         verifier.verify(applied.body.replace(b"Quota", b"Quote"), applied.headers)
+
+
+async def test_full_life_arrives_in_order(webhook: DeskConnector, webhook_receiver: WebhookReceiver) -> None:
+    group = ticket()
+    remote = await webhook.create(group)
+    life = full_life(group)
+    for step in life:
+        await webhook.apply(remote, step)
+    verifier = Webhook(WEBHOOK_SECRET)
+    payloads = [verifier.verify(d.body, d.headers) for d in webhook_receiver.deliveries if d.method == "POST"]
+    assert [p["type"] for p in payloads] == ["ticket.opened"] + [e.kind.value for e in life]
+    assert [p["data"]["state"] for p in payloads][-3:] == ["IN_PROGRESS", "RESOLVED", "CLOSED"]
 
 
 async def test_retried_create_keeps_its_webhook_id(webhook: DeskConnector, webhook_receiver: WebhookReceiver) -> None:

@@ -165,7 +165,7 @@ class FakeItop:
     def get(self, data: Mapping[str, Any], login: str) -> dict[str, Any]:
         cls = self._class(data)
         found = self._select(cls, self._param(data, "key"))
-        objects = {f"{cls}::{o['id']}": self._out(cls, o, data.get("output_fields"), "")
+        objects = {f"{cls}::{o['id']}": m.render_object(cls, o, data.get("output_fields"), "")
                    for o in found}
         return {"objects": objects or None, "code": 0, "message": f"Found: {len(found)}"}
 
@@ -281,22 +281,6 @@ class FakeItop:
         except m.ItopFailure as exc:
             raise m.ItopFailure(f"Error: {att}: {exc.message.removeprefix('Error: ')}") from None
 
-    def _out(self, cls: str, obj: Mapping[str, Any], output_fields: Any, message: str) -> dict[str, Any]:
-        names = str(output_fields or "*").replace(" ", "").split(",")
-        if "*" in names or "*+" in names:
-            names = list(obj)
-        fields: dict[str, Any] = {}
-        for name in names:
-            if name not in obj:
-                raise m.ItopFailure(f"Error: output_fields: invalid attribute code '{name}'")
-            value = obj[name]
-            if name in m.CASELOGS:
-                value = {"entries": copy.deepcopy(value)}
-            elif isinstance(value, int):
-                value = str(value)  # iTop serialises ids and keys as strings
-            fields[name] = value
-        return {"code": 0, "message": message, "class": cls, "key": str(obj["id"]), "fields": fields}
-
     def _written(self, cls: str, obj: Mapping[str, Any], data: Mapping[str, Any], message: str) -> dict[str, Any]:
-        out = self._out(cls, obj, data.get("output_fields"), message)
+        out = m.render_object(cls, obj, data.get("output_fields"), message)
         return {"objects": {f"{cls}::{obj['id']}": out}, "code": 0, "message": None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Mapping
@@ -151,3 +152,21 @@ def missing_mandatory(obj: dict[str, Any], target: str) -> list[str]:
 def compute_priority(obj: dict[str, Any]) -> None:
     """UserRequest::ComputeValues: priority from impact and urgency."""
     obj["priority"] = str(PRIORITY[int(obj["impact"])][int(obj["urgency"])])
+
+
+def render_object(cls: str, obj: Mapping[str, Any], output_fields: Any, message: str) -> dict[str, Any]:
+    """One entry of `objects`: only the output_fields asked for (all of them by default)."""
+    names = str(output_fields or "*").replace(" ", "").split(",")
+    if "*" in names or "*+" in names:
+        names = list(obj)
+    fields: dict[str, Any] = {}
+    for name in names:
+        if name not in obj:
+            raise ItopFailure(f"Error: output_fields: invalid attribute code '{name}'")
+        value = obj[name]
+        if name in CASELOGS:
+            value = {"entries": copy.deepcopy(value)}
+        elif isinstance(value, int):
+            value = str(value)  # iTop serialises ids and keys as strings
+        fields[name] = value
+    return {"code": 0, "message": message, "class": cls, "key": str(obj["id"]), "fields": fields}
