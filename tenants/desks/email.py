@@ -101,18 +101,18 @@ class EmailConnector:
 
     def _connect(self) -> smtplib.SMTP:
         """An SMTP session, with TLS and login as configured (runs in a worker thread)."""
-        context = ssl.create_default_context()
         if self.scheme not in ("smtp", "smtps"):
             raise DeskError(f"e-mail desk URL must start with smtp:// or smtps://, not {self.scheme!r}",
                             retryable=False)
         if self.implicit_tls:
+            context = ssl.create_default_context()
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             smtp.ehlo()
             if self.starttls:
-                smtp.starttls(context=context)
+                smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if self.username:
                 smtp.login(self.username, self.password)

@@ -72,7 +72,7 @@ class GlpiConnector:
         body = self.client.json(await self.client.request("GET", "search/Ticket", params=params))
         data = (body.get("data") or []) if isinstance(body, Mapping) else []
         # Rows come as a list, or keyed by id with `withindexes`; no `data` at all when empty.
-        rows = list(data.values()) if isinstance(data, Mapping) else list(data)
+        rows = [{ID: k, **v} for k, v in data.items()] if isinstance(data, Mapping) else list(data)
         ids = sorted(int(r[ID]) for r in rows if str(r.get(NAME, "")).startswith(prefix))
         return RemoteTicket(id=str(ids[0]), ref=str(ids[0])) if ids else None
 
