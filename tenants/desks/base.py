@@ -1,0 +1,133 @@
+"""Plain payloads and the connector contract shared by every local desk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+
+class DeskKind(StrEnum):
+    ITOP = "itop"
+    GLPI = "glpi"
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class EventKind(StrEnum):
+    OPENED = "ticket.opened"
+    ASSIGNED = "ticket.assigned"
+    TAKEN = "ticket.taken"
+    PENDING = "ticket.pending"
+    ANSWERED = "ticket.answered"
+    COMMENTED = "ticket.commented"
+    RESOLVED = "ticket.resolved"
+    REOPENED = "ticket.reopened"
+    CLOSED = "ticket.closed"
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    """How to reach one school's desk; secrets are already resolved."""
+
+    kind: DeskKind
+    url: str
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    mappings: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class DeskTicket:
+    """The group ticket as a local desk needs to see it."""
+
+    group_ref: str
+    title: str
+    description: str
+    priority: str
+    state: str
+    school: str
+    brick: str
+    service: str
+    sub_service: str
+    requester_name: str | None = None
+    requester_email: str | None = None
+    local_ref: str | None = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True)
+class DeskEvent:
+    """One change a school must see; `event_id` is the idempotency key."""
+
+    event_id: str
+    kind: EventKind
+    ticket: DeskTicket
+    message: str | None = None
+    author: str | None = None
+    # Keyword-only so it can follow the optional fields, in the order the contract lists them.
+    occurred_at: datetime = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class RemoteTicket:
+    """The local ticket: its technical id and the ref people see."""
+
+    id: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of a connectivity and credentials check."""
+
+    ok: bool
+    detail: str
+
+
+class DeskError(Exception):
+    """A desk call failed; `message` tells an admin what to do, `retryable` tells the outbox.
+
+    Retryable: the desk could not be reached or answered a transient failure (network errors,
+    timeouts, HTTP 408/429/5xx, database deadlocks reported by iTop). Delivering the same event
+    later may succeed without anyone acting.
+
+    Not retryable: the desk understood the call and refused it (bad credentials, missing rights,
+    invalid input, unknown ticket, a transition the local lifecycle does not allow, a wrong URL).
+    Repeating it would fail the same way; it must be reported so an admin fixes the cause.
+    """
+
+    def __init__(self, message: str, *, retryable: bool, code: str | int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.code = code
+
+
+@runtime_checkable
+class DeskConnector(Protocol):
+    """What the mirror delivery needs from any local desk."""
+
+    kind: DeskKind
+
+    async def find(self, group_ref: str) -> RemoteTicket | None:
+        """Return the local ticket carrying this group ref, if one exists."""
+        ...
+
+    async def create(self, ticket: DeskTicket) -> RemoteTicket:
+        """Create the local ticket (or return the existing one) with the group ref on it."""
+        ...
+
+    async def apply(self, remote: RemoteTicket, event: DeskEvent) -> None:
+        """Mirror one event other than OPENED: public comment plus the matching transition."""
+        ...
+
+    async def check(self) -> CheckResult:
+        """Test reachability and credentials and say what is wrong."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and sessions."""
+        ...

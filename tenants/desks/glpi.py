@@ -1,0 +1,192 @@
+"""GLPI connector: group tickets mirrored as GLPI Tickets with followups and solutions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from tenants.desks import render
+from tenants.desks.base import (
+    CheckResult,
+    DeskConfig,
+    DeskError,
+    DeskEvent,
+    DeskKind,
+    DeskTicket,
+    EventKind,
+    RemoteTicket,
+)
+from tenants.desks.glpi_client import GlpiClient
+
+NEW, ASSIGNED, PLANNED, WAITING, SOLVED, CLOSED = 1, 2, 3, 4, 5, 6
+NAME, ID = "1", "2"  # Ticket search options: 1 is the name (title), 2 the id
+
+
+def plan(kind: EventKind, status: int) -> list[str]:
+    """Steps bringing a GLPI ticket in line with an event: `solution` or `status:N`."""
+    if status == CLOSED and kind not in (EventKind.COMMENTED, EventKind.CLOSED):
+        raise DeskError(f"{kind.value} cannot be mirrored to a closed ticket", retryable=False)
+    match kind:
+        case EventKind.ASSIGNED | EventKind.TAKEN:
+            return [f"status:{ASSIGNED}"] if status in (NEW, WAITING, SOLVED) else []
+        case EventKind.PENDING:
+            return [] if status == WAITING else [f"status:{WAITING}"]
+        case EventKind.ANSWERED:
+            return [f"status:{ASSIGNED}"] if status == WAITING else []
+        case EventKind.RESOLVED:
+            return ["solution"] if status < SOLVED else []
+        case EventKind.REOPENED:
+            return [f"status:{ASSIGNED}"] if status == SOLVED else []
+        case EventKind.CLOSED:
+            if status == CLOSED:
+                return []
+            return [f"status:{CLOSED}"] if status == SOLVED else ["solution", f"status:{CLOSED}"]
+        case EventKind.COMMENTED:
+            return []
+    raise ValueError(f"{kind.value} is mirrored by create(), not apply()")
+
+
+class GlpiConnector:
+    """Mirrors group tickets to one school's GLPI."""
+
+    kind = DeskKind.GLPI
+
+    def __init__(self, config: DeskConfig, http: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self.maps: Mapping[str, Any] = config.mappings
+        self.client = GlpiClient(config, http)
+
+    async def find(self, group_ref: str) -> RemoteTicket | None:
+        """Search ticket names for the `[GRP-…]` prefix; the oldest match wins."""
+        prefix = render.ref_prefix(group_ref)
+        params = {
+            "criteria[0][field]": NAME,
+            "criteria[0][searchtype]": "contains",
+            "criteria[0][value]": prefix,
+            "forcedisplay[0]": ID,
+            "forcedisplay[1]": NAME,
+            "range": "0-49",
+        }
+        body = self.client.json(await self.client.request("GET", "search/Ticket", params=params))
+        data = (body.get("data") or []) if isinstance(body, Mapping) else []
+        # Rows come as a list, or keyed by id with `withindexes`; no `data` at all when empty.
+        rows = [{ID: k, **v} for k, v in data.items()] if isinstance(data, Mapping) else list(data)
+        ids = sorted(int(r[ID]) for r in rows if str(r.get(NAME, "")).startswith(prefix))
+        return RemoteTicket(id=str(ids[0]), ref=str(ids[0])) if ids else None
+
+    async def create(self, ticket: DeskTicket) -> RemoteTicket:
+        """POST Ticket/, unless a previous attempt already created it."""
+        existing = await self.find(ticket.group_ref)
+        if existing is not None:
+            return existing
+        urgency = render.priority_rank(ticket.priority) + 1  # GLPI: 1 very low .. 5 very high
+        fields: dict[str, Any] = {
+            "name": render.titled(ticket),
+            "content": render.text_to_html(render.description(ticket)),
+            "type": self.maps.get("type", 2),  # 2: request, 1: incident
+            "urgency": urgency,
+            "impact": self.maps.get("impact", 3),
+            "priority": urgency,
+        }
+        if self.maps.get("entities_id") is not None:
+            fields["entities_id"] = self.maps["entities_id"]
+        category = self._category(ticket)
+        if category is not None:
+            fields["itilcategories_id"] = category
+        body = self.client.json(await self.client.request("POST", "Ticket/", json={"input": fields}))
+        new_id = body.get("id") if isinstance(body, Mapping) else None
+        if not new_id:
+            message = body.get("message") if isinstance(body, Mapping) else body
+            raise DeskError(f"GLPI refused the ticket: {message}", retryable=False)
+        return RemoteTicket(id=str(new_id), ref=str(new_id))
+
+    def _category(self, ticket: DeskTicket) -> Any:
+        table = self.maps.get("itilcategories_id")
+        if not isinstance(table, Mapping):
+            return table
+        for key in (f"{ticket.brick}/{ticket.service}/{ticket.sub_service}",
+                    f"{ticket.brick}/{ticket.service}", ticket.brick, "*"):
+            if key in table:
+                return table[key]
+        return None
+
+    async def apply(self, remote: RemoteTicket, event: DeskEvent) -> None:
+        """Followup (once per event) then status changes; safe to repeat for the same event."""
+        if event.kind is EventKind.OPENED:
+            raise ValueError("ticket.opened is mirrored by create(), not apply()")
+        tid = int(remote.id)
+        status = int((await self._get(f"Ticket/{tid}"))["status"])
+        try:
+            steps = plan(event.kind, status)
+        except DeskError:
+            raise DeskError(f"GLPI ticket {tid} is closed: {event.kind.value} cannot be mirrored",
+                            retryable=False) from None
+        text = render.comment(event)
+        # For a resolution the solution itself is the public text; other events get a followup.
+        if event.kind is not EventKind.RESOLVED and not await self._followed_up(tid, event):
+            await self._post("ITILFollowup", {"itemtype": "Ticket", "items_id": tid,
+                                              "content": render.text_to_html(text), "is_private": 0})
+        for step in steps:
+            if step == "solution":
+                solution = render.text_to_html(self._solution(event, text))
+                await self._post("ITILSolution", {"itemtype": "Ticket", "items_id": tid, "content": solution})
+            else:
+                await self._set_status(tid, int(step.split(":")[1]))
+
+    def _solution(self, event: DeskEvent, text: str) -> str:
+        if event.kind is EventKind.RESOLVED:
+            if not (event.message or "").strip():
+                raise DeskError(f"GLPI needs a solution text to resolve; {event.ticket.group_ref} was "
+                                "resolved without one", retryable=False)
+            return text
+        return f"Closed in groupdesk ({event.ticket.group_ref}) without a separate solution."
+
+    async def _get(self, path: str, **params: str) -> Any:
+        try:
+            return self.client.json(await self.client.request("GET", path, params=params))
+        except DeskError as exc:
+            if exc.code == "ERROR_ITEM_NOT_FOUND":
+                raise DeskError(f"GLPI has no {path}: it was deleted or the mirror points to the "
+                                "wrong ticket", retryable=False, code=exc.code) from None
+            raise
+
+    async def _followed_up(self, tid: int, event: DeskEvent) -> bool:
+        followups = await self._get(f"Ticket/{tid}/ITILFollowup", range="0-999")
+        mark = render.marker(event)
+        return any(mark in str(f.get("content", "")) for f in followups or [])
+
+    async def _post(self, itemtype: str, fields: Mapping[str, Any]) -> None:
+        body = self.client.json(await self.client.request("POST", f"{itemtype}/", json={"input": fields}))
+        if not (isinstance(body, Mapping) and body.get("id")):
+            raise DeskError(f"GLPI refused the {itemtype}: {body}", retryable=False)
+
+    async def _set_status(self, tid: int, status: int) -> None:
+        fields: dict[str, Any] = {"status": status}
+        if status == ASSIGNED:
+            for key in ("users_id_assign", "groups_id_assign"):
+                if self.maps.get(key) is not None:
+                    fields[f"_{key}"] = self.maps[key]
+        body = self.client.json(await self.client.request("PUT", f"Ticket/{tid}", json={"input": fields}))
+        results = body if isinstance(body, list) else [body]
+        for result in results:
+            if isinstance(result, Mapping) and result.get(str(tid)) is False:
+                raise DeskError(f"GLPI refused to set ticket {tid} to status {status}: "
+                                f"{result.get('message') or 'no reason given'}", retryable=False)
+
+    async def check(self) -> CheckResult:
+        """initSession proves URL, App-Token and user token; getFullSession names the account."""
+        try:
+            body = await self._get("getFullSession")
+            session = body.get("session", {}) if isinstance(body, Mapping) else {}
+            who = session.get("glpiname", "?")
+            profile = (session.get("glpiactiveprofile") or {}).get("name", "?")
+            return CheckResult(True, f"GLPI API answers at {self.client.base_url}; logged in as "
+                                     f"{who} with profile {profile}")
+        except DeskError as exc:
+            return CheckResult(False, exc.message)
+
+    async def aclose(self) -> None:
+        """End the GLPI session and close the HTTP client if we own it."""
+        await self.client.aclose()
