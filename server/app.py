@@ -6,13 +6,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 
 from server import migrations
@@ -35,6 +36,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
     local_issuer: LocalIssuer | None
+    # The embedded relay (no broker) or the broker dispatch, once the app has started.
+    delivery: Any = None
 
 
 def build_verifier(settings: Settings) -> tuple[TokenVerifier, LocalIssuer | None]:
@@ -77,9 +80,12 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await migrations.upgrade(engine)
             if settings.demo_federation and not settings.is_production:
                 await load_demo_if_empty(settings, sessions)
+        await start_delivery(runtime)
         try:
             yield
         finally:
+            if runtime.delivery is not None:
+                await runtime.delivery.stop()
             await verifier.aclose()
             if owns_engine:
                 await engine.dispose()
@@ -89,6 +95,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
@@ -97,6 +104,31 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     )
     app.state.runtime = runtime
     return app
+
+
+async def start_delivery(runtime: Runtime) -> None:
+    """Deliveries to the schools' desks: by the broker's workers, or by a relay in this process."""
+    settings = runtime.settings
+    if settings.broker_url:
+        from server.jobs.dispatch import BrokerDispatch
+
+        runtime.delivery = BrokerDispatch(settings)
+    elif settings.embedded_relay:
+        from server.mirror.relay import EmbeddedRelay
+
+        runtime.delivery = EmbeddedRelay.for_app(settings, runtime.sessions)
+    if runtime.delivery is not None:
+        await runtime.delivery.start()
+
+
+async def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text exposition of the mirror's backlog, deliveries and failures."""
+    from server.mirror.metrics import mirror_metrics
+
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        text = await mirror_metrics(session)
+    return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 async def home(request: Request) -> RedirectResponse:

@@ -1,4 +1,4 @@
-"""The `groupdesk` command: serve, migrate, load, token."""
+"""The `groupdesk` command: serve, worker, migrate, load, token, check-desk."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 async def _load(settings: Settings, path: str, dry_run: bool) -> int:
     from server import migrations
     from server.db import create_engine, session_factory, writer_session
+    from server.errors import GroupdeskError
     from server.importing import import_federation
     from tenants.federation import FederationInvalid, load_federation
 
@@ -72,10 +73,14 @@ async def _load(settings: Settings, path: str, dry_run: bool) -> int:
     engine = create_engine(settings.database_url)
     try:
         await migrations.upgrade(engine)
-        async with writer_session(session_factory(engine)) as session:
-            report = await import_federation(session, federation)
-            if dry_run:
-                await session.rollback()
+        try:
+            async with writer_session(session_factory(engine)) as session:
+                report = await import_federation(session, federation)
+                if dry_run:
+                    await session.rollback()
+        except GroupdeskError as exc:
+            print(f"groupdesk: {path} refused, nothing imported:\n{exc.message}", file=sys.stderr)
+            return 2
         print(report.summary() or "nothing to import")
         print("dry run: nothing written" if dry_run else
               ("imported" if report.changed else "already up to date: nothing changed"))
@@ -121,6 +126,33 @@ def cmd_token(args: argparse.Namespace) -> int:
     return asyncio.run(_token(_settings(), args.username, args.lifetime))
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from server.jobs.worker import run_worker
+    from server.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    return run_worker(settings, threads=args.threads, sweep=not args.no_sweep)
+
+
+async def _check_desk(settings: Settings, slug: str) -> int:
+    from server.db import create_engine, session_factory
+    from server.mirror.desks import check_desk
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            result = await check_desk(session, slug)
+    finally:
+        await engine.dispose()
+    print(f"{slug}: {'ok' if result.ok else 'NOT OK'}: {result.detail}")
+    return 0 if result.ok else 1
+
+
+def cmd_check_desk(args: argparse.Namespace) -> int:
+    return asyncio.run(_check_desk(_settings(), args.school))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="groupdesk", description="Group ticketing federation service. "
                                 "Settings come from GROUPDESK_* environment variables.")
@@ -129,6 +161,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="bind address (default: GROUPDESK_HOST or 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default: GROUPDESK_PORT or 8000)")
     s.set_defaults(func=cmd_serve)
+    w = sub.add_parser("worker", help="deliver mirror events from the broker (GROUPDESK_BROKER_URL)")
+    w.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    w.add_argument("--no-sweep", action="store_true",
+                   help="do not re-send due deliveries periodically (another worker does)")
+    w.set_defaults(func=cmd_worker)
+    c = sub.add_parser("check-desk", help="test a school's desk: URL, credentials, mappings")
+    c.add_argument("school", help="the school's slug, e.g. insa-lyon")
+    c.set_defaults(func=cmd_check_desk)
     m = sub.add_parser("migrate", help="upgrade the database schema (default: to head)")
     m.add_argument("revision", nargs="?", default="head", help="target revision (head, base, -1, ...)")
     m.set_defaults(func=cmd_migrate)

@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     dev_issuer_key_file: Path = Path(".groupdesk/dev-issuer-key.json")
     # Migrate to head when the app starts (default: in development only).
     migrate_on_start: bool | None = None
+    # Mirror delivery: dramatiq's retry semantics (exponential backoff with jitter), then PAUSED.
+    mirror_max_retries: int = Field(default=8, ge=0, le=100)
+    mirror_min_backoff_ms: int = Field(default=15_000, ge=1)
+    mirror_max_backoff_ms: int = Field(default=3_600_000, ge=1)
+    # How long a delivery holds a ticket; a crashed worker's claim is taken over after it.
+    mirror_lease_seconds: float = Field(default=120.0, gt=0)
+    # The sweep that re-sends whatever is due (lost messages, retries, a desk back up).
+    relay_interval_seconds: float = Field(default=5.0, gt=0)
+    # Tickets delivered at once by the embedded relay or by one sweep.
+    mirror_concurrency: int = Field(default=4, ge=1, le=64)
+    # Run the embedded relay inside the app when no broker is configured.
+    embedded_relay: bool = True
     # GraphQL guard rails.
     max_query_depth: int = Field(default=12, ge=2)
     max_page_size: int = Field(default=100, ge=1, le=1000)

@@ -10,7 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, ExpertDesignation, Priority, Service, SubService
+from server.errors import ValidationFailed
 from server.identity.models import Tenant, User
+from server.mirror.desks import check_spec, desk_of, store_desk
+from tenants.context import TenantKind
 from tenants.federation import Federation
 
 
@@ -55,6 +58,21 @@ async def _upsert(session: AsyncSession, report: ImportReport, kind: str, existi
     return existing
 
 
+async def _import_desks(session: AsyncSession, report: ImportReport, federation: Federation,
+                        tenants: dict[str, Tenant]) -> None:
+    """Each school's desk; one left out of the file is kept (and listed), like everything else."""
+    for index, spec in enumerate(federation.tenants):
+        if spec.desk is None:
+            if await desk_of(session, tenants[spec.slug].id) is not None:
+                report.not_in_file.append(f"desk of {spec.slug}")
+            continue
+        if spec.kind is not TenantKind.SCHOOL:
+            raise ValidationFailed({f"tenants[{index}].desk": "only schools have a local desk"})
+        desk = check_spec(spec.desk, field_prefix=f"tenants[{index}].desk.")
+        _, outcome = await store_desk(session, tenants[spec.slug], desk)
+        getattr(report, outcome)["desks"] += 1
+
+
 async def import_federation(session: AsyncSession, federation: Federation) -> ImportReport:
     report = ImportReport()
     tenants = {t.slug: t for t in await session.scalars(select(Tenant))}
@@ -64,6 +82,7 @@ async def import_federation(session: AsyncSession, federation: Federation) -> Im
                                                 active=spec.active))
     listed = {t.slug for t in federation.tenants}
     report.not_in_file += [f"tenant {s}" for s in sorted(tenants) if s not in listed]
+    await _import_desks(session, report, federation, tenants)
 
     users = {u.username: u for u in await session.scalars(select(User))}
     for spec in federation.users:

@@ -43,3 +43,18 @@ def may_list_tenants(p: Principal) -> bool:
     # The member list is no secret inside the federation: every school opens tickets for itself
     # and sees which school an expert works at.
     return True
+
+
+def may_configure_desks(p: Principal) -> bool:
+    """Desk settings name where secrets live: group administrators only."""
+    return is_group_admin(p)
+
+
+def may_operate_mirrors(p: Principal) -> bool:
+    """Seeing every school's mirror state and retrying a paused one."""
+    return is_group_admin(p)
+
+
+def is_desk_integration(p: Principal) -> bool:
+    """A school's desk technical account: acts on its own school's tickets only."""
+    return Role.DESK_INTEGRATION in p.roles and p.tenant_kind is TenantKind.SCHOOL

@@ -153,7 +153,8 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     key = tmp_path_factory.mktemp("issuer") / "dev-issuer-key.json"
     return Settings(database_url="sqlite+aiosqlite:///unused.db", dev_issuer_key_file=key,
-                    demo_federation=False, migrate_on_start=False, _env_file=None)
+                    demo_federation=False, migrate_on_start=False, embedded_relay=False,
+                    _env_file=None)
 
 
 @pytest.fixture

@@ -1,0 +1,24 @@
+"""Thin dramatiq actors: a message names a ticket, the outbox says what to deliver.
+
+Import this module only after server.jobs.broker.install() (see server/jobs/__init__.py).
+"""
+
+from __future__ import annotations
+
+import dramatiq
+
+from server.config import Settings
+from server.jobs import context
+from server.mirror.retry import RetryPolicy
+
+QUEUE = "mirror"
+POLICY = RetryPolicy.from_settings(Settings())
+
+
+@dramatiq.actor(queue_name=QUEUE, **POLICY.actor_options())
+async def deliver_ticket(ticket_id: int) -> None:
+    """Deliver what is due for one ticket; a retryable failure comes back after its backoff."""
+    outcome = await context.current().mirror.delivery.deliver(ticket_id)
+    if outcome.retry_in_ms is not None:
+        # Retries re-enqueues a delayed copy; the outbox row, not the message, holds the count.
+        raise dramatiq.Retry(outcome.error or "desk failure", delay=outcome.retry_in_ms)

@@ -1,0 +1,112 @@
+"""Each school's desk: configuring it (file or API), resolving its secrets, checking it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import ConfigurationError, NotFound, PermissionDenied, ValidationFailed
+from server.identity.models import Tenant
+from server.mirror.models import DeskSetting
+from tenants import policy
+from tenants.context import Principal, TenantKind
+from tenants.desks import CheckResult, DeskConfig, build_connector
+from tenants.desks.settings import (
+    CredentialMissing,
+    DeskSpec,
+    DeskSpecInvalid,
+    parse_desk,
+    refs_from_data,
+    resolve,
+)
+
+
+def spec_of(setting: DeskSetting) -> DeskSpec:
+    """The stored setting as a spec (references only)."""
+    return DeskSpec(setting.kind, setting.url, refs_from_data(setting.credential_refs or {}),
+                    dict(setting.mappings or {}), setting.timeout)
+
+
+def check_spec(raw: Mapping[str, Any], *, field_prefix: str = "") -> DeskSpec:
+    """Parse a raw desk entry; problems become a ValidationFailed naming each field."""
+    try:
+        return parse_desk(raw)
+    except DeskSpecInvalid as exc:
+        raise ValidationFailed({f"{field_prefix}{k}": v for k, v in exc.errors.items()}) from None
+
+
+async def desk_of(session: AsyncSession, tenant_id: int) -> DeskSetting | None:
+    return await session.scalar(select(DeskSetting).where(DeskSetting.tenant_id == tenant_id))
+
+
+async def store_desk(session: AsyncSession, tenant: Tenant,
+                     spec: DeskSpec | None) -> tuple[DeskSetting | None, str]:
+    """Create, update or remove a school's desk; says which (created, updated, unchanged, removed)."""
+    current = await desk_of(session, tenant.id)
+    if spec is None:
+        if current is None:
+            return None, "unchanged"
+        await session.delete(current)
+        await session.flush()
+        return None, "removed"
+    values = dict(kind=spec.kind, url=spec.url, credential_refs=spec.refs_as_data(),
+                  mappings=dict(spec.mappings), timeout=spec.timeout)
+    if current is None:
+        current = DeskSetting(tenant_id=tenant.id, **values)
+        session.add(current)
+        await session.flush()
+        return current, "created"
+    changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+    for key, value in changed.items():
+        setattr(current, key, value)
+    await session.flush()
+    return current, "updated" if changed else "unchanged"
+
+
+async def configure_desk(session: AsyncSession, *, actor: Principal, tenant_id: int,
+                         desk: Mapping[str, Any] | None) -> tuple[Tenant, DeskSetting | None]:
+    """Group admins set (or, with None, remove) a school's desk; secrets only by reference."""
+    if not policy.may_configure_desks(actor):
+        raise PermissionDenied("only group administrators configure the schools' desks")
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("tenant", tenant_id)
+    if tenant.kind is not TenantKind.SCHOOL:
+        raise ValidationFailed({"tenantId": f"{tenant.slug} is not a school: only schools have desks"})
+    spec = None if desk is None else check_spec(desk)
+    setting, _ = await store_desk(session, tenant, spec)
+    return tenant, setting
+
+
+async def connector_config(session: AsyncSession, tenant_id: int) -> DeskConfig:
+    """The school's desk with its secrets read now; ConfigurationError says what is missing."""
+    setting = await desk_of(session, tenant_id)
+    if setting is None:
+        tenant = await session.get(Tenant, tenant_id)
+        raise ConfigurationError(f"{tenant.slug if tenant else tenant_id} has no desk configured")
+    try:
+        return resolve(spec_of(setting))
+    except CredentialMissing as exc:
+        raise ConfigurationError(f"{setting.kind.value} desk credentials: {exc}") from None
+
+
+async def check_desk(session: AsyncSession, slug: str) -> CheckResult:
+    """Reach the school's desk with its credentials and say what is wrong, if anything."""
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        return CheckResult(False, f"no tenant {slug!r} (see `groupdesk load`)")
+    try:
+        config = await connector_config(session, tenant.id)
+    except ConfigurationError as exc:
+        return CheckResult(False, exc.message)
+    try:
+        connector = build_connector(config)
+    except Exception as exc:  # a connector refusing its mappings says why in its message
+        return CheckResult(False, getattr(exc, "message", str(exc)))
+    try:
+        return await connector.check()
+    finally:
+        await connector.aclose()

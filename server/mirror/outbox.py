@@ -1,0 +1,115 @@
+"""Writing outbox events in the transaction of the change, and telling deliverers after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import case, event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from server.db import utcnow
+from server.mirror.models import DeskSetting, Mirror, MirrorStatus, Origin, OutboxEvent
+from tenants.desks.base import DeskEvent, DeskTicket, EventKind, RemoteTicket
+
+log = logging.getLogger("groupdesk.mirror")
+
+# Tickets given new outbox events in the session's transaction, announced once it commits.
+_COMMITTED_KEY = "groupdesk.outbox.tickets"
+Listener = Callable[[frozenset[int]], None]
+_listeners: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> Callable[[], None]:
+    """Call `listener(ticket_ids)` after each commit that wrote outbox events; returns the undo."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    ids = session.info.pop(_COMMITTED_KEY, None)
+    if not ids:
+        return
+    for listener in list(_listeners):
+        try:
+            listener(frozenset(ids))
+        except Exception:  # the commit is done; the sweep delivers what a listener missed
+            log.exception("outbox listener failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_COMMITTED_KEY, None)
+
+
+def snapshot(ticket: DeskTicket, message: str | None, author: str | None,
+             occurred_at: dt.datetime) -> dict[str, Any]:
+    """The payload stored with an event: enough to deliver it without loading the ticket."""
+    fields = asdict(ticket)
+    fields.pop("local_ref", None)  # known only at delivery time, from the mirror
+    return {"ticket": fields, "message": message, "author": author,
+            "occurred_at": occurred_at.isoformat()}
+
+
+def desk_event(row: OutboxEvent, remote: RemoteTicket | None) -> DeskEvent:
+    """The connector's view of an outbox row; its id is the idempotency key the desk sees."""
+    payload = row.payload
+    ticket = DeskTicket(**payload["ticket"], local_ref=remote.ref if remote else None)
+    return DeskEvent(event_id=f"grp-{row.id}", kind=EventKind(row.kind), ticket=ticket,
+                     message=payload.get("message"), author=payload.get("author"),
+                     occurred_at=dt.datetime.fromisoformat(payload["occurred_at"]))
+
+
+async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind: EventKind,
+                  ticket: DeskTicket, message: str | None = None, author: str | None = None,
+                  origin: Origin = Origin.GROUP) -> OutboxEvent | None:
+    """Record one event for the school's desk (None when the school has no desk).
+
+    Events that came from the desk are recorded as already delivered: never echoed back.
+    """
+    desk_kind = await session.scalar(select(DeskSetting.kind).where(DeskSetting.tenant_id == tenant_id))
+    if desk_kind is None:
+        return None
+    now = utcnow()
+    row = OutboxEvent(ticket_id=ticket_id, tenant_id=tenant_id, kind=kind.value, origin=origin,
+                      payload=snapshot(ticket, message, author, now), created_at=now,
+                      delivered_at=now if origin is Origin.DESK else None, attempts=0)
+    session.add(row)
+    await _touch_mirror(session, ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
+                        pending=origin is Origin.GROUP)
+    await session.flush()
+    if origin is Origin.GROUP:
+        session.info.setdefault(_COMMITTED_KEY, set()).add(ticket_id)
+    return row
+
+
+async def _touch_mirror(session: AsyncSession, *, ticket_id: int, tenant_id: int, desk_kind: Any,
+                        pending: bool) -> None:
+    """Create the ticket's mirror, or mark it PENDING again; always writes, to take the row lock.
+
+    The row lock orders this transaction with a delivery marking the mirror SYNCED, so a delivery
+    never calls a ticket in sync while an event it has not seen is being committed.
+    """
+    exists = await session.scalar(select(Mirror.id).where(Mirror.ticket_id == ticket_id))
+    if exists is None:
+        session.add(Mirror(ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
+                           status=MirrorStatus.PENDING if pending else MirrorStatus.SYNCED,
+                           attempts=0))
+        return
+    stmt = update(Mirror).where(Mirror.id == exists)
+    if pending:
+        stmt = stmt.values(status=_pending_unless_failing())
+    else:
+        stmt = stmt.values(updated_at=utcnow())
+    await session.execute(stmt.execution_options(synchronize_session=False))
+
+
+def _pending_unless_failing() -> Any:
+    """SYNCED becomes PENDING; FAILED and PAUSED stay as they are (the new event waits behind)."""
+    return case((Mirror.status == MirrorStatus.SYNCED, MirrorStatus.PENDING.value),
+                else_=Mirror.status)

@@ -1,0 +1,36 @@
+"""Building a MirrorDelivery for one event loop: its sessions, one shared HTTP client, the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.config import Settings
+from server.mirror.delivery import MirrorDelivery
+from server.mirror.retry import RetryPolicy
+from tenants.desks import DeskConfig, DeskConnector, build_connector
+
+
+@dataclass
+class DeliveryRuntime:
+    """A delivery and the HTTP client its connectors share (closed with `aclose`)."""
+
+    delivery: MirrorDelivery
+    http: httpx.AsyncClient
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def delivery_runtime(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> DeliveryRuntime:
+    """A delivery for the running event loop; httpx clients, like engines, belong to one loop."""
+    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
+
+    def connectors(config: DeskConfig) -> DeskConnector:
+        return build_connector(config, http=http)
+
+    delivery = MirrorDelivery(sessions, policy=RetryPolicy.from_settings(settings),
+                              lease_seconds=settings.mirror_lease_seconds, connectors=connectors)
+    return DeliveryRuntime(delivery, http)
