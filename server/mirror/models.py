@@ -70,7 +70,7 @@ class OutboxEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(Integer)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     # A self-contained snapshot (DeskTicket fields, message, author): delivery needs no ORM object.
@@ -91,7 +91,7 @@ class Mirror(Timestamps, Base):
     __table_args__ = (Index("ix_mirror_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(Integer, unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), unique=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     desk_kind: Mapped[DeskKind] = mapped_column(DeskKindType)
     remote_id: Mapped[str | None] = mapped_column(String(100))
@@ -120,5 +120,5 @@ class InboundEvent(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     event_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
-    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
