@@ -20,6 +20,8 @@ log = logging.getLogger("groupdesk.mirror")
 
 # Tickets given new outbox events in the session's transaction, announced once it commits.
 _COMMITTED_KEY = "groupdesk.outbox.tickets"
+# Public comments written in the transaction, by comment id (see server.mirror.follow).
+COMMENTS_KEY = "groupdesk.outbox.comments"
 Listener = Callable[[frozenset[int]], None]
 _listeners: list[Listener] = []
 
@@ -32,6 +34,7 @@ def subscribe(listener: Listener) -> Callable[[], None]:
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
+    session.info.pop(COMMENTS_KEY, None)
     ids = session.info.pop(_COMMITTED_KEY, None)
     if not ids:
         return
@@ -45,6 +48,12 @@ def _announce(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_COMMITTED_KEY, None)
+    session.info.pop(COMMENTS_KEY, None)
+
+
+def announce_after_commit(session: AsyncSession, ticket_id: int) -> None:
+    """Have deliverers told about this ticket once the transaction commits (e.g. after a retry)."""
+    session.info.setdefault(_COMMITTED_KEY, set()).add(ticket_id)
 
 
 def snapshot(ticket: DeskTicket, message: str | None, author: str | None,
@@ -84,7 +93,7 @@ async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind
                         pending=origin is Origin.GROUP)
     await session.flush()
     if origin is Origin.GROUP:
-        session.info.setdefault(_COMMITTED_KEY, set()).add(ticket_id)
+        announce_after_commit(session, ticket_id)
     return row
 
 

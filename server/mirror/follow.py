@@ -1,0 +1,116 @@
+"""From a ticket's history to the school's desk: which changes the school must see, and how.
+
+`follow` is called by server.tickets.history.record for every change, in the change's own
+transaction, so the outbox is complete by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.catalog.models import Brick, Service, SubService
+from server.identity.models import Tenant, User
+from server.mirror import outbox
+from server.mirror.models import Origin, OutboxEvent
+from server.tickets.models import EventKind as History
+from server.tickets.models import Ticket
+from server.tickets.workflow import TicketState
+from tenants.context import Principal
+from tenants.desks.base import DeskTicket
+from tenants.desks.base import EventKind as Desk
+
+_ORIGIN_KEY = "groupdesk.mirror.origin"
+
+DIRECT: dict[History, Desk] = {
+    History.OPENED: Desk.OPENED,
+    History.ASSIGNED: Desk.ASSIGNED,
+    History.TAKEN: Desk.TAKEN,
+    History.PUT_ON_HOLD: Desk.PENDING,
+    History.ANSWERED: Desk.ANSWERED,
+    History.RESOLVED: Desk.RESOLVED,
+    History.REOPENED: Desk.REOPENED,
+    History.CLOSED: Desk.CLOSED,
+    # A rejected request is over for the school: its local ticket closes with the reason.
+    History.REJECTED: Desk.CLOSED,
+    History.COMMENTED: Desk.COMMENTED,
+}
+
+
+@contextmanager
+def from_desk(session: AsyncSession) -> Iterator[None]:
+    """Changes made inside come from the school's desk: recorded, never sent back to it."""
+    session.info[_ORIGIN_KEY] = Origin.DESK
+    try:
+        yield
+    finally:
+        session.info.pop(_ORIGIN_KEY, None)
+
+
+def desk_kind_of(kind: History, ticket: Ticket, data: dict[str, Any]) -> Desk | None:
+    """The desk event for a history event, or None when the school's desk need not see it."""
+    if kind in DIRECT:
+        return DIRECT[kind]
+    if kind is History.ROUTED and ticket.assignee_id is not None:
+        return Desk.ASSIGNED
+    if kind is History.STATE_CHANGED and data.get("to") == TicketState.IN_PROGRESS.value:
+        return Desk.TAKEN  # work started, or resumed by the expert
+    return None
+
+
+def message_of(kind: History, data: dict[str, Any]) -> str | None:
+    """The public text that goes with an event: the question, the solution, the comment."""
+    for key in {History.RESOLVED: ("solution",), History.COMMENTED: ("body",)}.get(kind, ("reason",)):
+        if data.get(key):
+            return str(data[key])
+    return None
+
+
+async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
+    """The ticket as the desk sees it (related rows come from the session's identity map)."""
+    school = await session.get(Tenant, ticket.tenant_id)
+    brick = await session.get(Brick, ticket.brick_id)
+    service = await session.get(Service, ticket.service_id)
+    sub = await session.get(SubService, ticket.sub_service_id)
+    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    return DeskTicket(
+        group_ref=ticket.ref, title=ticket.title, description=ticket.description or "",
+        priority=ticket.priority.value, state=ticket.state.value,
+        school=school.name if school else "", brick=brick.name if brick else "",
+        service=service.name if service else "", sub_service=sub.name if sub else "",
+        requester_name=ticket.requester_name, requester_email=ticket.requester_email,
+        assignee=assignee.display_name if assignee else None)
+
+
+async def follow(session: AsyncSession, ticket: Ticket, kind: History, *,
+                 actor: Principal | None, data: dict[str, Any], public: bool) -> OutboxEvent | None:
+    """Write the outbox event a public change calls for (none for internal ones or no desk)."""
+    desk_kind = desk_kind_of(kind, ticket, data)
+    if not public or desk_kind is None:
+        return None
+    origin = session.info.get(_ORIGIN_KEY, Origin.GROUP)
+    if kind is History.COMMENTED and data.get("source") == "DESK":
+        origin = Origin.DESK
+    author = None
+    if actor is not None:
+        user = await session.get(User, actor.user_id)
+        author = user.display_name if user else actor.username
+    # An answer turns its comment's outbox event into ticket.answered instead of sending the
+    # same text twice.
+    comments: dict[int, OutboxEvent] = session.info.setdefault(outbox.COMMENTS_KEY, {})
+    if kind is History.ANSWERED and data.get("comment_id") in comments:
+        # The answer's text is already in the outbox as a comment: make that event the answer.
+        row = comments.pop(data["comment_id"])
+        row.kind = Desk.ANSWERED.value
+        row.payload = {**row.payload, "ticket": {**row.payload["ticket"], "state": ticket.state.value}}
+        await session.flush()
+        return row
+    row = await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id,
+                               kind=desk_kind, ticket=await desk_ticket(session, ticket),
+                               message=message_of(kind, data), author=author, origin=origin)
+    if row is not None and kind is History.COMMENTED and data.get("comment_id") is not None:
+        comments[data["comment_id"]] = row
+    return row

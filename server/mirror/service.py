@@ -1,0 +1,53 @@
+"""Mirror state for people: reading it, listing it for admins, retrying a paused mirror."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import NotFound, PermissionDenied, ValidationFailed
+from server.mirror.models import DeskSetting, Mirror, MirrorStatus
+from server.mirror.outbox import announce_after_commit
+from tenants import policy
+from tenants.context import Principal
+
+
+async def mirrors_of(session: AsyncSession, ticket_ids: list[int]) -> dict[int, Mirror]:
+    """Mirrors by ticket id (the caller has already checked it sees these tickets)."""
+    rows = await session.scalars(select(Mirror).where(Mirror.ticket_id.in_(ticket_ids)))
+    return {m.ticket_id: m for m in rows}
+
+
+async def list_mirrors(session: AsyncSession, *, actor: Principal, status: MirrorStatus | None,
+                       first: int, after: int | None) -> tuple[list[Mirror], bool]:
+    """Group admins: mirrors by id, optionally of one status; keyset pagination on the id."""
+    if not policy.may_operate_mirrors(actor):
+        return [], False
+    if first < 1:
+        raise ValidationFailed({"first": "must be at least 1"})
+    stmt = select(Mirror).order_by(Mirror.id).limit(first + 1)
+    if status is not None:
+        stmt = stmt.where(Mirror.status == status)
+    if after is not None:
+        stmt = stmt.where(Mirror.id > after)
+    rows = list(await session.scalars(stmt))
+    return rows[:first], len(rows) > first
+
+
+async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: int) -> Mirror:
+    """Group admins: put a paused (or failing) mirror back to PENDING and deliver it now."""
+    if not policy.may_operate_mirrors(actor):
+        raise PermissionDenied("only group administrators retry mirrors")
+    mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket_id))
+    if mirror is None:
+        raise NotFound("mirror of ticket", ticket_id)
+    desk = await session.scalar(select(DeskSetting).where(DeskSetting.tenant_id == mirror.tenant_id))
+    if desk is not None and desk.kind is not mirror.desk_kind:
+        # The school moved to another desk: the ticket is opened there from its snapshot.
+        mirror.desk_kind, mirror.remote_id, mirror.remote_ref = desk.kind, None, None
+    if mirror.status is not MirrorStatus.SYNCED:
+        mirror.status = MirrorStatus.PENDING
+    mirror.attempts, mirror.last_error, mirror.next_attempt_at = 0, None, None
+    await session.flush()
+    announce_after_commit(session, ticket_id)
+    return mirror
