@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -22,6 +23,7 @@ from server.db import create_engine, session_factory, writer_session
 from server.identity.auth import Authenticator
 from server.identity.local_issuer import LocalIssuer
 from server.identity.tokens import TokenVerifier
+from server.jobs.scheduler import build_scheduler
 from server.logs import RequestLog
 
 log = logging.getLogger("groupdesk")
@@ -36,6 +38,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
     local_issuer: LocalIssuer | None
+    # The periodic ticks while the app runs; None before start-up or when disabled.
+    scheduler: AsyncIOScheduler | None = None
     # The embedded relay (no broker) or the broker dispatch, once the app has started.
     delivery: Any = None
 
@@ -80,12 +84,17 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await migrations.upgrade(engine)
             if settings.demo_federation and not settings.is_production:
                 await load_demo_if_empty(settings, sessions)
+        runtime.scheduler = build_scheduler(settings, sessions)
+        if runtime.scheduler is not None:
+            runtime.scheduler.start()
         await start_delivery(runtime)
         try:
             yield
         finally:
             if runtime.delivery is not None:
                 await runtime.delivery.stop()
+            if runtime.scheduler is not None:
+                runtime.scheduler.shutdown(wait=False)
             await verifier.aclose()
             if owns_engine:
                 await engine.dispose()

@@ -48,6 +48,12 @@ class EventKind(StrEnum):
     COMMENTED = "COMMENTED"
 
 
+TITLE_MAX = 200
+# Descriptions, comments, reasons and solutions: long logs get pasted, books do not.
+TEXT_MAX = 20_000
+LOCAL_REF_MAX = 64
+
+
 def _enum(cls: type[StrEnum], length: int) -> Enum:
     return Enum(cls, native_enum=False, length=length, create_constraint=False)
 
@@ -69,13 +75,13 @@ class Ticket(Base):
     # Denormalised from the sub-service so that filters and visibility need no joins.
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
     brick_id: Mapped[int] = mapped_column(ForeignKey("brick.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
     priority: Mapped[Priority] = mapped_column(PriorityType, index=True)
     state: Mapped[TicketState] = mapped_column(_enum(TicketState, 24), index=True)
     request_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # The ticket number in the school's own desk, when the school gave it.
-    local_ref: Mapped[str | None] = mapped_column(String(64))
+    local_ref: Mapped[str | None] = mapped_column(String(LOCAL_REF_MAX))
     requester_name: Mapped[str | None] = mapped_column(String(200))
     requester_email: Mapped[str | None] = mapped_column(String(320))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
