@@ -19,13 +19,15 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.extensions import RequireAuthentication, TransactionScope
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
+from schema.mutations.tickets import TicketMutation
 from schema.queries import CatalogQuery
+from schema.ticket_queries import TicketQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CatalogDeactivation):
+class Mutation(CatalogMutation, CatalogDeactivation, TicketMutation):
     pass
 
 
@@ -51,7 +53,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(CatalogQuery):
+    class Query(CatalogQuery, TicketQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return strawberry.Schema(
