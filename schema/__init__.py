@@ -21,13 +21,15 @@ from schema.extensions import RequireAuthentication, TransactionScope
 from schema.mirror_queries import MirrorQuery
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
 from schema.mutations.mirror import MirrorMutation
+from schema.mutations.tickets import TicketMutation
 from schema.queries import CatalogQuery
+from schema.ticket_queries import TicketQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CatalogDeactivation, MirrorMutation):
+class Mutation(CatalogMutation, CatalogDeactivation, TicketMutation, MirrorMutation):
     pass
 
 
@@ -53,7 +55,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(CatalogQuery, MirrorQuery):
+    class Query(CatalogQuery, TicketQuery, MirrorQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return strawberry.Schema(

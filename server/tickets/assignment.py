@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,13 +44,13 @@ async def candidates_for(session: AsyncSession, ticket: Ticket) -> list[Candidat
     user_ids = sorted({user.id for _, user in rows})
     # The load counts tickets being worked on; recency is when the expert last got a ticket still
     # assigned to them (a reassigned-away ticket no longer counts as theirs).
-    loads = dict((await session.execute(
+    loads: dict[int, int] = dict((await session.execute(
         select(Ticket.assignee_id, func.count())
         .where(Ticket.assignee_id.in_(user_ids), Ticket.state.in_(sorted(OPEN_STATES)))
-        .group_by(Ticket.assignee_id))).tuples().all())
-    latest = dict((await session.execute(
+        .group_by(Ticket.assignee_id))).all())
+    latest: dict[int, dt.datetime] = dict((await session.execute(
         select(Ticket.assignee_id, func.max(Ticket.assigned_at))
-        .where(Ticket.assignee_id.in_(user_ids)).group_by(Ticket.assignee_id))).tuples().all())
+        .where(Ticket.assignee_id.in_(user_ids)).group_by(Ticket.assignee_id))).all())
     return [
         Candidate(user_id=user.id, username=user.username, tenant_id=user.tenant_id,
                   level=_level(designation), open_tickets=loads.get(user.id, 0),
