@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from server.identity.models import Tenant, User
+from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
 from tenants import policy
 from tenants.context import Principal
@@ -34,6 +35,12 @@ class Loaders:
         # Ticket comments and history: the viewer's visibility is applied in the one query.
         self.comments_of_ticket = DataLoader(self._per_ticket(tickets.comments_of, principal))
         self.events_of_ticket = DataLoader(self._per_ticket(tickets.events_of, principal))
+        # Only asked from a Ticket the viewer already sees.
+        self.mirror_of_ticket = DataLoader(self._mirrors)
+
+    async def _mirrors(self, ticket_ids: Sequence[int]) -> list[Any]:
+        found = await mirrors_of(self.session, list(ticket_ids))
+        return [found.get(i) for i in ticket_ids]
 
     def _by_id(self, model: type) -> Any:
         async def load(ids: Sequence[int]) -> list[Any]:

@@ -10,7 +10,9 @@ from strawberry.scalars import JSON
 
 from schema.context import Info
 from schema.types.identity import Tenant
+from schema.types.tickets import Ticket
 from server.mirror import models
+from server.tickets import queries
 from tenants.desks.base import DeskKind as DeskKindValue
 
 MirrorStatus = strawberry.enum(models.MirrorStatus, description=(
@@ -38,6 +40,13 @@ class TicketMirror:
                    remote_ref=m.remote_ref, status=m.status, last_error=m.last_error,
                    attempts=m.attempts, last_synced_at=m.last_synced_at,
                    next_attempt_at=m.next_attempt_at)
+
+    @strawberry.field(description="The group ticket (null if the viewer may not see it).")
+    async def ticket(self, info: Info) -> Ticket | None:
+        found = await queries.tickets_by_ids(info.context.session, viewer=info.context.viewer,
+                                             ticket_ids=[self.ticket_id])
+        row = found.get(self.ticket_id)
+        return Ticket.from_model(row) if row is not None else None
 
     @strawberry.field(description="The school whose desk holds the local ticket.")
     async def school(self, info: Info) -> Tenant:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
@@ -27,6 +29,9 @@ async def _user(info: Info, user_id: int | None) -> User | None:
     if user_id is None:
         return None
     return User.from_model(await info.context.loaders.user.load(user_id))
+
+if TYPE_CHECKING:
+    from schema.types.mirror import TicketMirror
 
 
 @strawberry.type(description="A comment on a ticket.")
@@ -147,6 +152,15 @@ class Ticket(relay.Node):
     async def history(self, info: Info) -> list[TicketEvent]:
         rows = await info.context.loaders.events_of_ticket.load(self.id)
         return [TicketEvent.from_model(r) for r in rows]
+
+    @strawberry.field(description="The ticket's twin on the school's desk and its sync state; null "
+                                  "when the school has no desk.")
+    async def mirror(self, info: Info) -> Annotated[
+            TicketMirror, strawberry.lazy("schema.types.mirror")] | None:
+        from schema.types.mirror import TicketMirror
+
+        row = await info.context.loaders.mirror_of_ticket.load(self.id)
+        return TicketMirror.from_model(row) if row is not None else None
 
     @strawberry.field(description="The workflow actions the viewer may take now.")
     def allowed_actions(self, info: Info) -> list[TicketAction]:
