@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.extensions import RequireAuthentication, TransactionScope
 from schema.mirror_queries import MirrorQuery
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
+from schema.mutations.desk import DeskMutation
 from schema.mutations.mirror import MirrorMutation
 from schema.mutations.tickets import TicketMutation
 from schema.queries import CatalogQuery
@@ -29,7 +30,8 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CatalogDeactivation, TicketMutation, MirrorMutation):
+class Mutation(CatalogMutation, CatalogDeactivation, TicketMutation, MirrorMutation,
+               DeskMutation):
     pass
 
 

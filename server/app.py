@@ -25,6 +25,7 @@ from server.identity.local_issuer import LocalIssuer
 from server.identity.tokens import TokenVerifier
 from server.jobs.scheduler import build_scheduler
 from server.logs import RequestLog
+from server.mirror.hooks import desk_hook
 
 log = logging.getLogger("groupdesk")
 
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/hooks/desks/{school}", desk_hook, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

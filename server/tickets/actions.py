@@ -12,7 +12,7 @@ from server.identity.models import User
 from server.tickets import assignment, comments, history
 from server.tickets.access import actor_on
 from server.tickets.locking import lock_ticket, next_version
-from server.tickets.models import TEXT_MAX, EventKind, Ticket, Visibility
+from server.tickets.models import TEXT_MAX, CommentSource, EventKind, Ticket, Visibility
 from server.tickets.workflow import Action, TicketState, transition
 from server.validation import Checks
 from tenants.context import Principal, Role
@@ -96,12 +96,13 @@ async def perform(session: AsyncSession, *, actor: Principal, ticket_id: int,
 
 
 async def answer(session: AsyncSession, *, actor: Principal, ticket_id: int,
-                 expected_version: int, message: str) -> Ticket:
+                 expected_version: int | None, message: str,
+                 source: CommentSource = CommentSource.GROUP) -> Ticket:
     """The school answers the question a ticket waits on: a public comment, and work resumes."""
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
     # The state machine decides before anything is written, so a refused answer leaves no comment.
     transition(ticket.state, Action.RESUME, actor_on(actor, ticket))
     comment = await comments.write(session, actor, ticket, body=message, field="message",
-                                   visibility=Visibility.PUBLIC)
+                                   visibility=Visibility.PUBLIC, source=source)
     return await _apply(session, actor, ticket, Action.RESUME, kind=EventKind.ANSWERED,
                         extra={"comment_id": comment.id})

@@ -1,0 +1,157 @@
+"""What a school's desk tells the group: its answers and comments, its ticket closed, its ref.
+
+Applied through the ticket services (state machine, version lock, history), as the school's
+desk-integration account, inside `follow.from_desk` so that nothing goes back to the desk.
+Idempotent by the desk's event id: a re-sent event is recognised and changes nothing.
+
+A local ticket closed (or resolved) by the school means:
+- the group ticket is RESOLVED: the school confirms the solution, the group ticket is CLOSED;
+- it is already CLOSED: nothing to do;
+- it is still being worked on: the group does not drop the work on a local closure. The experts
+  get a public note from the desk saying so, and the state stays; the assignee decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import NotFound, PermissionDenied, ValidationFailed
+from server.identity.auth import principal_of
+from server.identity.models import Tenant, User
+from server.mirror.follow import from_desk
+from server.mirror.models import InboundEvent, Mirror
+from server.tickets import actions, comments
+from server.tickets.locking import lock_ticket, next_version
+from server.tickets.models import CommentSource, Ticket, Visibility
+from server.tickets.workflow import Action, TicketState
+from tenants import policy
+from tenants.context import Principal, Role
+
+LOCAL_REF_MAX = 64
+
+
+class DeskEventKind(StrEnum):
+    """The events a desk may send (the `type` of an inbound webhook)."""
+
+    COMMENTED = "ticket.commented"   # a public answer or comment from the school
+    CLOSED = "ticket.closed"         # the local ticket was closed
+    RESOLVED = "ticket.resolved"     # the local ticket was resolved (treated like closed)
+    LINKED = "ticket.linked"         # the local ticket's ref, when the desk created it itself
+
+
+@dataclass(frozen=True)
+class Received:
+    """The outcome: applied now, or a duplicate of an event applied before."""
+
+    ticket: Ticket
+    duplicate: bool
+    effect: str
+
+
+async def desk_account(session: AsyncSession, tenant: Tenant) -> Principal:
+    """The school's desk-integration account, which signed hooks act as."""
+    users = await session.scalars(select(User).where(User.tenant_id == tenant.id, User.active.is_(True))
+                                  .order_by(User.id))
+    for user in users:
+        if Role.DESK_INTEGRATION in user.roles:
+            return await principal_of(session, user, tenant)
+    raise PermissionDenied(f"{tenant.slug} has no active desk-integration account to act for its desk")
+
+
+async def _ticket(session: AsyncSession, actor: Principal, *, ticket_id: int | None,
+                  group_ref: str | None) -> Ticket:
+    """The ticket, only if it belongs to the desk's own school (NotFound otherwise)."""
+    stmt = select(Ticket).where(Ticket.tenant_id == actor.tenant_id)
+    if ticket_id is not None:
+        stmt = stmt.where(Ticket.id == ticket_id)
+    else:
+        stmt = stmt.where(Ticket.ref == (group_ref or "").strip().upper())
+    ticket = await session.scalar(stmt)
+    if ticket is None:
+        raise NotFound("ticket", ticket_id if ticket_id is not None else group_ref)
+    return ticket
+
+
+async def receive(session: AsyncSession, *, actor: Principal, kind: DeskEventKind | str,
+                  event_id: str | None, ticket_id: int | None = None, group_ref: str | None = None,
+                  message: str | None = None, author: str | None = None,
+                  local_ref: str | None = None) -> Received:
+    """Apply one event from the caller's school desk; `event_id` makes a re-send harmless."""
+    if not policy.is_desk_integration(actor):
+        raise PermissionDenied("only a school's desk-integration account speaks for its desk")
+    try:
+        kind = DeskEventKind(kind)
+    except ValueError:
+        known = ", ".join(k.value for k in DeskEventKind)
+        raise ValidationFailed({"type": f"unknown desk event {kind!r} (known: {known})"}) from None
+    ticket = await _ticket(session, actor, ticket_id=ticket_id, group_ref=group_ref)
+    if event_id is not None:
+        if len(event_id) > 200 or not event_id.strip():
+            raise ValidationFailed({"eventId": "1 to 200 characters"})
+        seen = await session.scalar(select(InboundEvent.id).where(
+            InboundEvent.tenant_id == actor.tenant_id, InboundEvent.event_id == event_id))
+        if seen is not None:
+            return Received(ticket, True, "already applied")
+        session.add(InboundEvent(tenant_id=actor.tenant_id, event_id=event_id, kind=kind.value,
+                                 ticket_id=ticket.id))
+        await session.flush()
+    with from_desk(session):
+        effect = await _apply(session, actor, ticket, kind, message=message, author=author,
+                              local_ref=local_ref)
+    return Received(ticket, False, effect)
+
+
+async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, kind: DeskEventKind, *,
+                 message: str | None, author: str | None, local_ref: str | None) -> str:
+    if kind is DeskEventKind.LINKED:
+        return await link(session, actor, ticket, local_ref)
+    if kind is DeskEventKind.COMMENTED:
+        if not (message or "").strip():
+            raise ValidationFailed({"message": "required"})
+        body = _signed(message or "", author)
+        if ticket.state is TicketState.PENDING:
+            await actions.answer(session, actor=actor, ticket_id=ticket.id, expected_version=None,
+                                 message=body, source=CommentSource.DESK)
+            return "answered"
+        await comments.add_comment(session, actor=actor, ticket_id=ticket.id, body=body,
+                                   visibility=Visibility.PUBLIC, source=CommentSource.DESK)
+        return "commented"
+    # The local ticket was closed or resolved.
+    if ticket.state is TicketState.CLOSED:
+        return "already closed"
+    if ticket.state is TicketState.RESOLVED:
+        await actions.perform(session, actor=actor, ticket_id=ticket.id, action=Action.CLOSE,
+                              expected_version=None)
+        return "closed"
+    note = f"The school closed its local ticket{' ' + ticket.local_ref if ticket.local_ref else ''}."
+    if (message or "").strip():
+        note += f"\n\n{message.strip()}"
+    await comments.add_comment(session, actor=actor, ticket_id=ticket.id, body=_signed(note, author),
+                               visibility=Visibility.PUBLIC, source=CommentSource.DESK)
+    return "noted"
+
+
+async def link(session: AsyncSession, actor: Principal, ticket: Ticket, local_ref: str | None) -> str:
+    """Record the local ticket's ref; a mirror without a local ticket yet adopts it (no duplicate)."""
+    local_ref = (local_ref or "").strip()
+    if not local_ref or len(local_ref) > LOCAL_REF_MAX:
+        raise ValidationFailed({"localRef": f"1 to {LOCAL_REF_MAX} characters"})
+    locked = await lock_ticket(session, actor, ticket.id, None)
+    if locked.local_ref != local_ref:
+        locked.local_ref = local_ref
+        next_version(locked)
+    mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket.id))
+    if mirror is not None and mirror.remote_id is None:
+        mirror.remote_id = mirror.remote_ref = local_ref
+    await session.flush()
+    return "linked"
+
+
+def _signed(text: str, author: str | None) -> str:
+    """The desk's own author, when it names one (the account itself is a technical one)."""
+    text = text.strip()
+    return f"{text}\n\n-- {author.strip()}, via the school's desk" if (author or "").strip() else text
