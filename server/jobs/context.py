@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import server.models  # noqa: F401  (every mapper and foreign key target, as in the app)
 from server.config import Settings
 from server.db import create_engine, session_factory
 from server.mirror.runtime import DeliveryRuntime, delivery_runtime

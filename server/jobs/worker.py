@@ -57,6 +57,8 @@ def run_worker(settings: Settings, *, threads: int = 8, sweep: bool = True) -> i
     if not settings.broker_url:
         raise SystemExit("groupdesk worker needs GROUPDESK_BROKER_URL (redis://... or amqp://...); "
                          "without it the app delivers by itself")
+    # One line per sweep would drown the log: the scheduler only speaks up when something is wrong.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     broker = brokers.install(settings.broker_url, middleware=[CloseLoopResources()])
     from server.jobs import actors
 

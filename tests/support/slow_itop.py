@@ -22,8 +22,12 @@ class SlowItop(FakeItop):
         body = (await request.body()).decode()  # cached: the parent reads it again
         json_data = parse_qs(body).get("json_data", [""])[0]
         response = await super().endpoint(request)
-        if '"core/create"' in json_data and self.create_delay:
-            await asyncio.sleep(self.create_delay)
+        if '"core/create"' in json_data:
+            waited = 0.0
+            # Checked in small steps so that a test can release a pending answer at once.
+            while waited < self.create_delay:
+                await asyncio.sleep(0.05)
+                waited += 0.05
         return response
 
     def creates(self) -> int:
