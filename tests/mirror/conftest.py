@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from server import migrations
 from server.catalog.models import SubService
+from server.db import WRITER, create_engine, session_factory, writer_session
+from server.importing import import_federation
 from server.identity.auth import principal_of
 from server.identity.models import Tenant, User
 from server.mirror.delivery import MirrorDelivery
@@ -20,6 +24,8 @@ from server.tickets.models import Ticket
 from server.tickets.service import open_ticket
 from tenants.context import Principal
 from tenants.desks import build_connector
+from tenants.federation import demo_federation_path, load_federation
+from tests.conftest import drop_database, new_database
 from tests.support import fake_glpi, fake_itop
 from tests.support.fake_glpi import FakeGlpi
 from tests.support.slow_itop import SlowItop
@@ -109,6 +115,21 @@ def smtp() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
+async def shared(backend: str, tmp_path: Path) -> AsyncIterator[tuple[str, Any]]:
+    """A real database of its own (not the rolled-back one): for other processes and real concurrency."""
+    url = await new_database(backend, tmp_path)
+    engine = create_engine(url)
+    await migrations.upgrade(engine)
+    async with writer_session(session_factory(engine)) as session:
+        await import_federation(session, load_federation(demo_federation_path()))
+    try:
+        yield url, engine
+    finally:
+        await engine.dispose()
+        await drop_database(url)
+
+
+@pytest.fixture
 def delivery(sessions: async_sessionmaker[AsyncSession]) -> MirrorDelivery:
     """The delivery code the worker and the relay run, with millisecond backoffs."""
     return MirrorDelivery(sessions, policy=FAST, lease_seconds=30, connectors=build_connector)
@@ -122,6 +143,8 @@ async def principal(session: AsyncSession, username: str) -> Principal:
 
 
 async def set_desk(session: AsyncSession, slug: str, raw: dict[str, Any] | None) -> None:
+    if not session.in_transaction():
+        await session.connection(execution_options={WRITER: True})
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
     await store_desk(session, tenant, None if raw is None else check_spec(raw))
     await session.commit()
@@ -134,12 +157,18 @@ class Life:
         self.session = session
         self.ticket_id = 0
 
+    async def write(self) -> None:
+        """Take the write lock first, as a mutation does (SQLite: BEGIN IMMEDIATE)."""
+        if not self.session.in_transaction():
+            await self.session.connection(execution_options={WRITER: True})
+
     async def ticket(self) -> Ticket:
         ticket = await self.session.get(Ticket, self.ticket_id, populate_existing=True)
         assert ticket is not None
         return ticket
 
     async def open(self, title: str = "Scenari account for a new writer") -> Ticket:
+        await self.write()
         sub = await self.session.scalar(select(SubService).where(SubService.name == "Account creation"))
         agent = await principal(self.session, AGENT)
         ticket = await open_ticket(self.session, actor=agent, sub_service_id=sub.id, title=title,
@@ -151,6 +180,7 @@ class Life:
         return ticket
 
     async def act(self, username: str, action: str, **texts: str) -> None:
+        await self.write()
         actor = await principal(self.session, username)
         ticket = await self.ticket()
         await actions.perform(self.session, actor=actor, ticket_id=ticket.id, action=action,
@@ -158,6 +188,7 @@ class Life:
         await self.session.commit()
 
     async def answer(self, username: str, message: str) -> None:
+        await self.write()
         actor = await principal(self.session, username)
         ticket = await self.ticket()
         await actions.answer(self.session, actor=actor, ticket_id=ticket.id,
@@ -165,6 +196,7 @@ class Life:
         await self.session.commit()
 
     async def comment(self, username: str, body: str, visibility: str = "PUBLIC") -> None:
+        await self.write()
         actor = await principal(self.session, username)
         await comments.add_comment(self.session, actor=actor, ticket_id=self.ticket_id, body=body,
                                    visibility=visibility)

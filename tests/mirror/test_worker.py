@@ -8,38 +8,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from server import migrations
-from server.db import create_engine, session_factory, writer_session
-from server.importing import import_federation
+from server.db import session_factory
 from server.mirror.models import Mirror, MirrorStatus, OutboxEvent
-from tenants.federation import demo_federation_path, load_federation
-from tests.conftest import drop_database, new_database
 from tests.mirror.conftest import EXPERT, SCHOOL, SECRETS, Life, itop_desk, set_desk
 from tests.support.slow_itop import SlowItop
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("GROUPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-@pytest.fixture
-async def shared(backend: str, tmp_path: Path) -> AsyncIterator[tuple[str, object]]:
-    """A real database the worker process and the test both use."""
-    url = await new_database(backend, tmp_path)
-    engine = create_engine(url)
-    await migrations.upgrade(engine)
-    async with writer_session(session_factory(engine)) as session:
-        await import_federation(session, load_federation(demo_federation_path()))
-    try:
-        yield url, engine
-    finally:
-        await engine.dispose()
-        await drop_database(url)
 
 
 def start_worker(url: str, log: Path) -> subprocess.Popen[bytes]:

@@ -1,0 +1,90 @@
+"""The embedded relay inside the app (no broker), and the metrics it leaves behind."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+from sqlalchemy import func, select
+
+from server.app import create_app
+from server.config import Settings
+from server.db import session_factory
+from server.mirror.models import OutboxEvent
+from tests.mirror.conftest import EXPERT, SCHOOL, Life, set_desk, webhook_desk
+from tests.support.webhook_receiver import WebhookReceiver
+
+
+def relay_settings(url: str, tmp_path, **overrides) -> Settings:
+    values = dict(database_url=url, dev_issuer_key_file=tmp_path / "key.json", demo_federation=False,
+                  migrate_on_start=False, embedded_relay=True, relay_interval_seconds=30,
+                  mirror_min_backoff_ms=20, mirror_max_backoff_ms=40, tick_seconds=0)
+    return Settings(**{**values, **overrides}, _env_file=None)
+
+
+async def until(predicate, timeout: float = 10.0) -> float:
+    started = time.monotonic()
+    while not await predicate():
+        assert time.monotonic() - started < timeout, "timed out"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+def metric(text: str, name: str) -> float:
+    return float(next(line.split()[-1] for line in text.splitlines() if line.startswith(name + " ")
+                      or line.startswith(name + "{")))
+
+
+async def test_a_commit_wakes_the_relay_which_delivers_without_waiting_for_the_sweep(
+        shared, receiver: WebhookReceiver, tmp_path) -> None:
+    url, engine = shared
+    app = create_app(relay_settings(url, tmp_path), engine=engine)
+    sessions = session_factory(engine)
+    async with app.router.lifespan_context(app), sessions() as session:
+        await set_desk(session, SCHOOL, webhook_desk(receiver.url))
+        life = Life(session)
+        await life.open()
+        await life.act(EXPERT, "START")
+
+        async def delivered() -> bool:
+            return len([d for d in receiver.deliveries if d.method == "POST"]) == 3
+
+        # The sweep runs every 30 s: only the after-commit wake-up can be this quick.
+        assert await until(delivered, timeout=5) < 5
+        types = [d.json()["type"] for d in receiver.deliveries if d.method == "POST"]
+        assert types == ["ticket.opened", "ticket.assigned", "ticket.taken"]
+
+
+async def test_the_relay_retries_after_the_backoff_and_metrics_count_failures_and_backlog(
+        shared, receiver: WebhookReceiver, tmp_path) -> None:
+    url, engine = shared
+    app = create_app(relay_settings(url, tmp_path), engine=engine)
+    sessions = session_factory(engine)
+    receiver.status = 503
+    async with app.router.lifespan_context(app), sessions() as session, httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as client:
+        await set_desk(session, SCHOOL, webhook_desk(receiver.url))
+        life = Life(session)
+        await life.open()
+
+        async def failed_twice() -> bool:
+            return len(receiver.deliveries) >= 2
+
+        await until(failed_twice)
+        text = (await client.get("/metrics")).text
+        assert metric(text, "groupdesk_mirror_backlog") == 2
+        assert metric(text, "groupdesk_mirror_failures_total") >= 1
+        assert 'groupdesk_mirrors{status="FAILED"} 1' in text
+        receiver.status = 200
+
+        async def drained() -> bool:
+            async with sessions() as check:
+                return await check.scalar(select(func.count()).where(
+                    OutboxEvent.delivered_at.is_(None))) == 0
+
+        await until(drained)
+        text = (await client.get("/metrics")).text
+        assert metric(text, "groupdesk_mirror_backlog") == 0
+        assert metric(text, "groupdesk_mirror_delivered_total") == 2
+        assert 'groupdesk_mirrors{status="SYNCED"} 1' in text
