@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import utcnow, writer_session
@@ -103,10 +103,22 @@ class MirrorDelivery:
         return token
 
     async def _release(self, ticket_id: int, token: str) -> None:
+        """Give the ticket up; a mirror left PENDING or SYNCED says whether events still wait.
+
+        The mirror row is locked before counting: an event being committed has locked it too
+        (see outbox._touch_mirror), so it is either counted or not yet written.
+        """
         async with writer_session(self.sessions) as session:
             mirror = await self._held(session, ticket_id, token)
-            if mirror is not None:
-                mirror.claimed_by = mirror.claimed_until = None
+            if mirror is None:
+                return
+            # Counted before any change: one UPDATE of the row per transaction. A second one would
+            # re-check its foreign key (the row is now ours), wait for the ticket's row lock and
+            # deadlock with a change being committed on that ticket.
+            left = await session.scalar(undelivered(ticket_id).with_only_columns(OutboxEvent.id).limit(1))
+            mirror.claimed_by = mirror.claimed_until = None
+            if mirror.status in (MirrorStatus.PENDING, MirrorStatus.SYNCED):
+                mirror.status = MirrorStatus.PENDING if left is not None else MirrorStatus.SYNCED
 
     async def _held(self, session: AsyncSession, ticket_id: int, token: str) -> Mirror | None:
         """The mirror row if our claim still stands (locked on PostgreSQL until commit)."""
@@ -171,22 +183,20 @@ class MirrorDelivery:
                 mirror.remote_id, mirror.remote_ref, mirror.desk_kind = remote.id, remote.ref, config.kind
 
     async def _delivered(self, ticket_id: int, token: str, event_id: int) -> bool:
-        """Mark one event delivered and renew the claim; False when the claim was lost."""
+        """Mark one event delivered and renew the claim; False when the claim was lost.
+
+        Two plain UPDATEs in one short transaction: this runs once per event, the hot path.
+        """
         async with writer_session(self.sessions) as session:
-            mirror = await self._held(session, ticket_id, token)
             now = self.clock()
-            row = await session.get(OutboxEvent, event_id)
-            if row is not None and row.delivered_at is None:
-                row.delivered_at = now
-            if mirror is None:
-                return False
-            left = await session.scalar(undelivered(ticket_id).where(OutboxEvent.id != event_id)
-                                        .with_only_columns(func.count()).order_by(None))
-            mirror.status = MirrorStatus.PENDING if left else MirrorStatus.SYNCED
-            mirror.attempts, mirror.last_error, mirror.next_attempt_at = 0, None, None
-            mirror.last_synced_at = now
-            mirror.claimed_until = now + self.lease
-        return True
+            await session.execute(update(OutboxEvent)
+                                  .where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
+                                  .values(delivered_at=now))
+            renewed = await session.execute(
+                update(Mirror).where(Mirror.ticket_id == ticket_id, Mirror.claimed_by == token)
+                .values(status=MirrorStatus.PENDING, attempts=0, last_error=None, next_attempt_at=None,
+                        last_synced_at=now, claimed_until=now + self.lease, updated_at=now))
+        return renewed.rowcount == 1
 
     async def _failed(self, ticket_id: int, token: str, row: OutboxEvent, message: str, *,
                       retryable: bool, delivered: int = 0) -> Outcome:
