@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from server.app import create_app
@@ -89,3 +91,46 @@ async def test_the_relay_retries_after_the_backoff_and_metrics_count_failures_an
         assert metric(text, "groupdesk_mirror_backlog") == 0
         assert metric(text, "groupdesk_mirror_delivered_total") == 2
         assert 'groupdesk_mirrors{status="SYNCED"} 1' in text
+
+
+async def test_with_a_broker_the_app_only_sends_deliver_ticket_messages_after_commit(
+        shared, receiver: WebhookReceiver, tmp_path) -> None:
+    import json as jsonlib
+
+    import redis
+
+    url, engine = shared
+    broker_url = os.environ.get("GROUPDESK_TEST_BROKER_REDIS_URL", "redis://127.0.0.1:6379/12")
+    client = redis.Redis.from_url(broker_url)
+    stale = client.keys("dramatiq:*")
+    if stale:  # this Redis database is the test's own
+        client.delete(*stale)
+    app = create_app(relay_settings(url, tmp_path, broker_url=broker_url), engine=engine)
+    sessions = session_factory(engine)
+    async with app.router.lifespan_context(app), sessions() as session:
+        await set_desk(session, SCHOOL, webhook_desk(receiver.url))
+        life = Life(session)
+        await life.open()
+
+        async def sent() -> bool:
+            return bool(client.hvals("dramatiq:mirror.msgs"))
+
+        await until(sent)
+    messages = [jsonlib.loads(m) for m in client.hvals("dramatiq:mirror.msgs")]
+    assert [(m["actor_name"], m["args"]) for m in messages] == [("deliver_ticket", [life.ticket_id])]
+    assert receiver.deliveries == []  # no relay in the app: the workers deliver
+    client.delete(*client.keys("dramatiq:*"))
+    client.close()
+
+
+def test_broker_urls_other_than_redis_or_amqp_are_refused() -> None:
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+    from dramatiq.brokers.redis import RedisBroker
+
+    from server.errors import ConfigurationError
+    from server.jobs.broker import make_broker
+
+    assert isinstance(make_broker("redis://127.0.0.1:6379/12"), RedisBroker)
+    assert isinstance(make_broker("amqp://guest:guest@127.0.0.1:5672/"), RabbitmqBroker)
+    with pytest.raises(ConfigurationError, match="redis:// or amqp://"):
+        make_broker("kafka://127.0.0.1:9092")
