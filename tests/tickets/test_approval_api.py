@@ -1,4 +1,4 @@
-"""Sub-services that need approval: a manager of the opening school decides, then routing follows."""
+"""Sub-services that need approval: a manager of the opening school decides, then routing."""
 
 from __future__ import annotations
 

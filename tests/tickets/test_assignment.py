@@ -13,9 +13,9 @@ from server.catalog import service as catalog
 from server.catalog.models import Brick
 from server.errors import ActionNotAllowed, ValidationFailed
 from server.identity.models import User
-from server.tickets import actions, queries
+from server.tickets import actions, comments, queries
 from server.tickets.assignment import QUEUED_REASON
-from server.tickets.models import EventKind, Ticket, TicketEvent
+from server.tickets.models import EventKind, Ticket, TicketEvent, Visibility
 from server.tickets.service import open_ticket
 from server.tickets.workflow import Action, TicketState
 from tests.tickets.helpers import (
@@ -214,3 +214,22 @@ async def test_an_expert_cannot_reassign_their_ticket(session) -> None:
                               ticket_id=ticket.id, action=Action.ASSIGN, expected_version=1,
                               assignee_id=await user_id(session, LYON_EXPERT))
     assert refused.value.allowed == ["RESOLVE", "START"]
+
+
+async def test_an_expert_assigned_outside_their_bricks_reads_the_ticket_as_staff(session) -> None:
+    ticket = await _open(session, LYON_AGENT, ACCOUNT_CREATION, ACCOUNT_REQUEST)
+    moodle_expert = await principal(session, "fanny.lestrehan")
+    assert ticket.id not in (await queries.tickets_by_ids(session, viewer=moodle_expert,
+                                                          ticket_ids=[ticket.id]))
+    await actions.perform(session, actor=await principal(session, ADMIN), ticket_id=ticket.id,
+                          action=Action.ASSIGN, expected_version=1,
+                          assignee_id=moodle_expert.user_id)
+    await comments.add_comment(session, actor=await principal(session, ROUEN_EXPERT),
+                               ticket_id=ticket.id, body="handing over",
+                               visibility=Visibility.INTERNAL)
+    assert (await queries.get_ticket(session, viewer=moodle_expert, ticket_id=ticket.id)).id
+    notes = await queries.comments_of(session, viewer=moodle_expert, ticket_ids=[ticket.id])
+    assert [c.body for c in notes[ticket.id]] == ["handing over"]
+    school = await queries.comments_of(session, viewer=await principal(session, LYON_AGENT),
+                                       ticket_ids=[ticket.id])
+    assert school == {}

@@ -1,4 +1,4 @@
-"""Resolved tickets close themselves after the configured days; the scheduler runs it with the app."""
+"""Resolved tickets close themselves after the configured days; the app's scheduler runs it."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def test_no_scheduler_when_ticks_are_disabled(settings, sessions) -> None:
     assert build_scheduler(settings.model_copy(update={"tick_seconds": 0}), sessions) is None
 
 
-async def test_app_starts_the_scheduler_and_stops_it_on_shutdown(settings, engine, sessions) -> None:
+async def test_app_starts_the_scheduler_and_stops_it_on_shutdown(settings, engine,
+                                                                 sessions) -> None:
     app = create_app(settings.model_copy(update={"tick_seconds": 60}), engine=engine,
                      sessions=sessions)
     async with app.router.lifespan_context(app):

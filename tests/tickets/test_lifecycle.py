@@ -1,4 +1,4 @@
-"""The lifecycle through the services: allowed actions, versions, reopening, priority, escalation."""
+"""The lifecycle through the services: allowed actions, versions, priority, escalation."""
 
 from __future__ import annotations
 
@@ -136,7 +136,8 @@ async def test_priority_changes_are_recorded_and_an_unchanged_one_is_not(session
 async def test_a_user_who_only_reads_the_ticket_cannot_change_its_priority(session) -> None:
     # Rouen's Scenari expert reads a Rouen Partage ticket as a Rouen user, but works on none of it.
     ticket = await open_ticket(session, actor=await principal(session, "gaspard.vauquelard"),
-                               title="Sync", sub_service_id=await sub_service_id(session, SYNC_ERROR),
+                               title="Sync",
+                               sub_service_id=await sub_service_id(session, SYNC_ERROR),
                                request_data=SYNC_REQUEST)
     with pytest.raises(PermissionDenied):
         await changes.set_priority(session, actor=await principal(session, ROUEN_EXPERT),
