@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -24,14 +23,14 @@ from schema.types.ticket_enums import (
 from server.tickets import models, queries, workflow
 from server.tickets.access import actor_for
 
+if TYPE_CHECKING:
+    from schema.types.mirror import TicketMirror
+
 
 async def _user(info: Info, user_id: int | None) -> User | None:
     if user_id is None:
         return None
     return User.from_model(await info.context.loaders.user.load(user_id))
-
-if TYPE_CHECKING:
-    from schema.types.mirror import TicketMirror
 
 
 @strawberry.type(description="A comment on a ticket.")
@@ -87,12 +86,14 @@ class Ticket(relay.Node):
     priority: Priority
     state: TicketState
     request_data: JSON = strawberry.field(description="The sub-service's form, filled in.")
-    local_ref: str | None = strawberry.field(description="The ticket's number in the school's desk.")
+    local_ref: str | None = strawberry.field(
+        description="The ticket's number in the school's desk.")
     requester_name: str | None
     requester_email: str | None
     escalation_level: int = strawberry.field(description="0 when not escalated.")
     solution: str | None
-    version: int = strawberry.field(description="Send it back with every change: a stale one is a Conflict.")
+    version: int = strawberry.field(
+        description="Send it back with every change: a stale one is a Conflict.")
     assigned_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -133,7 +134,8 @@ class Ticket(relay.Node):
 
     @strawberry.field
     async def sub_service(self, info: Info) -> SubService:
-        return SubService.from_model(await info.context.loaders.sub_service.load(self.sub_service_id))
+        row = await info.context.loaders.sub_service.load(self.sub_service_id)
+        return SubService.from_model(row)
 
     @strawberry.field
     async def service(self, info: Info) -> Service:
