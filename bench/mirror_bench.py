@@ -4,12 +4,16 @@
                                  [--database postgres|sqlite] [--redis redis://127.0.0.1:6379/14]
 
 For each worker count: a fresh database with the demo federation, INSA Toulouse's webhook desk
-pointed at a receiver on 127.0.0.1, N `groupdesk worker` processes on Redis. The producer opens
-tickets with the ticket service (OPENED + ASSIGNED events) and adds public-comment events through
-the outbox in transactions of 100, sending "deliver ticket N" after each commit, while the workers
-deliver. Lag is outbox created_at -> delivered_at (both written by the database's clients on this
-machine); throughput is events over first creation -> last delivery. Results go to the "Mirror
-delivery" section of bench/RESULTS.md.
+pointed at a receiver on 127.0.0.1, N `groupdesk worker` processes on Redis.
+
+1. Throughput: the producer opens tickets with the ticket service (OPENED + ASSIGNED events) and
+   adds public-comment events through the outbox in transactions of 100, sending "deliver ticket
+   N" to Redis after each commit, while no worker runs. Then the workers start and drain the
+   backlog: events / (last delivered_at - first delivered_at).
+2. Lag: with the workers running, more comment events are committed at a steady rate (--live-rate,
+   each commit announcing its tickets); lag is outbox created_at -> delivered_at, p50 and p99.
+
+Results go to the "Mirror delivery" section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -124,19 +128,59 @@ async def _count(sessions) -> int:
         return await session.scalar(select(func.count()).select_from(OutboxEvent))
 
 
-async def measure(url: str) -> dict[str, float]:
+async def delivered_rows(url: str, after_id: int = 0) -> list[tuple]:
     from server.db import create_engine, session_factory
     from server.mirror.models import OutboxEvent
 
     engine = create_engine(url)
     async with session_factory(engine)() as session:
-        rows = (await session.execute(select(OutboxEvent.created_at, OutboxEvent.delivered_at))).all()
+        rows = (await session.execute(select(OutboxEvent.created_at, OutboxEvent.delivered_at)
+                                      .where(OutboxEvent.id > after_id))).all()
     await engine.dispose()
-    lags = sorted((d - c).total_seconds() * 1000 for c, d in rows if d is not None)
-    span = (max(d for _, d in rows if d) - min(c for c, _ in rows)).total_seconds()
-    cuts = quantiles(lags, n=100)
-    return {"events": len(rows), "delivered": len(lags), "seconds": span,
-            "throughput": len(lags) / span, "p50": cuts[49], "p99": cuts[98], "max": lags[-1]}
+    return rows
+
+
+async def last_id(url: str) -> int:
+    from sqlalchemy import func
+
+    from server.db import create_engine, session_factory
+    from server.mirror.models import OutboxEvent
+
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        value = await session.scalar(select(func.max(OutboxEvent.id)))
+    await engine.dispose()
+    return value or 0
+
+
+async def produce_steadily(url: str, events: int, rate: float) -> None:
+    """Comment events on the existing tickets at `rate` per second, in ticks of 0.1 s."""
+    from server.db import create_engine, session_factory, writer_session
+    from server.jobs.actors import deliver_ticket
+    from server.mirror import outbox
+    from server.mirror.follow import desk_ticket
+    from server.tickets.models import Ticket
+    from tenants.desks import EventKind
+
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    unsubscribe = outbox.subscribe(lambda ids: [deliver_ticket.send(i) for i in sorted(ids)])
+    try:
+        async with sessions() as session:
+            ids = list(await session.scalars(select(Ticket.id).order_by(Ticket.id)))
+        per_tick, made, started = max(1, round(rate / 10)), 0, time.monotonic()
+        while made < events:
+            async with writer_session(sessions) as session:
+                for _ in range(min(per_tick, events - made)):
+                    ticket = await session.get(Ticket, ids[made % len(ids)])
+                    await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id,
+                                         kind=EventKind.COMMENTED, ticket=await desk_ticket(session, ticket),
+                                         message=f"Live comment {made}", author="Bench")
+                    made += 1
+            await asyncio.sleep(max(0.0, started + made / rate - time.monotonic()))
+    finally:
+        unsubscribe()
+        await engine.dispose()
 
 
 async def pending(url: str) -> int:
@@ -152,6 +196,14 @@ async def pending(url: str) -> int:
     return left
 
 
+async def drain(url: str, timeout: float, directory: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while await pending(url):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not drained after {timeout} s; see {directory / 'workers.log'}")
+        await asyncio.sleep(0.2)
+
+
 async def run_one(args: argparse.Namespace, workers: int, directory: Path) -> dict[str, float]:
     from bench.receiver import CountingReceiver
     from tests.conftest import drop_database
@@ -163,17 +215,23 @@ async def run_one(args: argparse.Namespace, workers: int, directory: Path) -> di
     procs: list[subprocess.Popen] = []
     try:
         await prepare(url, receiver.url)
+        await produce(url, args.events, args.tickets)  # no worker yet: a backlog, messages in Redis
         procs = start_workers(url, args.redis, workers, args.threads, directory / "workers.log")
-        await produce(url, args.events, args.tickets)
-        deadline = time.monotonic() + args.timeout
-        while await pending(url):
-            if time.monotonic() > deadline:
-                raise SystemExit(f"not drained after {args.timeout} s; see {directory / 'workers.log'}")
-            await asyncio.sleep(0.5)
-        result = await measure(url)
-        result["received"] = receiver.count()
-        result["repeats"] = sum(receiver.repeats.values())
-        return result
+        await drain(url, args.timeout, directory)
+        rows = await delivered_rows(url)
+        first = min(d for _, d in rows)
+        span = (max(d for _, d in rows) - first).total_seconds()
+        throughput = len(rows) / span
+        mark = await last_id(url)
+        await produce_steadily(url, args.live_events, args.live_rate)
+        await drain(url, args.timeout, directory)
+        live = await delivered_rows(url, mark)
+        lags = sorted((d - c).total_seconds() * 1000 for c, d in live)
+        cuts = quantiles(lags, n=100)
+        return {"delivered": len(rows), "seconds": span, "throughput": throughput,
+                "live_events": len(live), "live_rate": args.live_rate, "p50": cuts[49],
+                "p99": cuts[98], "received": receiver.count(),
+                "repeats": sum(receiver.repeats.values())}
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -187,17 +245,24 @@ async def run_one(args: argparse.Namespace, workers: int, directory: Path) -> di
 
 
 def write_results(args: argparse.Namespace, results: dict[int, dict[str, float]]) -> str:
+    load = os.getloadavg()[0]
     lines = [SECTION, "",
              f"{args.events:,} events ({args.tickets} tickets opened by the ticket service, then public "
-             f"comments) delivered to a loopback Standard Webhooks receiver through Redis by "
+             f"comments) delivered through Redis to a loopback Standard Webhooks receiver by "
              f"`groupdesk worker` processes ({args.threads} threads each), {args.database} database, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}. Producer and workers run at "
-             "the same time; lag is outbox `created_at` to `delivered_at`.", "",
-             "| workers | delivered | received (unique) | repeats | seconds | events/s | lag p50 ms | lag p99 ms |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"{os.cpu_count()} cores shared with the producer, the receiver, PostgreSQL and Redis, "
+             f"Python {platform.python_version()}; load average {load:.1f} when it ended.", "",
+             "Throughput: the backlog drained from the first to the last delivery. Lag: "
+             f"{args.live_events:,} more events committed at a steady {args.live_rate:g} per second while "
+             "the workers run (one delivery per event, the costly case), "
+             "outbox `created_at` to `delivered_at`.", "",
+             "| workers | delivered | received (unique) | repeats | drain s | events/s | live rate/s "
+             "| lag p50 ms | lag p99 ms |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for workers, r in results.items():
         lines.append(f"| {workers} | {r['delivered']:,.0f} | {r['received']:,.0f} | {r['repeats']:.0f} | "
-                     f"{r['seconds']:.1f} | {r['throughput']:,.0f} | {r['p50']:.0f} | {r['p99']:.0f} |")
+                     f"{r['seconds']:.1f} | {r['throughput']:,.0f} | {r['live_rate']:.0f} | "
+                     f"{r['p50']:.0f} | {r['p99']:.0f} |")
     lines += ["", "Reproduce: `python -m bench.mirror_bench` (PostgreSQL and Redis on 127.0.0.1).", ""]
     section = "\n".join(lines)
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
@@ -219,6 +284,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--live-events", type=int, default=2_000)
+    parser.add_argument("--live-rate", type=float, default=50.0, help="events per second")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 

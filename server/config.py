@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     mirror_lease_seconds: float = Field(default=120.0, gt=0)
     # The sweep that re-sends whatever is due (lost messages, retries, a desk back up).
     relay_interval_seconds: float = Field(default=5.0, gt=0)
+    # The worker's sweep re-sends a ticket only when its oldest waiting event is this old, and not
+    # again within this time: messages already on their way are not multiplied.
+    mirror_sweep_grace_seconds: float = Field(default=30.0, ge=0)
     # Tickets delivered at once by the embedded relay or by one sweep.
     mirror_concurrency: int = Field(default=4, ge=1, le=64)
     # Run the embedded relay inside the app when no broker is configured.

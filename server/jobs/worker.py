@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -19,6 +20,7 @@ from server.jobs import context
 from server.mirror.sweep import due_tickets
 
 log = logging.getLogger("groupdesk.worker")
+IDLE_POLL_MS = 50
 
 
 class CloseLoopResources(Middleware):
@@ -30,26 +32,41 @@ class CloseLoopResources(Middleware):
             thread.run_coroutine(context.close_current())
 
 
-async def _due() -> list[int]:
-    async with context.current().sessions() as session:
-        return await due_tickets(session, now=utcnow())
+class Sweep:
+    """Re-sends "deliver ticket N" for work a lost message or a dead worker left behind.
 
+    Only tickets whose oldest waiting event is older than the grace period, and each at most once
+    per grace period: while a backlog drains, the queue must not fill with copies of messages
+    that are already on their way.
+    """
 
-def sweep_and_send() -> int:
-    """Send one message per ticket with something due: lost messages and finished backoffs."""
-    from server.jobs.actors import deliver_ticket
+    def __init__(self, grace_seconds: float) -> None:
+        self.grace = dt.timedelta(seconds=grace_seconds)
+        self.sent: dict[int, dt.datetime] = {}
 
-    thread = get_event_loop_thread()
-    if thread is None:
-        return 0
-    try:
-        due = thread.run_coroutine(_due())
-        for ticket_id in due:
-            deliver_ticket.send(ticket_id)
-    except Exception:  # the database or broker is away: the next tick tries again
-        log.exception("mirror sweep failed")
-        return 0
-    return len(due)
+    async def _due(self) -> list[int]:
+        now = utcnow()
+        async with context.current().sessions() as session:
+            due = await due_tickets(session, now=now, older_than=now - self.grace)
+        self.sent = {t: at for t, at in self.sent.items() if at > now - self.grace}
+        fresh = [t for t in due if t not in self.sent]
+        self.sent.update((t, now) for t in fresh)
+        return fresh
+
+    def __call__(self) -> int:
+        from server.jobs.actors import deliver_ticket
+
+        thread = get_event_loop_thread()
+        if thread is None:
+            return 0
+        try:
+            due = thread.run_coroutine(self._due())
+            for ticket_id in due:
+                deliver_ticket.send(ticket_id)
+        except Exception:  # the database or broker is away: the next tick tries again
+            log.exception("mirror sweep failed")
+            return 0
+        return len(due)
 
 
 def run_worker(settings: Settings, *, threads: int = 8, sweep: bool = True) -> int:
@@ -62,11 +79,14 @@ def run_worker(settings: Settings, *, threads: int = 8, sweep: bool = True) -> i
     broker = brokers.install(settings.broker_url, middleware=[CloseLoopResources()])
     from server.jobs import actors
 
-    worker = dramatiq.Worker(broker, queues={actors.QUEUE}, worker_threads=threads)
+    # The Redis consumer polls an idle queue with a backoff up to worker_timeout: at dramatiq's
+    # 1 s default, a change made after a quiet spell would wait up to a second to be delivered.
+    worker = dramatiq.Worker(broker, queues={actors.QUEUE}, worker_threads=threads,
+                             worker_timeout=IDLE_POLL_MS)
     worker.start()
     scheduler = BackgroundScheduler()
     if sweep:
-        scheduler.add_job(sweep_and_send, "interval", seconds=settings.relay_interval_seconds,
+        scheduler.add_job(Sweep(settings.mirror_sweep_grace_seconds), "interval", seconds=settings.relay_interval_seconds,
                           coalesce=True, max_instances=1, next_run_time=utcnow(), id="mirror-sweep")
         scheduler.start()
     stopping = threading.Event()

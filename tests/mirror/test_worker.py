@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from server.db import session_factory
@@ -24,7 +23,8 @@ REDIS_URL = os.environ.get("GROUPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/1
 
 def start_worker(url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, **SECRETS, "GROUPDESK_DATABASE_URL": url, "GROUPDESK_BROKER_URL": REDIS_URL,
-           "GROUPDESK_MIRROR_LEASE_SECONDS": "2", "GROUPDESK_RELAY_INTERVAL_SECONDS": "0.3",
+           "GROUPDESK_MIRROR_LEASE_SECONDS": "2", "GROUPDESK_MIRROR_SWEEP_GRACE_SECONDS": "1",
+           "GROUPDESK_RELAY_INTERVAL_SECONDS": "0.3",
            "GROUPDESK_MIRROR_MIN_BACKOFF_MS": "50", "GROUPDESK_MIRROR_MAX_BACKOFF_MS": "200",
            "GROUPDESK_MIRROR_MAX_RETRIES": "20"}
     with log.open("ab") as out:  # the child keeps its own descriptor
