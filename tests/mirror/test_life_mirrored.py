@@ -132,3 +132,25 @@ async def test_delivering_again_sends_nothing_twice(
     again = await delivery.deliver(life.ticket_id)
     assert (first.delivered, again.delivered) == (2, 0)
     assert len([d for d in receiver.deliveries if d.method == "POST"]) == 2
+
+
+async def test_a_rejected_request_closes_the_local_ticket_with_the_reason(
+        session, life: Life, itop: SlowItop, delivery: MirrorDelivery) -> None:
+    from server.catalog.models import SubService
+    from server.tickets.service import open_ticket
+    from tests.mirror.conftest import AGENT, principal
+
+    await set_desk(session, SCHOOL, itop_desk(itop.url))
+    sub = await session.scalar(select(SubService).where(SubService.name == "Role change"))
+    ticket = await open_ticket(session, actor=await principal(session, AGENT), sub_service_id=sub.id,
+                               title="Publisher rights for a lead author",
+                               request_data={"account_email": "lead@insa-lyon.example.org",
+                                             "platform": "scenari-pedagogie", "new_role": "publisher"})
+    await session.commit()
+    life.ticket_id = ticket.id
+    await life.act("bastien.fauvrelle", "REJECT", reason="Publishing rights are granted in June.")
+    assert await outbox_kinds(session, ticket.id) == ["ticket.opened", "ticket.closed"]
+    await delivery.deliver(ticket.id)
+    local = itop.ticket((await mirror_of(session, ticket.id)).remote_ref)
+    assert local["status"] == "closed"
+    assert local["solution"] == "Publishing rights are granted in June."
