@@ -37,10 +37,21 @@ class Loaders:
         self.events_of_ticket = DataLoader(self._per_ticket(tickets.events_of, principal))
         # Only asked from a Ticket the viewer already sees.
         self.mirror_of_ticket = DataLoader(self._mirrors)
+        # Tickets the viewer sees, by id (None for the others).
+        self.visible_ticket = DataLoader(self._visible_tickets(principal))
 
     async def _mirrors(self, ticket_ids: Sequence[int]) -> list[Any]:
         found = await mirrors_of(self.session, list(ticket_ids))
         return [found.get(i) for i in ticket_ids]
+
+    def _visible_tickets(self, principal: Principal | None) -> Any:
+        async def load(ticket_ids: Sequence[int]) -> list[Any]:
+            if principal is None:
+                return [None for _ in ticket_ids]
+            found = await tickets.tickets_by_ids(self.session, viewer=principal, ticket_ids=ticket_ids)
+            return [found.get(i) for i in ticket_ids]
+
+        return load
 
     def _by_id(self, model: type) -> Any:
         async def load(ids: Sequence[int]) -> list[Any]:

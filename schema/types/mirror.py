@@ -12,7 +12,6 @@ from schema.context import Info
 from schema.types.identity import Tenant
 from schema.types.tickets import Ticket
 from server.mirror import models
-from server.tickets import queries
 from tenants.desks.base import DeskKind as DeskKindValue
 
 MirrorStatus = strawberry.enum(models.MirrorStatus, description=(
@@ -43,9 +42,7 @@ class TicketMirror:
 
     @strawberry.field(description="The group ticket (null if the viewer may not see it).")
     async def ticket(self, info: Info) -> Ticket | None:
-        found = await queries.tickets_by_ids(info.context.session, viewer=info.context.viewer,
-                                             ticket_ids=[self.ticket_id])
-        row = found.get(self.ticket_id)
+        row = await info.context.loaders.visible_ticket.load(self.ticket_id)
         return Ticket.from_model(row) if row is not None else None
 
     @strawberry.field(description="The school whose desk holds the local ticket.")
