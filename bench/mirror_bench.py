@@ -263,7 +263,14 @@ def write_results(args: argparse.Namespace, results: dict[int, dict[str, float]]
         lines.append(f"| {workers} | {r['delivered']:,.0f} | {r['received']:,.0f} | {r['repeats']:.0f} | "
                      f"{r['seconds']:.1f} | {r['throughput']:,.0f} | {r['live_rate']:.0f} | "
                      f"{r['p50']:.0f} | {r['p99']:.0f} |")
-    lines += ["", "Reproduce: `python -m bench.mirror_bench` (PostgreSQL and Redis on 127.0.0.1).", ""]
+    lines += ["",
+              "- `received (unique)` counts the webhook ids the receiver saw (the backlog plus the live "
+              "events); `repeats` counts deliveries it saw more than once.",
+              "- Per event a worker spends three short transactions (claim, mark delivered and release, "
+              "plus a read) and one HTTP request; a ticket's backlog is delivered under one claim.",
+              "- The 2 cores also run the producer, PostgreSQL, Redis and the receiver (and, on a shared "
+              "machine, other work: see the load average), so a second worker process adds little here.",
+              "", "Reproduce: `python -m bench.mirror_bench` (PostgreSQL and Redis on 127.0.0.1).", ""]
     section = "\n".join(lines)
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
     if SECTION in text:  # replace our section only; other benchmarks keep theirs
