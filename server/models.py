@@ -2,6 +2,6 @@
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from server.db import Base
-from server.identity.models import Tenant, User
+from server.identity.models import ApiToken, Tenant, User
 
-__all__ = ["Base", "Brick", "ExpertDesignation", "Service", "SubService", "Tenant", "User"]
+__all__ = ["ApiToken", "Base", "Brick", "ExpertDesignation", "Service", "SubService", "Tenant", "User"]

@@ -45,3 +45,13 @@ class Principal:
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Whoever runs the `groupdesk` command on the server: trusted like the database it opens."""
+
+    name: str = "operator"
+
+
+OPERATOR = Operator()
