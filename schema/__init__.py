@@ -17,10 +17,11 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from schema.extensions import RequireAuthentication, TransactionScope
+from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
 from schema.mutations.api_tokens import ApiTokenMutation, ApiTokenQuery
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
 from schema.queries import CatalogQuery
+from schema.subscriptions import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -41,6 +42,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
     """Built once per configuration: strawberry binds field extensions to the type classes."""
     # Factories, not instances: each request gets fresh extension state (the caches are shared).
     extensions: list = [
+        WebSocketOperationScope,
         RequireAuthentication,
         TransactionScope,
         lambda: ParserCache(maxsize=512),
@@ -58,6 +60,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
