@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from server.identity.claims import TenantClaimMode
 from server.identity.local_issuer import LocalIssuer
 from server.identity.sso_users import TenantRule
 from server.identity.tokens import RealmConfig, TokenVerifier
+from server.jobs.scheduler import build_scheduler
 from server.logs import RequestLog
 
 log = logging.getLogger("groupdesk")
@@ -38,6 +40,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
     local_issuer: LocalIssuer | None
+    # The periodic ticks while the app runs; None before start-up or when disabled.
+    scheduler: AsyncIOScheduler | None = None
 
 
 def trusted_realms(settings: Settings) -> list[RealmConfig]:
@@ -104,9 +108,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await migrations.upgrade(engine)
             if settings.demo_federation and not settings.is_production:
                 await load_demo_if_empty(settings, sessions)
+        runtime.scheduler = build_scheduler(settings, sessions)
+        if runtime.scheduler is not None:
+            runtime.scheduler.start()
         try:
             yield
         finally:
+            if runtime.scheduler is not None:
+                runtime.scheduler.shutdown(wait=False)
             await verifier.aclose()
             if owns_engine:
                 await engine.dispose()

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # GraphQL guard rails.
     max_query_depth: int = Field(default=12, ge=2)
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    # A resolved ticket closes itself after this many days unless the school reopens it.
+    auto_close_days: int = Field(default=7, ge=0)
+    # How often the periodic work (auto-close) runs, in seconds; 0 turns the scheduler off.
+    tick_seconds: int = Field(default=300, ge=0)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:
