@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,9 @@ from tenants.context import Principal
 # Keycloak names a client's service account `service-account-<client id>`.
 SERVICE_ACCOUNT_PREFIX = "service-account-"
 USERNAME_MAX = 150
+# Each failed attempt means another login committed first, so a few attempts always suffice.
+WRITE_ATTEMPTS = 3
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,16 @@ async def sso_principal(sessions: async_sessionmaker[AsyncSession], identity: Ss
         tenant, user = await _lookup(session, identity)
         if user is not None and not profile_changes(user, tenant, identity):
             return await principal_of(session, user, tenant)
-    try:
-        return await _write(sessions, identity)
-    except IntegrityError:
-        # A concurrent first login of the same identity won the insert: now it is an update.
-        return await _write(sessions, identity)
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return await _write(sessions, identity)
+        except IntegrityError:
+            # A concurrent login inserted this identity or took the username first: each retry
+            # reads what it committed, so the next attempt updates, or picks the next username.
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise
+            log.info("concurrent first login of %s, retrying", identity.username)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _write(sessions: async_sessionmaker[AsyncSession], identity: SsoIdentity) -> Principal:
