@@ -26,6 +26,7 @@ from tenants.context import Principal
 # Keycloak names a client's service account `service-account-<client id>`.
 SERVICE_ACCOUNT_PREFIX = "service-account-"
 USERNAME_MAX = 150
+EMAIL_MAX = 320
 # Each failed attempt means another login committed first, so a few attempts always suffice.
 WRITE_ATTEMPTS = 3
 log = logging.getLogger(__name__)
@@ -76,9 +77,11 @@ def identity_from_token(verified: VerifiedToken, rule: TenantRule) -> SsoIdentit
     display_name = profile["display_name"] or username
     if service_client is not None:
         display_name = f"Service account of {service_client}"
+    email = profile["email"]
     return SsoIdentity(
         issuer=verified.issuer, subject=claims["sub"], username=username[:USERNAME_MAX],
-        email=profile["email"], display_name=display_name[:200],
+        # An address longer than the column holds is no usable address: better none than a cut one.
+        email=email if email is None or len(email) <= EMAIL_MAX else None, display_name=display_name[:200],
         role_names=sorted(role.value for role in roles), tenant_slug=rule.tenant_of(verified),
         technical=service_client is not None, signed_in_at=_signed_in_at(claims),
     )
@@ -140,7 +143,7 @@ async def _lookup(session: AsyncSession, identity: SsoIdentity) -> tuple[Tenant,
         select(User).where(User.issuer == identity.issuer, User.subject == identity.subject))
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == identity.tenant_slug))
     if tenant is None:
-        raise AuthenticationFailed(f"unknown tenant {identity.tenant_slug}", status=403)
+        raise AuthenticationFailed(f"unknown tenant {_shown(identity.tenant_slug)}", status=403)
     if user is not None:
         require_active(user, tenant)
     elif not tenant.active:
@@ -176,6 +179,11 @@ async def _free_username(session: AsyncSession, identity: SsoIdentity) -> str:
     ]
     taken = set(await session.scalars(select(User.username).where(User.username.in_(candidates))))
     return next((name for name in candidates if name not in taken), candidates[-1])
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """A claim value in a message, bounded: tokens may carry anything."""
+    return value if len(value) <= limit else value[:limit] + "..."
 
 
 def _suffixed(username: str, suffix: str) -> str:

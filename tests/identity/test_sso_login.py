@@ -217,3 +217,13 @@ async def test_catalogue_mutation_is_decided_by_the_roles_in_the_token(
 
     assert created == {"__typename": "Brick", "code": "wiki"}
     assert refused["__typename"] == "PermissionDenied"
+
+
+def test_claims_that_do_not_fit_are_dropped_or_shortened(insa_realm: Realm) -> None:
+    token = VerifiedToken(insa_realm.issuer, None, {
+        "sub": "sub-long", "preferred_username": "u" * 400, "email": "e" * 400 + "@lyon.example.org",
+        "name": "n" * 400, "organization": "insa-lyon"}, local=False)
+
+    identity = identity_from_token(token, TenantRule())
+
+    assert (len(identity.username), identity.email, len(identity.display_name)) == (150, None, 200)
