@@ -3,5 +3,7 @@
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from server.db import Base
 from server.identity.models import Tenant, User
+from server.scim.models import UserGroup, UserGroupMember
 
-__all__ = ["Base", "Brick", "ExpertDesignation", "Service", "SubService", "Tenant", "User"]
+__all__ = ["Base", "Brick", "ExpertDesignation", "Service", "SubService", "Tenant", "User", "UserGroup",
+           "UserGroupMember"]

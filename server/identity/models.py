@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, JSONType, Timestamps, UTCDateTime
@@ -38,6 +38,18 @@ class User(Timestamps, Base):
     role_names: Mapped[list[str]] = mapped_column("roles", JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Provisioning by SCIM (server/scim): the identity provider's id for the person, the parts of
+    # the name and the enterprise attributes it sends, and whether its groups decide the roles.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    given_name: Mapped[str | None] = mapped_column(String(150))
+    family_name: Mapped[str | None] = mapped_column(String(150))
+    email_type: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(200))
+    employee_number: Mapped[str | None] = mapped_column(String(64))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    scim_managed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Deleted by SCIM: kept (tickets still name the person) but gone from SCIM and unable to log in.
+    scim_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
 
