@@ -2,13 +2,13 @@
 
 Revision ID: 0004
 Revises: 0001
-Create Date: 2026-11-21 05:02:20.793557
+Create Date: 2026-11-21 05:03:44.801570
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
+from sqlalchemy.dialects import postgresql
 import server.db
 
 revision: str = '0004'
@@ -49,7 +49,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('external_id', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('given_name', sa.String(length=150), nullable=True))
         batch_op.add_column(sa.Column('family_name', sa.String(length=150), nullable=True))
-        batch_op.add_column(sa.Column('email_type', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('scim_emails', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
+        batch_op.add_column(sa.Column('scim_unassigned', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
         batch_op.add_column(sa.Column('department', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('employee_number', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('manager_id', sa.Integer(), nullable=True))
@@ -70,7 +71,8 @@ def downgrade() -> None:
         batch_op.drop_column('manager_id')
         batch_op.drop_column('employee_number')
         batch_op.drop_column('department')
-        batch_op.drop_column('email_type')
+        batch_op.drop_column('scim_unassigned')
+        batch_op.drop_column('scim_emails')
         batch_op.drop_column('family_name')
         batch_op.drop_column('given_name')
         batch_op.drop_column('external_id')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,7 +44,11 @@ class User(Timestamps, Base):
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     given_name: Mapped[str | None] = mapped_column(String(150))
     family_name: Mapped[str | None] = mapped_column(String(150))
-    email_type: Mapped[str | None] = mapped_column(String(32))
+    # The e-mail addresses as sent (type, primary); `email` above is the one groupdesk writes to.
+    scim_emails: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # Attributes the provider left unassigned that groupdesk fills with a default of its own
+    # (displayName, active): SCIM reads them back as unassigned.
+    scim_unassigned: Mapped[list[str] | None] = mapped_column(JSONType)
     department: Mapped[str | None] = mapped_column(String(200))
     employee_number: Mapped[str | None] = mapped_column(String(64))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
