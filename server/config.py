@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # GraphQL guard rails.
     max_query_depth: int = Field(default=12, ge=2)
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    # SCIM groups named <prefix><role> or <prefix>expert-<brick> grant groupdesk roles (README).
+    scim_group_prefix: str = Field(default="groupdesk-", min_length=1)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:

@@ -6,7 +6,7 @@ built; resolvers never re-implement it.
 
 from __future__ import annotations
 
-from tenants.context import Principal, Role, TenantKind
+from tenants.context import Principal, Provisioner, Role, TenantKind
 
 
 def is_group_admin(p: Principal) -> bool:
@@ -43,3 +43,21 @@ def may_list_tenants(p: Principal) -> bool:
     # The member list is no secret inside the federation: every school opens tickets for itself
     # and sees which school an expert works at.
     return True
+
+
+# Roles a tenant's own identity provider may hand out through SCIM groups: the powers of that kind
+# of tenant, never another's, and never technical accounts (made by group administrators).
+_PROVISIONED_ROLES = {
+    TenantKind.SCHOOL: frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER, Role.EXPERT}),
+    TenantKind.OPERATIONS: frozenset({Role.OPERATIONS, Role.EXPERT}),
+    TenantKind.GROUP: frozenset({Role.GROUP_ADMIN, Role.EXPERT}),
+}
+
+
+def roles_provisioning_may_grant(p: Provisioner) -> frozenset[Role]:
+    return _PROVISIONED_ROLES[p.tenant_kind]
+
+
+def provisioned_tenant_id(p: Provisioner) -> int:
+    """The one tenant whose users and groups a SCIM token sees and changes: its own."""
+    return p.tenant_id
