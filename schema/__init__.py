@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from schema.extensions import RequireAuthentication, TransactionScope
+from schema.mutations.api_tokens import ApiTokenMutation, ApiTokenQuery
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
 from schema.queries import CatalogQuery
 
@@ -25,7 +26,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CatalogDeactivation):
+class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation):
     pass
 
 
@@ -51,7 +52,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(CatalogQuery):
+    class Query(CatalogQuery, ApiTokenQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return strawberry.Schema(

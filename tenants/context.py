@@ -48,6 +48,16 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class Operator:
+    """Whoever runs the `groupdesk` command on the server: trusted like the database it opens."""
+
+    name: str = "operator"
+
+
+OPERATOR = Operator()
+
+
+@dataclass(frozen=True, slots=True)
 class Provisioner:
     """A tenant's identity provider calling with a SCIM token: it acts on that tenant only."""
 

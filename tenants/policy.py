@@ -6,7 +6,7 @@ built; resolvers never re-implement it.
 
 from __future__ import annotations
 
-from tenants.context import Principal, Provisioner, Role, TenantKind
+from tenants.context import Operator, Principal, Provisioner, Role, TenantKind
 
 
 def is_group_admin(p: Principal) -> bool:
@@ -43,6 +43,11 @@ def may_list_tenants(p: Principal) -> bool:
     # The member list is no secret inside the federation: every school opens tickets for itself
     # and sees which school an expert works at.
     return True
+
+
+def may_manage_api_tokens(actor: Principal | Operator) -> bool:
+    """Group admins (and the operator at the command line) create, list and revoke API tokens."""
+    return isinstance(actor, Operator) or is_group_admin(actor)
 
 
 # Roles a tenant's own identity provider may hand out through SCIM groups: the powers of that kind
