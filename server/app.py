@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from server import migrations
 from server.config import Settings
@@ -21,6 +21,7 @@ from server.db import create_engine, session_factory, writer_session
 from server.identity.auth import Authenticator
 from server.identity.local_issuer import LocalIssuer
 from server.identity.tokens import TokenVerifier
+from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
 
 log = logging.getLogger("groupdesk")
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
         ],
         middleware=[Middleware(RequestLog)],
         lifespan=lifespan,

@@ -14,6 +14,7 @@ from server.identity.models import User
 from server.scim.access import apply_group_grants
 from server.scim.group_roles import grants_of_group
 from server.scim.models import UserGroup, UserGroupMember
+from server.scim.users import visible_users
 from server.scim.values import FieldReader, parse_id
 from tenants import policy
 from tenants.context import Provisioner
@@ -93,9 +94,8 @@ async def _read(session: AsyncSession, actor: Provisioner,
         elif member.value is not None:
             given[member.value] = parse_id(member.value)
     ids = {i for i in given.values() if i is not None}
-    found = set(await session.scalars(select(User.id).where(
-        User.id.in_(ids), User.tenant_id == policy.provisioned_tenant_id(actor),
-        User.scim_deleted_at.is_(None)))) if ids else set()
+    found = set(await session.scalars(
+        visible_users(actor).with_only_columns(User.id).where(User.id.in_(ids)))) if ids else set()
     unknown = sorted(raw for raw, ident in given.items() if ident not in found)
     if unknown:
         # The same words for a user of another tenant and for none at all: nothing leaks.

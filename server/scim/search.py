@@ -63,6 +63,19 @@ async def search(session: AsyncSession, *, visible: Select[Any], key: Instrument
     return SearchPage(len(found), found[start:stop])
 
 
+async def search_all(session: AsyncSession, *, sources: Sequence[tuple[Select[Any], Any, Render]],
+                     search_request: SearchRequest[Any]) -> SearchPage:
+    """A search at the root: every source's matches in turn (users, then groups), then the page."""
+    scim_filter = search_request.filter
+    found: list[Resource[Any]] = []
+    for visible, key, render in sources:
+        rows = await render(list(await session.scalars(visible.order_by(key))))
+        found += [r for r in rows if scim_filter is None or scim_filter.match(r)]
+    start = search_request.start_index_0 or 0
+    stop = None if search_request.count is None else start + search_request.count
+    return SearchPage(len(found), found[start:stop])
+
+
 def _narrowing(scim_filter: ScimFilter[Any], node: FilterNode,
                columns: dict[str, InstrumentedAttribute[Any]],
                key: InstrumentedAttribute[int]) -> list[ColumnElement[bool]]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from scim2_models import (
     InvalidValueException,
     NotFoundException,
-    NotImplementedException,
     Resource,
     ResourceType,
     ResponseParameters,
@@ -18,6 +17,7 @@ from scim2_models import (
     UniquenessException,
 )
 from scim2_server.storage import AsyncScimStorage, SearchPage
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import Conflict, GroupdeskError, NotFound, ValidationFailed
@@ -26,7 +26,7 @@ from server.scim import groups, users
 from server.scim.models import UserGroup
 from server.scim.rendering import group_resources, user_resources
 from server.scim.resources import GROUP_TYPE, USER_TYPE
-from server.scim.search import GROUP_COLUMNS, USER_COLUMNS, search
+from server.scim.search import GROUP_COLUMNS, USER_COLUMNS, search, search_all
 from tenants.context import Provisioner
 
 
@@ -56,6 +56,10 @@ class SqlScimStorage(AsyncScimStorage):
             yield
         except GroupdeskError as exc:
             raise scim_error(exc) from exc
+        except IntegrityError as exc:
+            # A concurrent request took the same userName between our check and our write.
+            raise UniquenessException(detail="a unique value was just taken by another request; "
+                                             "retry") from exc
 
     async def get(self, resource_type: ResourceType, resource_id: str, *,
                   response_parameters: ResponseParameters[Any] | None = None) -> Resource[Any]:
@@ -68,16 +72,25 @@ class SqlScimStorage(AsyncScimStorage):
     async def search(self, resource_types: list[ResourceType], search_request: SearchRequest[Any], *,
                      position: Any = None) -> SearchPage:
         if len(resource_types) != 1:
-            raise NotImplementedException(detail="search one resource type at a time: /Users or /Groups")
+            return await search_all(self.session, search_request=search_request, sources=[
+                (users.visible_users(self.actor), User.id, self._render_users),
+                (groups.visible_groups(self.actor), UserGroup.id, self._render_groups),
+            ])
         if _is_user(resource_types[0]):
             return await search(self.session, visible=users.visible_users(self.actor), key=User.id,
                                 columns=USER_COLUMNS, search_request=search_request,
-                                render=lambda rows: user_resources(self.session, rows))
+                                render=self._render_users)
         with_members = not _excludes_members(search_request)
         return await search(self.session, visible=groups.visible_groups(self.actor), key=UserGroup.id,
                             columns=GROUP_COLUMNS, search_request=search_request,
                             render=lambda rows: group_resources(self.session, rows,
                                                                 with_members=with_members))
+
+    async def _render_users(self, rows: Sequence[Any]) -> list[Resource[Any]]:
+        return await user_resources(self.session, rows)
+
+    async def _render_groups(self, rows: Sequence[Any]) -> list[Resource[Any]]:
+        return await group_resources(self.session, rows)
 
     async def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         if _is_user(resource_type):

@@ -25,9 +25,9 @@ MANAGER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
 
 
 def visible_users(actor: Provisioner) -> Any:
-    """The users a SCIM token sees: its tenant's, but those it deleted."""
+    """The people a SCIM token sees: its tenant's users, but technical accounts and those it deleted."""
     return select(User).where(User.tenant_id == policy.provisioned_tenant_id(actor),
-                              User.scim_deleted_at.is_(None))
+                              User.technical.is_(False), User.scim_deleted_at.is_(None))
 
 
 async def find_user(session: AsyncSession, *, actor: Provisioner, user_id: str) -> User:
@@ -39,7 +39,7 @@ async def find_user(session: AsyncSession, *, actor: Provisioner, user_id: str) 
 
 
 async def create_user(session: AsyncSession, *, actor: Provisioner, resource: Resource[Any]) -> User:
-    values = _read(resource)
+    values = await _values(session, actor, resource)
     owner = await _username_owner(session, values["username"])
     if owner is not None and not (owner.tenant_id == policy.provisioned_tenant_id(actor)
                                   and owner.scim_deleted_at is not None):
@@ -52,19 +52,21 @@ async def create_user(session: AsyncSession, *, actor: Provisioner, resource: Re
     else:
         user = User(tenant_id=policy.provisioned_tenant_id(actor), issuer=placeholder_issuer(actor),
                     subject=uuid.uuid4().hex, role_names=[])
-        session.add(user)
-    await _write(session, actor, user, values, resource)
+    _apply(user, values)
+    session.add(user)
+    await session.flush()
     return user
 
 
 async def update_user(session: AsyncSession, *, actor: Provisioner, user_id: str,
                       resource: Resource[Any]) -> User:
     user = await find_user(session, actor=actor, user_id=user_id)
-    values = _read(resource)
+    values = await _values(session, actor, resource)
     owner = await _username_owner(session, values["username"])
     if owner is not None and owner.id != user.id:
         raise Conflict(f"userName {values['username']!r} is already taken")
-    await _write(session, actor, user, values, resource)
+    _apply(user, values)
+    await session.flush()
     return user
 
 
@@ -91,7 +93,7 @@ async def _username_owner(session: AsyncSession, username: str) -> User | None:
     return next((u for u in holders if u.username == username), holders[0] if holders else None)
 
 
-def _read(resource: Resource[Any]) -> dict[str, Any]:
+async def _values(session: AsyncSession, actor: Provisioner, resource: Resource[Any]) -> dict[str, Any]:
     """The columns a SCIM user sets, each checked; every problem named by its attribute."""
     read = FieldReader()
     values: dict[str, Any] = {
@@ -112,14 +114,13 @@ def _read(resource: Resource[Any]) -> dict[str, Any]:
     values["department"] = read.text(
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
         enterprise.department, 200)
-    values["manager"] = enterprise.manager.value if enterprise.manager else None
     read.raise_problems()
+    values["manager_id"] = await _manager_id(
+        session, actor, enterprise.manager.value if enterprise.manager else None)
     return values
 
 
-async def _write(session: AsyncSession, actor: Provisioner, user: User, values: dict[str, Any],
-                 resource: Resource[Any]) -> None:
-    manager_id = await _manager_id(session, actor, values.pop("manager"))
+def _apply(user: User, values: dict[str, Any]) -> None:
     unassigned = set(user.scim_unassigned or ())
     for key, default in ((DISPLAY_NAME, "display_name"), (ACTIVE, "active")):
         (unassigned.add if values[default] is None else unassigned.discard)(key)
@@ -128,12 +129,11 @@ async def _write(session: AsyncSession, actor: Provisioner, user: User, values: 
         values["display_name"] = (given or values["username"])[:200]
     if values["active"] is None:
         values["active"] = True
-    values.update(manager_id=manager_id, scim_unassigned=sorted(unassigned) or None, scim_managed=True)
+    values.update(scim_unassigned=sorted(unassigned) or None, scim_managed=True)
     for key, value in values.items():
         # Only what differs: an update that changes nothing keeps updated_at (the SCIM version).
         if getattr(user, key) != value:
             setattr(user, key, value)
-    await session.flush()
 
 
 async def _manager_id(session: AsyncSession, actor: Provisioner, raw: str | None) -> int | None:
