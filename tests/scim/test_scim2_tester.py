@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 from scim2_tester import Status, check_server
-from sqlalchemy.pool import NullPool
 
 from server import migrations
 from server.app import create_app
@@ -27,20 +26,23 @@ from tests.support.scim_sync_client import HttpxSyncSCIMClient
 async def live_scim(backend: str, tmp_path: Path, settings: Settings) -> AsyncIterator[tuple[str, str]]:
     """A server on a loopback port over its own database, and a SCIM token of a fresh school."""
     url = await new_database(backend, tmp_path)
-    # No pool: the server's connections live on the server thread's event loop.
-    engine = create_engine(url, poolclass=NullPool)
     try:
-        await migrations.upgrade(engine)
-        async with writer_session(session_factory(engine)) as session:
-            school = Tenant(slug="ecole-test", name="École test", kind=TenantKind.SCHOOL)
-            session.add(school)
-            await session.flush()
-            _, raw = await create_api_token(session, actor=OPERATOR, tenant_id=school.id,
-                                            name="scim2-tester", purpose="SCIM")
-        with LiveServer(create_app(settings, engine=engine)) as server:
+        engine = create_engine(url)
+        try:
+            await migrations.upgrade(engine)
+            async with writer_session(session_factory(engine)) as session:
+                school = Tenant(slug="ecole-test", name="École test", kind=TenantKind.SCHOOL)
+                session.add(school)
+                await session.flush()
+                _, raw = await create_api_token(session, actor=OPERATOR, tenant_id=school.id,
+                                                name="scim2-tester", purpose="SCIM")
+        finally:
+            await engine.dispose()
+        # The app owns its engine: pooled on the server thread's event loop, disposed there.
+        app = create_app(settings.model_copy(update={"database_url": url}))
+        with LiveServer(app, lifespan="on") as server:
             yield server.url + "/scim/v2", raw
     finally:
-        await engine.dispose()
         await drop_database(url)
 
 

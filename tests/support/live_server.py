@@ -20,8 +20,11 @@ def free_port() -> int:
 class LiveServer:
     """Start, stop (connection refused) and restart an app on the same 127.0.0.1 port."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, lifespan: str = "off") -> None:
         self.app = app
+        # "on" runs the app's startup and shutdown on the server's own event loop (an app that owns
+        # its engine then disposes it there).
+        self.lifespan = lifespan
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
@@ -36,7 +39,7 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="off", ws="none", http="h11", access_log=False
+            self.app, log_level="warning", lifespan=self.lifespan, ws="none", http="h11", access_log=False
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
