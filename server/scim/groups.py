@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
-from server.errors import NotFound, ValidationFailed
+from server.errors import NotFound
 from server.identity.models import User
 from server.scim.access import apply_group_grants
 from server.scim.group_roles import grants_of_group

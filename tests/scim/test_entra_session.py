@@ -80,7 +80,8 @@ async def test_entra_session_creates_updates_disables_and_deletes_users_and_grou
         f"Users/{user['id']}",
         {"op": "Replace", "path": "displayName", "value": "Noémie Vasseraud-Kerlo"},
         {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": "Scolarité"},
-        {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "n.vasseraud@insa-lyon.example.org"})
+        {"op": "Replace", "path": 'emails[type eq "work"].value',
+         "value": "n.vasseraud@insa-lyon.example.org"})
     assert updated.status_code == 204, updated.text
     assert (await viewer(client, token)).json()["data"]["viewer"]["user"]["displayName"] == \
         "Noémie Vasseraud-Kerlo"

@@ -13,6 +13,8 @@ from tenants.context import OPERATOR
 from tests.scim.conftest import GROUP_SCHEMA, USER_SCHEMA, ScimClient
 from tests.support.principals import tenant_id
 
+ILAN = "ilan.berthaud@insa-lyon.example.org"
+
 
 @pytest.mark.parametrize("authorization", [None, "Bearer", "Bearer gdk_not-a-real-token",
                                            "Basic dXNlcjpwYXNz", "Bearer eyJhbGciOi.not.ajwt"])
@@ -35,11 +37,11 @@ async def test_revoked_token_is_a_401_and_changes_nothing(scim: ScimClient, lyon
     await revoke_api_token(session, actor=OPERATOR, token_id=token.id)
     await session.flush()
 
-    refused = await scim.post("Users", {"schemas": [USER_SCHEMA], "userName": "ilan.berthaud@insa-lyon.example.org"})
+    refused = await scim.post("Users", {"schemas": [USER_SCHEMA], "userName": ILAN})
 
     assert refused.status_code == 401
     assert "revoked" in refused.json()["detail"]
-    assert await session.scalar(select(User).where(User.username == "ilan.berthaud@insa-lyon.example.org")) is None
+    assert await session.scalar(select(User).where(User.username == ILAN)) is None
 
 
 async def test_desk_token_is_not_a_scim_token(client: httpx.AsyncClient, session: AsyncSession) -> None:

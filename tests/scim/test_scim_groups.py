@@ -43,9 +43,11 @@ async def test_joining_and_leaving_a_role_group_grants_and_withdraws_the_role(
     managers = await scim.create_group("GroupDesk-School-Manager ", user["id"])
     assert await roles_of(session, user["id"]) == ["school-manager"]
 
-    await scim.patch(f"Groups/{agents['id']}", {"op": "add", "path": "members", "value": [{"value": user["id"]}]})
+    await scim.patch(f"Groups/{agents['id']}",
+                     {"op": "add", "path": "members", "value": [{"value": user["id"]}]})
     assert await roles_of(session, user["id"]) == ["school-agent", "school-manager"]
-    await scim.patch(f"Groups/{managers['id']}", {"op": "remove", "path": f'members[value eq "{user["id"]}"]'})
+    await scim.patch(f"Groups/{managers['id']}",
+                     {"op": "remove", "path": f'members[value eq "{user["id"]}"]'})
     assert await roles_of(session, user["id"]) == ["school-agent"]
 
 
@@ -74,8 +76,8 @@ async def test_expert_pool_designates_on_its_brick_and_leaving_it_keeps_designat
     # Already designated on scenari by a group administrator: no second designation.
     assert await brick_designations(session, expert) == {"scenari": False}
 
-    emptied = await scim.put(f"Groups/{pool['id']}", {"schemas": [GROUP_SCHEMA],
-                                                      "displayName": "groupdesk-expert-scenari", "members": []})
+    emptied = await scim.put(f"Groups/{pool['id']}", {
+        "schemas": [GROUP_SCHEMA], "displayName": "groupdesk-expert-scenari", "members": []})
 
     assert emptied.status_code == 200, emptied.text
     assert await brick_designations(session, newcomer["id"]) == {"gitlab": True}
@@ -93,7 +95,8 @@ async def test_expert_pool_of_an_unknown_brick_grants_the_role_only(scim: ScimCl
     assert await brick_designations(session, user["id"]) == {}
 
 
-async def test_renaming_a_group_moves_what_every_member_holds(scim: ScimClient, session: AsyncSession) -> None:
+async def test_renaming_a_group_moves_what_every_member_holds(scim: ScimClient,
+                                                             session: AsyncSession) -> None:
     ids = [(await scim.create_user(f"membre{n}@insa-lyon.example.org"))["id"] for n in range(2)]
     group = await scim.create_group("Support", *ids)
     assert [await roles_of(session, i) for i in ids] == [[], []]
