@@ -27,8 +27,11 @@ async def apply_group_grants(session: AsyncSession, *, actor: Provisioner, user_
         return
     tenant_id = policy.provisioned_tenant_id(actor)
     grantable = policy.roles_provisioning_may_grant(actor)
+    # Locked, in id order, before the memberships are read: two requests changing the groups of one
+    # user then recompute one after the other, the second seeing the first's memberships.
     users = list(await session.scalars(
-        select(User).where(User.id.in_(user_ids), User.tenant_id == tenant_id)))
+        select(User).where(User.id.in_(user_ids), User.tenant_id == tenant_id)
+        .order_by(User.id).with_for_update()))
     names: dict[int, list[str]] = defaultdict(list)
     rows = await session.execute(
         select(UserGroupMember.user_id, UserGroup.display_name)

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from scim2_models import Resource
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
@@ -78,7 +78,7 @@ async def delete_user(session: AsyncSession, *, actor: Provisioner, user_id: str
     group_ids = list(await session.scalars(
         select(UserGroupMember.group_id).where(UserGroupMember.user_id == user.id)))
     if group_ids:
-        await session.execute(UserGroupMember.__table__.delete().where(UserGroupMember.user_id == user.id))
+        await session.execute(delete(UserGroupMember).where(UserGroupMember.user_id == user.id))
         await session.execute(update(UserGroup).where(UserGroup.id.in_(group_ids))
                               .values(updated_at=utcnow()).execution_options(synchronize_session=False))
     await session.execute(update(User).where(User.manager_id == user.id).values(manager_id=None)

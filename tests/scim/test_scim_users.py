@@ -174,3 +174,16 @@ async def test_a_patch_that_changes_nothing_keeps_the_version(scim: ScimClient) 
 
     assert (await scim.get(f"Users/{user['id']}")).json()["meta"]["lastModified"] == \
         user["meta"]["lastModified"]
+
+
+async def test_entra_adding_the_work_address_by_a_filtered_path_creates_it(
+        scim: ScimClient, session: AsyncSession) -> None:
+    user = await scim.create_user(ILAN)
+
+    response = await scim.patch(f"Users/{user['id']}", {"op": "Add", "path": 'emails[type eq "work"].value',
+                                                        "value": "ilan@insa-lyon.example.org"})
+
+    assert response.status_code == 204, response.text
+    assert (await scim.get(f"Users/{user['id']}")).json()["emails"] == [
+        {"value": "ilan@insa-lyon.example.org", "type": "work"}]
+    assert (await stored(session, user["id"])).email == "ilan@insa-lyon.example.org"
