@@ -8,7 +8,9 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
+from schema.types.ticket_enums import TicketAction, TicketState
 from server import errors as domain
+from server.tickets import workflow
 
 
 class Unauthenticated(GraphQLError):
@@ -49,9 +51,10 @@ class Conflict(Problem):
 
 @strawberry.type(description="This action is not allowed now; `allowedActions` lists what is.")
 class ActionNotAllowed(Problem):
-    action: str
-    state: str
-    allowed_actions: list[str]
+    action: str = strawberry.field(description="What was refused: a workflow action or COMMENT, "
+                                               "SET_PRIORITY, ESCALATE.")
+    state: TicketState
+    allowed_actions: list[TicketAction]
 
 
 def to_problem(exc: domain.GroupdeskError) -> Problem:
@@ -65,8 +68,9 @@ def to_problem(exc: domain.GroupdeskError) -> Problem:
     if isinstance(exc, domain.Conflict):
         return Conflict(message=exc.message, current_version=exc.current_version)
     if isinstance(exc, domain.ActionNotAllowed):
-        return ActionNotAllowed(message=exc.message, action=exc.action, state=exc.state,
-                                allowed_actions=exc.allowed)
+        return ActionNotAllowed(message=exc.message, action=exc.action,
+                                state=workflow.TicketState(exc.state),
+                                allowed_actions=[workflow.Action(a) for a in exc.allowed])
     raise exc
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from graphql import ExecutionResult, FieldNode, OperationType
 from strawberry.extensions import SchemaExtension
@@ -35,6 +36,33 @@ class RequireAuthentication(SchemaExtension):
             if not all(_only_introspection(o) for o in operations):
                 ctx.result = ExecutionResult(data=None, errors=[Unauthenticated()])
         yield
+
+
+class WebSocketOperationScope(SchemaExtension):
+    """Operations on a WebSocket get their own context, and a transaction per result they send.
+
+    Over HTTP the view commits once per request. A WebSocket carries many operations for a long
+    time: sharing one session would interleave them, and a subscription holding a transaction open
+    would pin old rows (PostgreSQL) or block checkpoints (SQLite). So each result ends its
+    transaction (commit when it carries no error) and the next one opens a fresh session.
+    """
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        ctx = self.execution_context
+        context = ctx.context
+        if context is None or not getattr(context, "websocket", False):
+            yield
+            return
+        ctx.context = context.for_operation()
+        try:
+            yield
+        finally:
+            await ctx.context.finish(success=False)  # nothing to do when a result already ended it
+
+    async def on_stream_result(self, result: Any) -> None:
+        context = self.execution_context.context
+        if context is not None and getattr(context, "websocket", False):
+            await context.finish(success=not getattr(result, "errors", None))
 
 
 class TransactionScope(SchemaExtension):

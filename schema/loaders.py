@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from server.identity.models import Tenant, User
+from server.tickets import queries as tickets
 from tenants import policy
 from tenants.context import Principal
 
@@ -30,6 +31,9 @@ class Loaders:
             self._children(SubService, SubService.service_id, show_inactive))
         self.designations_of_user = DataLoader(
             self._children(ExpertDesignation, ExpertDesignation.user_id, True))
+        # Ticket comments and history: the viewer's visibility is applied in the one query.
+        self.comments_of_ticket = DataLoader(self._per_ticket(tickets.comments_of, principal))
+        self.events_of_ticket = DataLoader(self._per_ticket(tickets.events_of, principal))
 
     def _by_id(self, model: type) -> Any:
         async def load(ids: Sequence[int]) -> list[Any]:
@@ -48,5 +52,14 @@ class Loaders:
             for row in await self.session.scalars(stmt):
                 groups[getattr(row, parent.key)].append(row)
             return [groups.get(i, []) for i in parent_ids]
+
+        return load
+
+    def _per_ticket(self, fetch: Any, principal: Principal | None) -> Any:
+        async def load(ticket_ids: Sequence[int]) -> list[list[Any]]:
+            if principal is None:
+                return [[] for _ in ticket_ids]
+            grouped = await fetch(self.session, viewer=principal, ticket_ids=ticket_ids)
+            return [grouped.get(i, []) for i in ticket_ids]
 
         return load

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -18,9 +19,13 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from server import migrations
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
+from server.errors import ConfigurationError
 from server.identity.auth import Authenticator
+from server.identity.claims import TenantClaimMode
 from server.identity.local_issuer import LocalIssuer
-from server.identity.tokens import TokenVerifier
+from server.identity.sso_users import TenantRule
+from server.identity.tokens import RealmConfig, TokenVerifier
+from server.jobs.scheduler import build_scheduler
 from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
 
@@ -36,11 +41,36 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
     local_issuer: LocalIssuer | None
+    # The periodic ticks while the app runs; None before start-up or when disabled.
+    scheduler: AsyncIOScheduler | None = None
+
+
+def trusted_realms(settings: Settings) -> list[RealmConfig]:
+    """One RealmConfig per entry of GROUPDESK_OIDC_REALMS, on GROUPDESK_OIDC_SERVER_URL."""
+    return [
+        RealmConfig(server_url=settings.oidc_server_url or "", realm=name,
+                    audience=settings.oidc_audience, client_id=settings.oidc_client_id, tenant=tenant)
+        for name, tenant in settings.trusted_realms()
+    ]
 
 
 def build_verifier(settings: Settings) -> tuple[TokenVerifier, LocalIssuer | None]:
+    realms = trusted_realms(settings)
+    if settings.is_production and not realms:
+        raise ConfigurationError(
+            "no trusted realm: set GROUPDESK_OIDC_SERVER_URL and GROUPDESK_OIDC_REALMS, "
+            "otherwise nobody can log in (production has no development issuer)")
     local = LocalIssuer.load_or_create(settings.dev_issuer_key_file) if settings.dev_issuer else None
-    return TokenVerifier([], local=local), local
+    verifier = TokenVerifier(realms, local=local, leeway=settings.oidc_leeway,
+                             min_refetch_interval=settings.oidc_jwks_refetch_interval)
+    return verifier, local
+
+
+def build_authenticator(settings: Settings, verifier: TokenVerifier,
+                        sessions: async_sessionmaker[AsyncSession]) -> Authenticator:
+    rule = TenantRule(mode=TenantClaimMode(settings.tenant_claim),
+                      group_prefix=settings.tenant_group_prefix)
+    return Authenticator(verifier, sessions, tenant_rule=rule)
 
 
 async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -70,7 +100,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     runtime = Runtime(settings, engine, sessions, verifier, local)
     graphql = GroupdeskGraphQL(
         schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
-        settings=settings, sessions=sessions, authenticator=Authenticator(verifier, sessions))
+        settings=settings, sessions=sessions,
+        authenticator=build_authenticator(settings, verifier, sessions))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -78,9 +109,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await migrations.upgrade(engine)
             if settings.demo_federation and not settings.is_production:
                 await load_demo_if_empty(settings, sessions)
+        runtime.scheduler = build_scheduler(settings, sessions)
+        if runtime.scheduler is not None:
+            runtime.scheduler.start()
         try:
             yield
         finally:
+            if runtime.scheduler is not None:
+                runtime.scheduler.shutdown(wait=False)
             await verifier.aclose()
             if owns_engine:
                 await engine.dispose()

@@ -30,8 +30,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"groupdesk: GraphiQL on http://{host}:{port}/graphql\n"
               "groupdesk: get a token for a demo user with `.venv/bin/groupdesk token amandine.roclerc` "
               "and send it as the header Authorization: Bearer <token>", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
-                proxy_headers=True)
+    from server.errors import ConfigurationError
+
+    try:
+        app = create_app(settings)
+    except ConfigurationError as exc:
+        print(f"groupdesk: cannot start: {exc.message}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
     return 0
 
 

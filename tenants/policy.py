@@ -6,6 +6,8 @@ built; resolvers never re-implement it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tenants.context import Operator, Principal, Provisioner, Role, TenantKind
 
 
@@ -43,6 +45,69 @@ def may_list_tenants(p: Principal) -> bool:
     # The member list is no secret inside the federation: every school opens tickets for itself
     # and sees which school an expert works at.
     return True
+
+
+# Roles that work a school's tickets from the school's side: they open them and answer questions.
+SCHOOL_SUPPORT_ROLES = frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER, Role.DESK_INTEGRATION})
+
+
+@dataclass(frozen=True, slots=True)
+class TicketScope:
+    """Which tickets a caller sees, and on which of them it reads internal comments and events.
+
+    A ticket is visible when any clause matches: every ticket (`all`), tickets for one of
+    `tenant_ids`, tickets on one of `brick_ids`, tickets assigned to `assignee_id`. Internal
+    comments are shown to group staff (`internal_comments`) on the tickets they see as staff: all of
+    them for admins, their bricks' and their own for experts, never on their own school's tickets
+    seen only as a school user.
+    """
+
+    all: bool = False
+    tenant_ids: frozenset[int] = frozenset()
+    brick_ids: frozenset[int] = frozenset()
+    assignee_id: int | None = None
+    internal_comments: bool = False
+
+    def sees(self, *, tenant_id: int, brick_id: int, assignee_id: int | None) -> bool:
+        return (self.all or tenant_id in self.tenant_ids or brick_id in self.brick_ids
+                or (assignee_id is not None and assignee_id == self.assignee_id))
+
+    def sees_internal(self, *, brick_id: int, assignee_id: int | None) -> bool:
+        if not self.internal_comments:
+            return False
+        return (self.all or brick_id in self.brick_ids
+                or (assignee_id is not None and assignee_id == self.assignee_id))
+
+
+def ticket_scope(p: Principal) -> TicketScope:
+    """What `p` may read of tickets; the only definition of ticket visibility."""
+    if is_group_admin(p):
+        return TicketScope(all=True, internal_comments=True)
+    # The operations centre acts for the schools: every ticket, but the school's view of it.
+    if is_operations(p):
+        return TicketScope(all=True)
+    expert = Role.EXPERT in p.roles
+    return TicketScope(
+        tenant_ids=frozenset({p.tenant_id}) if p.tenant_kind is TenantKind.SCHOOL else frozenset(),
+        brick_ids=p.expert_brick_ids if expert else frozenset(),
+        assignee_id=p.user_id,
+        internal_comments=expert,
+    )
+
+
+def is_designated_on(p: Principal, brick_id: int) -> bool:
+    """Whether `p` is an expert designated somewhere on the brick (may take its queued tickets)."""
+    return Role.EXPERT in p.roles and brick_id in p.expert_brick_ids
+
+
+def may_open_tickets_for(p: Principal, tenant_id: int, tenant_kind: TenantKind) -> bool:
+    """School support opens for its own school; the operations centre for any school."""
+    if tenant_kind is not TenantKind.SCHOOL:
+        return False
+    if is_operations(p):
+        return True
+    return (p.tenant_kind is TenantKind.SCHOOL and p.tenant_id == tenant_id
+            and bool(p.roles & SCHOOL_SUPPORT_ROLES))
 
 
 def may_manage_api_tokens(actor: Principal | Operator) -> bool:

@@ -1,7 +1,7 @@
 """API tokens of technical accounts, and the flag that marks technical accounts.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 04:59:28.111960
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import server.db
 
 revision: str = '0003'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,11 +51,14 @@ class User(relay.Node):
     display_name: str
     roles: list[Role]
     active: bool
+    technical: bool = strawberry.field(description="A desk integration or provisioning account, "
+                                                   "not a person.")
 
     @classmethod
     def from_model(cls, m: models.User) -> User:
         return cls(id=m.id, tenant_id=m.tenant_id, username=m.username, email=m.email,
-                   display_name=m.display_name, roles=roles_of(m.roles), active=m.active)
+                   display_name=m.display_name, roles=roles_of(m.roles), active=m.active,
+                   technical=m.technical)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):

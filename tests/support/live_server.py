@@ -20,10 +20,10 @@ def free_port() -> int:
 class LiveServer:
     """Start, stop (connection refused) and restart an app on the same 127.0.0.1 port."""
 
-    def __init__(self, app: Any, *, lifespan: str = "off") -> None:
+    def __init__(self, app: Any, *, ws: str = "none", lifespan: str = "off") -> None:
         self.app = app
-        # "on" runs the app's startup and shutdown on the server's own event loop (an app that owns
-        # its engine then disposes it there).
+        # ws="websockets-sansio" serves WebSocket routes; lifespan="on" runs the app's start-up and shutdown.
+        self.ws = ws
         self.lifespan = lifespan
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -39,7 +39,7 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan=self.lifespan, ws="none", http="h11", access_log=False
+            self.app, log_level="warning", lifespan=self.lifespan, ws=self.ws, http="h11", access_log=False
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -65,3 +65,7 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"

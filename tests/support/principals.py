@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.identity.auth import principal_of
+from server.identity.principals import principal_of
 from server.identity.models import Tenant, User
 from tenants.context import Principal
 

@@ -1,0 +1,160 @@
+"""Ticket types: the ticket, its comments and history, and the keyset connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from schema.context import Info
+from schema.types.catalog import Brick, Priority, Service, SubService
+from schema.types.identity import Tenant, User
+from schema.types.ticket_enums import (
+    CommentSource,
+    TicketAction,
+    TicketEventKind,
+    TicketState,
+    Visibility,
+)
+from server.tickets import models, queries, workflow
+from server.tickets.access import actor_for
+
+
+async def _user(info: Info, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    return User.from_model(await info.context.loaders.user.load(user_id))
+
+
+@strawberry.type(description="A comment on a ticket.")
+class TicketComment:
+    id: int = strawberry.field(description="Unique among comments; they come oldest first.")
+    author_id: strawberry.Private[int | None]
+    body: str
+    visibility: Visibility
+    source: CommentSource
+    created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, m: models.TicketComment) -> TicketComment:
+        return cls(id=m.id, author_id=m.author_id, body=m.body, visibility=m.visibility,
+                   source=m.source, created_at=m.created_at)
+
+    @strawberry.field
+    async def author(self, info: Info) -> User | None:
+        return await _user(info, self.author_id)
+
+
+@strawberry.type(description="One change in a ticket's history.")
+class TicketEvent:
+    id: int = strawberry.field(description="Unique among events; they come in order.")
+    kind: TicketEventKind
+    actor_id: strawberry.Private[int | None]
+    visibility: Visibility
+    data: JSON = strawberry.field(description="What changed: from/to states, reason, assignee...")
+    created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, m: models.TicketEvent) -> TicketEvent:
+        return cls(id=m.id, kind=m.kind, actor_id=m.actor_id, visibility=m.visibility,
+                   data=m.data, created_at=m.created_at)
+
+    @strawberry.field(description="Who made the change; null for the system (routing, auto-close).")
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_id)
+
+
+@strawberry.type(description="A group ticket, opened by a school on a sub-service.")
+class Ticket(relay.Node):
+    id: relay.NodeID[int]
+    ref: str = strawberry.field(description="Human reference, GRP-<year>-<6 digits>.")
+    tenant_id: strawberry.Private[int]
+    opened_by_id: strawberry.Private[int]
+    sub_service_id: strawberry.Private[int]
+    service_id: strawberry.Private[int]
+    brick_id: strawberry.Private[int]
+    assignee_id: strawberry.Private[int | None]
+    title: str
+    description: str
+    priority: Priority
+    state: TicketState
+    request_data: JSON = strawberry.field(description="The sub-service's form, filled in.")
+    local_ref: str | None = strawberry.field(description="The ticket's number in the school's desk.")
+    requester_name: str | None
+    requester_email: str | None
+    escalation_level: int = strawberry.field(description="0 when not escalated.")
+    solution: str | None
+    version: int = strawberry.field(description="Send it back with every change: a stale one is a Conflict.")
+    assigned_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+    @classmethod
+    def from_model(cls, m: models.Ticket) -> Ticket:
+        return cls(
+            id=m.id, ref=m.ref, tenant_id=m.tenant_id, opened_by_id=m.opened_by_id,
+            sub_service_id=m.sub_service_id, service_id=m.service_id, brick_id=m.brick_id,
+            assignee_id=m.assignee_id, title=m.title, description=m.description,
+            priority=m.priority, state=m.state, request_data=m.request_data,
+            local_ref=m.local_ref, requester_name=m.requester_name,
+            requester_email=m.requester_email, escalation_level=m.escalation_level,
+            solution=m.solution, version=m.version, assigned_at=m.assigned_at,
+            created_at=m.created_at, updated_at=m.updated_at, resolved_at=m.resolved_at,
+            closed_at=m.closed_at)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        ids = [int(i) for i in node_ids]
+        found = await queries.tickets_by_ids(info.context.session, viewer=info.context.viewer,
+                                             ticket_ids=ids)
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+    @strawberry.field(description="The school the ticket is for.")
+    async def school(self, info: Info) -> Tenant:
+        return Tenant.from_model(await info.context.loaders.tenant.load(self.tenant_id))
+
+    @strawberry.field
+    async def opened_by(self, info: Info) -> User:
+        return User.from_model(await info.context.loaders.user.load(self.opened_by_id))
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> User | None:
+        return await _user(info, self.assignee_id)
+
+    @strawberry.field
+    async def sub_service(self, info: Info) -> SubService:
+        return SubService.from_model(await info.context.loaders.sub_service.load(self.sub_service_id))
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return Service.from_model(await info.context.loaders.service.load(self.service_id))
+
+    @strawberry.field
+    async def brick(self, info: Info) -> Brick:
+        return Brick.from_model(await info.context.loaders.brick.load(self.brick_id))
+
+    @strawberry.field(description="Comments the viewer may read (internal ones for group staff).")
+    async def comments(self, info: Info) -> list[TicketComment]:
+        rows = await info.context.loaders.comments_of_ticket.load(self.id)
+        return [TicketComment.from_model(r) for r in rows]
+
+    @strawberry.field(description="Every change, in order, as far as the viewer may read it.")
+    async def history(self, info: Info) -> list[TicketEvent]:
+        rows = await info.context.loaders.events_of_ticket.load(self.id)
+        return [TicketEvent.from_model(r) for r in rows]
+
+    @strawberry.field(description="The workflow actions the viewer may take now.")
+    def allowed_actions(self, info: Info) -> list[TicketAction]:
+        actor = actor_for(info.context.viewer, tenant_id=self.tenant_id, brick_id=self.brick_id,
+                          assignee_id=self.assignee_id)
+        return workflow.allowed_actions(self.state, actor)
+
+
+@strawberry.type(description="A page of tickets, newest first.")
+class TicketConnection(relay.Connection[Ticket]):
+    total_count: int = strawberry.field(description="All tickets matching the filter, all pages.")

@@ -1,0 +1,39 @@
+"""Periodic ticks on the app's event loop (APScheduler 3): each tick opens its own session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.config import Settings
+from server.db import utcnow, writer_session
+from server.tickets.autoclose import close_resolved_tickets
+
+log = logging.getLogger("groupdesk.jobs")
+
+AUTO_CLOSE_JOB = "auto-close"
+
+
+async def auto_close_tick(sessions: async_sessionmaker[AsyncSession], after_days: int) -> int:
+    """Close the resolved tickets that are due, in one transaction; how many were closed."""
+    async with writer_session(sessions) as session:
+        closed = await close_resolved_tickets(session, now=utcnow(), after_days=after_days)
+    if closed:
+        log.info("auto-closed resolved tickets", extra={"fields": {"closed": closed}})
+    return closed
+
+
+def build_scheduler(settings: Settings,
+                    sessions: async_sessionmaker[AsyncSession]) -> AsyncIOScheduler | None:
+    """The scheduler with its jobs, not started; None when GROUPDESK_TICK_SECONDS is 0."""
+    if settings.tick_seconds == 0:
+        return None
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    # A late tick runs once, never twice at a time: the swept work is idempotent anyway.
+    scheduler.add_job(auto_close_tick, "interval", seconds=settings.tick_seconds,
+                      args=[sessions, settings.auto_close_days], id=AUTO_CLOSE_JOB,
+                      coalesce=True, max_instances=1, replace_existing=True)
+    return scheduler

@@ -1,0 +1,76 @@
+"""Checking a ticket's request data against its sub-service's form (a JSON Schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from server.errors import FieldError
+
+FIELD = "requestData"
+# A form is a few fields; anything bigger is a mistake or an abuse.
+MAX_BYTES = 64 * 1024
+
+# jsonschema checks "date-time" and "uri" only with optional packages: check them with the stdlib.
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    # RFC 3339 wants an offset; fromisoformat alone would accept a naive time.
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
+
+
+@FORMATS.checks("uri")
+def _uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme) and parts.scheme.isascii() and " " not in value
+
+
+def _path(*parts: object) -> str:
+    return ".".join([FIELD, *(str(p) for p in parts)])
+
+
+def _field_errors(error: ValidationError) -> Iterable[FieldError]:
+    where = list(error.absolute_path)
+    if error.validator == "required":
+        # One entry per missing property, named after the property rather than its parent.
+        present = error.instance if isinstance(error.instance, dict) else {}
+        for name in error.validator_value:
+            if name not in present:
+                yield FieldError(_path(*where, name), "required")
+        return
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        for name in error.instance:
+            if name not in allowed:
+                yield FieldError(_path(*where, name), "not a field of this form")
+        return
+    title = error.schema.get("title") if isinstance(error.schema, dict) else None
+    message = f"{title}: {error.message}" if title else error.message
+    yield FieldError(_path(*where), message)
+
+
+def form_errors(form: dict[str, Any], data: Any) -> list[FieldError]:
+    """Every problem of `data` against `form`, one entry per field path (requestData.x.y)."""
+    if not isinstance(data, dict):
+        return [FieldError(FIELD, "must be a JSON object")]
+    size = len(json.dumps(data, ensure_ascii=False).encode())
+    if size > MAX_BYTES:
+        return [FieldError(FIELD, f"at most {MAX_BYTES} bytes of JSON (got {size})")]
+    validator = Draft202012Validator(form, format_checker=FORMATS)
+    errors: dict[str, FieldError] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        for item in _field_errors(error):
+            errors.setdefault(item.field, item)
+    return list(errors.values())

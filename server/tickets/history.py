@@ -1,0 +1,33 @@
+"""The ticket history: the one function that writes TicketEvent rows.
+
+Every change to a ticket (state, assignment, priority, escalation, comment, routing decision)
+calls `record` in the same transaction, so the history is complete by construction. Work that
+must follow each change (the mirror's outbox) belongs here too, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import utcnow
+from server.tickets.models import EventKind, Ticket, TicketEvent, Visibility
+from tenants.context import Principal
+
+
+async def record(session: AsyncSession, ticket: Ticket, kind: EventKind, *,
+                 actor: Principal | None, data: dict[str, Any] | None = None,
+                 public: bool = True) -> TicketEvent:
+    """Append one event to the ticket's history; `actor` None is the system."""
+    if ticket.id is None:
+        await session.flush()
+    now = utcnow()
+    event = TicketEvent(ticket_id=ticket.id, kind=kind,
+                        actor_id=actor.user_id if actor is not None else None,
+                        visibility=Visibility.PUBLIC if public else Visibility.INTERNAL,
+                        data=dict(data or {}), created_at=now)
+    ticket.updated_at = now
+    session.add(event)
+    await session.flush()
+    return event

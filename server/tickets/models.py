@@ -1,0 +1,135 @@
+"""Group tickets, their human-ref counter, comments and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.catalog.models import Priority, PriorityType
+from server.db import Base, JSONType, UTCDateTime, utcnow
+from server.tickets.workflow import TicketState
+
+
+class Visibility(StrEnum):
+    """Who reads a comment or a history event: the school too, or group staff only."""
+
+    PUBLIC = "PUBLIC"
+    INTERNAL = "INTERNAL"
+
+
+class CommentSource(StrEnum):
+    """Where a comment was written: in groupdesk, or in the school's local desk (mirrored in)."""
+
+    GROUP = "GROUP"
+    DESK = "DESK"
+
+
+class EventKind(StrEnum):
+    """What a history event records; every change to a ticket is one of these."""
+
+    OPENED = "OPENED"
+    ROUTED = "ROUTED"                  # automatic routing: an expert, or the brick's queue
+    ASSIGNED = "ASSIGNED"              # a group admin assigned or reassigned
+    TAKEN = "TAKEN"                    # a designated expert took it from the queue
+    STATE_CHANGED = "STATE_CHANGED"    # work started, or resumed by the assignee
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    PUT_ON_HOLD = "PUT_ON_HOLD"        # waiting on the school, with the question
+    ANSWERED = "ANSWERED"              # the school answered and the work resumes
+    RESOLVED = "RESOLVED"
+    REOPENED = "REOPENED"
+    CLOSED = "CLOSED"
+    PRIORITY_CHANGED = "PRIORITY_CHANGED"
+    ESCALATED = "ESCALATED"
+    COMMENTED = "COMMENTED"
+
+
+TITLE_MAX = 200
+# Descriptions, comments, reasons and solutions: long logs get pasted, books do not.
+TEXT_MAX = 20_000
+LOCAL_REF_MAX = 64
+
+
+def _enum(cls: type[StrEnum], length: int) -> Enum:
+    return Enum(cls, native_enum=False, length=length, create_constraint=False)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # Keyset pagination orders by (created_at, id) or (updated_at, id).
+        Index("ix_ticket_created_at_id", "created_at", "id"),
+        Index("ix_ticket_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    # The school the ticket is for (also when the operations centre opened it).
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    sub_service_id: Mapped[int] = mapped_column(ForeignKey("sub_service.id"), index=True)
+    # Denormalised from the sub-service so that filters and visibility need no joins.
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    brick_id: Mapped[int] = mapped_column(ForeignKey("brick.id"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[Priority] = mapped_column(PriorityType, index=True)
+    state: Mapped[TicketState] = mapped_column(_enum(TicketState, 24), index=True)
+    request_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The ticket number in the school's own desk, when the school gave it.
+    local_ref: Mapped[str | None] = mapped_column(String(LOCAL_REF_MAX))
+    requester_name: Mapped[str | None] = mapped_column(String(200))
+    requester_email: Mapped[str | None] = mapped_column(String(320))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A flag with a level, not a state: 0 is not escalated.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    solution: Mapped[str | None] = mapped_column(Text)
+    # Starts at 1, +1 on every change; writers send the version they saw (see tickets.locking).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketCounter(Base):
+    """The last ref number given per (scope, year), bumped in the opening transaction: gapless."""
+
+    __tablename__ = "ticket_counter"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class TicketComment(Base):
+    __tablename__ = "ticket_comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, 16))
+    source: Mapped[CommentSource] = mapped_column(_enum(CommentSource, 16),
+                                                  default=CommentSource.GROUP)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketEvent(Base):
+    """One entry of a ticket's history; written only by server.tickets.history.record."""
+
+    __tablename__ = "ticket_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, 24))
+    # None for the system (routing, auto-close).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, 16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
