@@ -31,7 +31,7 @@ async def apply_group_grants(session: AsyncSession, *, actor: Provisioner, user_
     # user then recompute one after the other, the second seeing the first's memberships.
     users = list(await session.scalars(
         select(User).where(User.id.in_(user_ids), User.tenant_id == tenant_id)
-        .order_by(User.id).with_for_update()))
+        .order_by(User.id).with_for_update().execution_options(populate_existing=True)))
     names: dict[int, list[str]] = defaultdict(list)
     rows = await session.execute(
         select(UserGroupMember.user_id, UserGroup.display_name)
@@ -42,8 +42,9 @@ async def apply_group_grants(session: AsyncSession, *, actor: Provisioner, user_
     grants = {user.id: _allowed(grants_of_groups(names[user.id], prefix=prefix), grantable)
               for user in users}
 
+    grantable_names = {role.value for role in grantable}
     for user in users:
-        kept = {name for name in user.role_names if name not in {r.value for r in grantable}}
+        kept = {name for name in user.role_names if name not in grantable_names}
         roles = sorted(kept | {role.value for role in grants[user.id].roles})
         if roles != user.role_names:
             user.role_names = roles

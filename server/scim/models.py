@@ -20,6 +20,8 @@ class UserGroup(Timestamps, Base):
 
 
 class UserGroupMember(Base):
+    """A user in a group; both belong to the same tenant (server/scim/groups.py checks it)."""
+
     __tablename__ = "user_group_member"
 
     group_id: Mapped[int] = mapped_column(ForeignKey("user_group.id", ondelete="CASCADE"),

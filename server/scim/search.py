@@ -14,10 +14,10 @@ from typing import Any
 
 from scim2_models import Resource, ScimFilter, SearchRequest
 from scim2_models.path import CompareOperator, Comparison, FilterNode, LogicalExpr, LogicalOperator
+from scim2_server.storage import SearchPage
 from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from scim2_server.storage import SearchPage
 
 from server.identity.models import User
 from server.scim.models import UserGroup
