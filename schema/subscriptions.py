@@ -10,7 +10,9 @@ import strawberry
 from graphql import GraphQLError
 
 from schema.context import Info
+from schema.errors import Unauthenticated
 from server.db import utcnow
+from tenants import policy
 
 HEARTBEATS_MAX = 100
 INTERVAL_RANGE = (0.01, 60.0)
@@ -31,6 +33,8 @@ class Subscription:
     async def heartbeat(self, info: Info, count: int = 3,
                         interval_seconds: float = 1.0) -> AsyncGenerator[Heartbeat, None]:
         viewer = info.context.viewer
+        if not policy.may_use_api(viewer):
+            raise Unauthenticated()
         if not 1 <= count <= HEARTBEATS_MAX:
             raise GraphQLError(f"count: between 1 and {HEARTBEATS_MAX}")
         if not INTERVAL_RANGE[0] <= interval_seconds <= INTERVAL_RANGE[1]:

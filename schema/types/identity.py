@@ -12,6 +12,7 @@ from schema.types.nodes import load_nodes
 from schema.types.catalog import Brick, Service, SubService
 from server.catalog import models as catalog
 from server.identity import models
+from tenants import policy
 from tenants.context import Role as RoleValue
 from tenants.context import TenantKind as TenantKindValue
 
@@ -62,7 +63,9 @@ class User(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        return await load_nodes(cls, models.User, info, node_ids)
+        viewer = info.context.viewer
+        return await load_nodes(cls, models.User, info, node_ids, lambda u: policy.may_see_user(
+            viewer, tenant_id=u.tenant_id, roles=u.roles))
 
     @strawberry.field
     async def tenant(self, info: Info) -> Tenant:

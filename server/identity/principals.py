@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.experts import designated_brick_ids
 from server.identity.models import ApiToken, Tenant, User
+from tenants import policy
 from tenants.context import Principal
 
 
@@ -29,7 +30,7 @@ def require_active(user: User, tenant: Tenant) -> None:
 async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Principal:
     return Principal(
         user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
-        tenant_kind=tenant.kind, roles=user.roles,
+        tenant_kind=tenant.kind, roles=policy.effective_roles(user.roles, tenant.kind),
         expert_brick_ids=await designated_brick_ids(session, user.id), technical=user.technical,
     )
 
