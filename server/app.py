@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from server import migrations
 from server.config import Settings
@@ -26,6 +26,7 @@ from server.identity.local_issuer import LocalIssuer
 from server.identity.sso_users import TenantRule
 from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
+from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
 
 log = logging.getLogger("groupdesk")
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
         ],
         middleware=[Middleware(RequestLog)],
         lifespan=lifespan,

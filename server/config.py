@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     auto_close_days: int = Field(default=7, ge=0)
     # How often the periodic work (auto-close) runs, in seconds; 0 turns the scheduler off.
     tick_seconds: int = Field(default=300, ge=0)
+    # SCIM groups named <prefix><role> or <prefix>expert-<brick> grant groupdesk roles (README).
+    scim_group_prefix: str = Field(default="groupdesk-", min_length=1)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:

@@ -55,3 +55,13 @@ class Operator:
 
 
 OPERATOR = Operator()
+
+
+@dataclass(frozen=True, slots=True)
+class Provisioner:
+    """A tenant's identity provider calling with a SCIM token: it acts on that tenant only."""
+
+    tenant_id: int
+    tenant_slug: str
+    tenant_kind: TenantKind
+    token_id: int | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tenants.context import Operator, Principal, Role, TenantKind
+from tenants.context import Operator, Principal, Provisioner, Role, TenantKind
 
 # Roles that mean something in one kind of tenant only: a school user given "group-admin" in a shared
 # realm is no group administrator, and must not act as one anywhere (the ticket workflow included).
@@ -143,3 +143,21 @@ def may_open_tickets_for(p: Principal, tenant_id: int, tenant_kind: TenantKind) 
 def may_manage_api_tokens(actor: Principal | Operator) -> bool:
     """Group admins (and the operator at the command line) create, list and revoke API tokens."""
     return isinstance(actor, Operator) or is_group_admin(actor)
+
+
+# Roles a tenant's own identity provider may hand out through SCIM groups: the powers of that kind
+# of tenant, never another's, and never technical accounts (made by group administrators).
+_PROVISIONED_ROLES = {
+    TenantKind.SCHOOL: frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER, Role.EXPERT}),
+    TenantKind.OPERATIONS: frozenset({Role.OPERATIONS, Role.EXPERT}),
+    TenantKind.GROUP: frozenset({Role.GROUP_ADMIN, Role.EXPERT}),
+}
+
+
+def roles_provisioning_may_grant(p: Provisioner) -> frozenset[Role]:
+    return _PROVISIONED_ROLES[p.tenant_kind]
+
+
+def provisioned_tenant_id(p: Provisioner) -> int:
+    """The one tenant whose users and groups a SCIM token sees and changes: its own."""
+    return p.tenant_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,6 +43,22 @@ class User(Timestamps, Base):
     # through a browser); set for Keycloak service accounts and API-token accounts.
     technical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Provisioning by SCIM (server/scim): the identity provider's id for the person, the parts of
+    # the name and the enterprise attributes it sends, and whether its groups decide the roles.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    given_name: Mapped[str | None] = mapped_column(String(150))
+    family_name: Mapped[str | None] = mapped_column(String(150))
+    # The e-mail addresses as sent (type, primary); `email` above is the one groupdesk writes to.
+    scim_emails: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # Attributes the provider left unassigned that groupdesk fills with a default of its own
+    # (displayName, active): SCIM reads them back as unassigned.
+    scim_unassigned: Mapped[list[str] | None] = mapped_column(JSONType)
+    department: Mapped[str | None] = mapped_column(String(200))
+    employee_number: Mapped[str | None] = mapped_column(String(64))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    scim_managed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Deleted by SCIM: kept (tickets still name the person) but gone from SCIM and unable to log in.
+    scim_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
 
