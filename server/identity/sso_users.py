@@ -21,6 +21,7 @@ from server.identity.claims import TenantClaimMode, profile_from_claims, roles_f
 from server.identity.models import Tenant, User
 from server.identity.principals import AuthenticationFailed, principal_of, require_active
 from server.identity.tokens import TokenRejected, VerifiedToken
+from server.scim.linking import link_provisioned_user
 from tenants.context import Principal
 
 # Keycloak names a client's service account `service-account-<client id>`.
@@ -127,6 +128,13 @@ async def _write(sessions: async_sessionmaker[AsyncSession], identity: SsoIdenti
         # Read again under the write lock: another request may have written in between.
         tenant, user = await _lookup(session, identity)
         if user is None:
+            # A person SCIM provisioned before their first login: claim that user, don't make another.
+            user = await link_provisioned_user(
+                session, tenant_id=tenant.id, issuer=identity.issuer, subject=identity.subject,
+                username=identity.username, email=identity.email)
+            if user is not None:
+                require_active(user, tenant)
+        if user is None:
             user = User(issuer=identity.issuer, subject=identity.subject, active=True,
                         username=await _free_username(session, identity), **profile_changes(None, tenant, identity))
             session.add(user)
@@ -162,6 +170,10 @@ def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) ->
     }
     if user is None:
         return {**wanted, "last_login_at": identity.signed_in_at}
+    if user.scim_managed:
+        # The identity provider's SCIM feed owns these; a token must not undo what it set.
+        for name in ("role_names", "email", "display_name"):
+            wanted.pop(name)
     changed = {name: value for name, value in wanted.items() if getattr(user, name) != value}
     if user.last_login_at is None or identity.signed_in_at > user.last_login_at:
         changed["last_login_at"] = identity.signed_in_at

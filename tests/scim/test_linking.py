@@ -58,3 +58,49 @@ async def test_nothing_is_claimed_across_schools_nor_users_deleted_or_already_kn
     await scim.delete(f"Users/{created['id']}")
     assert await _link(session, username="ilan.berthaud@insa-lyon.example.org") is None
     assert await _link(session) is None
+
+
+async def test_sso_login_of_a_provisioned_person_uses_that_user_and_keeps_scim_roles(
+        scim: ScimClient, sso_client_for, insa_realm) -> None:
+    from tests.identity.test_sso_login import call, person
+
+    created = await scim.create_user("noe.vallancourt", emails=[{"value": "noe@insa-lyon.example.org"}])
+    await scim.create_group("groupdesk-school-manager", created["id"])
+    api = await sso_client_for(insa_realm.name)
+
+    # The token carries other roles than the SCIM groups: the provider's SCIM feed wins.
+    token = person(insa_realm, "noe.vallancourt", sub="kc-noe", roles=("school-agent",))
+    viewer = (await call(api, token, "{ viewer { user { id username } roles } }"))["viewer"]
+    again = (await call(api, token, "{ viewer { user { id username } roles } }"))["viewer"]
+
+    assert viewer["user"]["username"] == "noe.vallancourt"
+    assert viewer["roles"] == ["SCHOOL_MANAGER"]
+    assert again == viewer
+    users = (await scim.get("Users", filter='userName eq "noe.vallancourt"')).json()
+    assert users["totalResults"] == 1
+
+
+async def test_the_federation_file_no_longer_overrides_what_scim_manages(
+        scim: ScimClient, session: AsyncSession) -> None:
+    from sqlalchemy import select
+
+    from server.importing import import_federation
+    from tenants.federation import demo_federation_path, load_federation
+
+    # SCIM takes over a person the federation file also lists (same userName in the same school).
+    listed_id = await session.scalar(select(User.id).where(User.username == "amandine.roclerc"))
+    found = (await scim.get("Users", filter='userName eq "amandine.roclerc"')).json()
+    if found["totalResults"] == 0:
+        created = await scim.create_user("amandine.roclerc")
+        assert int(created["id"]) == listed_id
+    await scim.create_group("groupdesk-school-manager", str(listed_id))
+    session.expire_all()
+    before = await session.get(User, listed_id)
+    assert before.scim_managed and before.role_names == ["school-manager"]
+
+    report = await import_federation(session, load_federation(demo_federation_path()))
+
+    session.expire_all()
+    after = await session.get(User, listed_id)
+    assert after.role_names == ["school-manager"]
+    assert any("amandine.roclerc is managed by SCIM" in note for note in report.notes)
