@@ -81,6 +81,12 @@ def _ticket_change_with(state: TicketState, extra: Callable[[World], dict[str, A
 _APPROVAL = {"target": lambda w: w.approval, "missing": gid("Ticket", 987654),
              "variables": lambda w, t: {"input": {"id": t, "version": 1, "reason": "no budget"}}}
 _S = TicketState
+_DESK_ACCOUNT = rule("denied/denied", {"desk-integration": "ok/hidden"})
+
+
+def _desk_call(field: str) -> str:
+    return f"mutation($id: ID!) {{ {field} {{ __typename ... on Problem {{ message }} }} }}"
+
 _LYON_SUPPORT_AND_OPS = {"group-admin": "not allowed/not allowed", "operations": "ok/ok"}
 
 OPERATIONS: dict[str, Operation] = {
@@ -172,6 +178,23 @@ OPERATIONS: dict[str, Operation] = {
     "escalateTicket": mutation("escalateTicket", "TicketReasonInput", ticket_rule("ok", {
         "group-admin": "ok/ok", "operations": "ok/ok", "expert": "denied/hidden"}),
         **_ticket_change(_S.IN_PROGRESS, reason="Exams tomorrow")),
+    # The mirror: desk settings and mirror state for group administrators; a school's desk account
+    # speaks for its own school's tickets only (a refusal comes before any lookup).
+    "desks": query("{ desks { kind } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
+    "mirrors": query("{ mirrors(first: 100) { edges { node { ticket { id } } } } }",
+                     rule("hidden/hidden", {"group-admin": "ok/ok"})),
+    "configureDesk": mutation("configureDesk", "ConfigureDeskInput", ADMIN_ONLY, variables=lambda w, t: {
+        "input": {"tenantId": w.lyon, "desk": {"kind": "WEBHOOK", "url": "https://hooks.example.org",
+                                               "credentials": {"secret_env": "MATRIX_SECRET"}}}}),
+    "retryMirror": Operation(Kind.MUTATION, _desk_call("retryMirror(ticketId: $id)"), ADMIN_ONLY,
+                             target=lambda w: w.ticket, missing=gid("Ticket", 987654),
+                             variables=lambda w, t: {"id": t}),
+    "linkLocalTicket": Operation(Kind.MUTATION, _desk_call('linkLocalTicket(ticketId: $id, localRef: "R-1")'),
+                                 _DESK_ACCOUNT, target=lambda w: w.ticket, missing=gid("Ticket", 987654),
+                                 variables=lambda w, t: {"id": t}),
+    "addDeskComment": Operation(Kind.MUTATION, _desk_call('addDeskComment(ticketId: $id, message: "Seen")'),
+                                _DESK_ACCOUNT, target=lambda w: w.ticket, missing=gid("Ticket", 987654),
+                                variables=lambda w, t: {"id": t}),
     "addComment": mutation("addComment", "AddCommentInput", ticket_rule("ok", {
         "group-admin": "ok/ok", "operations": "ok/ok"}), ticket_state=_S.IN_PROGRESS,
         target=lambda w: w.ticket, missing=gid("Ticket", 987654),

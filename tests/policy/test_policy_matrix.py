@@ -41,6 +41,9 @@ FINGERPRINT = [
     "SELECT id, name, description, active FROM sub_service ORDER BY id",
     "SELECT id, user_id, scope FROM expert_designation ORDER BY id",
     "SELECT id, revoked_at FROM api_token ORDER BY id",
+    "SELECT id, kind, url, credential_refs FROM desk_setting ORDER BY id",
+    "SELECT id, status, attempts, remote_ref, next_attempt_at FROM mirror ORDER BY id",
+    "SELECT count(*) FROM inbound_event",
 ]
 
 
@@ -68,6 +71,9 @@ def outcome(body: dict[str, Any], name: str, world: World) -> str:
     value = body["data"][name]
     if name == "tickets":
         return OK if world.ticket in {e["node"]["id"] for e in value["edges"]} else HIDDEN
+    if name == "mirrors":  # Lyon's ticket has a mirror: its school has a desk
+        shown = {(e["node"]["ticket"] or {}).get("id") for e in value["edges"]}
+        return OK if world.ticket in shown else HIDDEN
     if value is None or value == []:
         return HIDDEN
     if isinstance(value, dict) and "__typename" in value and "message" in value:
