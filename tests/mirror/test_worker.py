@@ -19,10 +19,11 @@ from tests.support.slow_itop import SlowItop
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("GROUPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+RABBITMQ_URL = os.environ.get("GROUPDESK_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
-def start_worker(url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **SECRETS, "GROUPDESK_DATABASE_URL": url, "GROUPDESK_BROKER_URL": REDIS_URL,
+def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **SECRETS, "GROUPDESK_DATABASE_URL": url, "GROUPDESK_BROKER_URL": broker,
            "GROUPDESK_MIRROR_LEASE_SECONDS": "2", "GROUPDESK_MIRROR_SWEEP_GRACE_SECONDS": "1",
            "GROUPDESK_RELAY_INTERVAL_SECONDS": "0.3",
            "GROUPDESK_MIRROR_MIN_BACKOFF_MS": "50", "GROUPDESK_MIRROR_MAX_BACKOFF_MS": "200",
@@ -109,3 +110,30 @@ async def test_worker_killed_while_the_desk_creates_loses_nothing_and_creates_on
         mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket_id))
     assert mirror.status is MirrorStatus.SYNCED and mirror.remote_ref == locals_[0]["ref"]
     assert mirror.claimed_by is None
+
+
+async def test_a_worker_on_rabbitmq_delivers_a_backlog_in_order(shared, itop: SlowItop, tmp_path: Path) -> None:
+    url, engine = shared
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        await set_desk(session, SCHOOL, itop_desk(itop.url))
+        life = Life(session)
+        await life.open()
+        await life.act(EXPERT, "START")
+        ticket = await life.ticket()
+
+    async def drained() -> bool:
+        async with sessions() as session:
+            return await session.scalar(select(func.count()).where(
+                OutboxEvent.ticket_id == ticket.id, OutboxEvent.delivered_at.is_(None))) == 0
+
+    log = tmp_path / "worker.log"
+    worker = start_worker(url, log, broker=RABBITMQ_URL)
+    try:
+        await wait_for(drained, "the worker on RabbitMQ to drain the outbox", log)
+    finally:
+        stop(worker)
+    [local] = itop.tickets_titled(f"[{ticket.ref}]")
+    assert itop.stimuli(local["ref"]) == ["ev_assign"]
+    assert [line.split("\n")[0] for line in itop.public_log(local["ref"])] == [
+        "Assigned to Ismaël Grandcourtois in groupdesk.", "Taken in charge by Ismaël Grandcourtois."]
