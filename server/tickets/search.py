@@ -125,6 +125,8 @@ def text_condition(dialect: str, text: str, scope: TicketScope) -> ColumnElement
                         _postgres_condition(text, public_only=False))
     else:
         query = fts5_query(text)
+        if query.include is None and query.exclude is None:
+            return None
         public, full = (_sqlite_condition(query, public_only=True),
                         _sqlite_condition(query, public_only=False))
     if not scope.internal_comments:
