@@ -33,6 +33,9 @@ class Checks:
             self.add(field, "must not be empty")
         elif len(value) > max_len:
             self.add(field, f"at most {max_len} characters (got {len(value)})")
+        elif "\x00" in value:
+            # PostgreSQL refuses NUL in text: say so here rather than fail at the INSERT.
+            self.add(field, "must not contain NUL characters")
 
     def slug(self, field: str, value: str | None) -> None:
         if value is None or not SLUG.match(value):

@@ -95,7 +95,7 @@ class SetPriorityInput(TicketChangeInput):
     priority: Priority
 
 
-@strawberry.input(description="A comment; `version`, when given, refuses it if the ticket moved on.")
+@strawberry.input(description="A comment; with `version`, refused if the ticket moved on.")
 class AddCommentInput:
     ticket_id: relay.GlobalID
     body: str
@@ -147,7 +147,7 @@ class TicketMutation:
     async def start_ticket(self, info: Info, input: TicketChangeInput) -> TicketPayload:
         return await _perform(info, input, Action.START)
 
-    @strawberry.mutation(description="The assignee asks the school something: PENDING until answered.")
+    @strawberry.mutation(description="The assignee asks the school a question; PENDING meanwhile.")
     async def hold_ticket(self, info: Info, input: TicketReasonInput) -> TicketPayload:
         return await _perform(info, input, Action.HOLD, reason=input.reason)
 

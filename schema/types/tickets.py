@@ -82,12 +82,14 @@ class Ticket(relay.Node):
     priority: Priority
     state: TicketState
     request_data: JSON = strawberry.field(description="The sub-service's form, filled in.")
-    local_ref: str | None = strawberry.field(description="The ticket's number in the school's desk.")
+    local_ref: str | None = strawberry.field(
+        description="The ticket's number in the school's desk.")
     requester_name: str | None
     requester_email: str | None
     escalation_level: int = strawberry.field(description="0 when not escalated.")
     solution: str | None
-    version: int = strawberry.field(description="Send it back with every change: a stale one is a Conflict.")
+    version: int = strawberry.field(
+        description="Send it back with every change: a stale one is a Conflict.")
     assigned_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -128,7 +130,8 @@ class Ticket(relay.Node):
 
     @strawberry.field
     async def sub_service(self, info: Info) -> SubService:
-        return SubService.from_model(await info.context.loaders.sub_service.load(self.sub_service_id))
+        row = await info.context.loaders.sub_service.load(self.sub_service_id)
+        return SubService.from_model(row)
 
     @strawberry.field
     async def service(self, info: Info) -> Service:

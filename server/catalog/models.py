@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, JSONType, UTCDateTime, utcnow
+from server.db import Base, JSONType, Timestamps, UTCDateTime, utcnow
 
 
 class Priority(StrEnum):
@@ -25,7 +25,7 @@ PriorityType = Enum(Priority, native_enum=False, length=16, create_constraint=Fa
 EMPTY_FORM: dict[str, Any] = {"type": "object"}
 
 
-class Brick(Base):
+class Brick(Timestamps, Base):
     __tablename__ = "brick"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,11 +33,9 @@ class Brick(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Service(Base):
+class Service(Timestamps, Base):
     __tablename__ = "service"
     __table_args__ = (UniqueConstraint("brick_id", "name"),)
 
@@ -46,13 +44,11 @@ class Service(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     brick: Mapped[Brick] = relationship(lazy="raise")
 
 
-class SubService(Base):
+class SubService(Timestamps, Base):
     __tablename__ = "sub_service"
     __table_args__ = (UniqueConstraint("service_id", "name"),)
 
@@ -64,8 +60,6 @@ class SubService(Base):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     default_priority: Mapped[Priority] = mapped_column(PriorityType, default=Priority.NORMAL)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship(lazy="raise")
 

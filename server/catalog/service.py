@@ -13,6 +13,7 @@ from server.validation import DESCRIPTION_MAX, NAME_MAX, Checks
 from tenants import policy
 from tenants.context import Principal
 
+# "Leave this field as it is" in update functions (None may be a real value elsewhere).
 UNSET: Any = object()
 
 
@@ -28,16 +29,16 @@ async def _get(session: AsyncSession, model: type, ident: int, kind: str) -> Any
     return obj
 
 
-async def _name_taken(session: AsyncSession, model: type, parent_col: Any, parent_id: int,
-                      name: str, exclude_id: int | None) -> bool:
-    # Case-insensitive: "Account creation" and "account creation" are the same entry.
-    stmt = select(model.id).where(parent_col == parent_id, func.lower(model.name) == name.lower())
-    if exclude_id is not None:
-        stmt = stmt.where(model.id != exclude_id)
-    return (await session.scalar(stmt.limit(1))) is not None
+def _check_texts(checks: Checks, name: str, description: str) -> None:
+    if name is not UNSET:
+        checks.text("name", name, max_len=NAME_MAX)
+    if description is not UNSET:
+        checks.text("description", description, max_len=DESCRIPTION_MAX, required=False)
 
 
 def _check_priority(checks: Checks, value: Any) -> Priority | None:
+    if value is UNSET:
+        return None
     try:
         return Priority(value)
     except ValueError:
@@ -45,13 +46,30 @@ def _check_priority(checks: Checks, value: Any) -> Priority | None:
         return None
 
 
+async def _ensure_unique_name(session: AsyncSession, model: type, parent: str, obj_parent_id: int,
+                              name: str, *, exclude_id: int | None = None) -> None:
+    """Names are unique within their parent, case-insensitively ("Account creation" = "account creation")."""
+    parent_col = getattr(model, parent)
+    stmt = select(model.id).where(parent_col == obj_parent_id, func.lower(model.name) == name.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if await session.scalar(stmt.limit(1)) is not None:
+        kind = "service" if model is Service else "sub-service"
+        raise Conflict(f"a {kind} named {name!r} already exists there")
+
+
+def _assign(obj: Any, **values: Any) -> None:
+    for key, value in values.items():
+        if value is not UNSET:
+            setattr(obj, key, value.strip() if key == "name" else value)
+
+
 async def create_brick(session: AsyncSession, *, actor: Principal, code: str, name: str,
                        description: str = "") -> Brick:
     _require_admin(actor)
     checks = Checks()
     checks.slug("code", code)
-    checks.text("name", name, max_len=NAME_MAX)
-    checks.text("description", description, max_len=DESCRIPTION_MAX, required=False)
+    _check_texts(checks, name, description)
     checks.done()
     if await session.scalar(select(Brick.id).where(Brick.code == code)) is not None:
         raise Conflict(f"a brick with code {code!r} already exists")
@@ -66,17 +84,9 @@ async def update_brick(session: AsyncSession, *, actor: Principal, brick_id: int
     _require_admin(actor)
     brick = await _get(session, Brick, brick_id, "brick")
     checks = Checks()
-    if name is not UNSET:
-        checks.text("name", name, max_len=NAME_MAX)
-    if description is not UNSET:
-        checks.text("description", description, max_len=DESCRIPTION_MAX, required=False)
+    _check_texts(checks, name, description)
     checks.done()
-    if name is not UNSET:
-        brick.name = name.strip()
-    if description is not UNSET:
-        brick.description = description
-    if active is not UNSET:
-        brick.active = active
+    _assign(brick, name=name, description=description, active=active)
     await session.flush()
     return brick
 
@@ -86,11 +96,9 @@ async def create_service(session: AsyncSession, *, actor: Principal, brick_id: i
     _require_admin(actor)
     await _get(session, Brick, brick_id, "brick")
     checks = Checks()
-    checks.text("name", name, max_len=NAME_MAX)
-    checks.text("description", description, max_len=DESCRIPTION_MAX, required=False)
+    _check_texts(checks, name, description)
     checks.done()
-    if await _name_taken(session, Service, Service.brick_id, brick_id, name.strip(), None):
-        raise Conflict(f"the brick already has a service named {name.strip()!r}")
+    await _ensure_unique_name(session, Service, "brick_id", brick_id, name.strip())
     service = Service(brick_id=brick_id, name=name.strip(), description=description, active=True)
     session.add(service)
     await session.flush()
@@ -103,20 +111,12 @@ async def update_service(session: AsyncSession, *, actor: Principal, service_id:
     _require_admin(actor)
     service = await _get(session, Service, service_id, "service")
     checks = Checks()
-    if name is not UNSET:
-        checks.text("name", name, max_len=NAME_MAX)
-    if description is not UNSET:
-        checks.text("description", description, max_len=DESCRIPTION_MAX, required=False)
+    _check_texts(checks, name, description)
     checks.done()
     if name is not UNSET:
-        if await _name_taken(session, Service, Service.brick_id, service.brick_id, name.strip(),
-                             service.id):
-            raise Conflict(f"the brick already has a service named {name.strip()!r}")
-        service.name = name.strip()
-    if description is not UNSET:
-        service.description = description
-    if active is not UNSET:
-        service.active = active
+        await _ensure_unique_name(session, Service, "brick_id", service.brick_id, name.strip(),
+                                  exclude_id=service.id)
+    _assign(service, name=name, description=description, active=active)
     await session.flush()
     return service
 
@@ -127,15 +127,13 @@ async def create_sub_service(session: AsyncSession, *, actor: Principal, service
                              default_priority: str = Priority.NORMAL) -> SubService:
     _require_admin(actor)
     await _get(session, Service, service_id, "service")
-    checks = Checks()
-    checks.text("name", name, max_len=NAME_MAX)
-    checks.text("description", description, max_len=DESCRIPTION_MAX, required=False)
     form = dict(EMPTY_FORM) if form is None else form
+    checks = Checks()
+    _check_texts(checks, name, description)
     checks.json_schema("form", form)
     priority = _check_priority(checks, default_priority)
     checks.done()
-    if await _name_taken(session, SubService, SubService.service_id, service_id, name.strip(), None):
-        raise Conflict(f"the service already has a sub-service named {name.strip()!r}")
+    await _ensure_unique_name(session, SubService, "service_id", service_id, name.strip())
     sub = SubService(service_id=service_id, name=name.strip(), description=description, form=form,
                      requires_approval=requires_approval, default_priority=priority, active=True)
     session.add(sub)
@@ -150,28 +148,16 @@ async def update_sub_service(session: AsyncSession, *, actor: Principal, sub_ser
     _require_admin(actor)
     sub = await _get(session, SubService, sub_service_id, "sub-service")
     checks = Checks()
-    if name is not UNSET:
-        checks.text("name", name, max_len=NAME_MAX)
-    if description is not UNSET:
-        checks.text("description", description, max_len=DESCRIPTION_MAX, required=False)
+    _check_texts(checks, name, description)
     if form is not UNSET:
         checks.json_schema("form", form)
-    priority = _check_priority(checks, default_priority) if default_priority is not UNSET else None
+    priority = _check_priority(checks, default_priority)
     checks.done()
     if name is not UNSET:
-        if await _name_taken(session, SubService, SubService.service_id, sub.service_id,
-                             name.strip(), sub.id):
-            raise Conflict(f"the service already has a sub-service named {name.strip()!r}")
-        sub.name = name.strip()
-    if description is not UNSET:
-        sub.description = description
-    if form is not UNSET:
-        sub.form = form
-    if requires_approval is not UNSET:
-        sub.requires_approval = requires_approval
-    if priority is not None:
-        sub.default_priority = priority
-    if active is not UNSET:
-        sub.active = active
+        await _ensure_unique_name(session, SubService, "service_id", sub.service_id, name.strip(),
+                                  exclude_id=sub.id)
+    _assign(sub, name=name, description=description, form=form,
+            requires_approval=requires_approval, active=active,
+            default_priority=priority if priority is not None else UNSET)
     await session.flush()
     return sub

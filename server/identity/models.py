@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, JSONType, UTCDateTime, utcnow
+from server.db import Base, JSONType, Timestamps, UTCDateTime
 from tenants.context import Role, TenantKind
 
 
-class Tenant(Base):
+class Tenant(Timestamps, Base):
     __tablename__ = "tenant"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -21,11 +21,9 @@ class Tenant(Base):
         Enum(TenantKind, native_enum=False, length=16, create_constraint=False)
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class User(Base):
+class User(Timestamps, Base):
     __tablename__ = "user_account"
     __table_args__ = (UniqueConstraint("issuer", "subject"),)
 
@@ -40,8 +38,6 @@ class User(Base):
     role_names: Mapped[list[str]] = mapped_column("roles", JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
 

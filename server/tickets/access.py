@@ -7,9 +7,7 @@ turns that decision into WHERE clauses. Every read of tickets, comments and hist
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.errors import NotFound
 from server.tickets.models import Ticket, TicketComment, TicketEvent, Visibility
 from server.tickets.workflow import Actor
 from tenants import policy
@@ -61,16 +59,6 @@ def visible_events(scope: TicketScope, ticket_ids: list[int]) -> Select[tuple[Ti
             .where(TicketEvent.ticket_id.in_(ticket_ids), visible_tickets(scope),
                    or_(TicketEvent.visibility == Visibility.PUBLIC, shows_internal(scope)))
             .order_by(TicketEvent.ticket_id, TicketEvent.id))
-
-
-async def visible_ticket(session: AsyncSession, principal: Principal, ticket_id: int) -> Ticket:
-    """The ticket if `principal` may see it; NotFound alike whether it is missing or hidden."""
-    ticket = await session.scalar(
-        select(Ticket).where(Ticket.id == ticket_id, visible_tickets(policy.ticket_scope(principal)))
-        .execution_options(populate_existing=True))
-    if ticket is None:
-        raise NotFound("ticket", ticket_id)
-    return ticket
 
 
 def actor_for(principal: Principal, *, tenant_id: int, brick_id: int,

@@ -15,7 +15,8 @@ from server.validation import Checks
 from tenants.context import Principal
 
 # Those who work on the ticket or asked for it; not an expert of another brick who only reads it.
-PRIORITY_PARTIES = (Party.GROUP_ADMIN, Party.ASSIGNEE, Party.DESIGNATED_EXPERT, Party.OPENING_SCHOOL)
+PRIORITY_PARTIES = (Party.GROUP_ADMIN, Party.ASSIGNEE, Party.DESIGNATED_EXPERT,
+                    Party.OPENING_SCHOOL)
 # Escalation is the requester's (or the group's) lever on the experts, not the experts' own.
 ESCALATION_PARTIES = (Party.GROUP_ADMIN, Party.OPENING_SCHOOL)
 SET_PRIORITY = "SET_PRIORITY"

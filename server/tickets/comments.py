@@ -27,7 +27,7 @@ COMMENT = "COMMENT"
 async def write(session: AsyncSession, actor: Principal, ticket: Ticket, *, body: str,
                 visibility: Visibility, field: str = "body",
                 source: CommentSource = CommentSource.GROUP) -> TicketComment:
-    """Add a comment and its history event to a ticket the caller holds; the version is the caller's."""
+    """Add a comment and its history event to a ticket the caller holds (and versions)."""
     if ticket.state in TERMINAL_STATES:
         allowed = allowed_actions(ticket.state, actor_on(actor, ticket))
         raise ActionNotAllowed(COMMENT, ticket.state.value, [a.value for a in allowed])

@@ -14,7 +14,7 @@ from tenants.context import Principal
 
 async def lock_ticket(session: AsyncSession, principal: Principal | None, ticket_id: int,
                       expected_version: int | None) -> Ticket:
-    """The ticket, held for this transaction, if `principal` sees it and it is at `expected_version`.
+    """The ticket, held until commit, if `principal` sees it and it is at `expected_version`.
 
     The version is compared in the database under the lock, never with a copy in memory: FOR UPDATE
     holds the row on PostgreSQL, and writers hold SQLite's write lock (BEGIN IMMEDIATE). Of two

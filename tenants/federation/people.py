@@ -10,7 +10,6 @@ from tenants.federation.fields import (
     SLUG,
     SLUG_HINT,
     SLUG_MAX,
-    IssueLog,
     Record,
     UniqueNames,
     join_path,

@@ -163,3 +163,12 @@ async def test_garbled_id_is_a_graphql_error(gql) -> None:
     body = await gql("""mutation { createService(input: {brickId: "%%%", name: "X"}) { __typename } }""",
                      as_user=ADMIN, expect_errors=True)
     assert "GlobalID" in body["errors"][0]["message"]
+
+
+async def test_queries_work_over_get_but_mutations_do_not(client, token_for) -> None:
+    headers = {"Authorization": f"Bearer {token_for(LYON_AGENT)}"}
+    ok = await client.get("/graphql", params={"query": "{ bricks { code } }"}, headers=headers)
+    assert ok.status_code == 200 and ok.json()["data"]["bricks"]
+    refused = await client.get("/graphql", headers=headers, params={
+        "query": 'mutation { createBrick(input: {code: "x", name: "X"}) { __typename } }'})
+    assert refused.status_code in (400, 405)

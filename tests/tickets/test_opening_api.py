@@ -153,3 +153,10 @@ async def test_a_school_cannot_open_for_another_school(gql) -> None:
     own = await open_via_api(gql, RENNES_AGENT, ACCOUNT_CREATION, ACCOUNT_REQUEST,
                              onBehalfOf=await _school_id(gql, "insa-rennes"))
     assert own["school"] == {"slug": "insa-rennes"}
+
+
+async def test_nul_characters_are_refused_by_field_rather_than_by_the_database(gql) -> None:
+    result = await open_via_api(gql, LYON_AGENT, ACCOUNT_CREATION,
+                                dict(ACCOUNT_REQUEST, comment="a\x00b"), title="a\x00b")
+    assert _fields(result) == {"title": "must not contain NUL characters",
+                               "requestData": "must not contain NUL characters"}

@@ -22,7 +22,7 @@ from tests.tickets.helpers import (
 
 
 async def test_school_opens_expert_elsewhere_works_it_and_the_history_tells_the_story(gql) -> None:
-    # A Lyon agent opens a Scenari account request; the expert designated on the service is at Rouen.
+    # A Lyon agent asks for a Scenari account; the expert designated on the service is at Rouen.
     ticket = await open_via_api(gql, LYON_AGENT, ACCOUNT_CREATION, ACCOUNT_REQUEST,
                                 localRef="R-000042")
     assert ticket["__typename"] == "Ticket"
