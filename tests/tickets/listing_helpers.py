@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Priority, Service, SubService
@@ -36,7 +35,7 @@ async def insert_ticket(session: AsyncSession, *, title: str = "Ticket",
     assert service is not None
     created = created_at or utcnow()
     ticket = Ticket(
-        ref=f"GRP-1999-{next(_numbers):06d}", tenant_id=await tenant_id(session, school),
+        ref=f"GRP-2000-{next(_numbers):06d}", tenant_id=await tenant_id(session, school),
         opened_by_id=await user_id(session, opened_by), sub_service_id=sub.id,
         service_id=service.id, brick_id=service.brick_id, title=title, description=description,
         priority=priority, state=state, request_data={},
@@ -55,8 +54,3 @@ async def insert_comment(session: AsyncSession, ticket: Ticket, body: str, *, au
     session.add(comment)
     await session.flush()
     return comment
-
-
-async def refs(session: AsyncSession, tickets: list[Ticket]) -> list[str]:
-    return list(await session.scalars(
-        select(Ticket.ref).where(Ticket.id.in_([t.id for t in tickets]))))

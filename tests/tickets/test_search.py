@@ -79,7 +79,7 @@ async def test_an_exact_ref_finds_its_ticket_only(session, tickets) -> None:
     # The folder ticket mentions the ref in its description: a ref is not searched as words.
     for text in (ref, ref.lower(), f"  {ref} "):
         assert await _found(session, text) == {"Créer une équipe pédagogique"}
-    assert await _found(session, "GRP-1999-999999") == set()
+    assert await _found(session, "GRP-2000-999999") == set()
     assert await _found(session, ref, as_user=RENNES_AGENT) == set()
 
 
