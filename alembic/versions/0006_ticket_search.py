@@ -1,4 +1,4 @@
-"""Ticket search: the priority rank, the missing filter indexes and the French full-text index.
+"""Ticket search: the priority rank, indexes for every filter and order, French full text.
 
 The full-text index is one document per ticket, kept in sync by database triggers on `ticket`
 and `ticket_comment` (so every writer, the mirror and bulk loads included, is indexed):
@@ -168,12 +168,22 @@ def upgrade() -> None:
                                       nullable=False))
     op.create_index('ix_ticket_escalation_level', 'ticket', ['escalation_level'], unique=False)
     op.create_index('ix_ticket_priority_rank_id', 'ticket', ['priority_rank', 'id'], unique=False)
+    # The assignee's index gains the state and the assignment time: routing reads an expert's
+    # load and latest assignment, and myQueue their open tickets, from the index alone.
+    op.drop_index('ix_ticket_assignee_id', table_name='ticket')
+    op.create_index('ix_ticket_assignee_id_state', 'ticket', ['assignee_id', 'state'],
+                    unique=False)
+    op.create_index('ix_ticket_assignee_id_assigned_at', 'ticket', ['assignee_id', 'assigned_at'],
+                    unique=False)
     _run(POSTGRES_UP if postgres else SQLITE_UP)
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     _run(POSTGRES_DOWN if postgres else SQLITE_DOWN)
+    op.drop_index('ix_ticket_assignee_id_assigned_at', table_name='ticket')
+    op.drop_index('ix_ticket_assignee_id_state', table_name='ticket')
+    op.create_index('ix_ticket_assignee_id', 'ticket', ['assignee_id'], unique=False)
     op.drop_index('ix_ticket_priority_rank_id', table_name='ticket')
     op.drop_index('ix_ticket_escalation_level', table_name='ticket')
     if postgres:

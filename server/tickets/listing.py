@@ -144,6 +144,7 @@ async def where_visible(session: AsyncSession, *, viewer: Principal,
         matched = search.text_condition(session.get_bind().dialect.name, filter.text, scope)
         if matched is not None:
             where.append(matched)
+            await search.plan_for_each_search(session)
     return where
 
 

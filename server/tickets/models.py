@@ -73,6 +73,8 @@ class Ticket(Base):
         Index("ix_ticket_created_at_id", "created_at", "id"),
         Index("ix_ticket_updated_at_id", "updated_at", "id"),
         Index("ix_ticket_priority_rank_id", "priority_rank", "id"),
+        Index("ix_ticket_assignee_id_state", "assignee_id", "state"),
+        Index("ix_ticket_assignee_id_assigned_at", "assignee_id", "assigned_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,7 +100,9 @@ class Ticket(Base):
     local_ref: Mapped[str | None] = mapped_column(String(LOCAL_REF_MAX))
     requester_name: Mapped[str | None] = mapped_column(String(200))
     requester_email: Mapped[str | None] = mapped_column(String(320))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Indexed with the state and with assigned_at (below): an expert's open tickets (myQueue,
+    # routing's load) and their latest assignment (routing's recency) are read from the index.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A flag with a level, not a state: 0 is not escalated.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, index=True)

@@ -29,6 +29,8 @@ from sqlalchemy import (
     table,
     true,
 )
+from sqlalchemy import text as sql_text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.tickets.access import shows_internal
 from server.tickets.models import Ticket
@@ -36,6 +38,7 @@ from server.tickets.refs import REF
 from tenants.policy import TicketScope
 
 TEXT_MAX = 200
+PLAN_WITH_VALUES = sql_text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 # Items of a web-search style query: an optionally negated "phrase" or a bare word.
 _ITEM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -111,6 +114,17 @@ def _postgres_condition(text: str, *, public_only: bool) -> ColumnElement[bool]:
     document = _fts.c.public_document if public_only else _fts.c.staff_document
     query = func.websearch_to_tsquery(literal_column("'fr'::regconfig"), text)
     return Ticket.id.in_(select(_fts.c.ticket_id).where(document.op("@@")(query)))
+
+
+async def plan_for_each_search(session: AsyncSession) -> None:
+    """PostgreSQL: plan this transaction's statements with their actual values.
+
+    A prepared statement run five times may switch to a generic plan, which cannot see how rare
+    the searched words or the caller's school are: for a word in 100 tickets it walks the whole
+    date index to fill a page of 20 (130 ms instead of 4 at 100,000 tickets).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(PLAN_WITH_VALUES)
 
 
 def text_condition(dialect: str, text: str, scope: TicketScope) -> ColumnElement[bool] | None:

@@ -6,11 +6,14 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
 
 from server.catalog.models import Priority, Service, SubService
 from server.errors import ValidationFailed
 from server.tickets import listing
 from server.tickets.listing import PageArgs, TicketFilter
+from server.tickets.models import Ticket
+from server.tickets.ordering import OrderField, TicketOrder
 from server.tickets.workflow import TicketState
 from tests.tickets.helpers import (
     ADMIN,
@@ -142,8 +145,8 @@ async def test_unusable_filters_are_refused_naming_the_field(session, fields, fi
     assert [e.field for e in refused.value.errors] == [field]
 
 
-def test_the_filter_has_a_condition_for_every_field_but_text() -> None:
-    # A new filter field without its condition would silently filter nothing.
+def _one_field_filters() -> list[tuple[str, TicketFilter]]:
+    found = []
     for f in dataclasses.fields(TicketFilter):
         if f.name == "text":
             continue
@@ -156,4 +159,21 @@ def test_the_filter_has_a_condition_for_every_field_but_text() -> None:
             value = 1
         else:
             value = BASE_TIME
-        assert len(TicketFilter(**{f.name: value}).conditions()) == 1, f.name
+        found.append((f.name, TicketFilter(**{f.name: value})))
+    return found
+
+
+def test_the_filter_has_a_condition_for_every_field_but_text() -> None:
+    # A new filter field without its condition would silently filter nothing.
+    for name, filter in _one_field_filters():
+        assert len(filter.conditions()) == 1, name
+
+
+def test_every_filter_and_order_column_leads_an_index() -> None:
+    table = Ticket.__table__
+    leading = {list(index.columns)[0].name for index in table.indexes}
+    leading |= {list(c.columns)[0].name for c in table.constraints
+                if isinstance(c, UniqueConstraint | PrimaryKeyConstraint)}
+    columns = {name: filter.conditions()[0].left.name for name, filter in _one_field_filters()}
+    columns |= {f"order {o}": TicketOrder(o).key_column.name for o in OrderField}
+    assert {name: c for name, c in columns.items() if c not in leading} == {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from server.tickets import comments, listing
 from server.tickets.listing import PageArgs, TicketFilter
@@ -150,3 +150,10 @@ def test_user_terms_are_quoted_before_match() -> None:
     assert fts5_query("or or a or or") == Fts5Query('"a"*', None)
     assert fts5_query("l'équipe") == Fts5Query('"l équipe"*', None)
     assert fts5_query("-- ! ?") == Fts5Query(None, None)
+
+
+@pytest.mark.postgres
+async def test_a_search_plans_with_the_searched_words_on_postgres(session, tickets) -> None:
+    # A generic plan cannot see how rare the words are (see search.plan_for_each_search).
+    await _found(session, "sauvegarde")
+    assert await session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
