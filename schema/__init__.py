@@ -17,10 +17,12 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from schema.extensions import RequireAuthentication, TransactionScope
+from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
+from schema.mutations.api_tokens import ApiTokenMutation, ApiTokenQuery
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
 from schema.mutations.tickets import TicketMutation
 from schema.queries import CatalogQuery
+from schema.subscriptions import Subscription
 from schema.ticket_lists import TicketListQuery
 from schema.ticket_queries import TicketQuery
 
@@ -28,7 +30,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CatalogDeactivation, TicketMutation):
+class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation):
     pass
 
 
@@ -43,6 +45,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
     """Built once per configuration: strawberry binds field extensions to the type classes."""
     # Factories, not instances: each request gets fresh extension state (the caches are shared).
     extensions: list = [
+        WebSocketOperationScope,
         RequireAuthentication,
         TransactionScope,
         lambda: ParserCache(maxsize=512),
@@ -54,12 +57,13 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(CatalogQuery, TicketQuery, TicketListQuery):
+    class Query(CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

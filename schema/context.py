@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,9 +25,17 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = "-"
+    # A WebSocket connection's context: each operation on it runs with its own copy (for_operation).
+    websocket: bool = False
+    # The graphql-transport-ws connection_init payload (strawberry sets it).
+    connection_params: Any = None
     _session: AsyncSession | None = None
     _loaders: Loaders | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def for_operation(self) -> Context:
+        """A copy for one operation of a WebSocket: its own session and loaders, the same caller."""
+        return replace(self, _session=None, _loaders=None, extras={})
 
     @property
     def session(self) -> AsyncSession:

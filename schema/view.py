@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
@@ -19,8 +23,51 @@ from server.identity.auth import AuthenticationFailed, Authenticator
 
 log = logging.getLogger("groupdesk.graphql")
 
+# graphql-transport-ws close codes: 4401 for missing or invalid credentials, 4403 for a refused caller.
+WS_UNAUTHORIZED = 4401
+WS_FORBIDDEN = 4403
+# A close frame's reason holds at most 123 bytes.
+WS_REASON_MAX_BYTES = 123
+
+
+def ws_credential(params: object) -> str | None:
+    """The bearer credential of a connection_init payload, as an Authorization header value."""
+    if not isinstance(params, dict):
+        return None
+    for key in ("Authorization", "authorization"):
+        value = params.get(key)
+        if value is not None:
+            if not isinstance(value, str):
+                raise AuthenticationFailed(f"connection_init payload: {key} must be 'Bearer <token>'")
+            return value
+    token = params.get("token")
+    if token is None:
+        return None
+    if not isinstance(token, str) or not token.strip():
+        raise AuthenticationFailed("connection_init payload: token must be a non-empty string")
+    return f"Bearer {token.strip()}"
+
+
+def _close_reason(message: str) -> str:
+    encoded = message.encode("utf-8")
+    if len(encoded) <= WS_REASON_MAX_BYTES:
+        return message
+    return encoded[: WS_REASON_MAX_BYTES - 3].decode("utf-8", errors="ignore") + "..."
+
+
+class ExplainedRejectionAdapter(ASGIWebSocketAdapter):
+    """Strawberry closes a rejected connection with a bare "Forbidden"; say why instead."""
+
+    async def close(self, code: int, reason: str) -> None:
+        rejection = getattr(self.ws.state, "rejection", None)
+        if code == WS_FORBIDDEN and rejection is not None:
+            code, reason = rejection
+        await super().close(code, _close_reason(reason))
+
 
 class GroupdeskGraphQL(GraphQL):
+    websocket_adapter_class = ExplainedRejectionAdapter  # type: ignore[assignment]
+
     def __init__(self, schema: Any, *, settings: Settings, sessions: async_sessionmaker[AsyncSession],
                  authenticator: Authenticator) -> None:
         super().__init__(
@@ -38,9 +85,30 @@ class GroupdeskGraphQL(GraphQL):
         principal = None
         if isinstance(request, Request):
             principal = await self.authenticator.authenticate(request.headers.get("authorization"))
+        # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
         return Context(settings=self.settings, sessions=self.sessions, principal=principal,
-                       request=request, response=response,
+                       request=request, response=response, websocket=isinstance(request, WebSocket),
                        request_id=request.scope.get("state", {}).get("request_id", "-"))
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """Authenticate the connection_init payload; refuse the connection with the reason."""
+        websocket: WebSocket = context.request
+        try:
+            credential = ws_credential(context.connection_params) or websocket.headers.get("authorization")
+            if credential is None:
+                raise AuthenticationFailed('authentication required: send {"Authorization": '
+                                           '"Bearer <token>"} in connection_init')
+            found = await self.authenticator.authenticate_bearer(credential)
+        except AuthenticationFailed as exc:
+            code = WS_UNAUTHORIZED if exc.status == 401 else WS_FORBIDDEN
+            websocket.state.rejection = (code, exc.message)
+            raise ConnectionRejectionError({"message": exc.message}) from None
+        assert found is not None
+        context.principal = found.principal
+        if found.expires_at is not None:
+            delay = found.expires_at + self.settings.oidc_leeway - time.time()
+            websocket.state.expiry = asyncio.create_task(_close_when_expired(websocket, delay))
+        return UNSET
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
@@ -54,6 +122,10 @@ class GroupdeskGraphQL(GraphQL):
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token", error_description="'
                                              + exc.message.replace('"', "'") + '"'},
             )
+        finally:
+            expiry = getattr(getattr(request, "state", None), "expiry", None)
+            if expiry is not None:
+                expiry.cancel()
 
     async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any,
                              context: Context, root_value: Any, request_data: Any) -> Any:
@@ -66,3 +138,10 @@ class GroupdeskGraphQL(GraphQL):
         finally:
             await context.finish(success=success)
 
+
+async def _close_when_expired(websocket: WebSocket, delay: float) -> None:
+    """A WebSocket lives no longer than the token that opened it: the client reconnects with a new one."""
+    await asyncio.sleep(max(delay, 0))
+    if websocket.application_state is WebSocketState.CONNECTED:
+        with contextlib.suppress(RuntimeError):
+            await websocket.close(code=WS_UNAUTHORIZED, reason="token expired: reconnect with a fresh token")

@@ -14,15 +14,19 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from server import migrations
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
+from server.errors import ConfigurationError
 from server.identity.auth import Authenticator
+from server.identity.claims import TenantClaimMode
 from server.identity.local_issuer import LocalIssuer
-from server.identity.tokens import TokenVerifier
+from server.identity.sso_users import TenantRule
+from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
+from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
 
 log = logging.getLogger("groupdesk")
@@ -41,9 +45,32 @@ class Runtime:
     scheduler: AsyncIOScheduler | None = None
 
 
+def trusted_realms(settings: Settings) -> list[RealmConfig]:
+    """One RealmConfig per entry of GROUPDESK_OIDC_REALMS, on GROUPDESK_OIDC_SERVER_URL."""
+    return [
+        RealmConfig(server_url=settings.oidc_server_url or "", realm=name,
+                    audience=settings.oidc_audience, client_id=settings.oidc_client_id, tenant=tenant)
+        for name, tenant in settings.trusted_realms()
+    ]
+
+
 def build_verifier(settings: Settings) -> tuple[TokenVerifier, LocalIssuer | None]:
+    realms = trusted_realms(settings)
+    if settings.is_production and not realms:
+        raise ConfigurationError(
+            "no trusted realm: set GROUPDESK_OIDC_SERVER_URL and GROUPDESK_OIDC_REALMS, "
+            "otherwise nobody can log in (production has no development issuer)")
     local = LocalIssuer.load_or_create(settings.dev_issuer_key_file) if settings.dev_issuer else None
-    return TokenVerifier([], local=local), local
+    verifier = TokenVerifier(realms, local=local, leeway=settings.oidc_leeway,
+                             min_refetch_interval=settings.oidc_jwks_refetch_interval)
+    return verifier, local
+
+
+def build_authenticator(settings: Settings, verifier: TokenVerifier,
+                        sessions: async_sessionmaker[AsyncSession]) -> Authenticator:
+    rule = TenantRule(mode=TenantClaimMode(settings.tenant_claim),
+                      group_prefix=settings.tenant_group_prefix)
+    return Authenticator(verifier, sessions, tenant_rule=rule)
 
 
 async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -73,7 +100,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     runtime = Runtime(settings, engine, sessions, verifier, local)
     graphql = GroupdeskGraphQL(
         schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
-        settings=settings, sessions=sessions, authenticator=Authenticator(verifier, sessions))
+        settings=settings, sessions=sessions,
+        authenticator=build_authenticator(settings, verifier, sessions))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -100,6 +128,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
         ],
         middleware=[Middleware(RequestLog)],
         lifespan=lifespan,

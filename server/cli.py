@@ -1,4 +1,4 @@
-"""The `groupdesk` command: serve, migrate, load, token."""
+"""The `groupdesk` command: serve, migrate, load, token, api-token."""
 
 from __future__ import annotations
 
@@ -30,8 +30,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"groupdesk: GraphiQL on http://{host}:{port}/graphql\n"
               "groupdesk: get a token for a demo user with `.venv/bin/groupdesk token amandine.roclerc` "
               "and send it as the header Authorization: Bearer <token>", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
-                proxy_headers=True)
+    from server.errors import ConfigurationError
+
+    try:
+        app = create_app(settings)
+    except ConfigurationError as exc:
+        print(f"groupdesk: cannot start: {exc.message}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
     return 0
 
 
@@ -121,6 +127,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return asyncio.run(_token(_settings(), args.username, args.lifetime))
 
 
+def cmd_api_token(args: argparse.Namespace) -> int:
+    from server.cli_api_tokens import run_api_token
+
+    return asyncio.run(run_api_token(_settings(), args))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="groupdesk", description="Group ticketing federation service. "
                                 "Settings come from GROUPDESK_* environment variables.")
@@ -140,6 +152,18 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("username")
     t.add_argument("--lifetime", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     t.set_defaults(func=cmd_token)
+    a = sub.add_parser("api-token", help="create, list or revoke API tokens of technical accounts")
+    a_sub = a.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ac = a_sub.add_parser("create", help="create a token and print it alone on stdout (shown once)")
+    ac.add_argument("--tenant", required=True, help="tenant slug, e.g. insa-lyon")
+    ac.add_argument("--name", required=True, help="what the token is for, e.g. 'iTop production'")
+    ac.add_argument("--purpose", choices=["desk", "scim"], default="desk",
+                    help="desk: a local desk's calls (default); scim: user provisioning")
+    al = a_sub.add_parser("list", help="list tokens with their last use (never the secret)")
+    al.add_argument("--tenant", help="only this tenant's tokens")
+    ar = a_sub.add_parser("revoke", help="revoke a token at once")
+    ar.add_argument("id", type=int, help="the token id shown by `list`")
+    a.set_defaults(func=cmd_api_token)
     return p
 
 

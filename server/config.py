@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,18 @@ class Settings(BaseSettings):
     dev_issuer_key_file: Path = Path(".groupdesk/dev-issuer-key.json")
     # Migrate to head when the app starts (default: in development only).
     migrate_on_start: bool | None = None
+    # SSO: the Keycloak realms whose access tokens are trusted (see README, "Identity and SSO").
+    oidc_server_url: str | None = None
+    # "insa" or "insa,partners" (tenant from claims), or "insa-lyon=insa-lyon,..." (one realm per school).
+    oidc_realms: str = ""
+    oidc_audience: str = "groupdesk"
+    # The client whose resource_access roles count; defaults to the audience.
+    oidc_client_id: str | None = None
+    tenant_claim: Literal["organization", "group-path", "realm"] = "organization"
+    tenant_group_prefix: str = "/schools/"
+    oidc_leeway: int = Field(default=30, ge=0, le=300)
+    # An unknown kid refetches the realm's keys at most this often (seconds).
+    oidc_jwks_refetch_interval: float = Field(default=30.0, gt=0)
     # GraphQL guard rails.
     max_query_depth: int = Field(default=12, ge=2)
     max_page_size: int = Field(default=100, ge=1, le=1000)
@@ -37,6 +50,8 @@ class Settings(BaseSettings):
     auto_close_days: int = Field(default=7, ge=0)
     # How often the periodic work (auto-close) runs, in seconds; 0 turns the scheduler off.
     tick_seconds: int = Field(default=300, ge=0)
+    # SCIM groups named <prefix><role> or <prefix>expert-<brick> grant groupdesk roles (README).
+    scim_group_prefix: str = Field(default="groupdesk-", min_length=1)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:
@@ -49,7 +64,29 @@ class Settings(BaseSettings):
                 "GROUPDESK_DEV_ISSUER cannot be enabled with GROUPDESK_ENV=production: "
                 "the development issuer signs tokens for anyone"
             )
+        self.trusted_realms()  # a malformed GROUPDESK_OIDC_REALMS fails at start, naming the entry
         return self
+
+    def trusted_realms(self) -> list[tuple[str, str | None]]:
+        """(realm, tenant slug or None) for each entry of GROUPDESK_OIDC_REALMS."""
+        realms: list[tuple[str, str | None]] = []
+        for entry in (part.strip() for part in self.oidc_realms.split(",")):
+            if not entry:
+                continue
+            name, sep, tenant = (piece.strip() for piece in entry.partition("="))
+            if not name or (sep and not tenant):
+                raise ValueError(f"GROUPDESK_OIDC_REALMS: {entry!r} is not 'realm' or 'realm=tenant-slug'")
+            if name in (r for r, _ in realms):
+                raise ValueError(f"GROUPDESK_OIDC_REALMS: realm {name!r} is listed twice")
+            realms.append((name, tenant or None))
+        if realms and not self.oidc_server_url:
+            raise ValueError("GROUPDESK_OIDC_SERVER_URL is required when GROUPDESK_OIDC_REALMS is set")
+        if self.tenant_claim == "realm":
+            shared = [name for name, tenant in realms if tenant is None]
+            if shared:
+                raise ValueError(f"GROUPDESK_TENANT_CLAIM=realm needs 'realm=tenant-slug' for every realm; "
+                                 f"{', '.join(shared)} names no tenant")
+        return realms
 
     @property
     def is_production(self) -> bool:

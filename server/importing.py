@@ -21,6 +21,8 @@ class ImportReport:
     unchanged: Counter[str] = field(default_factory=Counter)
     # Entries in the database that the file no longer lists: kept, reported, never deleted.
     not_in_file: list[str] = field(default_factory=list)
+    # What the file asked for but the import left alone, and why.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -32,6 +34,7 @@ class ImportReport:
                  f"{self.unchanged[k]} unchanged" for k in kinds]
         if self.not_in_file:
             parts.append("kept although not in the file: " + ", ".join(self.not_in_file))
+        parts += self.notes
         return "\n".join(parts)
 
 
@@ -67,12 +70,17 @@ async def import_federation(session: AsyncSession, federation: Federation) -> Im
 
     users = {u.username: u for u in await session.scalars(select(User))}
     for spec in federation.users:
-        users[spec.username] = await _upsert(
-            session, report, "users", users.get(spec.username), User,
-            dict(username=spec.username, tenant_id=tenants[spec.tenant].id, issuer=spec.issuer,
-                 subject=spec.subject or spec.username, email=spec.email,
-                 display_name=spec.display_name, role_names=sorted(r.value for r in spec.roles),
-                 active=spec.active))
+        existing = users.get(spec.username)
+        values = dict(username=spec.username, tenant_id=tenants[spec.tenant].id, issuer=spec.issuer,
+                      subject=spec.subject or spec.username, email=spec.email,
+                      display_name=spec.display_name, role_names=sorted(r.value for r in spec.roles),
+                      active=spec.active)
+        if existing is not None and existing.scim_managed:
+            # The school's SCIM feed owns this person's roles and profile now; the file does not.
+            for name in ("role_names", "email", "display_name", "issuer", "subject", "active"):
+                values.pop(name)
+            report.notes.append(f"user {spec.username} is managed by SCIM: only its tenant was applied")
+        users[spec.username] = await _upsert(session, report, "users", existing, User, values)
 
     scopes: dict[tuple[str, str | None, str | None], tuple[int, int | None, int | None]] = {}
     bricks = {b.code: b for b in await session.scalars(select(Brick))}

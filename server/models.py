@@ -2,10 +2,11 @@
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from server.db import Base
-from server.identity.models import Tenant, User
+from server.identity.models import ApiToken, Tenant, User
+from server.scim.models import UserGroup, UserGroupMember
 from server.tickets.models import Ticket, TicketComment, TicketCounter, TicketEvent
 
 __all__ = [
-    "Base", "Brick", "ExpertDesignation", "Service", "SubService", "Tenant", "Ticket",
-    "TicketComment", "TicketCounter", "TicketEvent", "User",
+    "ApiToken", "Base", "Brick", "ExpertDesignation", "Service", "SubService", "Tenant", "Ticket",
+    "TicketComment", "TicketCounter", "TicketEvent", "User", "UserGroup", "UserGroupMember",
 ]

@@ -45,3 +45,23 @@ class Principal:
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Whoever runs the `groupdesk` command on the server: trusted like the database it opens."""
+
+    name: str = "operator"
+
+
+OPERATOR = Operator()
+
+
+@dataclass(frozen=True, slots=True)
+class Provisioner:
+    """A tenant's identity provider calling with a SCIM token: it acts on that tenant only."""
+
+    tenant_id: int
+    tenant_slug: str
+    tenant_kind: TenantKind
+    token_id: int | None = None

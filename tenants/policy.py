@@ -6,9 +6,22 @@ built; resolvers never re-implement it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tenants.context import Principal, Role, TenantKind
+from tenants.context import Operator, Principal, Provisioner, Role, TenantKind
+
+# Roles that mean something in one kind of tenant only: a school user given "group-admin" in a shared
+# realm is no group administrator, and must not act as one anywhere (the ticket workflow included).
+TENANT_BOUND_ROLES: dict[Role, TenantKind] = {
+    Role.GROUP_ADMIN: TenantKind.GROUP,
+    Role.OPERATIONS: TenantKind.OPERATIONS,
+}
+
+
+def effective_roles(roles: Iterable[Role], tenant_kind: TenantKind) -> frozenset[Role]:
+    """The roles a caller holds in its tenant: tenant-bound roles count only in their tenant kind."""
+    return frozenset(r for r in roles if TENANT_BOUND_ROLES.get(r, tenant_kind) is tenant_kind)
 
 
 def is_group_admin(p: Principal) -> bool:
@@ -41,9 +54,26 @@ def may_list_users_of(p: Principal, tenant_id: int) -> bool:
     return sees_all_schools(p) or p.tenant_id == tenant_id
 
 
+def may_see_user(p: Principal, *, tenant_id: int, roles: Iterable[Role]) -> bool:
+    """A user of one's own tenant, any expert (the experts list names them), anyone for group staff."""
+    return may_list_users_of(p, tenant_id) or Role.EXPERT in roles
+
+
 def may_list_tenants(p: Principal) -> bool:
     # The member list is no secret inside the federation: every school opens tickets for itself
     # and sees which school an expert works at.
+    return True
+
+
+def may_use_api(p: Principal) -> bool:
+    """Any authenticated caller (an active user of an active tenant) may call the API and see who it
+    is; what it may see and do inside is decided object by object below."""
+    return True
+
+
+def may_read_shared_data(p: Principal) -> bool:
+    """The catalogue, the expert designations and the routing and workflow rules are the whole
+    federation's: every signed-in caller reads them (deactivated entries: see sees_inactive_catalog)."""
     return True
 
 
@@ -108,3 +138,26 @@ def may_open_tickets_for(p: Principal, tenant_id: int, tenant_kind: TenantKind) 
         return True
     return (p.tenant_kind is TenantKind.SCHOOL and p.tenant_id == tenant_id
             and bool(p.roles & SCHOOL_SUPPORT_ROLES))
+
+
+def may_manage_api_tokens(actor: Principal | Operator) -> bool:
+    """Group admins (and the operator at the command line) create, list and revoke API tokens."""
+    return isinstance(actor, Operator) or is_group_admin(actor)
+
+
+# Roles a tenant's own identity provider may hand out through SCIM groups: the powers of that kind
+# of tenant, never another's, and never technical accounts (made by group administrators).
+_PROVISIONED_ROLES = {
+    TenantKind.SCHOOL: frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER, Role.EXPERT}),
+    TenantKind.OPERATIONS: frozenset({Role.OPERATIONS, Role.EXPERT}),
+    TenantKind.GROUP: frozenset({Role.GROUP_ADMIN, Role.EXPERT}),
+}
+
+
+def roles_provisioning_may_grant(p: Provisioner) -> frozenset[Role]:
+    return _PROVISIONED_ROLES[p.tenant_kind]
+
+
+def provisioned_tenant_id(p: Provisioner) -> int:
+    """The one tenant whose users and groups a SCIM token sees and changes: its own."""
+    return p.tenant_id

@@ -26,6 +26,8 @@ from server.db import create_engine, writer_session
 from server.importing import import_federation
 from tenants.federation import demo_federation_path, load_federation
 
+pytest_plugins = ["tests.support.realm_fixtures"]
+
 POSTGRES_URL = os.environ.get("GROUPDESK_TEST_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("GROUPDESK_TEST_REQUIRE_POSTGRES") == "1"

@@ -14,7 +14,7 @@ On SQLite a later batch migration that rebuilds `ticket` or `ticket_comment` dro
 such a migration must create them again (SQLITE_TRIGGERS below); the search tests would catch it.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-21 05:11:07.187922
 """
 from collections.abc import Sequence
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0006'
-down_revision: str | None = '0002'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,6 +12,7 @@ from schema.types.nodes import load_nodes
 from schema.types.catalog import Brick, Service, SubService
 from server.catalog import models as catalog
 from server.identity import models
+from tenants import policy
 from tenants.context import Role as RoleValue
 from tenants.context import TenantKind as TenantKindValue
 
@@ -51,15 +52,20 @@ class User(relay.Node):
     display_name: str
     roles: list[Role]
     active: bool
+    technical: bool = strawberry.field(description="A desk integration or provisioning account, "
+                                                   "not a person.")
 
     @classmethod
     def from_model(cls, m: models.User) -> User:
         return cls(id=m.id, tenant_id=m.tenant_id, username=m.username, email=m.email,
-                   display_name=m.display_name, roles=roles_of(m.roles), active=m.active)
+                   display_name=m.display_name, roles=roles_of(m.roles), active=m.active,
+                   technical=m.technical)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        return await load_nodes(cls, models.User, info, node_ids)
+        viewer = info.context.viewer
+        return await load_nodes(cls, models.User, info, node_ids, lambda u: policy.may_see_user(
+            viewer, tenant_id=u.tenant_id, roles=u.roles))
 
     @strawberry.field
     async def tenant(self, info: Info) -> Tenant:

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, JSONType, Timestamps, UTCDateTime, utcnow
@@ -78,6 +78,8 @@ class ExpertDesignation(Base):
     sub_service_id: Mapped[int | None] = mapped_column(ForeignKey("sub_service.id"), index=True)
     # "brick:1", "service:4", "sub_service:9": unique per user, NULL-free unlike the three ids.
     scope: Mapped[str] = mapped_column(String(40))
+    # Made by a SCIM expert-pool group (server/scim): leaving the group removes it, and only it.
+    provisioned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @staticmethod

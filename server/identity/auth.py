@@ -1,23 +1,26 @@
-"""From a bearer token to a Principal: verify the token, then find the active user and tenant."""
+"""From a bearer credential to a Principal: an API token, a development token or an SSO access token."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.catalog.experts import designated_brick_ids
-from server.identity.models import Tenant, User
+from server.db import writer_session
+from server.identity.api_tokens import authenticate_api_token, looks_like_api_token
+from server.identity.models import ApiTokenPurpose, Tenant, User
+from server.identity.principals import (
+    AuthenticationFailed,
+    api_token_principal,
+    principal_of,
+    require_active,
+)
+from server.identity.sso_users import TenantRule, identity_from_token, sso_principal
 from server.identity.tokens import TokenRejected, TokenVerifier, VerifiedToken
 from tenants.context import Principal
 
-
-class AuthenticationFailed(Exception):
-    """The request carries credentials that do not identify an active user (401/403)."""
-
-    def __init__(self, message: str, *, status: int = 401) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+__all__ = ["Authentication", "AuthenticationFailed", "Authenticator", "bearer_token", "principal_of"]
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -29,45 +32,60 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Principal:
-    return Principal(
-        user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
-        tenant_kind=tenant.kind, roles=user.roles,
-        expert_brick_ids=await designated_brick_ids(session, user.id),
-    )
+@dataclass(frozen=True)
+class Authentication:
+    """An authenticated caller, and when its credential stops being valid (None: until revoked)."""
+
+    principal: Principal
+    expires_at: float | None = None
 
 
 class Authenticator:
-    def __init__(self, verifier: TokenVerifier, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, verifier: TokenVerifier, sessions: async_sessionmaker[AsyncSession], *,
+                 tenant_rule: TenantRule | None = None) -> None:
         self.verifier = verifier
         self.sessions = sessions
+        self.tenant_rule = tenant_rule or TenantRule()
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """None for an anonymous request; AuthenticationFailed for bad credentials."""
+        found = await self.authenticate_bearer(authorization)
+        return found.principal if found is not None else None
+
+    async def authenticate_bearer(self, authorization: str | None) -> Authentication | None:
+        """Like `authenticate`, also telling when the credential expires (for long-lived WebSockets)."""
         token = bearer_token(authorization)
         if token is None:
             return None
+        if looks_like_api_token(token):
+            return Authentication(await self._api_token(token))
         try:
             verified = await self.verifier.verify(token)
         except TokenRejected as exc:
             raise AuthenticationFailed(exc.reason, status=exc.status) from None
-        async with self.sessions() as session:
-            return await self._principal(session, verified)
-
-    async def _principal(self, session: AsyncSession, verified: VerifiedToken) -> Principal:
-        sub = verified.claims["sub"]
-        stmt = select(User, Tenant).join(Tenant, User.tenant_id == Tenant.id)
+        expires_at = verified.claims.get("exp")
+        expiry = float(expires_at) if isinstance(expires_at, int | float) else None
         if verified.local:
-            # The development issuer vouches for any user by username (never in production).
-            stmt = stmt.where(User.username == sub)
-        else:
-            stmt = stmt.where(User.issuer == verified.issuer, User.subject == sub)
+            async with self.sessions() as session:
+                return Authentication(await self._local_principal(session, verified), expiry)
+        identity = identity_from_token(verified, self.tenant_rule)
+        return Authentication(await sso_principal(self.sessions, identity), expiry)
+
+    async def _api_token(self, raw: str) -> Principal:
+        # A writer: the token's last use may be recorded (at most once a minute).
+        async with writer_session(self.sessions) as session:
+            token = await authenticate_api_token(session, raw, purpose=ApiTokenPurpose.DESK)
+            if token is None:
+                raise AuthenticationFailed("unknown or revoked API token")
+            return await api_token_principal(session, token)
+
+    async def _local_principal(self, session: AsyncSession, verified: VerifiedToken) -> Principal:
+        """The development issuer vouches for any existing user by username (never in production)."""
+        sub = verified.claims["sub"]
+        stmt = select(User, Tenant).join(Tenant, User.tenant_id == Tenant.id).where(User.username == sub)
         row = (await session.execute(stmt)).first()
         if row is None:
-            raise AuthenticationFailed(f"no groupdesk user for subject {sub!r} of {verified.issuer}")
+            raise AuthenticationFailed(f"no groupdesk user {sub!r} (development issuer)")
         user, tenant = row
-        if not user.active:
-            raise AuthenticationFailed(f"user {user.username} is deactivated", status=403)
-        if not tenant.active:
-            raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
+        require_active(user, tenant)
         return await principal_of(session, user, tenant)

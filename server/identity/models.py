@@ -1,13 +1,15 @@
-"""Tenants (the federation's members) and their users."""
+"""Tenants (the federation's members), their users and the API tokens of technical accounts."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, JSONType, Timestamps, UTCDateTime
+from server.db import Base, JSONType, Timestamps, UTCDateTime, utcnow
 from tenants.context import Role, TenantKind
 
 
@@ -37,10 +39,63 @@ class User(Timestamps, Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role_names: Mapped[list[str]] = mapped_column("roles", JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A desk integration or provisioning client rather than a person (never approves, never SSO-logs in
+    # through a browser); set for Keycloak service accounts and API-token accounts.
+    technical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Provisioning by SCIM (server/scim): the identity provider's id for the person, the parts of
+    # the name and the enterprise attributes it sends, and whether its groups decide the roles.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    given_name: Mapped[str | None] = mapped_column(String(150))
+    family_name: Mapped[str | None] = mapped_column(String(150))
+    # The e-mail addresses as sent (type, primary); `email` above is the one groupdesk writes to.
+    scim_emails: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # Attributes the provider left unassigned that groupdesk fills with a default of its own
+    # (displayName, active): SCIM reads them back as unassigned.
+    scim_unassigned: Mapped[list[str] | None] = mapped_column(JSONType)
+    department: Mapped[str | None] = mapped_column(String(200))
+    employee_number: Mapped[str | None] = mapped_column(String(64))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    scim_managed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Deleted by SCIM: kept (tickets still name the person) but gone from SCIM and unable to log in.
+    scim_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
 
     @property
     def roles(self) -> frozenset[Role]:
         return frozenset(Role(r) for r in self.role_names if r in Role._value2member_map_)
+
+
+class ApiTokenPurpose(StrEnum):
+    """What an API token may be used for: a local desk's calls, or SCIM provisioning."""
+
+    DESK = "DESK"
+    SCIM = "SCIM"
+
+
+class ApiToken(Base):
+    """A long-lived secret acting as one technical user; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    # The technical account the token acts as.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[ApiTokenPurpose] = mapped_column(
+        Enum(ApiTokenPurpose, native_enum=False, length=8, create_constraint=False)
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters of the secret, so an operator can tell tokens apart in a listing.
+    prefix: Mapped[str] = mapped_column(String(16))
+    # None when an operator created it with the `groupdesk api-token` command.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -72,7 +72,8 @@ def test_production_settings_refuse_the_development_issuer() -> None:
 
 
 async def test_production_hides_graphiql_and_has_no_local_issuer(engine, tmp_path: Path) -> None:
-    settings = Settings(env="production", _env_file=None, dev_issuer_key_file=tmp_path / "k.json")
+    settings = Settings(env="production", _env_file=None, dev_issuer_key_file=tmp_path / "k.json",
+                        oidc_server_url="https://sso.example.org/", oidc_realms="insa")
     app = create_app(settings, engine=engine)
     assert app.state.runtime.local_issuer is None
     assert not (tmp_path / "k.json").exists()

@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    # PYTHONPATH: the checkout under test, not whichever copy the virtualenv has installed.
     environ = {**os.environ, "GROUPDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-               "GROUPDESK_DEV_ISSUER_KEY_FILE": str(tmp_path / "key.json"), **env}
+               "GROUPDESK_DEV_ISSUER_KEY_FILE": str(tmp_path / "key.json"), "PYTHONPATH": str(ROOT),
+               **env}
     if "GROUPDESK_ENV" not in env:
         environ.pop("GROUPDESK_ENV", None)
     return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=tmp_path, env=environ,

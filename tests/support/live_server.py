@@ -20,8 +20,11 @@ def free_port() -> int:
 class LiveServer:
     """Start, stop (connection refused) and restart an app on the same 127.0.0.1 port."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, ws: str = "none", lifespan: str = "off") -> None:
         self.app = app
+        # ws="websockets-sansio" serves WebSocket routes; lifespan="on" runs the app's start-up and shutdown.
+        self.ws = ws
+        self.lifespan = lifespan
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
@@ -36,7 +39,7 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="off", ws="none", http="h11", access_log=False
+            self.app, log_level="warning", lifespan=self.lifespan, ws=self.ws, http="h11", access_log=False
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -62,3 +65,7 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"

@@ -1,4 +1,5 @@
-"""Fixtures for identity tests: one realm server per session, verifiers closed after each test."""
+"""Realm fixtures (a pytest plugin loaded by tests/conftest.py): one Keycloak-compatible realm server
+per session, realms with their own keys, and verifiers closed after each test."""
 
 from __future__ import annotations
 
@@ -82,3 +83,46 @@ def verifier(
     verifier_for: Callable[..., TokenVerifier], school_realm: Realm, other_realm: Realm
 ) -> TokenVerifier:
     return verifier_for(school_realm, other_realm)
+
+
+@pytest.fixture(scope="session")
+def insa_realm(realm_server: RealmServer) -> Realm:
+    """The group's shared realm: schools are Keycloak organizations, roles are realm roles."""
+    realm = realm_server.add_realm("insa", audience=AUDIENCE)
+    realm.add_client("groupdesk-portal")
+    realm.add_user("agent.lyon", "lyon-password", realm_roles=("school-agent",),
+                   organization={"insa-lyon": {"id": "org-lyon"}}, email="agent@lyon.example.org",
+                   first_name="Agent", last_name="Lyon")
+    # A desk's confidential client: its service account carries the school as a hardcoded claim.
+    realm.add_client("itop-lyon", "itop-secret", realm_roles=("desk-integration",), organization="insa-lyon")
+    return realm
+
+
+@pytest.fixture(scope="session")
+def school_realms(realm_server: RealmServer) -> tuple[Realm, Realm]:
+    """One realm per school (lyon-sso, rennes-sso), each with its own keys."""
+    return realm_server.add_realm("lyon-sso", audience=AUDIENCE), realm_server.add_realm("rennes-sso", audience=AUDIENCE)
+
+
+@pytest.fixture
+async def sso_client_for(settings: Any, engine: Any, sessions: Any,
+                         realm_server: RealmServer) -> AsyncIterator[Callable[..., Any]]:
+    """Build API clients whose app trusts realms of the test server: `await make("insa", **settings)`."""
+    import httpx
+
+    from server.app import create_app
+
+    made: list[tuple[Any, httpx.AsyncClient]] = []
+
+    async def make(realms: str, **overrides: Any) -> httpx.AsyncClient:
+        configured = settings.model_copy(update={"oidc_server_url": realm_server.url, "oidc_realms": realms,
+                                                 **overrides})
+        app = create_app(configured, engine=engine, sessions=sessions)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
+        made.append((app, client))
+        return client
+
+    yield make
+    for app, client in made:
+        await client.aclose()
+        await app.state.runtime.verifier.aclose()

@@ -1,0 +1,74 @@
+"""API token administration: create (secret shown once), revoke, list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from schema.context import Info
+from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt
+from schema.ids import node_id, require_id
+from schema.types.api_token import ApiToken, ApiTokenCreated, ApiTokenPurpose
+from server.errors import NotFound as DomainNotFound
+from server.identity import api_tokens
+from server.identity.models import ApiTokenPurpose as PurposeValue
+from tenants import policy
+
+CreateApiTokenPayload = Annotated[
+    ApiTokenCreated | ValidationFailed | Conflict | NotFound | PermissionDenied,
+    strawberry.union("CreateApiTokenPayload")]
+RevokeApiTokenPayload = Annotated[ApiToken | NotFound | PermissionDenied,
+                                  strawberry.union("RevokeApiTokenPayload")]
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    tenant_id: relay.GlobalID
+    name: str
+    purpose: ApiTokenPurpose = PurposeValue.DESK
+    user_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The account it acts as; default: the tenant's technical account "
+                                  "for the purpose (desk.<tenant> or scim.<tenant>).")
+
+
+@strawberry.type
+class ApiTokenQuery:
+    @strawberry.field(description="Group administrators: API tokens, revoked ones included, "
+                                  "optionally of one tenant; empty for everyone else.")
+    async def api_tokens(self, info: Info, tenant_id: relay.GlobalID | None = None) -> list[ApiToken]:
+        viewer = info.context.viewer
+        if not policy.may_manage_api_tokens(viewer):
+            return []
+        try:
+            tenant = node_id(tenant_id, "Tenant", "tenant")
+        except DomainNotFound:
+            return []
+        rows = await api_tokens.list_api_tokens(info.context.session, actor=viewer, tenant_id=tenant)
+        return [ApiToken.from_model(r) for r in rows]
+
+
+@strawberry.type
+class ApiTokenMutation:
+    @strawberry.mutation(description="Group administrators: create an API token for a tenant's "
+                                      "technical account; the payload shows its secret once.")
+    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
+        ctx = info.context
+
+        async def act() -> ApiTokenCreated:
+            token, secret = await api_tokens.create_api_token(
+                ctx.session, actor=ctx.viewer, tenant_id=require_id(input.tenant_id, "Tenant", "tenant"),
+                name=input.name, purpose=input.purpose,
+                user_id=node_id(input.user_id, "User", "user"))
+            return ApiTokenCreated(api_token=ApiToken.from_model(token), secret=secret)
+        return await attempt(ctx.session, act)
+
+    @strawberry.mutation(description="Group administrators: revoke an API token at once.")
+    async def revoke_api_token(self, info: Info, id: relay.GlobalID) -> RevokeApiTokenPayload:
+        ctx = info.context
+
+        async def act() -> ApiToken:
+            return ApiToken.from_model(await api_tokens.revoke_api_token(
+                ctx.session, actor=ctx.viewer, token_id=require_id(id, "ApiToken", "API token")))
+        return await attempt(ctx.session, act)

@@ -1,0 +1,170 @@
+"""Every role x every GraphQL operation x own school / other school: what is allowed, what is refused,
+and that a refusal changes nothing and tells another school nothing it did not already know."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+import schema
+from schema.context import Context
+from server.config import Settings
+from tenants.context import Role
+from tests.policy.operations import (
+    DENIED,
+    HIDDEN,
+    NOT_ALLOWED,
+    OK,
+    OPERATIONS,
+    UNAUTHENTICATED,
+    Kind,
+    Operation,
+)
+from tests.policy.world import OTHER, OWN, ROLES, World, build_world, matrix_username, put_ticket_in
+from tests.support.principals import principal
+
+PROBLEMS = {"PermissionDenied": DENIED, "NotFound": HIDDEN, "ActionNotAllowed": NOT_ALLOWED}
+REFUSALS = {DENIED, HIDDEN, NOT_ALLOWED}
+# What a refusal must leave as it was.
+FINGERPRINT = [
+    "SELECT id, state, version, priority, escalation_level, assignee_id FROM ticket ORDER BY id",
+    "SELECT count(*) FROM ticket_comment",
+    "SELECT count(*) FROM ticket_event",
+    "SELECT id, name, description, active FROM brick ORDER BY id",
+    "SELECT id, name, description, active FROM service ORDER BY id",
+    "SELECT id, name, description, active FROM sub_service ORDER BY id",
+    "SELECT id, user_id, scope FROM expert_designation ORDER BY id",
+    "SELECT id, revoked_at FROM api_token ORDER BY id",
+]
+
+
+def test_every_operation_has_a_row() -> None:
+    built = schema.build_schema()._schema
+    roots = {kind: built.get_type(kind.value) for kind in Kind}
+    in_schema = {(kind, name) for kind, root in roots.items() for name in root.fields}  # type: ignore[union-attr]
+    in_table = {(op.kind, name) for name, op in OPERATIONS.items()}
+    assert in_schema - in_table == set(), "operations without a row in tests/policy/operations.py"
+    assert in_table - in_schema == set(), "rows for operations that no longer exist"
+
+
+def test_every_role_has_a_row() -> None:
+    assert set(ROLES) == {role.value for role in Role} | {"anonymous"}
+    assert all(set(op.expect) == set(ROLES) for op in OPERATIONS.values())
+
+
+def outcome(body: dict[str, Any], name: str, world: World) -> str:
+    """Classify an answer: ok, a kind of refusal, or the unexpected answer itself (fails the matrix)."""
+    errors = body.get("errors") or []
+    if errors and errors[0].get("extensions", {}).get("code") == "UNAUTHENTICATED":
+        return UNAUTHENTICATED
+    if errors or body.get("data") is None:
+        return f"unexpected {body}"
+    value = body["data"][name]
+    if name in ("tickets", "myQueue"):
+        return OK if world.ticket in {e["node"]["id"] for e in value["edges"]} else HIDDEN
+    if value is None or value == []:
+        return HIDDEN
+    if isinstance(value, dict) and "__typename" in value and "message" in value:
+        return PROBLEMS.get(value["__typename"], f"unexpected {value}")
+    return OK
+
+
+class Matrix:
+    def __init__(self, client: httpx.AsyncClient, token_for: Any, connection: AsyncConnection,
+                 sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        self.client = client
+        self.token_for = token_for
+        self.connection = connection
+        self.sessions = sessions
+        self.settings = settings
+
+    async def call(self, op: Operation, name: str, username: str | None,
+                   variables: dict[str, Any]) -> dict[str, Any]:
+        if op.kind is Kind.SUBSCRIPTION:
+            return await self.subscribe(op, username)
+        headers = {"Authorization": f"Bearer {self.token_for(username)}"} if username else {}
+        response = await self.client.post("/graphql", json={"query": op.document, "variables": variables},
+                                          headers=headers)
+        return response.json()
+
+    async def subscribe(self, op: Operation, username: str | None) -> dict[str, Any]:
+        """Subscriptions run in-process (the WebSocket transport has its own tests)."""
+        async with self.sessions() as session:
+            caller = await principal(session, username) if username else None
+        context = Context(settings=self.settings, sessions=self.sessions, principal=caller)
+        stream = await schema.build_schema().subscribe(op.document, context_value=context)
+        async for result in stream:
+            await stream.aclose()
+            return {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
+        raise AssertionError("the subscription yielded nothing")
+
+    async def fingerprint(self) -> list[Any]:
+        return [(await self.connection.execute(text(sql))).all() for sql in FINGERPRINT]
+
+    async def case(self, op: Operation, name: str, world: World, role: str, column: str,
+                   before: list[Any]) -> list[str]:
+        """Run one cell in a savepoint rolled back afterwards; return what went wrong, if anything.
+
+        `before` is the data every cell starts from (each one is rolled back)."""
+        expected = op.expect[role][0 if column == OWN else 1]
+        username = matrix_username(role, column)
+        target = op.target(world) if op.target else ""
+        savepoint = await self.connection.begin_nested()
+        try:
+            body = await self.call(op, name, username, op.variables(world, target))
+            got = outcome(body, name, world)
+            problems = [] if got == expected else [f"{name} by {role} ({column}): expected {expected}, got {got}"]
+            if got in REFUSALS and await self.fingerprint() != before:
+                problems.append(f"{name} by {role} ({column}): refused but changed data")
+        finally:
+            await savepoint.rollback()
+        if column == OTHER and got in {DENIED, HIDDEN}:
+            problems += await self.reveals_nothing(op, name, world, role, username, body)
+        return problems
+
+    async def reveals_nothing(self, op: Operation, name: str, world: World, role: str,
+                              username: str | None, body: dict[str, Any]) -> list[str]:
+        """Another school's refusal holds none of Lyon's data and reads as if the object were missing."""
+        shown = json.dumps(body)
+        leaks = [secret for secret in world.secrets if secret in shown]
+        problems = [f"{name} by {role} (other school) reveals {leaks}"] if leaks else []
+        if op.missing is not None and op.target is not None:
+            savepoint = await self.connection.begin_nested()
+            try:
+                missing = await self.call(op, name, username, op.variables(world, op.missing))
+            finally:
+                await savepoint.rollback()
+            if _shape(body) != _shape(missing):
+                problems.append(f"{name} by {role} (other school): {body} differs from a missing object's "
+                                f"{missing}")
+        return problems
+
+
+def _shape(body: dict[str, Any]) -> str:
+    """An answer with its numbers blanked: ids differ between the real and the missing object."""
+    return re.sub(r"\d+", "#", json.dumps(body, sort_keys=True))
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> World:
+    return await build_world(session)
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+async def test_policy_matrix(name: str, world: World, session: AsyncSession, client: httpx.AsyncClient,
+                             token_for: Any, connection: AsyncConnection,
+                             sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    op = OPERATIONS[name]
+    if op.ticket_state is not None:
+        await put_ticket_in(session, world, op.ticket_state)
+    matrix = Matrix(client, token_for, connection, sessions, settings)
+    before = await matrix.fingerprint()
+    problems = [problem for role in ROLES for column in (OWN, OTHER)
+                for problem in await matrix.case(op, name, world, role, column, before)]
+    assert not problems, "\n".join(problems)
