@@ -1,1 +1,1 @@
-"""Benchmarks; each writes its own section of bench/RESULTS.md."""
+"""Benchmarks: `python -m bench [NAME ...]` runs bench/NAME_bench.py (all of them by default)."""

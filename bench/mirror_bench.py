@@ -283,7 +283,7 @@ def write_results(args: argparse.Namespace, results: dict[int, dict[str, float]]
     return section
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--tickets", type=int, default=500)
@@ -294,7 +294,7 @@ def main() -> None:
     parser.add_argument("--live-events", type=int, default=2_000)
     parser.add_argument("--live-rate", type=float, default=50.0, help="events per second")
     parser.add_argument("--timeout", type=float, default=600)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     from server.jobs import broker
 

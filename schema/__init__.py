@@ -26,6 +26,7 @@ from schema.mutations.mirror import MirrorMutation
 from schema.mutations.tickets import TicketMutation
 from schema.queries import CatalogQuery
 from schema.subscriptions import Subscription
+from schema.ticket_lists import TicketListQuery
 from schema.ticket_queries import TicketQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -60,7 +61,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(CatalogQuery, ApiTokenQuery, TicketQuery, MirrorQuery):
+    class Query(CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return strawberry.Schema(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,8 @@ from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
 from tenants import policy
 from tenants.context import Principal
+
+LAST_COMMENTS_MAX = 20
 
 
 class Loaders:
@@ -35,6 +38,8 @@ class Loaders:
         # Ticket comments and history: the viewer's visibility is applied in the one query.
         self.comments_of_ticket = DataLoader(self._per_ticket(tickets.comments_of, principal))
         self.events_of_ticket = DataLoader(self._per_ticket(tickets.events_of, principal))
+        self._principal = principal
+        self._last_comments: dict[int, DataLoader[int, list[Any]]] = {}
         # Only asked from a Ticket the viewer already sees.
         self.mirror_of_ticket = DataLoader(self._mirrors)
         # Tickets the viewer sees, by id (None for the others).
@@ -72,6 +77,14 @@ class Loaders:
             return [groups.get(i, []) for i in parent_ids]
 
         return load
+
+    def last_comments_of_ticket(self, count: int) -> DataLoader[int, list[Any]]:
+        """The latest `count` (0 to 20) comments per ticket: one loader, one statement, per count."""
+        count = max(0, min(count, LAST_COMMENTS_MAX))
+        if count not in self._last_comments:
+            fetch = functools.partial(tickets.latest_comments_of, count=count)
+            self._last_comments[count] = DataLoader(self._per_ticket(fetch, self._principal))
+        return self._last_comments[count]
 
     def _per_ticket(self, fetch: Any, principal: Principal | None) -> Any:
         async def load(ticket_ids: Sequence[int]) -> list[list[Any]]:

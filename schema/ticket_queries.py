@@ -1,4 +1,4 @@
-"""Root query fields for tickets: one by id or ref, a keyset page, and the rules they follow."""
+"""Root query fields for tickets: one by id or ref, and the rules they follow (lists: ticket_lists)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from strawberry import relay
 
 from schema.context import Info
 from schema.ids import node_id
-from schema.types.tickets import Ticket, TicketConnection, TicketState
-from server.errors import GroupdeskError, NotFound
+from schema.types.tickets import Ticket
+from server.errors import GroupdeskError, NotFound, ValidationFailed
 from server.tickets import queries, routing, workflow
 from tenants import policy
 
@@ -18,26 +18,10 @@ class BadInput(GraphQLError):
     """A query argument that cannot be used (queries have no payload union to carry it)."""
 
     def __init__(self, exc: GroupdeskError) -> None:
-        super().__init__(exc.message, extensions={"code": "BAD_USER_INPUT"})
-
-
-@strawberry.input(description="Narrow a ticket list; an empty or missing field does not filter.")
-class TicketFilter:
-    states: list[TicketState] | None = None
-    school_ids: list[relay.GlobalID] | None = None
-    brick_ids: list[relay.GlobalID] | None = None
-
-
-def _ids(gids: list[relay.GlobalID] | None, type_name: str) -> frozenset[int]:
-    return frozenset(node_id(g, type_name) for g in gids or [])  # type: ignore[misc]
-
-
-def _filter(given: TicketFilter | None) -> queries.TicketFilter:
-    if given is None:
-        return queries.TicketFilter()
-    return queries.TicketFilter(states=frozenset(given.states or []),
-                                tenant_ids=_ids(given.school_ids, "Tenant"),
-                                brick_ids=_ids(given.brick_ids, "Brick"))
+        extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
+        if isinstance(exc, ValidationFailed):
+            extensions["fields"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+        super().__init__(exc.message, extensions=extensions)
 
 
 @strawberry.type
@@ -61,25 +45,6 @@ class TicketQuery:
                                                                      ref=ref))
         except NotFound:
             return None
-
-    @strawberry.field(description="Tickets the viewer may see, newest first, by keyset pages.")
-    async def tickets(self, info: Info, first: int | None = None, after: str | None = None,
-                      filter: TicketFilter | None = None) -> TicketConnection:
-        ctx = info.context
-        try:
-            page = await queries.list_tickets(
-                ctx.session, viewer=ctx.viewer, filter=_filter(filter), first=first, after=after,
-                max_page_size=ctx.settings.max_page_size)
-        except GroupdeskError as exc:
-            raise BadInput(exc) from None
-        edges = [relay.Edge(cursor=c, node=Ticket.from_model(t))
-                 for t, c in zip(page.tickets, page.cursors, strict=True)]
-        return TicketConnection(
-            edges=edges, total_count=page.total_count,
-            page_info=relay.PageInfo(has_next_page=page.has_next_page,
-                                     has_previous_page=page.has_previous_page,
-                                     start_cursor=page.cursors[0] if page.cursors else None,
-                                     end_cursor=page.cursors[-1] if page.cursors else None))
 
     @strawberry.field(description="How a new ticket's expert is chosen, in order.")
     def routing_rules(self, info: Info) -> list[str]:

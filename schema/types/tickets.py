@@ -20,7 +20,7 @@ from schema.types.ticket_enums import (
     TicketState,
     Visibility,
 )
-from server.tickets import models, queries, workflow
+from server.tickets import listing, models, queries, workflow
 from server.tickets.access import actor_for
 
 if TYPE_CHECKING:
@@ -150,6 +150,12 @@ class Ticket(relay.Node):
         rows = await info.context.loaders.comments_of_ticket.load(self.id)
         return [TicketComment.from_model(r) for r in rows]
 
+    @strawberry.field(description="The most recent comments the viewer may read, newest first "
+                                  "(at most 20).")
+    async def last_comments(self, info: Info, count: int = 3) -> list[TicketComment]:
+        rows = await info.context.loaders.last_comments_of_ticket(count).load(self.id)
+        return [TicketComment.from_model(r) for r in rows]
+
     @strawberry.field(description="Every change, in order, as far as the viewer may read it.")
     async def history(self, info: Info) -> list[TicketEvent]:
         rows = await info.context.loaders.events_of_ticket.load(self.id)
@@ -171,6 +177,11 @@ class Ticket(relay.Node):
         return workflow.allowed_actions(self.state, actor)
 
 
-@strawberry.type(description="A page of tickets, newest first.")
+@strawberry.type(description="A page of tickets.")
 class TicketConnection(relay.Connection[Ticket]):
-    total_count: int = strawberry.field(description="All tickets matching the filter, all pages.")
+    page: strawberry.Private[listing.TicketPage]
+
+    @strawberry.field(description="All tickets of the list (filter and visibility), all pages; "
+                                  "counted only when asked for.")
+    async def total_count(self, info: Info) -> int:
+        return await listing.count(info.context.session, self.page)

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Computed, Enum, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.catalog.models import Priority, PriorityType
@@ -58,12 +58,23 @@ def _enum(cls: type[StrEnum], length: int) -> Enum:
     return Enum(cls, native_enum=False, length=length, create_constraint=False)
 
 
+# Priorities by urgency: ordering by the stored name would put CRITICAL before HIGH before LOW.
+PRIORITY_RANK: dict[Priority, int] = {p: rank for rank, p in enumerate(
+    (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.CRITICAL))}
+_PRIORITY_RANK_SQL = ("CASE priority "
+                      + " ".join(f"WHEN '{p.value}' THEN {r}" for p, r in PRIORITY_RANK.items())
+                      + " END")
+
+
 class Ticket(Base):
     __tablename__ = "ticket"
     __table_args__ = (
         # Keyset pagination orders by (created_at, id) or (updated_at, id).
         Index("ix_ticket_created_at_id", "created_at", "id"),
         Index("ix_ticket_updated_at_id", "updated_at", "id"),
+        Index("ix_ticket_priority_rank_id", "priority_rank", "id"),
+        Index("ix_ticket_assignee_id_state", "assignee_id", "state"),
+        Index("ix_ticket_assignee_id_assigned_at", "assignee_id", "assigned_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,16 +89,23 @@ class Ticket(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
     priority: Mapped[Priority] = mapped_column(PriorityType, index=True)
+    # Computed by the database, so that "most urgent first" pages on an index; never read it from
+    # a loaded ticket (it is stale after a priority change), use PRIORITY_RANK[ticket.priority].
+    priority_rank: Mapped[int] = mapped_column(
+        SmallInteger, Computed(_PRIORITY_RANK_SQL, persisted=True),
+        deferred=True, deferred_raiseload=True)
     state: Mapped[TicketState] = mapped_column(_enum(TicketState, 24), index=True)
     request_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # The ticket number in the school's own desk, when the school gave it.
     local_ref: Mapped[str | None] = mapped_column(String(LOCAL_REF_MAX))
     requester_name: Mapped[str | None] = mapped_column(String(200))
     requester_email: Mapped[str | None] = mapped_column(String(320))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Indexed with the state and with assigned_at (below): an expert's open tickets (myQueue,
+    # routing's load) and their latest assignment (routing's recency) are read from the index.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A flag with a level, not a state: 0 is not escalated.
-    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, index=True)
     solution: Mapped[str | None] = mapped_column(Text)
     # Starts at 1, +1 on every change; writers send the version they saw (see tickets.locking).
     version: Mapped[int] = mapped_column(Integer, default=1)

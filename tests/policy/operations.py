@@ -111,6 +111,9 @@ OPERATIONS: dict[str, Operation] = {
                          target=lambda w: w.ticket_ref, missing="GRP-1999-999999",
                          variables=lambda w, t: {"ref": t}),
     "tickets": query("{ tickets(first: 100) { edges { node { id } } } }", SEES_LYON_TICKET),
+    # Queued on Scenari: the Lyon expert (designated on the brick) may take it; nobody else queues it.
+    "myQueue": query("{ myQueue(first: 100) { edges { node { id } } } }",
+                     rule("hidden/hidden", {"expert": "ok/hidden"}), ticket_state=_S.NEW),
     "apiTokens": query("{ apiTokens { id } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
     # The catalogue and its experts: group administrators only.
     "createBrick": mutation("createBrick", "CreateBrickInput", ADMIN_ONLY,

@@ -69,7 +69,7 @@ def outcome(body: dict[str, Any], name: str, world: World) -> str:
     if errors or body.get("data") is None:
         return f"unexpected {body}"
     value = body["data"][name]
-    if name == "tickets":
+    if name in ("tickets", "myQueue"):
         return OK if world.ticket in {e["node"]["id"] for e in value["edges"]} else HIDDEN
     if name == "mirrors":  # Lyon's ticket has a mirror: its school has a desk
         shown = {(e["node"]["ticket"] or {}).get("id") for e in value["edges"]}

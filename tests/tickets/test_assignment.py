@@ -13,7 +13,7 @@ from server.catalog import service as catalog
 from server.catalog.models import Brick
 from server.errors import ActionNotAllowed, ValidationFailed
 from server.identity.models import User
-from server.tickets import actions, comments, queries
+from server.tickets import actions, comments, listing, queries
 from server.tickets.assignment import QUEUED_REASON
 from server.tickets.models import EventKind, Ticket, TicketEvent, Visibility
 from server.tickets.service import open_ticket
@@ -154,16 +154,16 @@ async def test_without_a_designated_expert_the_ticket_waits_in_the_brick_queue(s
     admin = await principal(session, ADMIN)
     assert (await queries.get_ticket(session, viewer=admin, ticket_id=ticket.id)).id == ticket.id
     outsider = await principal(session, ROUEN_EXPERT)
-    page = await queries.list_tickets(session, viewer=outsider)
+    page = await listing.list_tickets(session, viewer=outsider)
     assert ticket.id not in {t.id for t in page.tickets}
 
     # Once an expert is designated on the brick, they see the ticket and take it.
     await experts.designate_expert(session, actor=admin, user_id=await user_id(session, HDF_EXPERT),
                                    brick_id=ticket.brick_id)
     expert = await principal(session, HDF_EXPERT)
-    queue = await queries.list_tickets(
+    queue = await listing.list_tickets(
         session, viewer=expert,
-        filter=queries.TicketFilter(states=frozenset({TicketState.NEW}),
+        filter=listing.TicketFilter(states=frozenset({TicketState.NEW}),
                                     brick_ids=frozenset({ticket.brick_id})))
     assert [t.id for t in queue.tickets] == [ticket.id]
     taken = await actions.perform(session, actor=expert, ticket_id=ticket.id, action=Action.TAKE,

@@ -1,0 +1,132 @@
+"""Ticket lists over GraphQL: `tickets` and `myQueue`, filtered, ordered, by keyset pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from strawberry import relay
+
+from schema.context import Info
+from schema.ids import node_id
+from schema.ticket_queries import BadInput
+from schema.types.catalog import Priority
+from schema.types.tickets import Ticket, TicketConnection, TicketState
+from server.errors import GroupdeskError
+from server.tickets import listing, queue
+from server.tickets.listing import PageArgs, TicketPage
+from server.tickets.ordering import Direction, OrderField
+from server.tickets.ordering import TicketOrder as Order
+
+TicketOrderField = strawberry.enum(OrderField, name="TicketOrderField",
+                                   description="What a ticket list is sorted by; PRIORITY is by "
+                                               "urgency, CRITICAL highest.")
+OrderDirection = strawberry.enum(Direction, name="OrderDirection")
+
+
+@strawberry.input(description="Narrow a ticket list; a missing or empty field does not filter. "
+                              "Ranges include their lower bound and exclude their upper one.")
+class TicketFilter:
+    states: list[TicketState] | None = None
+    school_ids: list[relay.GlobalID] | None = None
+    brick_ids: list[relay.GlobalID] | None = None
+    service_ids: list[relay.GlobalID] | None = None
+    sub_service_ids: list[relay.GlobalID] | None = None
+    assignee_ids: list[relay.GlobalID] | None = None
+    unassigned: bool | None = strawberry.field(
+        default=None, description="true: nobody is assigned; false: somebody is.")
+    priorities: list[Priority] | None = None
+    escalated: bool | None = strawberry.field(
+        default=None, description="true: escalated (level above 0); false: not escalated.")
+    min_escalation_level: int | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    updated_after: dt.datetime | None = None
+    updated_before: dt.datetime | None = None
+    text: str | None = strawberry.field(default=None, description=(
+        "Words in the title, description or comments (internal ones only for the group's "
+        "staff), accents ignored; \"a phrase\", -excluded, or. An exact ref (GRP-2026-000123) "
+        "finds that ticket."))
+
+
+@strawberry.input(description="The order of a ticket list; ties are broken by id, same direction.")
+class TicketOrder:
+    field: TicketOrderField = OrderField.CREATED_AT
+    direction: OrderDirection = Direction.DESC
+
+
+def _ids(gids: list[relay.GlobalID] | None, type_name: str) -> frozenset[int]:
+    return frozenset(node_id(g, type_name) for g in gids or [])  # type: ignore[misc]
+
+
+def _filter(given: TicketFilter | None) -> listing.TicketFilter:
+    if given is None:
+        return listing.TicketFilter()
+    return listing.TicketFilter(
+        states=frozenset(given.states or []), tenant_ids=_ids(given.school_ids, "Tenant"),
+        brick_ids=_ids(given.brick_ids, "Brick"), service_ids=_ids(given.service_ids, "Service"),
+        sub_service_ids=_ids(given.sub_service_ids, "SubService"),
+        assignee_ids=_ids(given.assignee_ids, "User"), unassigned=given.unassigned,
+        priorities=frozenset(given.priorities or []), escalated=given.escalated,
+        min_escalation_level=given.min_escalation_level, created_after=given.created_after,
+        created_before=given.created_before, updated_after=given.updated_after,
+        updated_before=given.updated_before, text=given.text)
+
+
+def _order(given: TicketOrder | None) -> Order:
+    return Order() if given is None else Order(field=OrderField(given.field),
+                                               direction=Direction(given.direction))
+
+
+def _connection(page: TicketPage) -> TicketConnection:
+    edges = [relay.Edge(cursor=c, node=Ticket.from_model(t))
+             for t, c in zip(page.tickets, page.cursors, strict=True)]
+    return TicketConnection(
+        edges=edges, page=page,
+        page_info=relay.PageInfo(has_next_page=page.has_next_page,
+                                 has_previous_page=page.has_previous_page,
+                                 start_cursor=page.cursors[0] if page.cursors else None,
+                                 end_cursor=page.cursors[-1] if page.cursors else None))
+
+
+Lister = Callable[..., Awaitable[TicketPage]]
+
+
+async def _list(info: Info, lister: Lister, filter: TicketFilter | None, order: TicketOrder | None,
+                first: int | None, after: str | None, last: int | None,
+                before: str | None) -> TicketConnection:
+    ctx = info.context
+    try:
+        page = await lister(ctx.session, viewer=ctx.viewer, filter=_filter(filter),
+                            order=_order(order),
+                            page=PageArgs(first=first, after=after, last=last, before=before),
+                            max_page_size=ctx.settings.max_page_size)
+    except GroupdeskError as exc:
+        raise BadInput(exc) from None
+    return _connection(page)
+
+
+PAGING = ("`first` after a cursor, or `last` before one; pages are capped at the server's "
+          "largest page size.")
+
+
+@strawberry.type
+class TicketListQuery:
+    @strawberry.field(description="Tickets the viewer may see, filtered and ordered (newest "
+                                  "first by default), by keyset pages. " + PAGING)
+    async def tickets(self, info: Info, filter: TicketFilter | None = None,
+                      order_by: TicketOrder | None = None, first: int | None = None,
+                      after: str | None = None, last: int | None = None,
+                      before: str | None = None) -> TicketConnection:
+        return await _list(info, listing.list_tickets, filter, order_by, first, after, last,
+                           before)
+
+    @strawberry.field(description="The viewer's work: tickets assigned to them and still open, "
+                                  "and queued ones (NEW, APPROVED) on what they are designated "
+                                  "on, which they may take. " + PAGING)
+    async def my_queue(self, info: Info, filter: TicketFilter | None = None,
+                       order_by: TicketOrder | None = None, first: int | None = None,
+                       after: str | None = None, last: int | None = None,
+                       before: str | None = None) -> TicketConnection:
+        return await _list(info, queue.my_queue, filter, order_by, first, after, last, before)
