@@ -50,8 +50,8 @@ async def _found(session, text: str, as_user: str = ADMIN) -> set[str]:
 
 
 async def test_accents_and_case_are_ignored_both_ways(session, tickets) -> None:
-    for text in ("equipe", "EQUIPE", "équipe", "Équipe pédagogique", "pedagogique"):
-        assert await _found(session, text) == {"Créer une équipe pédagogique"}, text
+    for words in ("equipe", "EQUIPE", "équipe", "Équipe pédagogique", "pedagogique"):
+        assert await _found(session, words) == {"Créer une équipe pédagogique"}, words
     assert await _found(session, "thermodynamique") == {"Créer une équipe pédagogique"}
 
 
@@ -77,8 +77,8 @@ async def test_internal_comments_are_searched_only_by_those_who_read_them(sessio
 async def test_an_exact_ref_finds_its_ticket_only(session, tickets) -> None:
     ref = tickets["team"].ref
     # The folder ticket mentions the ref in its description: a ref is not searched as words.
-    for text in (ref, ref.lower(), f"  {ref} "):
-        assert await _found(session, text) == {"Créer une équipe pédagogique"}
+    for words in (ref, ref.lower(), f"  {ref} "):
+        assert await _found(session, words) == {"Créer une équipe pédagogique"}
     assert await _found(session, "GRP-2000-999999") == set()
     assert await _found(session, ref, as_user=RENNES_AGENT) == set()
 
