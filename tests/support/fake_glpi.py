@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, SwitchableDesk
 
 APP_TOKEN, USER_TOKEN, LOGIN = "app-5d1c0ffee", "user-9b7e4a21", "groupdesk-api"
 WAITING, ACCEPTED, REFUSED = 2, 3, 4  # solution approval states (CommonITILValidation)
@@ -49,7 +49,7 @@ def text_matches(value: Any, searchtype: str, wanted: str) -> bool:
     return re.fullmatch(pattern, text, re.IGNORECASE | re.DOTALL) is not None
 
 
-class FakeGlpi:
+class FakeGlpi(SwitchableDesk):
     """One entity, tickets, followups and solutions in memory."""
 
     def __init__(self) -> None:
@@ -68,23 +68,7 @@ class FakeGlpi:
         self.server = LiveServer(self.app)
         self.url = self.server.url
 
-    # -- controls for tests -------------------------------------------------------------------
-    def start(self) -> None:
-        self.server.start()
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def down(self, how: str = "refused") -> None:
-        if how == "refused":
-            self.server.stop()
-        else:
-            self.mode = "503"
-
-    def up(self) -> None:
-        self.mode = "up"
-        self.server.start()
-
+    # -- inspection for tests (start/stop/down/up come from SwitchableDesk) ---------------------
     def expire_sessions(self) -> None:
         """What GLPI's PHP session garbage collector does to idle sessions."""
         with self.lock:

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.support import fake_itop_model as m
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, SwitchableDesk
 
 REST_USER, REST_PASSWORD, REST_TOKEN = "groupdesk-rest", "s3cret-Rest!", "tok-7f3a9c1e"
 PORTAL_USER, PORTAL_PASSWORD = "portal-only", "portal-pass"
@@ -30,7 +30,7 @@ OPERATIONS = ["list_operations", "core/check_credentials", "core/get", "core/cre
               "core/apply_stimulus", "core/delete", "core/get_related"]
 
 
-class FakeItop:
+class FakeItop(SwitchableDesk):
     """An iTop with one organization, a few contacts and a team; UserRequests kept in memory."""
 
     def __init__(self, extra_fields: tuple[str, ...] = ()) -> None:
@@ -57,24 +57,7 @@ class FakeItop:
         self.server = LiveServer(self.app)
         self.url = self.server.url
 
-    # -- controls for tests -------------------------------------------------------------------
-    def start(self) -> None:
-        self.server.start()
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def down(self, how: str = "refused") -> None:
-        """`refused`: nothing listens; `503`: the web server answers Service Unavailable."""
-        if how == "refused":
-            self.server.stop()
-        else:
-            self.mode = "503"
-
-    def up(self) -> None:
-        self.mode = "up"
-        self.server.start()
-
+    # -- inspection for tests (start/stop/down/up come from SwitchableDesk) ---------------------
     def ticket(self, ref: str) -> dict[str, Any]:
         """A copy of a UserRequest by ref."""
         with self.lock:

@@ -69,3 +69,30 @@ class LiveServer:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+class SwitchableDesk:
+    """Test controls shared by the fake desks: take the server down (two ways) and back up.
+
+    Subclasses set `self.server` (a LiveServer) and read `self.mode` ("up" or "503") per request.
+    """
+
+    server: LiveServer
+    mode: str = "up"
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def down(self, how: str = "refused") -> None:
+        """`refused`: nothing listens; `503`: the web server answers Service Unavailable."""
+        if how == "refused":
+            self.server.stop()
+        else:
+            self.mode = "503"
+
+    def up(self) -> None:
+        self.mode = "up"
+        self.server.start()
