@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     mirror_min_backoff_ms: int = Field(default=15_000, ge=1)
     mirror_max_backoff_ms: int = Field(default=3_600_000, ge=1)
     # How long a delivery holds a ticket; a crashed worker's claim is taken over after it.
+    # Keep it above four desk calls at the longest desk timeout (30 s): a claim must outlive its delivery.
     mirror_lease_seconds: float = Field(default=120.0, gt=0)
     # The sweep that re-sends whatever is due (lost messages, retries, a desk back up).
     relay_interval_seconds: float = Field(default=5.0, gt=0)

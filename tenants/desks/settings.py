@@ -39,6 +39,8 @@ ENDPOINTS: Mapping[DeskKind, str] = {DeskKind.ITOP: "/webservices/rest.php", Des
 # The inbound (desk -> group) signing secret; a webhook desk shares one secret both ways.
 INBOUND_SECRET = "inbound_secret"
 
+MAX_TIMEOUT = 30
+
 
 @dataclass(frozen=True)
 class CredentialRef:
@@ -96,8 +98,10 @@ def parse_desk(raw: Mapping[str, Any]) -> DeskSpec:
     if not isinstance(mappings, Mapping):
         errors["mappings"] = "must be a mapping"
     timeout = raw.get("timeout", 10.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 120:
-        errors["timeout"] = "seconds, a number above 0 and at most 120"
+    # Bounded well below the delivery lease (120 s by default): one delivery makes a few desk calls
+    # (look up, create, act), and a claim must not expire while its worker still waits on the desk.
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= MAX_TIMEOUT:
+        errors["timeout"] = f"seconds, a number above 0 and at most {MAX_TIMEOUT}"
     if errors:
         raise DeskSpecInvalid(errors)
     return DeskSpec(kind, url, refs, dict(mappings), float(timeout))

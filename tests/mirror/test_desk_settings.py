@@ -153,3 +153,15 @@ def test_check_desk_reaches_the_desk_and_says_what_is_wrong(cli_database, itop, 
     assert "logged in as groupdesk-rest" in good.stdout
     bad = check_desk({**cli_database, **SECRETS, "T_ITOP_PASSWORD": "wrong"}, "insa-lyon")
     assert bad.returncode == 1 and "login failed" in bad.stdout
+
+
+
+def test_a_desk_timeout_longer_than_the_delivery_lease_allows_is_refused() -> None:
+    from tenants.desks.settings import MAX_TIMEOUT
+
+    raw = {"kind": "webhook", "url": "https://desk.example.org/hooks",
+           "credentials": {"secret_env": "DESK_SECRET"}}
+    assert parse_desk({**raw, "timeout": MAX_TIMEOUT}).timeout == MAX_TIMEOUT
+    with pytest.raises(DeskSpecInvalid) as caught:
+        parse_desk({**raw, "timeout": MAX_TIMEOUT + 1})
+    assert "timeout" in caught.value.errors
