@@ -74,6 +74,14 @@ def to_problem(exc: domain.GroupdeskError) -> Problem:
     raise exc
 
 
+async def attempt_as(session: Any, present: Callable[[Any], Any],
+                     action: Callable[[], Awaitable[Any]]) -> Any:
+    """`attempt` for a service call whose model result is presented as a GraphQL type."""
+    async def act() -> Any:
+        return present(await action())
+    return await attempt(session, act)
+
+
 async def attempt(session: Any, action: Callable[[], Awaitable[Any]]) -> Any:
     """Run one mutation's action in a savepoint: a typed failure changes nothing."""
     try:

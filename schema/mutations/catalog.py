@@ -9,7 +9,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt
+from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt, attempt_as
 from schema.ids import node_id, require_id
 from schema.types.catalog import Brick, Priority, Service, SubService
 from schema.types.identity import ExpertDesignation
@@ -103,40 +103,31 @@ class DesignateExpertInput:
 
 async def _update_brick(info: Info, input: UpdateBrickInput) -> Any:
     ctx = info.context
-
-    async def act() -> Brick:
-        return Brick.from_model(await service.update_brick(
-            ctx.session, actor=ctx.viewer, brick_id=require_id(input.id, "Brick", "brick"),
-            name=_given(input.name), description=_given(input.description),
-            active=_given(input.active)))
-    return await attempt(ctx.session, act)
+    return await attempt_as(ctx.session, Brick.from_model, lambda: service.update_brick(
+        ctx.session, actor=ctx.viewer, brick_id=require_id(input.id, "Brick", "brick"),
+        name=_given(input.name), description=_given(input.description),
+        active=_given(input.active)))
 
 
 async def _update_service(info: Info, input: UpdateServiceInput) -> Any:
     ctx = info.context
-
-    async def act() -> Service:
-        return Service.from_model(await service.update_service(
-            ctx.session, actor=ctx.viewer,
-            service_id=require_id(input.id, "Service", "service"),
-            name=_given(input.name), description=_given(input.description),
-            active=_given(input.active)))
-    return await attempt(ctx.session, act)
+    return await attempt_as(ctx.session, Service.from_model, lambda: service.update_service(
+        ctx.session, actor=ctx.viewer,
+        service_id=require_id(input.id, "Service", "service"),
+        name=_given(input.name), description=_given(input.description),
+        active=_given(input.active)))
 
 
 async def _update_sub_service(info: Info, input: UpdateSubServiceInput) -> Any:
     ctx = info.context
     priority = _given(input.default_priority)
-
-    async def act() -> SubService:
-        return SubService.from_model(await service.update_sub_service(
-            ctx.session, actor=ctx.viewer,
-            sub_service_id=require_id(input.id, "SubService", "sub-service"),
-            name=_given(input.name), description=_given(input.description),
-            form=_given(input.form), requires_approval=_given(input.requires_approval),
-            default_priority=priority if priority is KEEP else priority.value,
-            active=_given(input.active)))
-    return await attempt(ctx.session, act)
+    return await attempt_as(ctx.session, SubService.from_model, lambda: service.update_sub_service(
+        ctx.session, actor=ctx.viewer,
+        sub_service_id=require_id(input.id, "SubService", "sub-service"),
+        name=_given(input.name), description=_given(input.description),
+        form=_given(input.form), requires_approval=_given(input.requires_approval),
+        default_priority=priority if priority is KEEP else priority.value,
+        active=_given(input.active)))
 
 
 @strawberry.type
@@ -144,12 +135,9 @@ class CatalogMutation:
     @strawberry.mutation(description="Group administrators: add a brick to the catalogue.")
     async def create_brick(self, info: Info, input: CreateBrickInput) -> BrickPayload:
         ctx = info.context
-
-        async def act() -> Brick:
-            return Brick.from_model(await service.create_brick(
-                ctx.session, actor=ctx.viewer, code=input.code, name=input.name,
-                description=input.description))
-        return await attempt(ctx.session, act)
+        return await attempt_as(ctx.session, Brick.from_model, lambda: service.create_brick(
+            ctx.session, actor=ctx.viewer, code=input.code, name=input.name,
+            description=input.description))
 
     @strawberry.mutation(description="Group administrators: rename, describe or (de)activate a brick.")
     async def update_brick(self, info: Info, input: UpdateBrickInput) -> BrickPayload:
@@ -158,13 +146,10 @@ class CatalogMutation:
     @strawberry.mutation(description="Group administrators: add a service to a brick.")
     async def create_service(self, info: Info, input: CreateServiceInput) -> ServicePayload:
         ctx = info.context
-
-        async def act() -> Service:
-            return Service.from_model(await service.create_service(
-                ctx.session, actor=ctx.viewer,
-                brick_id=require_id(input.brick_id, "Brick", "brick"),
-                name=input.name, description=input.description))
-        return await attempt(ctx.session, act)
+        return await attempt_as(ctx.session, Service.from_model, lambda: service.create_service(
+            ctx.session, actor=ctx.viewer,
+            brick_id=require_id(input.brick_id, "Brick", "brick"),
+            name=input.name, description=input.description))
 
     @strawberry.mutation(description="Group administrators: change or (de)activate a service.")
     async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
@@ -173,15 +158,12 @@ class CatalogMutation:
     @strawberry.mutation(description="Group administrators: add a sub-service with its request form.")
     async def create_sub_service(self, info: Info, input: CreateSubServiceInput) -> SubServicePayload:
         ctx = info.context
-
-        async def act() -> SubService:
-            return SubService.from_model(await service.create_sub_service(
-                ctx.session, actor=ctx.viewer,
-                service_id=require_id(input.service_id, "Service", "service"),
-                name=input.name, description=input.description, form=input.form,
-                requires_approval=input.requires_approval,
-                default_priority=input.default_priority.value))
-        return await attempt(ctx.session, act)
+        return await attempt_as(ctx.session, SubService.from_model, lambda: service.create_sub_service(
+            ctx.session, actor=ctx.viewer,
+            service_id=require_id(input.service_id, "Service", "service"),
+            name=input.name, description=input.description, form=input.form,
+            requires_approval=input.requires_approval,
+            default_priority=input.default_priority.value))
 
     @strawberry.mutation(description="Group administrators: change or (de)activate a sub-service.")
     async def update_sub_service(self, info: Info, input: UpdateSubServiceInput) -> SubServicePayload:
@@ -190,14 +172,11 @@ class CatalogMutation:
     @strawberry.mutation(description="Group administrators: designate a user as expert on a scope.")
     async def designate_expert(self, info: Info, input: DesignateExpertInput) -> DesignationPayload:
         ctx = info.context
-
-        async def act() -> ExpertDesignation:
-            return ExpertDesignation.from_model(await experts.designate_expert(
-                ctx.session, actor=ctx.viewer, user_id=require_id(input.user_id, "User", "user"),
-                brick_id=node_id(input.brick_id, "Brick", "brick"),
-                service_id=node_id(input.service_id, "Service", "service"),
-                sub_service_id=node_id(input.sub_service_id, "SubService", "sub-service")))
-        return await attempt(ctx.session, act)
+        return await attempt_as(ctx.session, ExpertDesignation.from_model, lambda: experts.designate_expert(
+            ctx.session, actor=ctx.viewer, user_id=require_id(input.user_id, "User", "user"),
+            brick_id=node_id(input.brick_id, "Brick", "brick"),
+            service_id=node_id(input.service_id, "Service", "service"),
+            sub_service_id=node_id(input.sub_service_id, "SubService", "sub-service")))
 
     @strawberry.mutation(description="Group administrators: revoke an expert designation.")
     async def revoke_expert(self, info: Info, id: relay.GlobalID) -> RevokePayload:

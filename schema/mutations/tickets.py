@@ -17,6 +17,7 @@ from schema.errors import (
     PermissionDenied,
     ValidationFailed,
     attempt,
+    attempt_as,
 )
 from schema.ids import node_id, require_id
 from schema.types.catalog import Priority
@@ -108,9 +109,7 @@ def _ticket_id(gid: relay.GlobalID) -> int:
 
 
 async def _change(info: Info, call: Callable[[], Awaitable[ticket_models.Ticket]]) -> Any:
-    async def act() -> Ticket:
-        return Ticket.from_model(await call())
-    return await attempt(info.context.session, act)
+    return await attempt_as(info.context.session, Ticket.from_model, call)
 
 
 async def _perform(info: Info, input: TicketChangeInput, action: Action, **kwargs: Any) -> Any:
