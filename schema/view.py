@@ -23,6 +23,23 @@ from server.identity.auth import AuthenticationFailed, Authenticator
 
 log = logging.getLogger("groupdesk.graphql")
 
+# GraphQL over HTTP: a client accepting this media type gets HTTP statuses that mean something
+# (4xx when the request could not be executed); plain application/json keeps 200 for compatibility.
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json; charset=utf-8"
+
+
+def wants_graphql_response(request: Any) -> bool:
+    accept = request.headers.get("accept", "") if hasattr(request, "headers") else ""
+    return "application/graphql-response+json" in accept
+
+
+def graphql_response_status(result: Any) -> int:
+    """200 once execution started; 4xx when the document could not be parsed, validated or run."""
+    if result.data is not None or not result.errors:
+        return 200
+    codes = {(e.extensions or {}).get("code") for e in result.errors}
+    return 401 if "UNAUTHENTICATED" in codes else 400
+
 # graphql-transport-ws close codes: 4401 for missing or invalid credentials, 4403 for a refused caller.
 WS_UNAUTHORIZED = 4401
 WS_FORBIDDEN = 4403
@@ -134,9 +151,23 @@ class GroupdeskGraphQL(GraphQL):
             result = await super().execute_single(request, request_adapter, sub_response,
                                                   context, root_value, request_data)
             success = not result.errors
+            if getattr(sub_response, "graphql_response_json", False):
+                sub_response.status_code = graphql_response_status(result)
             return result
         finally:
             await context.finish(success=success)
+
+    async def get_sub_response(self, request: Request) -> Any:
+        sub_response = await super().get_sub_response(request)
+        # Remembered for execute_single and create_response, which do not see the Accept header.
+        sub_response.graphql_response_json = wants_graphql_response(request)
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Any) -> Any:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response_json", False):
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        return response
 
 
 async def _close_when_expired(websocket: WebSocket, delay: float) -> None:
