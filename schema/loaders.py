@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.catalog.queries import catalog_children
 from server.identity.models import Tenant, User
 from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
-from tenants import policy
 from tenants.context import Principal
 
 LAST_COMMENTS_MAX = 20
@@ -24,17 +24,16 @@ LAST_COMMENTS_MAX = 20
 class Loaders:
     def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
         self.session = session
-        show_inactive = principal is not None and policy.sees_inactive_catalog(principal)
         self.tenant = DataLoader(self._by_id(Tenant))
         self.user = DataLoader(self._by_id(User))
         self.brick = DataLoader(self._by_id(Brick))
         self.service = DataLoader(self._by_id(Service))
         self.sub_service = DataLoader(self._by_id(SubService))
-        self.services_of_brick = DataLoader(self._children(Service, Service.brick_id, show_inactive))
+        self.services_of_brick = DataLoader(self._catalog_children(Service, Service.brick_id, principal))
         self.sub_services_of_service = DataLoader(
-            self._children(SubService, SubService.service_id, show_inactive))
+            self._catalog_children(SubService, SubService.service_id, principal))
         self.designations_of_user = DataLoader(
-            self._children(ExpertDesignation, ExpertDesignation.user_id, True))
+            self._children(ExpertDesignation, ExpertDesignation.user_id))
         # Ticket comments and history: the viewer's visibility is applied in the one query.
         self.comments_of_ticket = DataLoader(self._per_ticket(tickets.comments_of, principal))
         self.events_of_ticket = DataLoader(self._per_ticket(tickets.events_of, principal))
@@ -66,11 +65,17 @@ class Loaders:
 
         return load
 
-    def _children(self, model: type, parent: Any, show_inactive: bool) -> Any:
+    def _catalog_children(self, model: type, parent: Any, principal: Principal | None) -> Any:
+        async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
+            groups = await catalog_children(self.session, viewer=principal, model=model, parent=parent,
+                                            parent_ids=parent_ids)
+            return [groups.get(i, []) for i in parent_ids]
+
+        return load
+
+    def _children(self, model: type, parent: Any) -> Any:
         async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
             stmt = select(model).where(parent.in_(parent_ids)).order_by(model.id)
-            if not show_inactive:
-                stmt = stmt.where(model.active.is_(True))
             groups: dict[int, list[Any]] = defaultdict(list)
             for row in await self.session.scalars(stmt):
                 groups[getattr(row, parent.key)].append(row)

@@ -10,14 +10,14 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.types.nodes import load_nodes
-from server.catalog import models
-from tenants import policy
+from server.catalog import models, queries
 
 
-async def _nodes(cls: type, model: type, info: Info, node_ids: Iterable[str]) -> list[Any]:
-    show_inactive = policy.sees_inactive_catalog(info.context.viewer)
-    return await load_nodes(cls, model, info, node_ids, lambda r: show_inactive or r.active)
+async def _nodes(cls: Any, model: type, info: Info, node_ids: Iterable[str]) -> list[Any]:
+    ids = [int(i) for i in node_ids]
+    found = await queries.catalog_by_ids(info.context.session, viewer=info.context.viewer,
+                                         model=model, ids=ids)
+    return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
 Priority = strawberry.enum(models.Priority, description="Ticket priority.")

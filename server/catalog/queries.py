@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,3 +50,22 @@ async def list_tenants(session: AsyncSession, *, viewer: Principal) -> Sequence[
     if not policy.may_list_tenants(viewer):
         return []
     return list(await session.scalars(select(Tenant).order_by(Tenant.slug)))
+
+
+async def catalog_by_ids(session: AsyncSession, *, viewer: Principal, model: type,
+                         ids: Sequence[int]) -> dict[int, Any]:
+    """Bricks, services or sub-services by id, as the viewer may see them (for Relay nodes)."""
+    stmt = _visible(select(model).where(model.id.in_(ids)), model, viewer, True)
+    return {row.id: row for row in await session.scalars(stmt)}
+
+
+async def catalog_children(session: AsyncSession, *, viewer: Principal | None, model: type,
+                           parent: Any, parent_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Services of bricks or sub-services of services, grouped by parent, in one statement."""
+    stmt = select(model).where(parent.in_(parent_ids)).order_by(model.id)
+    if viewer is None or not policy.sees_inactive_catalog(viewer):
+        stmt = stmt.where(model.active.is_(True))
+    groups: dict[int, list[Any]] = {}
+    for row in await session.scalars(stmt):
+        groups.setdefault(getattr(row, parent.key), []).append(row)
+    return groups
