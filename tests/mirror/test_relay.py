@@ -26,7 +26,8 @@ def relay_settings(url: str, tmp_path, **overrides) -> Settings:
     return Settings(**{**values, **overrides}, _env_file=None)
 
 
-async def until(predicate, timeout: float = 10.0) -> float:
+async def until(predicate, timeout: float = 120.0) -> float:
+    """Wait for a property; the generous deadline only catches one that never holds."""
     started = time.monotonic()
     while not await predicate():
         assert time.monotonic() - started < timeout, "timed out"
@@ -42,7 +43,8 @@ def metric(text: str, name: str) -> float:
 async def test_a_commit_wakes_the_relay_which_delivers_without_waiting_for_the_sweep(
         shared, receiver: WebhookReceiver, tmp_path) -> None:
     url, engine = shared
-    app = create_app(relay_settings(url, tmp_path), engine=engine)
+    # The first sweep would run an hour after start: only the after-commit wake-up delivers here.
+    app = create_app(relay_settings(url, tmp_path, relay_interval_seconds=3600), engine=engine)
     sessions = session_factory(engine)
     async with app.router.lifespan_context(app), sessions() as session:
         await set_desk(session, SCHOOL, webhook_desk(receiver.url))
@@ -53,8 +55,7 @@ async def test_a_commit_wakes_the_relay_which_delivers_without_waiting_for_the_s
         async def delivered() -> bool:
             return len([d for d in receiver.deliveries if d.method == "POST"]) == 3
 
-        # The sweep runs every 30 s: only the after-commit wake-up can be this quick.
-        assert await until(delivered, timeout=5) < 5
+        await until(delivered)
         types = [d.json()["type"] for d in receiver.deliveries if d.method == "POST"]
         assert types == ["ticket.opened", "ticket.assigned", "ticket.taken"]
 

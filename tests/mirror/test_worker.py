@@ -33,7 +33,7 @@ def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Pop
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-async def wait_for(predicate, what: str, log: Path, timeout: float = 30.0) -> None:
+async def wait_for(predicate, what: str, log: Path, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not await predicate():
         if time.monotonic() > deadline:
