@@ -15,6 +15,7 @@ from server.config import Settings
 from server.db import session_factory
 from server.mirror.models import OutboxEvent
 from tests.mirror.conftest import EXPERT, SCHOOL, Life, set_desk, webhook_desk
+from tests.support.services import require_broker
 from tests.support.webhook_receiver import WebhookReceiver
 
 
@@ -102,6 +103,7 @@ async def test_with_a_broker_the_app_only_sends_deliver_ticket_messages_after_co
 
     url, engine = shared
     broker_url = os.environ.get("GROUPDESK_TEST_BROKER_REDIS_URL", "redis://127.0.0.1:6379/12")
+    require_broker(broker_url, "Redis")
     client = redis.Redis.from_url(broker_url)
     stale = client.keys("dramatiq:*")
     if stale:  # this Redis database is the test's own

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from server.db import session_factory
 from server.mirror.models import Mirror, MirrorStatus, OutboxEvent
 from tests.mirror.conftest import EXPERT, SCHOOL, SECRETS, Life, itop_desk, set_desk
+from tests.support.services import require_broker
 from tests.support.slow_itop import SlowItop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,7 @@ def stop(worker: subprocess.Popen[bytes]) -> None:
 
 async def test_worker_killed_while_the_desk_creates_loses_nothing_and_creates_once(
         shared, itop: SlowItop, tmp_path: Path) -> None:
+    require_broker(REDIS_URL, "Redis")
     url, engine = shared
     sessions = session_factory(engine)
     async with sessions() as session:
@@ -113,6 +115,7 @@ async def test_worker_killed_while_the_desk_creates_loses_nothing_and_creates_on
 
 
 async def test_a_worker_on_rabbitmq_delivers_a_backlog_in_order(shared, itop: SlowItop, tmp_path: Path) -> None:
+    require_broker(RABBITMQ_URL, "RabbitMQ")
     url, engine = shared
     sessions = session_factory(engine)
     async with sessions() as session:
