@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from server.mirror.delivery import MirrorDelivery
 from server.mirror.models import Mirror, MirrorStatus, OutboxEvent
 from server.mirror.retry import RetryPolicy
 from tenants.desks import build_connector
-from tests.mirror.conftest import ADMIN, SCHOOL, Life, itop_desk, set_desk
+from tests.mirror.conftest import ADMIN, FAST, SCHOOL, Life, itop_desk, set_desk
 from tests.mirror.test_life_mirrored import mirror_of
+from tests.support.clock import SteppedClock
 from tests.support.slow_itop import SlowItop
 
 RETRY = """mutation($id: ID!) { retryMirror(ticketId: $id) {
@@ -29,9 +28,10 @@ async def undelivered(session, ticket_id: int) -> int:
 
 async def test_desk_down_throughout_then_back_drains_the_backlog_in_order(
         session, life: Life, itop: SlowItop, sessions) -> None:
+    clock = SteppedClock()
     patient = MirrorDelivery(sessions, policy=RetryPolicy(max_retries=50, min_backoff_ms=1,
                                                           max_backoff_ms=2),
-                             lease_seconds=30, connectors=build_connector)
+                             lease_seconds=30, connectors=build_connector, clock=clock)
     await set_desk(session, SCHOOL, itop_desk(itop.url))
     itop.down()
     await life.open()
@@ -40,13 +40,13 @@ async def test_desk_down_throughout_then_back_drains_the_backlog_in_order(
     for _ in range(4):
         outcome = await patient.deliver(life.ticket_id)
         assert outcome.retry_in_ms is not None and "connection refused" in outcome.error
-        await asyncio.sleep(0.005)
+        clock.advance(1)  # past the backoff
     mirror = await mirror_of(session, life.ticket_id)
     assert mirror.status is MirrorStatus.FAILED and mirror.attempts == 4
     assert "iTop unreachable" in mirror.last_error
     assert await undelivered(session, life.ticket_id) == 4
     itop.up()
-    await asyncio.sleep(0.005)
+    clock.advance(1)
     outcome = await patient.deliver(life.ticket_id)
     assert outcome.delivered == 4 and outcome.error is None
     mirror = await mirror_of(session, life.ticket_id)
@@ -57,14 +57,17 @@ async def test_desk_down_throughout_then_back_drains_the_backlog_in_order(
 
 
 async def test_retries_exhausted_pause_the_mirror_and_later_events_wait_behind(
-        session, life: Life, itop: SlowItop, delivery: MirrorDelivery) -> None:
+        session, life: Life, itop: SlowItop, sessions) -> None:
+    clock = SteppedClock()
+    delivery = MirrorDelivery(sessions, policy=FAST, lease_seconds=30, connectors=build_connector,
+                              clock=clock)
     await set_desk(session, SCHOOL, itop_desk(itop.url))
     itop.down("503")
     await life.open()
     outcomes = []
     for _ in range(5):
         outcomes.append(await delivery.deliver(life.ticket_id))
-        await asyncio.sleep(0.006)
+        clock.advance(1)  # past the backoff
     # max_retries=3: the first try and three retries fail, then the mirror pauses.
     assert [o.paused for o in outcomes[:4]] == [False, False, False, True]
     assert outcomes[4].busy  # paused: nobody delivers until an admin retries
