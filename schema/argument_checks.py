@@ -177,6 +177,7 @@ def _errors(execution_context: Any) -> Iterator[GraphQLError]:
     if document is None:
         return
     operations = _operations(document)
+    # `operation_name` falls back to the first operation's name; only the name the client sent counts.
     if len(operations) > 1 and execution_context._provided_operation_name is None:
         yield GraphQLError(f"the document holds {len(operations)} operations: say which one to run "
                            "with `operationName`", extensions={"code": "BAD_REQUEST"})
