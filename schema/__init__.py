@@ -8,16 +8,12 @@ from pathlib import Path
 import strawberry
 from strawberry import relay
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from schema.argument_checks import ArgumentChecks
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
+from schema.fragment_guard import SafeMaxAliasesLimiter, SafeQueryDepthLimiter
 from schema.mirror_queries import MirrorQuery
 from schema.mutations.api_tokens import ApiTokenMutation, ApiTokenQuery
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
@@ -51,11 +47,12 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
     extensions: list = [
         WebSocketOperationScope,
         RequireAuthentication,
+        ArgumentChecks,
         TransactionScope,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: SafeQueryDepthLimiter(max_depth=max_depth),
+        lambda: SafeMaxAliasesLimiter(max_alias_count=30),
     ]
     if production:
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))

@@ -57,9 +57,10 @@ class ActionNotAllowed(Problem):
     allowed_actions: list[TicketAction]
 
 
-def to_problem(exc: domain.GroupdeskError) -> Problem:
+def to_problem(exc: domain.GroupdeskError, fields: dict[str, str] | None = None) -> Problem:
+    """The typed error of a domain failure; `fields` names the argument of a missing kind."""
     if isinstance(exc, domain.NotFound):
-        return NotFound(message=exc.message)
+        return NotFound(message=exc.public_message((fields or {}).get(exc.kind)))
     if isinstance(exc, domain.PermissionDenied):
         return PermissionDenied(message=exc.message)
     if isinstance(exc, domain.ValidationFailed):
@@ -75,17 +76,22 @@ def to_problem(exc: domain.GroupdeskError) -> Problem:
 
 
 async def attempt_as(session: Any, present: Callable[[Any], Any],
-                     action: Callable[[], Awaitable[Any]]) -> Any:
+                     action: Callable[[], Awaitable[Any]], *,
+                     fields: dict[str, str] | None = None) -> Any:
     """`attempt` for a service call whose model result is presented as a GraphQL type."""
     async def act() -> Any:
         return present(await action())
-    return await attempt(session, act)
+    return await attempt(session, act, fields=fields)
 
 
-async def attempt(session: Any, action: Callable[[], Awaitable[Any]]) -> Any:
-    """Run one mutation's action in a savepoint: a typed failure changes nothing."""
+async def attempt(session: Any, action: Callable[[], Awaitable[Any]], *,
+                  fields: dict[str, str] | None = None) -> Any:
+    """Run one mutation's action in a savepoint: a typed failure changes nothing.
+
+    `fields` maps a kind the service may not find ("ticket") to the argument that named it.
+    """
     try:
         async with session.begin_nested():
             return await action()
     except domain.GroupdeskError as exc:
-        return to_problem(exc)
+        return to_problem(exc, fields)

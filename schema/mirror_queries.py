@@ -9,10 +9,13 @@ from sqlalchemy import select
 from strawberry import relay
 
 from schema.context import Info
+from schema.ids import database_id
+from schema.ticket_queries import BadInput
 from schema.types.mirror import DeskSettings, MirrorConnection, MirrorEdge, MirrorStatus, TicketMirror
-from server.errors import ValidationFailed
+from server.errors import GroupdeskError, ValidationFailed
 from server.mirror import service
 from server.mirror.models import DeskSetting
+from server.tickets.listing import PageArgs
 from tenants import policy
 
 
@@ -25,8 +28,8 @@ def _after(cursor: str | None) -> int | None:
         return None
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "mirror" and value.isdigit():
-            return int(value)
+        if kind == "mirror" and (mirror_id := database_id(value)) is not None:
+            return mirror_id
     except ValueError:
         pass
     raise ValidationFailed({"after": "not a cursor returned by this list"})
@@ -39,9 +42,13 @@ class MirrorQuery:
     async def mirrors(self, info: Info, status: MirrorStatus | None = None, first: int = 50,
                       after: str | None = None) -> MirrorConnection:
         ctx = info.context
-        first = min(first, ctx.settings.max_page_size)
-        rows, more = await service.list_mirrors(ctx.session, actor=ctx.viewer, status=status,
-                                                first=first, after=_after(after))
+        try:
+            # The same bounds, and the same typed refusal, as the ticket lists.
+            first, _ = PageArgs(first=first).size(ctx.settings.max_page_size)
+            rows, more = await service.list_mirrors(ctx.session, actor=ctx.viewer, status=status,
+                                                    first=first, after=_after(after))
+        except GroupdeskError as exc:
+            raise BadInput(exc) from None
         edges = [MirrorEdge(cursor=_cursor(m.id), node=TicketMirror.from_model(m)) for m in rows]
         return MirrorConnection(edges=edges, page_info=relay.PageInfo(
             has_next_page=more, has_previous_page=after is not None,

@@ -52,7 +52,7 @@ class CatalogQuery:
         if not _reads_shared_data(info):
             return None
         try:
-            ident = node_id(id, "SubService")
+            ident = node_id(id, "SubService", field="id")
         except NotFound:
             return None
         found = await SubService.resolve_nodes(info=info, node_ids=[str(ident)])

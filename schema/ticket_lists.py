@@ -13,7 +13,7 @@ from schema.ids import node_id
 from schema.ticket_queries import BadInput
 from schema.types.catalog import Priority
 from schema.types.tickets import Ticket, TicketConnection, TicketState
-from server.errors import GroupdeskError
+from server.errors import GroupdeskError, ValidationFailed
 from server.tickets import listing, queue
 from server.tickets.listing import PageArgs, TicketPage
 from server.tickets.ordering import Direction, OrderField
@@ -56,18 +56,37 @@ class TicketOrder:
     direction: OrderDirection = Direction.DESC
 
 
-def _ids(gids: list[relay.GlobalID] | None, type_name: str) -> frozenset[int]:
-    return frozenset(node_id(g, type_name) for g in gids or [])  # type: ignore[misc]
+def _ids(gids: list[relay.GlobalID] | None, type_name: str, field: str) -> frozenset[int]:
+    return frozenset(node_id(g, type_name, field=f"filter.{field}")  # type: ignore[misc]
+                     for g in gids or [])
 
 
-def _filter(given: TicketFilter | None) -> listing.TicketFilter:
+# Filter lists by their API name: an IN list of tens of thousands of values exhausts the
+# driver's bind parameters (asyncpg allows 32,767) long before it means anything.
+LISTS = {"states": "states", "schoolIds": "school_ids", "brickIds": "brick_ids",
+         "serviceIds": "service_ids", "subServiceIds": "sub_service_ids",
+         "assigneeIds": "assignee_ids", "priorities": "priorities"}
+
+
+def _check_lengths(given: TicketFilter, most: int) -> None:
+    too_long = {f"filter.{name}": f"at most {most} values (got {len(values)})"
+                for name, attribute in LISTS.items()
+                if len(values := getattr(given, attribute) or []) > most}
+    if too_long:
+        raise ValidationFailed(too_long)
+
+
+def _filter(given: TicketFilter | None, max_values: int) -> listing.TicketFilter:
     if given is None:
         return listing.TicketFilter()
+    _check_lengths(given, max_values)
     return listing.TicketFilter(
-        states=frozenset(given.states or []), tenant_ids=_ids(given.school_ids, "Tenant"),
-        brick_ids=_ids(given.brick_ids, "Brick"), service_ids=_ids(given.service_ids, "Service"),
-        sub_service_ids=_ids(given.sub_service_ids, "SubService"),
-        assignee_ids=_ids(given.assignee_ids, "User"), unassigned=given.unassigned,
+        states=frozenset(given.states or []),
+        tenant_ids=_ids(given.school_ids, "Tenant", "schoolIds"),
+        brick_ids=_ids(given.brick_ids, "Brick", "brickIds"),
+        service_ids=_ids(given.service_ids, "Service", "serviceIds"),
+        sub_service_ids=_ids(given.sub_service_ids, "SubService", "subServiceIds"),
+        assignee_ids=_ids(given.assignee_ids, "User", "assigneeIds"), unassigned=given.unassigned,
         priorities=frozenset(given.priorities or []), escalated=given.escalated,
         min_escalation_level=given.min_escalation_level, created_after=given.created_after,
         created_before=given.created_before, updated_after=given.updated_after,
@@ -98,7 +117,8 @@ async def _list(info: Info, lister: Lister, filter: TicketFilter | None, order: 
                 before: str | None) -> TicketConnection:
     ctx = info.context
     try:
-        page = await lister(ctx.session, viewer=ctx.viewer, filter=_filter(filter),
+        page = await lister(ctx.session, viewer=ctx.viewer,
+                            filter=_filter(filter, ctx.settings.max_filter_values),
                             order=_order(order),
                             page=PageArgs(first=first, after=after, last=last, before=before),
                             max_page_size=ctx.settings.max_page_size)

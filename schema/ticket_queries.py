@@ -19,9 +19,14 @@ class BadInput(GraphQLError):
 
     def __init__(self, exc: GroupdeskError) -> None:
         extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
+        message = exc.message
         if isinstance(exc, ValidationFailed):
             extensions["fields"] = [{"field": e.field, "message": e.message} for e in exc.errors]
-        super().__init__(exc.message, extensions=extensions)
+        elif isinstance(exc, NotFound):
+            message = exc.public_message()
+            if exc.field:
+                extensions["fields"] = [{"field": exc.field, "message": message}]
+        super().__init__(message, extensions=extensions)
 
 
 @strawberry.type
@@ -30,7 +35,7 @@ class TicketQuery:
     async def ticket(self, info: Info, id: relay.GlobalID) -> Ticket | None:
         ctx = info.context
         try:
-            ident = node_id(id, "Ticket")
+            ident = node_id(id, "Ticket", field="id")
             assert ident is not None
             return Ticket.from_model(await queries.get_ticket(ctx.session, viewer=ctx.viewer,
                                                               ticket_id=ident))

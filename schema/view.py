@@ -17,6 +17,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
+from schema import request_body
 from schema.context import Context
 from server.config import Settings
 from server.identity.auth import AuthenticationFailed, Authenticator
@@ -127,9 +128,19 @@ class GroupdeskGraphQL(GraphQL):
             websocket.state.expiry = asyncio.create_task(_close_when_expired(websocket, delay))
         return UNSET
 
+    def decode_json(self, data: str | bytes) -> object:
+        # GET's `variables`: invalid UTF-8 or JSON, or nesting too deep, is a 400 (request_body).
+        return request_body.loads(data, max_depth=self.settings.max_json_depth, what="`variables`")
+
+    async def parse_http_body(self, request: Any) -> Any:
+        return await request_body.read(request, super().parse_http_body,
+                                       max_depth=self.settings.max_json_depth)
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
             return await super().run(request, context, root_value)
+        except request_body.BadRequestBody as exc:
+            return exc.response()
         except AuthenticationFailed as exc:
             return JSONResponse(
                 {"errors": [{"message": exc.message,

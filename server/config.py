@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # GraphQL guard rails.
     max_query_depth: int = Field(default=12, ge=2)
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    # Bad input: JSON nesting allowed in `variables` and `requestData`; ticket filter list length.
+    max_json_depth: int = Field(default=64, ge=4, le=200)
+    max_filter_values: int = Field(default=100, ge=1, le=10_000)
     # A resolved ticket closes itself after this many days unless the school reopens it.
     auto_close_days: int = Field(default=7, ge=0)
     # How often the periodic work (auto-close) runs, in seconds; 0 turns the scheduler off.

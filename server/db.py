@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from server import storable
+
 # Named constraints: Alembic can only drop (batch-rebuild) what has a name on SQLite.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -116,3 +118,7 @@ async def writer_session(
             await session.rollback()
             raise
         await session.commit()
+
+
+# Every session refuses, at flush, text the databases cannot store (NUL, lone surrogates).
+storable.install()

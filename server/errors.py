@@ -24,10 +24,21 @@ class GroupdeskError(Exception):
 
 
 class NotFound(GroupdeskError):
-    def __init__(self, kind: str, ident: object) -> None:
+    """`message` names the id (for the CLI and logs); `public_message` never does.
+
+    An API caller sees which argument named nothing, not the id it sent back nor an internal number.
+    """
+
+    def __init__(self, kind: str, ident: object, *, field: str | None = None) -> None:
         super().__init__(f"{kind} {ident} not found")
         self.kind = kind
         self.ident = ident
+        self.field = field
+
+    def public_message(self, field: str | None = None) -> str:
+        """`subServiceId: no such sub-service, or not visible to you`."""
+        named = self.field or field
+        return f"{named + ': ' if named else ''}no such {self.kind}, or not visible to you"
 
 
 class PermissionDenied(GroupdeskError):

@@ -13,6 +13,44 @@ from server.errors import FieldError, ValidationFailed
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 NAME_MAX = 200
 DESCRIPTION_MAX = 4000
+# NUL (PostgreSQL text and JSONB refuse it) and UTF-16 surrogates (no UTF-8 encoding exists for
+# one alone: asyncpg fails to send it, json.dumps(...).encode() raises).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Nesting of stored JSON (requestData): far below Python's recursion limit, far above any form.
+JSON_DEPTH_MAX = 200
+
+
+def text_problem(text: str) -> str | None:
+    """Why a string cannot be stored as text, or None."""
+    found = UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "must not contain NUL characters"
+    return "must not contain a lone surrogate (\\ud800-\\udfff): send valid Unicode text"
+
+
+def json_problem(value: Any, *, max_depth: int = JSON_DEPTH_MAX) -> tuple[list[str], str] | None:
+    """The first (path, problem) that keeps a JSON value from being stored, or None.
+
+    Walked without recursion, so a value nested thousands of levels deep is refused, not fatal.
+    """
+    stack: list[tuple[Any, list[str], int]] = [(value, [], 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem is not None:
+                return path, problem
+        elif isinstance(item, dict | list):
+            if depth >= max_depth:
+                return path, f"nested deeper than {max_depth} levels"
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in pairs:
+                if isinstance(key, str) and (problem := text_problem(key)) is not None:
+                    return [*path, key.encode("unicode_escape").decode()], f"key {problem}"
+                stack.append((child, [*path, str(key)], depth + 1))
+    return None
 
 
 class Checks:
@@ -33,9 +71,9 @@ class Checks:
             self.add(field, "must not be empty")
         elif len(value) > max_len:
             self.add(field, f"at most {max_len} characters (got {len(value)})")
-        elif "\x00" in value:
-            # PostgreSQL refuses NUL in text: say so here rather than fail at the INSERT.
-            self.add(field, "must not contain NUL characters")
+        elif (problem := text_problem(value)) is not None:
+            # Say so here rather than fail at the INSERT (or in the driver).
+            self.add(field, problem)
 
     def slug(self, field: str, value: str | None) -> None:
         if value is None or not SLUG.match(value):

@@ -42,7 +42,7 @@ class ApiTokenQuery:
         if not policy.may_manage_api_tokens(viewer):
             return []
         try:
-            tenant = node_id(tenant_id, "Tenant", "tenant")
+            tenant = node_id(tenant_id, "Tenant", "tenant", field="tenantId")
         except DomainNotFound:
             return []
         rows = await api_tokens.list_api_tokens(info.context.session, actor=viewer, tenant_id=tenant)
@@ -58,11 +58,12 @@ class ApiTokenMutation:
 
         async def act() -> ApiTokenCreated:
             token, secret = await api_tokens.create_api_token(
-                ctx.session, actor=ctx.viewer, tenant_id=require_id(input.tenant_id, "Tenant", "tenant"),
+                ctx.session, actor=ctx.viewer,
+                tenant_id=require_id(input.tenant_id, "Tenant", "tenant", field="tenantId"),
                 name=input.name, purpose=input.purpose,
-                user_id=node_id(input.user_id, "User", "user"))
+                user_id=node_id(input.user_id, "User", "user", field="userId"))
             return ApiTokenCreated(api_token=ApiToken.from_model(token), secret=secret)
-        return await attempt(ctx.session, act)
+        return await attempt(ctx.session, act, fields={"tenant": "tenantId", "user": "userId"})
 
     @strawberry.mutation(description="Group administrators: revoke an API token at once.")
     async def revoke_api_token(self, info: Info, id: relay.GlobalID) -> RevokeApiTokenPayload:
@@ -70,5 +71,6 @@ class ApiTokenMutation:
 
         async def act() -> ApiToken:
             return ApiToken.from_model(await api_tokens.revoke_api_token(
-                ctx.session, actor=ctx.viewer, token_id=require_id(id, "ApiToken", "API token")))
-        return await attempt(ctx.session, act)
+                ctx.session, actor=ctx.viewer,
+                token_id=require_id(id, "ApiToken", "API token", field="id")))
+        return await attempt(ctx.session, act, fields={"API token": "id"})

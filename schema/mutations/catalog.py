@@ -38,6 +38,10 @@ class ExpertRevoked:
     revoked_id: relay.GlobalID
 
 
+# The argument that names each kind designateExpert may not find.
+DESIGNATION_FIELDS = {"user": "userId", "brick": "brickId", "service": "serviceId",
+                      "sub-service": "subServiceId"}
+
 RevokePayload = Annotated[ExpertRevoked | NotFound | PermissionDenied,
                           strawberry.union("RevokeExpertPayload")]
 
@@ -104,18 +108,18 @@ class DesignateExpertInput:
 async def _update_brick(info: Info, input: UpdateBrickInput) -> Any:
     ctx = info.context
     return await attempt_as(ctx.session, Brick.from_model, lambda: service.update_brick(
-        ctx.session, actor=ctx.viewer, brick_id=require_id(input.id, "Brick", "brick"),
+        ctx.session, actor=ctx.viewer, brick_id=require_id(input.id, "Brick", "brick", field="id"),
         name=_given(input.name), description=_given(input.description),
-        active=_given(input.active)))
+        active=_given(input.active)), fields={"brick": "id"})
 
 
 async def _update_service(info: Info, input: UpdateServiceInput) -> Any:
     ctx = info.context
     return await attempt_as(ctx.session, Service.from_model, lambda: service.update_service(
         ctx.session, actor=ctx.viewer,
-        service_id=require_id(input.id, "Service", "service"),
+        service_id=require_id(input.id, "Service", "service", field="id"),
         name=_given(input.name), description=_given(input.description),
-        active=_given(input.active)))
+        active=_given(input.active)), fields={"service": "id"})
 
 
 async def _update_sub_service(info: Info, input: UpdateSubServiceInput) -> Any:
@@ -123,11 +127,11 @@ async def _update_sub_service(info: Info, input: UpdateSubServiceInput) -> Any:
     priority = _given(input.default_priority)
     return await attempt_as(ctx.session, SubService.from_model, lambda: service.update_sub_service(
         ctx.session, actor=ctx.viewer,
-        sub_service_id=require_id(input.id, "SubService", "sub-service"),
+        sub_service_id=require_id(input.id, "SubService", "sub-service", field="id"),
         name=_given(input.name), description=_given(input.description),
         form=_given(input.form), requires_approval=_given(input.requires_approval),
         default_priority=priority if priority is KEEP else priority.value,
-        active=_given(input.active)))
+        active=_given(input.active)), fields={"sub-service": "id"})
 
 
 @strawberry.type
@@ -148,8 +152,8 @@ class CatalogMutation:
         ctx = info.context
         return await attempt_as(ctx.session, Service.from_model, lambda: service.create_service(
             ctx.session, actor=ctx.viewer,
-            brick_id=require_id(input.brick_id, "Brick", "brick"),
-            name=input.name, description=input.description))
+            brick_id=require_id(input.brick_id, "Brick", "brick", field="brickId"),
+            name=input.name, description=input.description), fields={"brick": "brickId"})
 
     @strawberry.mutation(description="Group administrators: change or (de)activate a service.")
     async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
@@ -160,10 +164,10 @@ class CatalogMutation:
         ctx = info.context
         return await attempt_as(ctx.session, SubService.from_model, lambda: service.create_sub_service(
             ctx.session, actor=ctx.viewer,
-            service_id=require_id(input.service_id, "Service", "service"),
+            service_id=require_id(input.service_id, "Service", "service", field="serviceId"),
             name=input.name, description=input.description, form=input.form,
             requires_approval=input.requires_approval,
-            default_priority=input.default_priority.value))
+            default_priority=input.default_priority.value), fields={"service": "serviceId"})
 
     @strawberry.mutation(description="Group administrators: change or (de)activate a sub-service.")
     async def update_sub_service(self, info: Info, input: UpdateSubServiceInput) -> SubServicePayload:
@@ -173,10 +177,12 @@ class CatalogMutation:
     async def designate_expert(self, info: Info, input: DesignateExpertInput) -> DesignationPayload:
         ctx = info.context
         return await attempt_as(ctx.session, ExpertDesignation.from_model, lambda: experts.designate_expert(
-            ctx.session, actor=ctx.viewer, user_id=require_id(input.user_id, "User", "user"),
-            brick_id=node_id(input.brick_id, "Brick", "brick"),
-            service_id=node_id(input.service_id, "Service", "service"),
-            sub_service_id=node_id(input.sub_service_id, "SubService", "sub-service")))
+            ctx.session, actor=ctx.viewer,
+            user_id=require_id(input.user_id, "User", "user", field="userId"),
+            brick_id=node_id(input.brick_id, "Brick", "brick", field="brickId"),
+            service_id=node_id(input.service_id, "Service", "service", field="serviceId"),
+            sub_service_id=node_id(input.sub_service_id, "SubService", "sub-service",
+                                   field="subServiceId")), fields=DESIGNATION_FIELDS)
 
     @strawberry.mutation(description="Group administrators: revoke an expert designation.")
     async def revoke_expert(self, info: Info, id: relay.GlobalID) -> RevokePayload:
@@ -185,9 +191,9 @@ class CatalogMutation:
         async def act() -> ExpertRevoked:
             await experts.revoke_expert(ctx.session, actor=ctx.viewer,
                                         designation_id=require_id(id, "ExpertDesignation",
-                                                                  "designation"))
+                                                                  "designation", field="id"))
             return ExpertRevoked(revoked_id=id)
-        return await attempt(ctx.session, act)
+        return await attempt(ctx.session, act, fields={"designation": "id"})
 
 
 @strawberry.type

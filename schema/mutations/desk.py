@@ -29,9 +29,9 @@ class DeskMutation:
         async def act() -> Ticket:
             received = await inbound.receive(
                 ctx.session, actor=ctx.viewer, kind=inbound.DeskEventKind.LINKED, event_id=event_id,
-                ticket_id=require_id(ticket_id, "Ticket", "ticket"), local_ref=local_ref)
+                ticket_id=require_id(ticket_id, "Ticket", "ticket", field="ticketId"), local_ref=local_ref)
             return Ticket.from_model(received.ticket)
-        return await attempt(ctx.session, act)
+        return await attempt(ctx.session, act, fields={"ticket": "ticketId"})
 
     @strawberry.mutation(description="Desk-integration accounts: a public comment from the school's "
                                      "desk; it answers the question when the ticket is PENDING. "
@@ -44,8 +44,8 @@ class DeskMutation:
         async def act() -> Ticket:
             received = await inbound.receive(
                 ctx.session, actor=ctx.viewer, kind=inbound.DeskEventKind.COMMENTED,
-                event_id=event_id, ticket_id=require_id(ticket_id, "Ticket", "ticket"),
+                event_id=event_id, ticket_id=require_id(ticket_id, "Ticket", "ticket", field="ticketId"),
                 message=message, author=author)
             await ctx.session.refresh(received.ticket)
             return Ticket.from_model(received.ticket)
-        return await attempt(ctx.session, act)
+        return await attempt(ctx.session, act, fields={"ticket": "ticketId"})

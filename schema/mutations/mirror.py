@@ -60,11 +60,12 @@ class MirrorMutation:
 
         async def act() -> DeskConfigured:
             tenant, setting = await desks.configure_desk(
-                ctx.session, actor=ctx.viewer, tenant_id=require_id(input.tenant_id, "Tenant", "tenant"),
+                ctx.session, actor=ctx.viewer,
+                tenant_id=require_id(input.tenant_id, "Tenant", "tenant", field="tenantId"),
                 desk=None if input.desk is None else _raw(input.desk))
             return DeskConfigured(school=Tenant.from_model(tenant),
                                   desk=DeskSettings.from_model(setting) if setting else None)
-        return await attempt(ctx.session, act)
+        return await attempt(ctx.session, act, fields={"tenant": "tenantId"})
 
     @strawberry.mutation(description="Group administrators: deliver a paused or failing mirror again.")
     async def retry_mirror(self, info: Info, ticket_id: relay.GlobalID) -> RetryMirrorPayload:
@@ -72,5 +73,7 @@ class MirrorMutation:
 
         async def act() -> TicketMirror:
             return TicketMirror.from_model(await service.retry_mirror(
-                ctx.session, actor=ctx.viewer, ticket_id=require_id(ticket_id, "Ticket", "ticket")))
-        return await attempt(ctx.session, act)
+                ctx.session, actor=ctx.viewer,
+                ticket_id=require_id(ticket_id, "Ticket", "ticket", field="ticketId")))
+        return await attempt(ctx.session, act, fields={"ticket": "ticketId",
+                                                       "mirror of ticket": "ticketId"})

@@ -104,12 +104,17 @@ class AddCommentInput:
     version: int | None = None
 
 
-def _ticket_id(gid: relay.GlobalID) -> int:
-    return require_id(gid, "Ticket", "ticket")
+def _ticket_id(gid: relay.GlobalID, field: str = "id") -> int:
+    return require_id(gid, "Ticket", "ticket", field=field)
+
+
+# The argument that names each kind a ticket service may not find.
+TICKET_FIELDS = {"ticket": "id", "user": "assigneeId", "sub-service": "subServiceId",
+                 "school": "onBehalfOf"}
 
 
 async def _change(info: Info, call: Callable[[], Awaitable[ticket_models.Ticket]]) -> Any:
-    return await attempt_as(info.context.session, Ticket.from_model, call)
+    return await attempt_as(info.context.session, Ticket.from_model, call, fields=TICKET_FIELDS)
 
 
 async def _perform(info: Info, input: TicketChangeInput, action: Action, **kwargs: Any) -> Any:
@@ -126,12 +131,13 @@ class TicketMutation:
         ctx = info.context
         return await _change(info, lambda: service.open_ticket(
             ctx.session, actor=ctx.viewer,
-            sub_service_id=require_id(input.sub_service_id, "SubService", "sub-service"),
+            sub_service_id=require_id(input.sub_service_id, "SubService", "sub-service",
+                                      field="subServiceId"),
             title=input.title, description=input.description,
             priority=input.priority.value if input.priority else None,
             request_data=input.request_data, local_ref=input.local_ref,
             requester_name=input.requester_name, requester_email=input.requester_email,
-            on_behalf_of_tenant_id=node_id(input.on_behalf_of, "Tenant", "school")))
+            on_behalf_of_tenant_id=node_id(input.on_behalf_of, "Tenant", "school", field="onBehalfOf")))
 
     @strawberry.mutation(description="A designated expert takes a queued ticket of their brick.")
     async def take_ticket(self, info: Info, input: TicketChangeInput) -> TicketPayload:
@@ -140,7 +146,7 @@ class TicketMutation:
     @strawberry.mutation(description="Group admins: assign or reassign a ticket to an expert.")
     async def assign_ticket(self, info: Info, input: AssignTicketInput) -> TicketPayload:
         return await _perform(info, input, Action.ASSIGN,
-                              assignee_id=require_id(input.assignee_id, "User", "user"))
+                              assignee_id=require_id(input.assignee_id, "User", "user", field="assigneeId"))
 
     @strawberry.mutation(description="The assignee starts working on the ticket.")
     async def start_ticket(self, info: Info, input: TicketChangeInput) -> TicketPayload:
@@ -200,7 +206,7 @@ class TicketMutation:
         ctx = info.context
 
         async def act() -> CommentAdded:
-            ticket_id = _ticket_id(input.ticket_id)
+            ticket_id = _ticket_id(input.ticket_id, "ticketId")
             comment = await comments.add_comment(
                 ctx.session, actor=ctx.viewer, ticket_id=ticket_id, body=input.body,
                 visibility=ticket_models.Visibility(input.visibility.value),
@@ -208,4 +214,4 @@ class TicketMutation:
             ticket = await ctx.session.get(ticket_models.Ticket, ticket_id)
             return CommentAdded(comment=TicketComment.from_model(comment),
                                 ticket=Ticket.from_model(ticket))
-        return await attempt(ctx.session, act)
+        return await attempt(ctx.session, act, fields={"ticket": "ticketId"})

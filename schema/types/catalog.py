@@ -10,13 +10,14 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
+from schema.ids import database_id
 from server.catalog import models, queries
 
 
 async def _nodes(cls: Any, model: type, info: Info, node_ids: Iterable[str]) -> list[Any]:
-    ids = [int(i) for i in node_ids]
+    ids = [database_id(str(i)) for i in node_ids]
     found = await queries.catalog_by_ids(info.context.session, viewer=info.context.viewer,
-                                         model=model, ids=ids)
+                                         model=model, ids=[i for i in ids if i is not None])
     return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 

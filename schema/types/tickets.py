@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
+from schema.ids import database_id
 from schema.types.catalog import Brick, Priority, Service, SubService
 from schema.types.identity import Tenant, User
 from schema.types.ticket_enums import (
@@ -115,9 +116,9 @@ class Ticket(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        ids = [int(i) for i in node_ids]
+        ids = [database_id(str(i)) for i in node_ids]
         found = await queries.tickets_by_ids(info.context.session, viewer=info.context.viewer,
-                                             ticket_ids=ids)
+                                             ticket_ids=[i for i in ids if i is not None])
         return [cls.from_model(found[i]) if i in found else None for i in ids]
 
     @strawberry.field(description="The school the ticket is for.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,8 @@ ALLOWED_ALGORITHMS: frozenset[str] = frozenset(
 )
 # Keycloak tokens with many groups reach a few kilobytes; anything far larger is not one of ours.
 MAX_TOKEN_LENGTH = 64 * 1024
+# The registered time claims (RFC 7519 NumericDate).
+TIME_CLAIMS = ("exp", "nbf", "iat")
 # Seconds before a request to Keycloak gives up; python-keycloak's default of 60 would stall requests.
 KEYCLOAK_TIMEOUT = 10
 
@@ -160,6 +163,7 @@ def _validate(
     # jwcrypto skips exp/nbf whenever check_claims is given unless they are listed, and a listed
     # claim becomes mandatory: nbf is optional in Keycloak tokens, so it is listed only if present.
     check: dict[str, Any] = {"iss": trusted.issuer, "aud": trusted.audience, "exp": None, "sub": None}
+    _check_time_claims(unverified)
     if "nbf" in unverified:
         check["nbf"] = None
     try:
@@ -197,6 +201,21 @@ def _validate(
     return claims
 
 
+def _check_time_claims(unverified: dict[str, Any]) -> None:
+    """exp, nbf and iat, when present, are NumericDates (RFC 7519): finite numbers of seconds.
+
+    jwcrypto compares whatever it finds: `"exp": null` failed with a Python TypeError as the reason
+    and `1e400` (infinity) with an OverflowError, a 500. The signature is checked right after.
+    """
+    for name in TIME_CLAIMS:
+        if name not in unverified:
+            continue  # a missing exp is refused by jwcrypto, naming it
+        value = unverified[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise TokenRejected(f"malformed claim: {name} must be a number of seconds since 1970 "
+                                f"(NumericDate), got {_shown(json.dumps(value))}")
+
+
 def _missing_claim(parsed: jwt.JWT, check: dict[str, Any]) -> str:
     """Name the first required claim the (signature-checked) token lacks."""
     claims = json.loads(parsed.claims)
@@ -218,7 +237,7 @@ def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         header = json.loads(_b64url(parts[0]))
         payload = json.loads(_b64url(parts[1]))
-    except (ValueError, binascii.Error) as exc:
+    except (ValueError, binascii.Error, RecursionError) as exc:
         raise TokenRejected("malformed token: header or payload is not base64url JSON") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise TokenRejected("malformed token: header or payload is not a JSON object")

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from server.errors import FieldError
+from server.validation import json_problem
 
 FIELD = "requestData"
 # A form is a few fields; anything bigger is a mistake or an abuse.
@@ -61,26 +62,17 @@ def _field_errors(error: ValidationError) -> Iterable[FieldError]:
     yield FieldError(_path(*where), message)
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 def form_errors(form: dict[str, Any], data: Any) -> list[FieldError]:
     """Every problem of `data` against `form`, one entry per field path (requestData.x.y)."""
     if not isinstance(data, dict):
         return [FieldError(FIELD, "must be a JSON object")]
+    # Before measuring it: json.dumps recurses, and a lone surrogate has no UTF-8 encoding.
+    unstorable = json_problem(data)
+    if unstorable is not None:
+        return [FieldError(FIELD, unstorable[1])]
     size = len(json.dumps(data, ensure_ascii=False).encode())
     if size > MAX_BYTES:
         return [FieldError(FIELD, f"at most {MAX_BYTES} bytes of JSON (got {size})")]
-    if _has_nul(data):
-        # PostgreSQL's JSONB refuses NUL characters in strings.
-        return [FieldError(FIELD, "must not contain NUL characters")]
     validator = Draft202012Validator(form, format_checker=FORMATS)
     errors: dict[str, FieldError] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):

@@ -21,7 +21,7 @@ from server.tickets.access import visible_tickets
 from server.tickets.models import Ticket
 from server.tickets.ordering import Key, TicketOrder, decode_cursor, encode_cursor
 from server.tickets.workflow import TicketState
-from server.validation import Checks
+from server.validation import Checks, text_problem
 from tenants import policy
 from tenants.context import Principal
 
@@ -72,6 +72,8 @@ class TicketFilter:
             checks.add("minEscalationLevel", "must be 0 or more")
         if self.text is not None and len(self.text) > search.TEXT_MAX:
             checks.add("text", f"at most {search.TEXT_MAX} characters")
+        elif self.text is not None and (problem := text_problem(self.text)) is not None:
+            checks.add("text", problem)
         checks.done()
 
     def conditions(self) -> list[ColumnElement[bool]]:

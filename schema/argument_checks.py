@@ -1,0 +1,204 @@
+"""Arguments refused before execution, each error naming the argument: text the database cannot
+store, ids that are not this API's, JSON nested too deep, and documents that do not say which
+operation to run.
+
+Checked once per operation over the arguments as sent (literals and variables), so no resolver
+can forget it and nothing reaches the database: PostgreSQL refuses NUL in text, asyncpg cannot
+encode a lone surrogate, and strawberry decodes ids leniently (a NUL or any junk after a valid id
+is dropped, "garbage" becomes an error without a code).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNamedType,
+    ListValueNode,
+    Node,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    StringValueNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    VariableNode,
+    Visitor,
+    get_named_type,
+    get_nullable_type,
+    visit,
+)
+from strawberry.extensions import SchemaExtension
+
+from server.validation import text_problem
+
+GLOBAL_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*:[^\x00]*$")
+# More than this many problems in one request are not worth listing.
+MAX_PROBLEMS = 20
+
+
+def is_global_id(text: str) -> bool:
+    """Strictly base64 of "Type:id", as this API writes ids (strawberry skips junk characters)."""
+    try:
+        decoded = base64.b64decode(text.encode("ascii"), validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error, ValueError):
+        return False
+    return GLOBAL_ID.match(decoded) is not None
+
+
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _path(parts: list[str | int]) -> str:
+    """`input.requestData.role`, `filter.schoolIds[3]`; odd JSON keys quoted and escaped."""
+    shown = ""
+    for part in parts:
+        if isinstance(part, int):
+            shown += f"[{part}]"
+        elif not NAME.match(part):
+            shown += f"[{json.dumps(part)}]"
+        else:
+            shown += f".{part}" if shown else part
+    return shown
+
+
+class _ArgumentWalker(Visitor):
+    """Collects (argument path, problem, node) for every argument of a document."""
+
+    def __init__(self, type_info: TypeInfo, variables: dict[str, Any], max_depth: int,
+                 check_text: bool) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.check_text = check_text
+        self.variables = variables
+        self.max_depth = max_depth
+        self.problems: list[tuple[str, str, Node]] = []
+
+    def enter_argument(self, node: Any, *_: Any) -> None:
+        argument = self.type_info.get_argument()
+        self._literal(node.value, argument.type if argument else None, [node.name.value], 0, node)
+
+    def _report(self, path: list[str | int], problem: str, node: Node) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append((_path(path), problem, node))
+
+    def _too_deep(self, path: list[str | int], depth: int, node: Node) -> bool:
+        if depth <= self.max_depth:
+            return False
+        self._report(path, f"nested deeper than {self.max_depth} levels", node)
+        return True
+
+    def _string(self, text: str, named: GraphQLNamedType | None, path: list[str | int],
+                node: Node) -> None:
+        problem = text_problem(text) if self.check_text else None
+        if problem is None and named is not None and named.name == "ID" and not is_global_id(text):
+            problem = "not a GlobalID of this API (send an `id` exactly as the API returned it)"
+        if problem is not None:
+            self._report(path, problem, node)
+
+    def _literal(self, value: Any, type_: Any, path: list[str | int], depth: int,
+                 node: Node) -> None:
+        nullable = get_nullable_type(type_) if type_ is not None else None
+        if isinstance(value, VariableNode):
+            name = value.name.value
+            if name in self.variables:
+                self._value(self.variables[name], type_, path, depth, value)
+        elif isinstance(value, StringValueNode):
+            self._string(value.value, get_named_type(type_) if type_ else None, path, value)
+        elif isinstance(value, ListValueNode):
+            if self._too_deep(path, depth + 1, value):
+                return
+            item = nullable.of_type if isinstance(nullable, GraphQLList) else type_
+            for index, element in enumerate(value.values):
+                self._literal(element, item, [*path, index], depth + 1, node)
+        elif isinstance(value, ObjectValueNode):
+            if self._too_deep(path, depth + 1, value):
+                return
+            for field in value.fields:
+                self._literal(field.value, _field_type(nullable, field.name.value),
+                              [*path, field.name.value], depth + 1, node)
+
+    def _value(self, value: Any, type_: Any, path: list[str | int], depth: int,
+               node: Node) -> None:
+        nullable = get_nullable_type(type_) if type_ is not None else None
+        if isinstance(value, str):
+            self._string(value, get_named_type(type_) if type_ else None, path, node)
+        elif isinstance(value, list):
+            if self._too_deep(path, depth + 1, node):
+                return
+            item = nullable.of_type if isinstance(nullable, GraphQLList) else type_
+            for index, element in enumerate(value):
+                self._value(element, item, [*path, index], depth + 1, node)
+        elif isinstance(value, dict):
+            if self._too_deep(path, depth + 1, node):
+                return
+            for key, element in value.items():
+                # Keys of a JSON value (requestData) are stored too.
+                problem = text_problem(key) if self.check_text else None
+                if problem is not None:
+                    self._report([*path, key], f"key {problem}", node)
+                self._value(element, _field_type(nullable, key), [*path, key], depth + 1, node)
+
+
+def _field_type(parent: Any, name: str) -> Any:
+    """An input object's field type; None inside a JSON value (any key, any text)."""
+    if isinstance(parent, GraphQLInputObjectType):
+        field = parent.fields.get(name)
+        return field.type if field else None
+    return None
+
+
+def _operations(document: Any) -> list[OperationDefinitionNode]:
+    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+
+def argument_errors(schema: Any, document: Any, variables: dict[str, Any] | None,
+                    max_depth: int, *, check_text: bool = True) -> list[GraphQLError]:
+    """One BAD_USER_INPUT error per argument that cannot be used, naming it."""
+    type_info = TypeInfo(schema)
+    walker = _ArgumentWalker(type_info, variables or {}, max_depth, check_text)
+    visit(document, TypeInfoVisitor(type_info, walker))
+    return [GraphQLError(f"{field}: {problem}", node, extensions={
+        "code": "BAD_USER_INPUT", "fields": [{"field": field, "message": problem}]})
+        for field, problem, node in walker.problems]
+
+
+def _errors(execution_context: Any) -> Iterator[GraphQLError]:
+    document = execution_context.graphql_document
+    if document is None:
+        return
+    operations = _operations(document)
+    # `operation_name` falls back to the first operation's name; only the name the client sent counts.
+    if len(operations) > 1 and execution_context._provided_operation_name is None:
+        yield GraphQLError(f"the document holds {len(operations)} operations: say which one to run "
+                           "with `operationName`", extensions={"code": "BAD_REQUEST"})
+        return
+    context = execution_context.context
+    max_depth = context.settings.max_json_depth if context is not None else 64
+    # A mutation's text is checked by its service (a typed ValidationFailed naming the field, which
+    # the payload union carries) and, for any field a service does not check, by the flush guard
+    # (server/storable.py). Queries have no payload to carry it: refused here.
+    mutation = any(o.operation is OperationType.MUTATION for o in operations)
+    yield from argument_errors(execution_context.schema._schema, document,
+                               execution_context.variables, max_depth, check_text=not mutation)
+
+
+class ArgumentChecks(SchemaExtension):
+    """Refuses the operation before it runs when an argument cannot be used (see the module)."""
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.result is None:
+            errors = list(_errors(ctx))
+            if errors:
+                ctx.result = ExecutionResult(data=None, errors=errors)
+        yield
