@@ -49,6 +49,8 @@ class Runtime:
     scheduler: AsyncIOScheduler | None = None
     # The embedded relay (no broker) or the broker dispatch, once the app has started.
     delivery: Any = None
+    # Counts of failed authentications and of requests per caller (memory or Redis).
+    rate_limits: RateLimits | None = None
 
 
 def trusted_realms(settings: Settings) -> list[RealmConfig]:
@@ -111,11 +113,11 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     engine = engine or create_engine(settings.database_url)
     sessions = sessions or session_factory(engine)
     verifier, local = build_verifier(settings)
-    runtime = Runtime(settings, engine, sessions, verifier, local)
+    runtime = Runtime(settings, engine, sessions, verifier, local, rate_limits=build_rate_limits(settings))
     graphql = GroupdeskGraphQL(
         schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
         settings=settings, sessions=sessions,
-        authenticator=build_authenticator(settings, verifier, sessions), rate_limits=build_rate_limits(settings))
+        authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -135,6 +137,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             if runtime.scheduler is not None:
                 runtime.scheduler.shutdown(wait=False)
             await verifier.aclose()
+            if runtime.rate_limits is not None:
+                await runtime.rate_limits.aclose()
             if owns_engine:
                 await engine.dispose()
 

@@ -98,6 +98,12 @@ class RateLimits:
             wait = item.get_expiry()
         return RateLimited(f"{what} ({item}): retry in {wait} s", retry_after=wait)
 
+    async def aclose(self) -> None:
+        """Close the Redis connections, if any (the app's shutdown)."""
+        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
+        if client is not None and hasattr(client, "aclose"):
+            await client.aclose()
+
     async def reset(self) -> None:
         """Forget every count (tests, and an operator clearing a lock-out)."""
         try:
