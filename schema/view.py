@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -19,8 +18,12 @@ from strawberry.types.unset import UNSET
 
 from schema import request_body
 from schema.context import Context
+from schema.refusals import REFUSALS, refusal_response, ws_rejection
+from schema.socket_guard import OPEN_SOCKET, GuardedTransportWSHandler, forget_socket, open_socket
 from server.config import Settings
 from server.identity.auth import AuthenticationFailed, Authenticator
+from server.identity.gate import AuthenticationGate
+from server.identity.rate_limits import RateLimits
 
 log = logging.getLogger("groupdesk.graphql")
 
@@ -73,6 +76,11 @@ def _close_reason(message: str) -> str:
     return encoded[: WS_REASON_MAX_BYTES - 3].decode("utf-8", errors="ignore") + "..."
 
 
+def _client_address(request: Request | WebSocket) -> str | None:
+    """The peer's address as uvicorn sees it (behind a proxy: with --forwarded-allow-ips set)."""
+    return request.client.host if request.client is not None else None
+
+
 class ExplainedRejectionAdapter(ASGIWebSocketAdapter):
     """Strawberry closes a rejected connection with a bare "Forbidden"; say why instead."""
 
@@ -85,9 +93,10 @@ class ExplainedRejectionAdapter(ASGIWebSocketAdapter):
 
 class GroupdeskGraphQL(GraphQL):
     websocket_adapter_class = ExplainedRejectionAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = GuardedTransportWSHandler
 
     def __init__(self, schema: Any, *, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 authenticator: Authenticator) -> None:
+                 authenticator: Authenticator, rate_limits: RateLimits | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
@@ -98,11 +107,13 @@ class GroupdeskGraphQL(GraphQL):
         self.settings = settings
         self.sessions = sessions
         self.authenticator = authenticator
+        self.gate = AuthenticationGate(authenticator, rate_limits)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         principal = None
         if isinstance(request, Request):
-            principal = await self.authenticator.authenticate(request.headers.get("authorization"))
+            found = await self.gate.admit(request.headers.get("authorization"), _client_address(request))
+            principal = found.principal if found is not None else None
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
         return Context(settings=self.settings, sessions=self.sessions, principal=principal,
                        request=request, response=response, websocket=isinstance(request, WebSocket),
@@ -116,13 +127,14 @@ class GroupdeskGraphQL(GraphQL):
             if credential is None:
                 raise AuthenticationFailed('authentication required: send {"Authorization": '
                                            '"Bearer <token>"} in connection_init')
-            found = await self.authenticator.authenticate_bearer(credential)
-        except AuthenticationFailed as exc:
-            code = WS_UNAUTHORIZED if exc.status == 401 else WS_FORBIDDEN
-            websocket.state.rejection = (code, exc.message)
-            raise ConnectionRejectionError({"message": exc.message}) from None
+            found = await self.gate.admit(credential, _client_address(websocket))
+        except REFUSALS as exc:
+            websocket.state.rejection = ws_rejection(exc)
+            raise ConnectionRejectionError({"message": websocket.state.rejection[1]}) from None
         assert found is not None
         context.principal = found.principal
+        context.extras[OPEN_SOCKET] = open_socket(websocket, found, sessions=self.sessions,
+                                                  interval=self.settings.ws_recheck_seconds)
         if found.expires_at is not None:
             delay = found.expires_at + self.settings.oidc_leeway - time.time()
             websocket.state.expiry = asyncio.create_task(_close_when_expired(websocket, delay))
@@ -141,16 +153,10 @@ class GroupdeskGraphQL(GraphQL):
             return await super().run(request, context, root_value)
         except request_body.BadRequestBody as exc:
             return exc.response()
-        except AuthenticationFailed as exc:
-            return JSONResponse(
-                {"errors": [{"message": exc.message,
-                             "extensions": {"code": "UNAUTHENTICATED" if exc.status == 401
-                                            else "FORBIDDEN"}}]},
-                status_code=exc.status,
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token", error_description="'
-                                             + exc.message.replace('"', "'") + '"'},
-            )
+        except REFUSALS as exc:
+            return refusal_response(exc)
         finally:
+            forget_socket(request)
             expiry = getattr(getattr(request, "state", None), "expiry", None)
             if expiry is not None:
                 expiry.cancel()

@@ -23,7 +23,9 @@ from server.db import create_engine, session_factory, writer_session
 from server.errors import ConfigurationError
 from server.identity.auth import Authenticator
 from server.identity.claims import TenantClaimMode
+from server.identity import revocations  # noqa: F401  (commits that revoke close open sockets)
 from server.identity.local_issuer import LocalIssuer
+from server.identity.rate_limits import RateLimits
 from server.identity.sso_users import TenantRule
 from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
@@ -47,6 +49,8 @@ class Runtime:
     scheduler: AsyncIOScheduler | None = None
     # The embedded relay (no broker) or the broker dispatch, once the app has started.
     delivery: Any = None
+    # Counts of failed authentications and of requests per caller (memory or Redis).
+    rate_limits: RateLimits | None = None
 
 
 def trusted_realms(settings: Settings) -> list[RealmConfig]:
@@ -66,7 +70,10 @@ def build_verifier(settings: Settings) -> tuple[TokenVerifier, LocalIssuer | Non
             "otherwise nobody can log in (production has no development issuer)")
     local = LocalIssuer.load_or_create(settings.dev_issuer_key_file) if settings.dev_issuer else None
     verifier = TokenVerifier(realms, local=local, leeway=settings.oidc_leeway,
-                             min_refetch_interval=settings.oidc_jwks_refetch_interval)
+                             min_refetch_interval=settings.oidc_jwks_refetch_interval,
+                             jwks_max_age=settings.oidc_jwks_max_age,
+                             jwks_max_stale=settings.oidc_jwks_max_stale,
+                             jwks_retry_after=settings.oidc_jwks_retry_seconds)
     return verifier, local
 
 
@@ -75,6 +82,11 @@ def build_authenticator(settings: Settings, verifier: TokenVerifier,
     rule = TenantRule(mode=TenantClaimMode(settings.tenant_claim),
                       group_prefix=settings.tenant_group_prefix)
     return Authenticator(verifier, sessions, tenant_rule=rule)
+
+
+def build_rate_limits(settings: Settings) -> RateLimits:
+    return RateLimits(storage_uri=settings.rate_limit_storage, failed_auth=settings.rate_limit_failed_auth,
+                      per_principal=settings.rate_limit_principal, key_prefix=settings.rate_limit_key_prefix)
 
 
 async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -101,11 +113,11 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     engine = engine or create_engine(settings.database_url)
     sessions = sessions or session_factory(engine)
     verifier, local = build_verifier(settings)
-    runtime = Runtime(settings, engine, sessions, verifier, local)
+    runtime = Runtime(settings, engine, sessions, verifier, local, rate_limits=build_rate_limits(settings))
     graphql = GroupdeskGraphQL(
         schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
         settings=settings, sessions=sessions,
-        authenticator=build_authenticator(settings, verifier, sessions))
+        authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -125,6 +137,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             if runtime.scheduler is not None:
                 runtime.scheduler.shutdown(wait=False)
             await verifier.aclose()
+            if runtime.rate_limits is not None:
+                await runtime.rate_limits.aclose()
             if owns_engine:
                 await engine.dispose()
 

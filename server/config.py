@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.identity.settings_checks import check_identity_settings
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -71,6 +73,15 @@ class Settings(BaseSettings):
     tick_seconds: int = Field(default=300, ge=0)
     # SCIM groups named <prefix><role> or <prefix>expert-<brick> grant groupdesk roles (README).
     scim_group_prefix: str = Field(default="groupdesk-", min_length=1)
+    # Identity hardening: key ageing, open WebSockets re-checked, rate limits (README, "Identity and SSO").
+    oidc_jwks_max_age: float = Field(default=300.0, gt=0)
+    oidc_jwks_max_stale: float = Field(default=3600.0, gt=0)
+    oidc_jwks_retry_seconds: float = Field(default=2.0, gt=0)
+    ws_recheck_seconds: float = Field(default=15.0, gt=0)
+    rate_limit_storage: str = "memory://"
+    rate_limit_failed_auth: str = "30/minute"
+    rate_limit_principal: str = "600/minute"
+    rate_limit_key_prefix: str = Field(default="groupdesk", min_length=1)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:
@@ -83,6 +94,7 @@ class Settings(BaseSettings):
                 "GROUPDESK_DEV_ISSUER cannot be enabled with GROUPDESK_ENV=production: "
                 "the development issuer signs tokens for anyone"
             )
+        check_identity_settings(self)
         self.trusted_realms()  # a malformed GROUPDESK_OIDC_REALMS fails at start, naming the entry
         return self
 

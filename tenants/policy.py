@@ -158,6 +158,14 @@ def roles_provisioning_may_grant(p: Provisioner) -> frozenset[Role]:
     return _PROVISIONED_ROLES[p.tenant_kind]
 
 
+def may_provision_expert_designations(p: Provisioner) -> bool:
+    """Expert designations open other schools' tickets (and their internal comments) to the expert:
+    only the group's own provider may make them, next to group administrators. A school's
+    expert-named groups grant the bare expert role, which opens nothing until a group administrator
+    designates the member."""
+    return p.tenant_kind is TenantKind.GROUP
+
+
 def provisioned_tenant_id(p: Provisioner) -> int:
     """The one tenant whose users and groups a SCIM token sees and changes: its own."""
     return p.tenant_id

@@ -17,7 +17,7 @@ from server.identity.principals import (
     require_active,
 )
 from server.identity.sso_users import TenantRule, identity_from_token, sso_principal
-from server.identity.tokens import TokenRejected, TokenVerifier, VerifiedToken
+from server.identity.tokens import IdentityProviderUnavailable, TokenRejected, TokenVerifier, VerifiedToken
 from tenants.context import Principal
 
 __all__ = ["Authentication", "AuthenticationFailed", "Authenticator", "bearer_token", "principal_of"]
@@ -38,6 +38,8 @@ class Authentication:
 
     principal: Principal
     expires_at: float | None = None
+    # The API token that authenticated the caller, if one did (its revocation closes its sockets).
+    token_id: int | None = None
 
 
 class Authenticator:
@@ -58,9 +60,11 @@ class Authenticator:
         if token is None:
             return None
         if looks_like_api_token(token):
-            return Authentication(await self._api_token(token))
+            return await self._api_token(token)
         try:
             verified = await self.verifier.verify(token)
+        except IdentityProviderUnavailable:
+            raise  # not the caller's fault: 503, never 401
         except TokenRejected as exc:
             raise AuthenticationFailed(exc.reason, status=exc.status) from None
         expires_at = verified.claims.get("exp")
@@ -71,13 +75,13 @@ class Authenticator:
         identity = identity_from_token(verified, self.tenant_rule)
         return Authentication(await sso_principal(self.sessions, identity), expiry)
 
-    async def _api_token(self, raw: str) -> Principal:
+    async def _api_token(self, raw: str) -> Authentication:
         # A writer: the token's last use may be recorded (at most once a minute).
         async with writer_session(self.sessions) as session:
             token = await authenticate_api_token(session, raw, purpose=ApiTokenPurpose.DESK)
             if token is None:
                 raise AuthenticationFailed("unknown or revoked API token")
-            return await api_token_principal(session, token)
+            return Authentication(await api_token_principal(session, token), token_id=token.id)
 
     async def _local_principal(self, session: AsyncSession, verified: VerifiedToken) -> Principal:
         """The development issuer vouches for any existing user by username (never in production)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.experts import designated_brick_ids
 from server.identity.models import ApiToken, Tenant, User
+from server.identity.open_sockets import SocketHolder
 from tenants import policy
 from tenants.context import Principal
 
@@ -45,3 +47,28 @@ async def api_token_principal(session: AsyncSession, token: ApiToken) -> Princip
                                    f"{user.username} no longer belongs to it", status=403)
     require_active(user, tenant)
     return await principal_of(session, user, tenant)
+
+
+async def holder_problem(session: AsyncSession, holder: SocketHolder) -> str | None:
+    """Why a connection's holder may no longer act (revoked, deactivated, moved), or None.
+
+    Two indexed reads at most: cheap enough for every operation started over a WebSocket.
+    """
+    row = (await session.execute(
+        select(User.username, User.active, User.tenant_id, Tenant.slug, Tenant.active)
+        .join(Tenant, Tenant.id == holder.tenant_id).where(User.id == holder.user_id))).first()
+    if row is None:
+        return "the account no longer exists"
+    username, user_active, user_tenant_id, slug, tenant_active = row
+    if holder.token_id is not None:
+        token = (await session.execute(select(ApiToken.prefix, ApiToken.revoked_at)
+                                       .where(ApiToken.id == holder.token_id))).first()
+        if token is None or token.revoked_at is not None:
+            return f"API token {token.prefix if token else ''}... was revoked"
+    if not user_active:
+        return f"user {username} is deactivated"
+    if not tenant_active:
+        return f"tenant {slug} is deactivated"
+    if user_tenant_id != holder.tenant_id:
+        return f"user {username} no longer belongs to tenant {slug}"
+    return None

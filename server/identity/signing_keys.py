@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from jwcrypto import jwk
@@ -62,7 +62,13 @@ class StaticKeys:
 
 
 class RealmKeys:
-    """One realm's JWKS, fetched once and refetched only when a token names a key it lacks."""
+    """One realm's JWKS: refetched when a token names a key it lacks, and when older than `max_age`.
+
+    A key the realm removed is refused once the cached set is older than `max_age` (the next
+    request refetches). When the realm cannot be reached the old set is still served until it is
+    `max_stale` old, then KeysUnavailable. After a failed fetch the next attempt waits only
+    `retry_after` (not the refetch interval), so recovery follows the realm's return closely.
+    """
 
     def __init__(
         self,
@@ -70,39 +76,62 @@ class RealmKeys:
         realm: str,
         *,
         min_refetch_interval: float,
+        max_age: float = math.inf,
+        max_stale: float = math.inf,
+        retry_after: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._openid = openid
         self._realm = realm
         self._interval = min_refetch_interval
+        self._max_age = max_age
+        self._max_stale = max(max_stale, max_age)
+        self._retry_after = retry_after
+        self._clock = clock
         self._keyset: jwk.JWKSet | None = None
-        # Counting failed attempts too means an outage is probed once per interval, not per request.
+        self._fetched_at = -math.inf
+        # Failed attempts count too: an outage is probed once per retry_after, not per request.
         self._attempted_at = -math.inf
+        self._failed = False
         self._lock = asyncio.Lock()
 
+    def _fresh(self, now: float) -> bool:
+        return self._keyset is not None and now - self._fetched_at < self._max_age
+
     async def lookup(self, kid: str) -> jwk.JWKSet | None:
-        """Return the cached set if it holds `kid`, refetching at most once per interval."""
+        """Return a set holding `kid`, None when the realm has no such key; KeysUnavailable when unknown."""
         keyset = self._keyset
-        if keyset is not None and keyset.get_keys(kid):
+        if keyset is not None and self._fresh(self._clock()) and keyset.get_keys(kid):
             return keyset
         async with self._lock:
             # Requests queued behind a refetch see its result instead of fetching again.
+            now = self._clock()
             keyset = self._keyset
-            if keyset is not None and keyset.get_keys(kid):
+            if keyset is not None and self._fresh(now) and keyset.get_keys(kid):
                 return keyset
-            if time.monotonic() - self._attempted_at >= self._interval:
+            if self._failed:
+                wait = self._retry_after
+            else:
+                # An aged set is refetched at once; an unknown kid at most once per interval.
+                wait = self._interval if self._fresh(now) else 0.0
+            if now - self._attempted_at >= wait:
                 await self._fetch()
+                now = self._clock()
             keyset = self._keyset
-        if keyset is None:
+        if keyset is None or now - self._fetched_at >= self._max_stale:
             raise KeysUnavailable(f"signing keys of realm {self._realm} are unavailable")
         return keyset if keyset.get_keys(kid) else None
 
     async def _fetch(self) -> None:
         """Replace the cached set with the realm's current JWKS; keep the old one on failure."""
-        self._attempted_at = time.monotonic()
+        self._attempted_at = self._clock()
         try:
             document = await self._openid.a_certs()
         except (KeycloakError, TypeError, ValueError) as exc:
+            self._failed = True
             log.warning("cannot fetch the JWKS of realm %s: %s", self._realm, exc)
             return
         self._keyset = signing_keyset(document)
+        self._fetched_at = self._clock()
+        self._failed = False
         log.info("loaded %d signing keys of realm %s", len(self._keyset["keys"]), self._realm)

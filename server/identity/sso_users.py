@@ -59,6 +59,9 @@ class SsoIdentity:
     subject: str
     username: str
     email: str | None
+    # Only a JSON `true` in the token's email_verified: a provider that did not check the address
+    # must not let it claim an account provisioned for that address.
+    email_verified: bool
     display_name: str
     role_names: list[str]
     tenant_slug: str
@@ -82,7 +85,8 @@ def identity_from_token(verified: VerifiedToken, rule: TenantRule) -> SsoIdentit
     return SsoIdentity(
         issuer=verified.issuer, subject=claims["sub"], username=username[:USERNAME_MAX],
         # An address longer than the column holds is no usable address: better none than a cut one.
-        email=email if email is None or len(email) <= EMAIL_MAX else None, display_name=display_name[:200],
+        email=email if email is None or len(email) <= EMAIL_MAX else None,
+        email_verified=claims.get("email_verified") is True, display_name=display_name[:200],
         role_names=sorted(role.value for role in roles), tenant_slug=rule.tenant_of(verified),
         technical=service_client is not None, signed_in_at=_signed_in_at(claims),
     )
@@ -131,7 +135,7 @@ async def _write(sessions: async_sessionmaker[AsyncSession], identity: SsoIdenti
             # A person SCIM provisioned before their first login: claim that user, don't make another.
             user = await link_provisioned_user(
                 session, tenant_id=tenant.id, issuer=identity.issuer, subject=identity.subject,
-                username=identity.username, email=identity.email)
+                username=identity.username, email=identity.email if identity.email_verified else None)
             if user is not None:
                 require_active(user, tenant)
         if user is None:
@@ -153,10 +157,20 @@ async def _lookup(session: AsyncSession, identity: SsoIdentity) -> tuple[Tenant,
     if tenant is None:
         raise AuthenticationFailed(f"unknown tenant {_shown(identity.tenant_slug)}", status=403)
     if user is not None:
+        if user.tenant_id != tenant.id:
+            await _refuse_another_school(session, user, tenant)
         require_active(user, tenant)
     elif not tenant.active:
         raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
     return tenant, user
+
+
+async def _refuse_another_school(session: AsyncSession, user: User, tenant: Tenant) -> None:
+    """A login never moves a user between schools: the old school's grants would follow, out of its reach."""
+    home = await session.get(Tenant, user.tenant_id)
+    home_name = home.name if home is not None else f"tenant {user.tenant_id}"
+    raise AuthenticationFailed(f"this account belongs to {home_name}; a token for {tenant.name} cannot use it: "
+                               f"ask a group administrator to move it", status=403)
 
 
 def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) -> dict[str, Any]:
@@ -165,11 +179,12 @@ def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) ->
     Empty for most requests, which then only read: no write lock is taken.
     """
     wanted: dict[str, Any] = {
-        "tenant_id": tenant.id, "email": identity.email, "display_name": identity.display_name,
+        "email": identity.email, "display_name": identity.display_name,
         "role_names": identity.role_names, "technical": identity.technical,
     }
     if user is None:
-        return {**wanted, "last_login_at": identity.signed_in_at}
+        # The tenant is set once, at creation: a later token naming another school is refused.
+        return {**wanted, "tenant_id": tenant.id, "last_login_at": identity.signed_in_at}
     if user.scim_managed:
         # The identity provider's SCIM feed owns these; a token must not undo what it set.
         for name in ("role_names", "email", "display_name"):

@@ -6,7 +6,8 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,14 @@ class TokenRejected(Exception):
         self.status = status
 
 
+class IdentityProviderUnavailable(TokenRejected):
+    """The realm's keys could not be had: the token cannot be judged now (503, retry later)."""
+
+    def __init__(self, reason: str, *, retry_after: int = 5) -> None:
+        super().__init__(reason, status=503)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class VerifiedToken:
     """A token whose signature and registered claims have been checked."""
@@ -95,8 +104,13 @@ class TokenVerifier:
         local: LocalIssuer | None = None,
         leeway: int = 60,
         min_refetch_interval: float = 30.0,
+        jwks_max_age: float = 300.0,
+        jwks_max_stale: float = 3600.0,
+        jwks_retry_after: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._leeway = leeway
+        self._retry_after = max(1, math.ceil(jwks_retry_after))
         issuers = [config.issuer for config in realms] + ([local.issuer] if local else [])
         # Two entries for one issuer would make the choice of keys depend on list order.
         repeated = sorted({issuer for issuer in issuers if issuers.count(issuer) > 1})
@@ -112,7 +126,9 @@ class TokenVerifier:
                 timeout=KEYCLOAK_TIMEOUT,
             )
             self._clients.append(openid)
-            keys = RealmKeys(openid, config.realm, min_refetch_interval=min_refetch_interval)
+            keys = RealmKeys(openid, config.realm, min_refetch_interval=min_refetch_interval,
+                             max_age=jwks_max_age, max_stale=jwks_max_stale,
+                             retry_after=jwks_retry_after, clock=clock)
             self._trusted[config.issuer] = _Trusted(config.issuer, config.audience, config, keys)
         if local is not None:
             static = StaticKeys(local.jwks())
@@ -137,7 +153,7 @@ class TokenVerifier:
         try:
             keyset = await trusted.keys.lookup(kid)
         except KeysUnavailable as exc:
-            raise TokenRejected(str(exc), status=503) from exc
+            raise IdentityProviderUnavailable(str(exc), retry_after=self._retry_after) from exc
         if keyset is None:
             raise TokenRejected(f"unknown signing key kid={_shown(kid)}")
         claims = _validate(token, keyset, trusted, unverified, self._leeway)

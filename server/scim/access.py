@@ -21,7 +21,9 @@ async def apply_group_grants(session: AsyncSession, *, actor: Provisioner, user_
     """Recompute, from their groups, what the tenant's identity provider may grant these users.
 
     Roles the provider may not grant (policy.roles_provisioning_may_grant) are kept as they are;
-    so are expert designations made by hand: only `provisioned` ones come and go with the groups.
+    so are expert designations made by hand: only `provisioned` ones come and go with the groups,
+    and only the group's provider makes them (policy.may_provision_expert_designations); a
+    school's recompute also withdraws any designation its groups made before that rule.
     """
     if not user_ids:
         return
@@ -39,7 +41,8 @@ async def apply_group_grants(session: AsyncSession, *, actor: Provisioner, user_
         .where(UserGroupMember.user_id.in_(user_ids), UserGroup.tenant_id == tenant_id))
     for user_id, display_name in rows:
         names[user_id].append(display_name)
-    grants = {user.id: _allowed(grants_of_groups(names[user.id], prefix=prefix), grantable)
+    designates = policy.may_provision_expert_designations(actor)
+    grants = {user.id: _allowed(grants_of_groups(names[user.id], prefix=prefix), grantable, designates)
               for user in users}
 
     grantable_names = {role.value for role in grantable}
@@ -53,8 +56,9 @@ async def apply_group_grants(session: AsyncSession, *, actor: Provisioner, user_
     await session.flush()
 
 
-def _allowed(grants: Grants, grantable: frozenset[Role]) -> Grants:
-    if Role.EXPERT not in grantable:
+def _allowed(grants: Grants, grantable: frozenset[Role], designates: bool) -> Grants:
+    if Role.EXPERT not in grantable or not designates:
+        # A school's groupdesk-expert-<brick> is then an ordinary expert group: the role only.
         return Grants(roles=grants.roles & grantable)
     return Grants(roles=grants.roles & grantable, expert_bricks=grants.expert_bricks)
 

@@ -5,7 +5,9 @@ yet: the user gets a placeholder issuer (`urn:groupdesk:scim:<tenant slug>`) and
 At the first SSO login, when no user has the token's (issuer, subject), the login calls
 `link_provisioned_user`, which finds the provisioned user of the token's tenant by username
 (SCIM `userName` = the token's `preferred_username`) or else by e-mail, and records the real
-(issuer, subject) on it: every later login finds the user directly.
+(issuer, subject) on it: every later login finds the user directly. The e-mail is used only when the
+token says `email_verified: true` (the caller passes None otherwise): an address the provider did
+not check must not claim someone's account.
 """
 
 from __future__ import annotations

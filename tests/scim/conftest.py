@@ -83,3 +83,9 @@ def scim(client: httpx.AsyncClient, lyon_token: str) -> ScimClient:
 async def rennes_scim(client: httpx.AsyncClient, session: AsyncSession) -> ScimClient:
     """INSA Rennes's identity provider."""
     return ScimClient(client, await scim_token_for(session, "insa-rennes"))
+
+
+@pytest.fixture
+async def group_scim(client: httpx.AsyncClient, session: AsyncSession) -> ScimClient:
+    """The group's own identity provider: the one provider whose expert pools designate experts."""
+    return ScimClient(client, await scim_token_for(session, "groupe-insa"))

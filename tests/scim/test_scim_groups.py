@@ -1,4 +1,5 @@
-"""SCIM groups: members, and the roles and expert designations their names grant."""
+"""SCIM groups: members, and the roles and expert designations their names grant (designations: the
+group's own provider only)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tests.scim.conftest import GROUP_SCHEMA, ScimClient
 
 LYON_EXPERT = "celeste.morvandieu"   # school-agent + expert, designated by hand on scenari
 LYON_AGENT = "amandine.roclerc"      # school-agent from the federation file
+GROUP_EXPERT = "wilfried.thorenc"    # the group's group-admin + expert
 
 
 async def roles_of(session: AsyncSession, user_id: str) -> list[str]:
@@ -65,60 +67,100 @@ async def test_removing_members_by_a_value_list_removes_exactly_those(scim: Scim
     assert [await roles_of(session, i) for i in ids] == [[], ["school-agent"], []]
 
 
-async def test_expert_pool_designates_on_its_brick_and_leaving_it_keeps_designations_made_by_hand(
-        scim: ScimClient, session: AsyncSession) -> None:
-    newcomer = await scim.create_user("ilan.berthaud@insa-lyon.example.org")
-    expert = await demo_user_id(scim, LYON_EXPERT)
-    pool = await scim.create_group("groupdesk-expert-scenari", newcomer["id"], expert)
-    await scim.create_group("groupdesk-expert-gitlab", newcomer["id"])
+async def designate_by_hand(session: AsyncSession, user_id: str, brick_code: str) -> None:
+    """A brick-level designation as a group administrator makes it (not provisioned)."""
+    brick_id = await session.scalar(select(Brick.id).where(Brick.code == brick_code))
+    assert brick_id is not None
+    session.add(ExpertDesignation(user_id=int(user_id), brick_id=brick_id, service_id=None, sub_service_id=None,
+                                  provisioned=False, scope=ExpertDesignation.scope_of(brick_id, None, None)))
+    await session.commit()
+
+
+async def test_group_expert_pool_designates_on_its_brick_and_leaving_it_keeps_designations_made_by_hand(
+        group_scim: ScimClient, session: AsyncSession) -> None:
+    newcomer = await group_scim.create_user("ilan.berthaud@groupe-insa.example.org")
+    expert = await demo_user_id(group_scim, GROUP_EXPERT)
+    await designate_by_hand(session, expert, "scenari")
+    pool = await group_scim.create_group("groupdesk-expert-scenari", newcomer["id"], expert)
+    await group_scim.create_group("groupdesk-expert-gitlab", newcomer["id"])
     assert await roles_of(session, newcomer["id"]) == ["expert"]
     assert await brick_designations(session, newcomer["id"]) == {"scenari": True, "gitlab": True}
     # Already designated on scenari by a group administrator: no second designation.
     assert await brick_designations(session, expert) == {"scenari": False}
 
-    emptied = await scim.put(f"Groups/{pool['id']}", {
+    emptied = await group_scim.put(f"Groups/{pool['id']}", {
         "schemas": [GROUP_SCHEMA], "displayName": "groupdesk-expert-scenari", "members": []})
 
     assert emptied.status_code == 200, emptied.text
     assert await brick_designations(session, newcomer["id"]) == {"gitlab": True}
     assert await brick_designations(session, expert) == {"scenari": False}
-    # The expert role now comes from no group: the provider manages this user's roles.
+    # The expert and group-admin roles now come from no group: the provider manages this user's roles.
     assert await roles_of(session, expert) == []
 
 
-async def test_expert_pool_of_an_unknown_brick_grants_the_role_only(scim: ScimClient,
-                                                                   session: AsyncSession) -> None:
+async def test_a_school_expert_pool_grants_the_role_and_no_designation(
+        scim: ScimClient, session: AsyncSession) -> None:
+    newcomer = await scim.create_user("ilan.berthaud@insa-lyon.example.org")
+    expert = await demo_user_id(scim, LYON_EXPERT)
+    await scim.create_group("groupdesk-expert-scenari", newcomer["id"], expert)
+    await scim.create_group("groupdesk-expert-gitlab", newcomer["id"])
+
+    assert await roles_of(session, newcomer["id"]) == ["expert"]
+    assert await brick_designations(session, newcomer["id"]) == {}
+    # What a group administrator designated stays; the school's group adds nothing to it.
+    assert await brick_designations(session, expert) == {"scenari": False}
+
+
+async def test_a_school_provider_withdraws_designations_its_groups_made_before(
+        scim: ScimClient, session: AsyncSession) -> None:
+    """Designations a school's expert pool made before the rule go at the member's next recompute."""
     user = await scim.create_user("ilan.berthaud@insa-lyon.example.org")
-    await scim.create_group("groupdesk-expert-no-such-brick", user["id"])
+    brick_id = await session.scalar(select(Brick.id).where(Brick.code == "visio"))
+    assert brick_id is not None
+    session.add(ExpertDesignation(user_id=int(user["id"]), brick_id=brick_id, service_id=None, sub_service_id=None,
+                                  provisioned=True, scope=ExpertDesignation.scope_of(brick_id, None, None)))
+    await session.commit()
+
+    await scim.create_group("groupdesk-expert-visio", user["id"])
 
     assert await roles_of(session, user["id"]) == ["expert"]
     assert await brick_designations(session, user["id"]) == {}
 
 
-async def test_renaming_a_group_moves_what_every_member_holds(scim: ScimClient,
+async def test_expert_pool_of_an_unknown_brick_grants_the_role_only(group_scim: ScimClient,
+                                                                   session: AsyncSession) -> None:
+    user = await group_scim.create_user("ilan.berthaud@groupe-insa.example.org")
+    await group_scim.create_group("groupdesk-expert-no-such-brick", user["id"])
+
+    assert await roles_of(session, user["id"]) == ["expert"]
+    assert await brick_designations(session, user["id"]) == {}
+
+
+async def test_renaming_a_group_moves_what_every_member_holds(group_scim: ScimClient,
                                                              session: AsyncSession) -> None:
-    ids = [(await scim.create_user(f"membre{n}@insa-lyon.example.org"))["id"] for n in range(2)]
-    group = await scim.create_group("Support", *ids)
+    ids = [(await group_scim.create_user(f"membre{n}@groupe-insa.example.org"))["id"] for n in range(2)]
+    group = await group_scim.create_group("Support", *ids)
     assert [await roles_of(session, i) for i in ids] == [[], []]
 
-    await scim.patch(f"Groups/{group['id']}", {"op": "Replace", "path": "displayName",
-                                               "value": "groupdesk-school-manager"})
-    assert [await roles_of(session, i) for i in ids] == [["school-manager"]] * 2
-    await scim.patch(f"Groups/{group['id']}", {"op": "Replace", "path": "displayName",
-                                               "value": "groupdesk-expert-visio"})
+    await group_scim.patch(f"Groups/{group['id']}", {"op": "Replace", "path": "displayName",
+                                                     "value": "groupdesk-group-admin"})
+    assert [await roles_of(session, i) for i in ids] == [["group-admin"]] * 2
+    await group_scim.patch(f"Groups/{group['id']}", {"op": "Replace", "path": "displayName",
+                                                     "value": "groupdesk-expert-visio"})
     assert [await roles_of(session, i) for i in ids] == [["expert"]] * 2
     assert await brick_designations(session, ids[0]) == {"visio": True}
 
 
-async def test_deleting_a_group_withdraws_what_it_granted(scim: ScimClient, session: AsyncSession) -> None:
-    user = await scim.create_user("ilan.berthaud@insa-lyon.example.org")
-    group = await scim.create_group("groupdesk-expert-partage", user["id"])
+async def test_deleting_a_group_withdraws_what_it_granted(group_scim: ScimClient, session: AsyncSession) -> None:
+    user = await group_scim.create_user("ilan.berthaud@groupe-insa.example.org")
+    group = await group_scim.create_group("groupdesk-expert-partage", user["id"])
+    assert await brick_designations(session, user["id"]) == {"partage": True}
 
-    assert (await scim.delete(f"Groups/{group['id']}")).status_code == 204
+    assert (await group_scim.delete(f"Groups/{group['id']}")).status_code == 204
 
     assert await roles_of(session, user["id"]) == []
     assert await brick_designations(session, user["id"]) == {}
-    assert "groups" not in (await scim.get(f"Users/{user['id']}")).json()
+    assert "groups" not in (await group_scim.get(f"Users/{user['id']}")).json()
 
 
 async def test_a_school_provider_cannot_grant_group_wide_or_technical_roles(

@@ -141,6 +141,10 @@ class RealmServer:
         realm = self._realm(request)
         if realm is None:
             return _no_realm()
+        if realm.down:
+            # An outage as a proxy in front of Keycloak reports it; counted like any other request.
+            realm.certs_requests += 1
+            return JSONResponse({"error": "Service Unavailable"}, status_code=503)
         return JSONResponse(realm.certs())
 
     async def _token(self, request: Request) -> JSONResponse:

@@ -78,6 +78,8 @@ class Realm:
         self.users: dict[str, RealmUser] = {}
         self.certs_requests = 0
         self.token_requests = 0
+        # While True the JWKS endpoint answers 503, as during an outage.
+        self.down = False
         self._published: list[jwk.JWK] = [self.signing_key]
         self._lock = threading.Lock()
 
@@ -108,6 +110,11 @@ class Realm:
             self._published = [key, *self._published] if keep_previous else [key]
             self.signing_key = key
         return self.kid
+
+    def remove_key(self, kid: str) -> None:
+        """Stop publishing a key (Keycloak: a key deleted or disabled in the realm)."""
+        with self._lock:
+            self._published = [key for key in self._published if key["kid"] != kid]
 
     def add_key(self, key: jwk.JWK) -> str:
         """Publish the public half of another key (for example an EC key for ES256 tokens)."""

@@ -1,0 +1,48 @@
+"""How the GraphQL endpoint says no before running anything: 401/403, 429 and 503, over HTTP and WebSocket."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+
+from server.identity.auth import AuthenticationFailed
+from server.identity.rate_limits import RateLimited
+from server.identity.tokens import IdentityProviderUnavailable
+
+Refusal = AuthenticationFailed | RateLimited | IdentityProviderUnavailable
+REFUSALS = (AuthenticationFailed, RateLimited, IdentityProviderUnavailable)
+
+# graphql-transport-ws close codes beyond 4401/4403: 4429 as HTTP's 429; 1013 is WebSocket's own
+# "try again later" for a server that cannot serve now.
+WS_RATE_LIMITED = 4429
+WS_TRY_AGAIN_LATER = 1013
+
+
+def refusal_response(exc: Refusal) -> JSONResponse:
+    """The HTTP answer: a GraphQL error whose code says what to do, with the matching headers."""
+    if isinstance(exc, RateLimited):
+        return _error(exc.message, "RATE_LIMITED", 429, {"Retry-After": str(exc.retry_after)},
+                      retry_after=exc.retry_after)
+    if isinstance(exc, IdentityProviderUnavailable):
+        return _error(exc.reason, "SERVICE_UNAVAILABLE", 503, {"Retry-After": str(exc.retry_after)},
+                      retry_after=exc.retry_after)
+    challenge = 'Bearer error="invalid_token", error_description="' + exc.message.replace('"', "'") + '"'
+    return _error(exc.message, "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN", exc.status,
+                  {"WWW-Authenticate": challenge})
+
+
+def ws_rejection(exc: Refusal) -> tuple[int, str]:
+    """The close code and reason of a WebSocket refused at connection_init."""
+    if isinstance(exc, RateLimited):
+        return WS_RATE_LIMITED, exc.message
+    if isinstance(exc, IdentityProviderUnavailable):
+        return WS_TRY_AGAIN_LATER, exc.reason
+    return (4401 if exc.status == 401 else 4403), exc.message
+
+
+def _error(message: str, code: str, status: int, headers: dict[str, str], *,
+           retry_after: int | None = None) -> JSONResponse:
+    extensions: dict[str, object] = {"code": code}
+    if retry_after is not None:
+        extensions["retryAfter"] = retry_after
+    return JSONResponse({"errors": [{"message": message, "extensions": extensions}]},
+                        status_code=status, headers=headers)

@@ -1,0 +1,47 @@
+"""The door of the API: rate limits around authentication, for HTTP requests and WebSockets alike."""
+
+from __future__ import annotations
+
+from server.identity.auth import Authentication, Authenticator, AuthenticationFailed
+from server.identity.rate_limits import RateLimited, RateLimits
+from tenants.context import Principal
+
+__all__ = ["AuthenticationGate", "RateLimited"]
+
+
+def principal_key(principal: Principal) -> str:
+    """The per-caller rate limit key: the account, whichever credential it uses."""
+    return f"user:{principal.user_id}"
+
+
+class AuthenticationGate:
+    """Authenticates a bearer credential, refusing addresses that failed too often and busy callers.
+
+    A blocked address is refused before its credential is even looked at (RateLimited); a failed
+    authentication counts against the address; a success counts one request of the caller.
+    """
+
+    def __init__(self, authenticator: Authenticator, limits: RateLimits | None = None) -> None:
+        self.authenticator = authenticator
+        self.limits = limits
+
+    async def admit(self, authorization: str | None, address: str | None) -> Authentication | None:
+        """None for an anonymous request; AuthenticationFailed, RateLimited or IdentityProviderUnavailable."""
+        if not authorization:
+            return await self.authenticator.authenticate_bearer(authorization)
+        if self.limits is not None and address:
+            await self.limits.refuse_blocked_address(address)
+        try:
+            found = await self.authenticator.authenticate_bearer(authorization)
+        except AuthenticationFailed:
+            if self.limits is not None and address:
+                await self.limits.record_failed_authentication(address)
+            raise
+        if found is not None:
+            await self.count(found.principal)
+        return found
+
+    async def count(self, principal: Principal) -> None:
+        """One more request (or WebSocket operation) of an authenticated caller."""
+        if self.limits is not None:
+            await self.limits.count_request(principal_key(principal))

@@ -1,0 +1,63 @@
+"""Commits that revoke credentials announce it to the open sockets of this process (after commit).
+
+Whatever path commits the change (the revokeApiToken mutation, SCIM `active: false` or DELETE, a
+federation file deactivating a user or a tenant, an administrator's change), the ORM sees the rows
+change: an API token getting `revoked_at`, a user or tenant becoming inactive, a user changing
+tenant. The ids are collected at flush and announced only once the transaction commits, so a
+rolled-back change closes nothing. Changes committed by another process are caught by the
+sockets' periodic re-check (server/identity/open_sockets.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from server.identity.models import ApiToken, Tenant, User
+from server.identity.open_sockets import OPEN_SOCKETS
+
+_PENDING = "groupdesk.revoked_credentials"
+
+
+def _changed(obj: Any, name: str) -> bool:
+    return bool(inspect(obj).attrs[name].history.has_changes())
+
+
+def revoked_keys(session: Session) -> set[tuple[str, int]]:
+    """The (kind, id) of credentials this flush revokes or deactivates."""
+    keys: set[tuple[str, int]] = set()
+    for obj in session.dirty:
+        if isinstance(obj, ApiToken) and obj.revoked_at is not None and _changed(obj, "revoked_at"):
+            keys.add(("token", obj.id))
+        elif isinstance(obj, User) and ((not obj.active and _changed(obj, "active"))
+                                        or _changed(obj, "tenant_id")):
+            keys.add(("user", obj.id))
+        elif isinstance(obj, Tenant) and not obj.active and _changed(obj, "active"):
+            keys.add(("tenant", obj.id))
+    for obj in session.deleted:
+        if isinstance(obj, ApiToken | User | Tenant):
+            kind = {ApiToken: "token", User: "user", Tenant: "tenant"}[type(obj)]
+            keys.add((kind, obj.id))
+    return keys
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, flush_context: UOWTransaction) -> None:
+    keys = revoked_keys(session)
+    if keys:
+        session.info.setdefault(_PENDING, set()).update(keys)
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    keys = session.info.pop(_PENDING, None)
+    if keys:
+        OPEN_SOCKETS.announce(keys)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)
