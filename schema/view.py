@@ -18,8 +18,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
 from schema.context import Context
+from schema.reporting import raise_if_unavailable
 from server.config import Settings
 from server.identity.auth import AuthenticationFailed, Authenticator
+from server.outages import WS_TRY_AGAIN_LATER, outage_of
 
 log = logging.getLogger("groupdesk.graphql")
 
@@ -120,6 +122,11 @@ class GroupdeskGraphQL(GraphQL):
             code = WS_UNAUTHORIZED if exc.status == 401 else WS_FORBIDDEN
             websocket.state.rejection = (code, exc.message)
             raise ConnectionRejectionError({"message": exc.message}) from None
+        except Exception as exc:
+            if (outage := outage_of(exc)) is None:
+                raise
+            websocket.state.rejection = (WS_TRY_AGAIN_LATER, outage.message)
+            raise ConnectionRejectionError({"message": outage.message}) from None
         assert found is not None
         context.principal = found.principal
         if found.expires_at is not None:
@@ -151,6 +158,7 @@ class GroupdeskGraphQL(GraphQL):
             result = await super().execute_single(request, request_adapter, sub_response,
                                                   context, root_value, request_data)
             success = not result.errors
+            raise_if_unavailable(result)  # server.outages.OutageGuard answers 503
             if getattr(sub_response, "graphql_response_json", False):
                 sub_response.status_code = graphql_response_status(result)
             return result

@@ -29,6 +29,7 @@ from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
 from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
+from server.outages import OutageGuard
 from server.mirror.hooks import desk_hook
 
 log = logging.getLogger("groupdesk")
@@ -113,6 +114,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await migrations.upgrade(engine)
             if settings.demo_federation and not settings.is_production:
                 await load_demo_if_empty(settings, sessions)
+        elif settings.is_production:
+            await migrations.refuse_stale_schema(engine)
         runtime.scheduler = build_scheduler(settings, sessions)
         if runtime.scheduler is not None:
             runtime.scheduler.start()
@@ -139,7 +142,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog),
+                    Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime
