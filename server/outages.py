@@ -91,10 +91,13 @@ def graphql_unavailable_body(outage: ServiceUnavailable) -> dict[str, object]:
     return {"errors": [{"message": outage.message, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
 
 
+def scim_unavailable_body(outage: ServiceUnavailable) -> dict[str, object]:
+    return {"schemas": [SCIM_ERROR], "status": "503", "detail": outage.message}
+
+
 def _body_for(path: str, outage: ServiceUnavailable) -> tuple[bytes, bytes]:
     if path.startswith("/scim"):
-        body: dict[str, object] = {"schemas": [SCIM_ERROR], "status": "503", "detail": outage.message}
-        return json.dumps(body).encode(), b"application/scim+json"
+        return json.dumps(scim_unavailable_body(outage)).encode(), b"application/scim+json"
     return json.dumps(graphql_unavailable_body(outage)).encode(), b"application/json"
 
 
