@@ -106,7 +106,8 @@ class JsonFormatter(logging.Formatter):
 class RoutineToDebug(logging.Filter):
     """APScheduler announces every run of every job at INFO: routine, so DEBUG."""
 
-    ROUTINE = ("Running job", "executed successfully", "Added job", "Scheduler started")
+    ROUTINE = ("Running job", "executed successfully", "Added job", "Adding job tentatively",
+               "Removed job", "Scheduler started", "Scheduler has been shut down")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.INFO and any(w in str(record.msg) for w in self.ROUTINE):
