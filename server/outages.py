@@ -12,6 +12,7 @@ import logging
 import socket
 from collections.abc import Iterator
 
+import httpx
 import sqlalchemy.exc as sa_exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,7 +44,8 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
     todo: list[BaseException | None] = [exc]
     while todo:
         current = todo.pop()
-        if current is None or id(current) in seen:
+        # A desk or realm call that failed wraps socket errors too: those are not the database.
+        if current is None or id(current) in seen or isinstance(current, httpx.HTTPError):
             continue
         seen.add(id(current))
         yield current

@@ -185,3 +185,24 @@ async def test_websocket_gets_service_unavailable_and_never_a_driver_message(
         await asyncio.wait_for(refused.recv(), 30)
     assert closed.value.rcvd is not None
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1013, "the database is unavailable, retry later")
+
+
+async def test_a_wrong_statement_or_an_unreachable_desk_is_not_a_database_outage(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from server.outages import outage_of
+    from tests.support.live_server import free_port
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    try:
+        async with engine.connect() as conn:
+            with pytest.raises(Exception) as wrong:
+                await conn.execute(text("SELEC 1"))
+    finally:
+        await engine.dispose()
+    async with httpx.AsyncClient() as desk_client:
+        with pytest.raises(httpx.ConnectError) as desk_down:
+            await desk_client.get(f"http://127.0.0.1:{free_port()}/")
+
+    assert outage_of(wrong.value) is None
+    assert outage_of(desk_down.value) is None
