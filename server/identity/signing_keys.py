@@ -77,6 +77,8 @@ class RealmKeys:
         self._keyset: jwk.JWKSet | None = None
         # Counting failed attempts too means an outage is probed once per interval, not per request.
         self._attempted_at = -math.inf
+        # Whether the last fetch failed: an unknown kid then cannot be judged (rotated keys?).
+        self._unreachable = False
         self._lock = asyncio.Lock()
 
     async def lookup(self, kid: str) -> jwk.JWKSet | None:
@@ -92,7 +94,7 @@ class RealmKeys:
             if time.monotonic() - self._attempted_at >= self._interval:
                 await self._fetch()
             keyset = self._keyset
-        if keyset is None:
+        if keyset is None or (self._unreachable and not keyset.get_keys(kid)):
             raise KeysUnavailable(f"signing keys of realm {self._realm} are unavailable")
         return keyset if keyset.get_keys(kid) else None
 
@@ -103,6 +105,8 @@ class RealmKeys:
             document = await self._openid.a_certs()
         except (KeycloakError, TypeError, ValueError) as exc:
             log.warning("cannot fetch the JWKS of realm %s: %s", self._realm, exc)
+            self._unreachable = True
             return
+        self._unreachable = False
         self._keyset = signing_keyset(document)
         log.info("loaded %d signing keys of realm %s", len(self._keyset["keys"]), self._realm)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from server.app import create_app
-from tests.support.realm import Realm
+from server.identity.tokens import RealmConfig, TokenRejected, TokenVerifier
+from tests.support.realm import Realm, RealmServer
+from tests.support.realm_fixtures import AUDIENCE
+from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -42,3 +47,39 @@ async def test_unreachable_realm_answers_503_service_unavailable_not_forbidden(
     assert "invalid_token" not in response.headers.get("www-authenticate", "")
     assert response.json() == {"errors": [{"message": "the identity provider is unavailable, retry later",
                                            "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
+
+
+async def test_while_the_realm_is_down_known_keys_still_verify_and_a_new_kid_is_a_503(
+        realm_server: RealmServer, fresh_realm: Realm) -> None:
+    target = urlsplit(realm_server.url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 80)
+    await proxy.up()
+    config = RealmConfig(server_url=f"http://127.0.0.1:{proxy.port}/", realm=fresh_realm.name,
+                         audience=AUDIENCE)
+    verifier = TokenVerifier([config], min_refetch_interval=0.01)
+    try:
+        known = fresh_realm.mint({"iss": config.issuer, "sub": "known"})
+        assert (await verifier.verify(known)).claims["sub"] == "known"
+        await proxy.down()
+        fresh_realm.rotate_keys()
+        rotated = fresh_realm.mint({"iss": config.issuer, "sub": "rotated"})
+
+        # Cached keys need no realm; a kid the cache lacks cannot be judged while it is down.
+        assert (await verifier.verify(known)).claims["sub"] == "known"
+        with pytest.raises(TokenRejected) as rejected:
+            await verifier.verify(rotated)
+        assert rejected.value.status == 503
+
+        await proxy.up()
+        for _ in range(3000):  # the next refetch is allowed once the (short) interval has passed
+            try:
+                assert (await verifier.verify(rotated)).claims["sub"] == "rotated"
+                break
+            except TokenRejected as exc:
+                assert exc.status == 503
+                await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the rotated key was never fetched once the realm was back")
+    finally:
+        await verifier.aclose()
+        await proxy.down()
