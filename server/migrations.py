@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,11 +10,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from server.errors import ConfigurationError
-from server.outages import outage_of
-
-log = logging.getLogger("groupdesk")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,23 +58,6 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
         return await connection.run_sync(read)
 
-
-async def refuse_stale_schema(engine: AsyncEngine) -> None:
-    """Production does not migrate on its own: refuse to serve a schema behind head, saying what to run.
-
-    A database that does not answer at start is not a reason to stay down: requests answer 503
-    until it is back (server.outages), and /readyz reports the schema once it answers.
-    """
-    try:
-        current = await current_revision(engine)
-    except Exception as exc:
-        if outage_of(exc) is None:
-            raise
-        log.warning("the database does not answer at start: its schema is not checked")
-        return
-    head = head_revision()
-    if current != head:
-        raise ConfigurationError(stale_schema_message(current, head))
 
 
 def stale_schema_message(current: str | None, head: str) -> str:

@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import sqlalchemy.exc as sa_exc
@@ -106,9 +107,14 @@ def _body_for(path: str, outage: ServiceUnavailable) -> tuple[bytes, bytes]:
 class OutageGuard:
     """ASGI middleware: a request failing on an outage answers 503 with Retry-After, not a bare 500."""
 
-    def __init__(self, app: ASGIApp, *, retry_after_seconds: int) -> None:
+    # Probes say what they find themselves, whatever the state of the schema.
+    UNGATED = ("/healthz", "/readyz")
+
+    def __init__(self, app: ASGIApp, *, retry_after_seconds: int, schema_gate: Any = None) -> None:
         self.app = app
         self.retry_after = str(retry_after_seconds).encode()
+        # server.schema_gate.SchemaGate: production refuses a schema behind head.
+        self.schema_gate = schema_gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,6 +131,9 @@ class OutageGuard:
             await send(message)
 
         try:
+            if self.schema_gate is not None and not self.schema_gate.passed \
+                    and scope.get("path") not in self.UNGATED:
+                await self.schema_gate.check()
             await self.app(scope, receive, watch)
         except Exception as exc:
             outage = outage_of(exc)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,6 +16,7 @@ from server.config import Settings
 from server.db import create_engine
 from server.errors import ConfigurationError
 from tests.conftest import drop_database, new_database
+from tests.spine.test_outages import SwitchableDatabase, database  # noqa: F401  (a fixture)
 from tests.support.realm import Realm, RealmServer
 
 
@@ -59,3 +61,30 @@ async def test_production_starts_on_a_schema_at_head(
     app = await start(production(realm_server, insa_realm, tmp_path), migrated)
 
     assert app.state.runtime.settings.is_production
+
+
+async def test_started_while_the_database_was_down_a_stale_schema_is_a_503_with_the_same_words(
+        database: SwitchableDatabase, realm_server: RealmServer, insa_realm: Realm, tmp_path: Path) -> None:
+    direct = create_engine(database.url)
+    try:
+        await migrations.downgrade(direct, "-1")
+        behind, head = await migrations.current_revision(direct), migrations.head_revision()
+        await database.down()
+        engine = database.app_engine()
+        app = create_app(production(realm_server, insa_realm, tmp_path), engine=engine)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as client:
+            await database.up()
+            refused = await client.post("/graphql", json={"query": "{ __typename }"})
+            assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+            assert refused.json()["errors"] == [{
+                "message": f"the database schema is at {behind}, head is {head}: run groupdesk migrate",
+                "extensions": {"code": "SERVICE_UNAVAILABLE"}}]
+            assert (await client.get("/healthz")).status_code == 200
+
+            await migrations.upgrade(direct)
+            served = await client.post("/graphql", json={"query": "{ __typename }"})
+            assert served.status_code == 200, served.text
+        await engine.dispose()
+    finally:
+        await direct.dispose()
