@@ -64,7 +64,8 @@ async def test_production_starts_on_a_schema_at_head(
 
 
 async def test_started_while_the_database_was_down_a_stale_schema_is_a_503_with_the_same_words(
-        database: SwitchableDatabase, realm_server: RealmServer, insa_realm: Realm, tmp_path: Path) -> None:
+        database: SwitchableDatabase, realm_server: RealmServer, insa_realm: Realm,  # noqa: F811
+        tmp_path: Path) -> None:
     direct = create_engine(database.url)
     try:
         await migrations.downgrade(direct, "-1")
