@@ -21,6 +21,7 @@ from schema.mutations.desk import DeskMutation
 from schema.mutations.mirror import MirrorMutation
 from schema.mutations.tickets import TicketMutation
 from schema.queries import CatalogQuery
+from schema.reporting import ReportingSchema
 from schema.subscriptions import Subscription
 from schema.ticket_lists import TicketListQuery
 from schema.ticket_queries import TicketQuery
@@ -61,7 +62,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
     class Query(CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
-    return strawberry.Schema(
+    return ReportingSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

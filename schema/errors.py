@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,7 +11,10 @@ from graphql import GraphQLError
 
 from schema.types.ticket_enums import TicketAction, TicketState
 from server import errors as domain
+from server.logs import note_outcome
 from server.tickets import workflow
+
+log = logging.getLogger("groupdesk.graphql")
 
 
 class Unauthenticated(GraphQLError):
@@ -94,4 +98,8 @@ async def attempt(session: Any, action: Callable[[], Awaitable[Any]], *,
         async with session.begin_nested():
             return await action()
     except domain.GroupdeskError as exc:
-        return to_problem(exc, fields)
+        problem = to_problem(exc, fields)
+        # A refusal is the API working as designed: an INFO line, never an error.
+        log.info("refused: %s", exc.message, extra={"fields": {"problem": type(problem).__name__}})
+        note_outcome(f"refused:{type(problem).__name__}")
+        return problem

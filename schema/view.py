@@ -24,6 +24,8 @@ from server.config import Settings
 from server.identity.auth import AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
 from server.identity.rate_limits import RateLimits
+from schema.reporting import raise_if_unavailable
+from server.outages import WS_TRY_AGAIN_LATER, outage_of
 
 log = logging.getLogger("groupdesk.graphql")
 
@@ -131,6 +133,11 @@ class GroupdeskGraphQL(GraphQL):
         except REFUSALS as exc:
             websocket.state.rejection = ws_rejection(exc)
             raise ConnectionRejectionError({"message": websocket.state.rejection[1]}) from None
+        except Exception as exc:
+            if (outage := outage_of(exc)) is None:
+                raise
+            websocket.state.rejection = (WS_TRY_AGAIN_LATER, outage.message)
+            raise ConnectionRejectionError({"message": outage.message}) from None
         assert found is not None
         context.principal = found.principal
         context.extras[OPEN_SOCKET] = open_socket(websocket, found, sessions=self.sessions,
@@ -168,6 +175,7 @@ class GroupdeskGraphQL(GraphQL):
             result = await super().execute_single(request, request_adapter, sub_response,
                                                   context, root_value, request_data)
             success = not result.errors
+            raise_if_unavailable(result)  # server.outages.OutageGuard answers 503
             if getattr(sub_response, "graphql_response_json", False):
                 sub_response.status_code = graphql_response_status(result)
             return result

@@ -31,6 +31,8 @@ from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
 from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
+from server.outages import OutageGuard
+from server.schema_gate import SchemaGate
 from server.mirror.hooks import desk_hook
 
 log = logging.getLogger("groupdesk")
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     sessions = sessions or session_factory(engine)
     verifier, local = build_verifier(settings)
     runtime = Runtime(settings, engine, sessions, verifier, local, rate_limits=build_rate_limits(settings))
+    schema_gate = SchemaGate(engine, enabled=settings.is_production and not settings.migrate_on_start)
     graphql = GroupdeskGraphQL(
         schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
         settings=settings, sessions=sessions,
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await migrations.upgrade(engine)
             if settings.demo_federation and not settings.is_production:
                 await load_demo_if_empty(settings, sessions)
+        await schema_gate.at_start()
         runtime.scheduler = build_scheduler(settings, sessions)
         if runtime.scheduler is not None:
             runtime.scheduler.start()
@@ -153,7 +157,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog),
+                    Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
+                               schema_gate=schema_gate)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

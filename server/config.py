@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     rate_limit_failed_auth: str = "30/minute"
     rate_limit_principal: str = "600/minute"
     rate_limit_key_prefix: str = Field(default="groupdesk", min_length=1)
+    # Outages and retries: the Retry-After of a 503, how long an openTicket idempotency key holds.
+    outage_retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:

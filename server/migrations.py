@@ -57,3 +57,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+
+def stale_schema_message(current: str | None, head: str) -> str:
+    return f"the database schema is at {current or 'base (empty)'}, head is {head}: run groupdesk migrate"

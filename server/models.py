@@ -5,10 +5,12 @@ from server.db import Base
 from server.identity.models import ApiToken, Tenant, User
 from server.mirror.models import DeskSetting, InboundEvent, Mirror, OutboxEvent
 from server.scim.models import UserGroup, UserGroupMember
+from server.tickets.idempotency import IdempotencyKey
 from server.tickets.models import Ticket, TicketComment, TicketCounter, TicketEvent
 
 __all__ = [
-    "ApiToken", "Base", "Brick", "DeskSetting", "ExpertDesignation", "InboundEvent", "Mirror",
+    "ApiToken", "Base", "Brick", "DeskSetting", "ExpertDesignation", "IdempotencyKey", "InboundEvent",
+    "Mirror",
     "OutboxEvent", "Service", "SubService", "Tenant", "Ticket", "TicketComment", "TicketCounter",
     "TicketEvent", "User", "UserGroup", "UserGroupMember",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -22,14 +23,14 @@ from schema.errors import (
 from schema.ids import node_id, require_id
 from schema.types.catalog import Priority
 from schema.types.tickets import Ticket, TicketComment, Visibility
-from server.tickets import actions, changes, comments, service
+from server.tickets import actions, changes, comments, idempotency, service
 from server.tickets import models as ticket_models
 from server.tickets.workflow import Action
 
 TicketPayload = Annotated[
     Ticket | NotFound | PermissionDenied | ValidationFailed | Conflict | ActionNotAllowed,
     strawberry.union("TicketPayload")]
-OpenTicketPayload = Annotated[Ticket | NotFound | PermissionDenied | ValidationFailed,
+OpenTicketPayload = Annotated[Ticket | NotFound | PermissionDenied | ValidationFailed | Conflict,
                               strawberry.union("OpenTicketPayload")]
 
 
@@ -58,6 +59,10 @@ class OpenTicketInput:
     requester_email: str | None = None
     on_behalf_of: relay.GlobalID | None = strawberry.field(
         default=None, description="The operations centre: the school the ticket is for.")
+    client_mutation_id: str | None = strawberry.field(default=None, description=(
+        "An idempotency key (or the Idempotency-Key header): a retry with the same key returns the "
+        "same ticket instead of opening a second one; another input with the same key is a Conflict. "
+        "Keys are the caller's own and hold for 24 hours (GROUPDESK_IDEMPOTENCY_KEY_HOURS)."))
 
 
 @strawberry.input(description="A ticket and the version the client last saw.")
@@ -129,15 +134,23 @@ class TicketMutation:
     @strawberry.mutation(description="School support (or operations for a school): open a ticket.")
     async def open_ticket(self, info: Info, input: OpenTicketInput) -> OpenTicketPayload:
         ctx = info.context
-        return await _change(info, lambda: service.open_ticket(
-            ctx.session, actor=ctx.viewer,
-            sub_service_id=require_id(input.sub_service_id, "SubService", "sub-service",
-                                      field="subServiceId"),
-            title=input.title, description=input.description,
-            priority=input.priority.value if input.priority else None,
-            request_data=input.request_data, local_ref=input.local_ref,
-            requester_name=input.requester_name, requester_email=input.requester_email,
-            on_behalf_of_tenant_id=node_id(input.on_behalf_of, "Tenant", "school", field="onBehalfOf")))
+
+        async def act() -> ticket_models.Ticket:
+            arguments: dict[str, Any] = dict(
+                sub_service_id=require_id(input.sub_service_id, "SubService", "sub-service",
+                                          field="subServiceId"),
+                title=input.title, description=input.description,
+                priority=input.priority.value if input.priority else None,
+                request_data=input.request_data, local_ref=input.local_ref,
+                requester_name=input.requester_name, requester_email=input.requester_email,
+                on_behalf_of_tenant_id=node_id(input.on_behalf_of, "Tenant", "school", field="onBehalfOf"))
+            headers = getattr(ctx.request, "headers", None)
+            return await idempotency.open_with_key(
+                ctx.session, actor=ctx.viewer, key=input.client_mutation_id,
+                header=headers.get("idempotency-key") if headers is not None else None,
+                arguments=arguments, ttl=timedelta(hours=ctx.settings.idempotency_key_hours),
+                open_ticket=lambda: service.open_ticket(ctx.session, actor=ctx.viewer, **arguments))
+        return await _change(info, act)
 
     @strawberry.mutation(description="A designated expert takes a queued ticket of their brick.")
     async def take_ticket(self, info: Info, input: TicketChangeInput) -> TicketPayload:

@@ -18,6 +18,8 @@ from server.identity.principals import (
 )
 from server.identity.sso_users import TenantRule, identity_from_token, sso_principal
 from server.identity.tokens import IdentityProviderUnavailable, TokenRejected, TokenVerifier, VerifiedToken
+from server.logs import note_caller
+from server.outages import IDENTITY_PROVIDER_UNAVAILABLE, ServiceUnavailable
 from tenants.context import Principal
 
 __all__ = ["Authentication", "AuthenticationFailed", "Authenticator", "bearer_token", "principal_of"]
@@ -56,6 +58,12 @@ class Authenticator:
 
     async def authenticate_bearer(self, authorization: str | None) -> Authentication | None:
         """Like `authenticate`, also telling when the credential expires (for long-lived WebSockets)."""
+        found = await self._authenticate_bearer(authorization)
+        if found is not None:
+            note_caller(found.principal.username, found.principal.tenant_slug)
+        return found
+
+    async def _authenticate_bearer(self, authorization: str | None) -> Authentication | None:
         token = bearer_token(authorization)
         if token is None:
             return None
@@ -66,6 +74,10 @@ class Authenticator:
         except IdentityProviderUnavailable:
             raise  # not the caller's fault: 503, never 401
         except TokenRejected as exc:
+            if exc.status == 503:
+                # The realm's keys cannot be fetched: the token is not at fault, the client retries.
+                raise ServiceUnavailable(IDENTITY_PROVIDER_UNAVAILABLE,
+                                         dependency="identity provider") from None
             raise AuthenticationFailed(exc.reason, status=exc.status) from None
         expires_at = verified.claims.get("exp")
         expiry = float(expires_at) if isinstance(expires_at, int | float) else None

@@ -118,7 +118,8 @@ class RealmKeys:
                 await self._fetch()
                 now = self._clock()
             keyset = self._keyset
-        if keyset is None or now - self._fetched_at >= self._max_stale:
+        if (keyset is None or now - self._fetched_at >= self._max_stale
+                or (self._failed and not keyset.get_keys(kid))):
             raise KeysUnavailable(f"signing keys of realm {self._realm} are unavailable")
         return keyset if keyset.get_keys(kid) else None
 

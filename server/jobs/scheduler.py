@@ -10,11 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.config import Settings
 from server.db import utcnow, writer_session
+from server.logs import quiet_scheduler_routine
 from server.tickets.autoclose import close_resolved_tickets
+from server.tickets.idempotency import delete_expired_keys
 
 log = logging.getLogger("groupdesk.jobs")
 
 AUTO_CLOSE_JOB = "auto-close"
+EXPIRED_KEYS_JOB = "expired-idempotency-keys"
 
 
 async def auto_close_tick(sessions: async_sessionmaker[AsyncSession], after_days: int) -> int:
@@ -26,14 +29,26 @@ async def auto_close_tick(sessions: async_sessionmaker[AsyncSession], after_days
     return closed
 
 
+async def expired_keys_tick(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Forget the openTicket idempotency keys past their time."""
+    async with writer_session(sessions) as session:
+        deleted = await delete_expired_keys(session, now=utcnow())
+    if deleted:
+        log.debug("expired idempotency keys deleted", extra={"fields": {"deleted": deleted}})
+    return deleted
+
+
 def build_scheduler(settings: Settings,
                     sessions: async_sessionmaker[AsyncSession]) -> AsyncIOScheduler | None:
     """The scheduler with its jobs, not started; None when GROUPDESK_TICK_SECONDS is 0."""
     if settings.tick_seconds == 0:
         return None
+    quiet_scheduler_routine()
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
     # A late tick runs once, never twice at a time: the swept work is idempotent anyway.
     scheduler.add_job(auto_close_tick, "interval", seconds=settings.tick_seconds,
                       args=[sessions, settings.auto_close_days], id=AUTO_CLOSE_JOB,
                       coalesce=True, max_instances=1, replace_existing=True)
+    scheduler.add_job(expired_keys_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
+                      id=EXPIRED_KEYS_JOB, coalesce=True, max_instances=1, replace_existing=True)
     return scheduler

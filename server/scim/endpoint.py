@@ -6,6 +6,8 @@ each request a session and a storage bound to the token's tenant, and commits wh
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from scim2_models import ForbiddenException, ScimProvider, UnauthorizedException
 from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.applications.base import BaseApplication
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.db import writer_session
 from server.identity.api_tokens import authenticate_api_token
 from server.identity.models import ApiTokenPurpose, Tenant, User
+from server.outages import outage_of, scim_unavailable_body
 from server.scim.resources import PROVIDER
 from server.scim.storage import SqlScimStorage
 from tenants.context import Provisioner
@@ -43,6 +46,14 @@ class ScimEndpoint(ASGIApplication):
             actor = await provisioner_of(session, request.header("Authorization"))
             storage = SqlScimStorage(session, actor, group_prefix=self.group_prefix)
             return await AsyncScimHandler(self.service, storage).handle(request)
+
+    def handle_exception(self, request: ScimRequest, exception: Exception) -> ScimResponse:
+        """An outage is a 503 the IdP retries (server.outages adds Retry-After), not a 500 bug."""
+        outage = outage_of(exception)
+        if outage is None:
+            return super().handle_exception(request, exception)
+        self.log.warning("SCIM request failed: %s is unavailable", outage.dependency)
+        return ScimResponse(HTTPStatus.SERVICE_UNAVAILABLE, body=scim_unavailable_body(outage))
 
 
 async def provisioner_of(session: AsyncSession, authorization: str | None) -> Provisioner:
