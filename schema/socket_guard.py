@@ -20,6 +20,7 @@ from server.identity.gate import AuthenticationGate
 from server.identity.open_sockets import OPEN_SOCKETS, OpenSocket, SocketHolder
 from server.identity.principals import holder_problem
 from server.identity.rate_limits import RateLimited
+from server.outages import outage_of
 
 WS_FORBIDDEN = 4403
 # Where the connection's context keeps its registration (Context.extras of the connection).
@@ -74,7 +75,15 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler):  # type: ignore[
     async def handle_subscribe(self, message: Any) -> None:
         socket: OpenSocket | None = getattr(self.context, "extras", {}).get(OPEN_SOCKET)
         if socket is not None and self.connection_acknowledged:
-            reason = await socket.problem()
+            try:
+                reason = await socket.problem()
+            except Exception as exc:
+                if (outage := outage_of(exc)) is None:
+                    raise
+                # The holder cannot be re-checked now: this operation is refused, the socket stays.
+                await self.send_message({"id": message["id"], "type": "error", "payload": [{
+                    "message": outage.message, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]})
+                return
             if reason is not None:
                 await socket.close(reason)
                 return

@@ -126,8 +126,9 @@ class OutageGuard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if message["status"] == 503:
-                    message["headers"] = [*message.get("headers", []), (b"retry-after", self.retry_after)]
+                headers = message.get("headers", [])
+                if message["status"] == 503 and not any(k.lower() == b"retry-after" for k, _ in headers):
+                    message["headers"] = [*headers, (b"retry-after", self.retry_after)]
             await send(message)
 
         try:
