@@ -104,7 +104,7 @@ async def import_federation(session: AsyncSession, federation: Federation,
     for index, spec in enumerate(federation.tenants, 1):
         tenants[spec.slug] = await _upsert(session, report, "tenants", tenants.get(spec.slug), Tenant,
                                            dict(slug=spec.slug, name=spec.name, kind=spec.kind,
-                                                active=spec.active))
+                                                active=spec.active, language=spec.language))
         progress("tenants", index, len(federation.tenants))
     listed = {t.slug for t in federation.tenants}
     report.not_in_file += [f"tenant {s}" for s in sorted(tenants) if s not in listed]
