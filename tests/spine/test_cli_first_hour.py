@@ -138,3 +138,15 @@ def test_serve_says_where_graphiql_is_and_how_to_get_a_token_once_it_listens(tmp
         reader.join(timeout=30)
         assert process.stderr is not None
         process.stderr.close()
+
+
+def test_load_with_demo_tickets_opens_them_once(tmp_path: Path) -> None:
+    demo = str(ROOT / "tenants" / "federations" / "insa.yaml")
+    first = run(["load", demo, "--demo-tickets"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "demo tickets: 10 opened, one in every state" in first.stdout
+    assert "warning:" not in first.stdout  # every demo brick has an expert
+    again = run(["load", demo, "--demo-tickets"], tmp_path)
+    assert "demo tickets: the database already has tickets, none added" in again.stdout
+    production = run(["load", demo, "--demo-tickets"], tmp_path, GROUPDESK_ENV="production")
+    assert production.returncode == 2 and "development only" in production.stderr
