@@ -112,6 +112,7 @@ async def _load(settings: Settings, path: str, dry_run: bool, demo_tickets: bool
                 if dry_run:
                     await session.rollback()
         except GroupdeskError as exc:
+            progress.finish()
             print(f"groupdesk: {path} refused, nothing imported:\n{exc.message}", file=sys.stderr)
             return 2
         progress.finish()
@@ -208,18 +209,22 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="bind address (default: GROUPDESK_HOST or 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default: GROUPDESK_PORT or 8000)")
     s.set_defaults(func=cmd_serve)
-    w = sub.add_parser("worker", **examples("worker"), help="deliver mirror events from the broker (GROUPDESK_BROKER_URL)")
+    w = sub.add_parser("worker", **examples("worker"),
+                       help="deliver mirror events from the broker (GROUPDESK_BROKER_URL)")
     w.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     w.add_argument("--no-sweep", action="store_true",
                    help="do not re-send due deliveries periodically (another worker does)")
     w.set_defaults(func=cmd_worker)
-    c = sub.add_parser("check-desk", **examples("check-desk"), help="test a school's desk: URL, credentials, mappings")
+    c = sub.add_parser("check-desk", **examples("check-desk"),
+                       help="test a school's desk: URL, credentials, mappings")
     c.add_argument("school", help="the school's slug, e.g. insa-lyon")
     c.set_defaults(func=cmd_check_desk)
-    m = sub.add_parser("migrate", **examples("migrate"), help="upgrade the database schema (default: to head)")
+    m = sub.add_parser("migrate", **examples("migrate"),
+                       help="upgrade the database schema (default: to head)")
     m.add_argument("revision", nargs="?", default="head", help="target revision (head, base, -1, ...)")
     m.add_argument("--status", action="store_true",
-                   help="show every revision, which are applied and where the database stands; change nothing")
+                   help="show every revision, which are applied and where the database stands; "
+                        "change nothing")
     m.set_defaults(func=cmd_migrate)
     ld = sub.add_parser("load", **examples("load"), help="import a federation YAML file (idempotent)")
     ld.add_argument("file", help="path to the federation file, e.g. tenants/federations/insa.yaml")
@@ -228,19 +233,23 @@ def parser() -> argparse.ArgumentParser:
                     help="then open the demo tickets (one in every state) if the database has no ticket; "
                          "development only")
     ld.set_defaults(func=cmd_load)
-    t = sub.add_parser("token", **examples("token"), help="print a development bearer token for a user (stdout only)")
+    t = sub.add_parser("token", **examples("token"),
+                       help="print a development bearer token for a user (stdout only)")
     t.add_argument("username", help="a user of the loaded federation, e.g. amandine.roclerc "
                    "(the demo users are listed in tenants/federations/insa.yaml)")
     t.add_argument("--lifetime", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     t.set_defaults(func=cmd_token)
-    a = sub.add_parser("api-token", **examples("api-token"), help="create, list or revoke API tokens of technical accounts")
+    a = sub.add_parser("api-token", **examples("api-token"),
+                       help="create, list or revoke API tokens of technical accounts")
     a_sub = a.add_subparsers(dest="action", required=True, metavar="ACTION")
-    ac = a_sub.add_parser("create", **examples("create"), help="create a token and print it alone on stdout (shown once)")
+    ac = a_sub.add_parser("create", **examples("create"),
+                          help="create a token and print it alone on stdout (shown once)")
     ac.add_argument("--tenant", required=True, help="tenant slug, e.g. insa-lyon")
     ac.add_argument("--name", required=True, help="what the token is for, e.g. 'iTop production'")
     ac.add_argument("--purpose", choices=["desk", "scim"], default="desk",
                     help="desk: a local desk's calls (default); scim: user provisioning")
-    al = a_sub.add_parser("list", **examples("list"), help="list tokens with their last use (never the secret)")
+    al = a_sub.add_parser("list", **examples("list"),
+                          help="list tokens with their last use (never the secret)")
     al.add_argument("--tenant", help="only this tenant's tokens")
     ar = a_sub.add_parser("revoke", **examples("revoke"), help="revoke a token at once")
     ar.add_argument("id", type=int, help="the token id shown by `list`")

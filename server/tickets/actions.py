@@ -105,7 +105,8 @@ async def answer(session: AsyncSession, *, actor: Principal, ticket_id: int,
         transition(ticket.state, Action.RESUME, actor_on(actor, ticket))
     except ActionNotAllowed as refused:
         # An answer resumes the work, but the caller asked to answer: name what they asked for.
-        why = (": only the school that opened it or its assignee answers" if ticket.state is TicketState.PENDING
+        pending = ticket.state is TicketState.PENDING
+        why = (": only the school that opened it or its assignee answers" if pending
                else ": a ticket takes an answer only while it waits on the school (PENDING)")
         raise ActionNotAllowed("ANSWER", refused.state, refused.allowed, asked="answerTicket (ANSWER)",
                                why=why) from None

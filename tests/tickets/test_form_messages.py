@@ -32,8 +32,8 @@ def test_each_field_gets_a_sentence_in_plain_words() -> None:
         "requestData.seats": "Seats: must be at least 1 (got 0)",
         "requestData.platform": "Platform: must be one of 'moodle', 'scenari' (got 'teams')",
         "requestData.note": "Note: too long: at most 5 characters (got 12)",
-        "requestData.url": "Page: not a valid web address (like https://moodle.insa-lyon.example.org/course/42): "
-                           "'no scheme'",
+        "requestData.url": "Page: not a valid web address "
+                           "(like https://moodle.insa-lyon.example.org/course/42): 'no scheme'",
     }
 
 
