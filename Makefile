@@ -9,15 +9,20 @@ STAMP := $(VENV)/.installed-dev
 # Installs the project and its test tools into .venv; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "groupdesk needs Python >= 3.11")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@test -x $(BIN)/python || { echo "==> creating the environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing groupdesk and its dependencies into $(VENV) (about a minute the first time)"
+	@# pip's own progress (one line per package, download bars) so a first install is never silent.
+	$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
 install: $(STAMP)
 
 run: $(STAMP)
+	@echo "==> migrating the database"
 	$(BIN)/groupdesk migrate
-	$(BIN)/groupdesk load tenants/federations/insa.yaml
+	@echo "==> loading the demo federation and its demo tickets"
+	$(BIN)/groupdesk load tenants/federations/insa.yaml --demo-tickets
+	@echo "==> serving (GROUPDESK_HOST/GROUPDESK_PORT, http://127.0.0.1:8000/graphql by default); Ctrl-C stops"
 	$(BIN)/groupdesk serve
 
 test: $(STAMP)

@@ -23,6 +23,8 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
         include_name=include_name,
         user_module_prefix="server.db.",
+        # `groupdesk migrate` passes a callback to say each step as it is applied.
+        on_version_apply=config.attributes.get("on_version_apply", ()),
     )
 
 

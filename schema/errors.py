@@ -55,7 +55,7 @@ class Conflict(Problem):
 
 @strawberry.type(description="This action is not allowed now; `allowedActions` lists what is.")
 class ActionNotAllowed(Problem):
-    action: str = strawberry.field(description="What was refused: a workflow action or COMMENT, "
+    action: str = strawberry.field(description="What was refused: a workflow action or ANSWER, COMMENT, "
                                                "SET_PRIORITY, ESCALATE.")
     state: TicketState
     allowed_actions: list[TicketAction]

@@ -102,6 +102,9 @@ async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[As
             return
         report = await import_federation(session, load_federation(demo_federation_path()))
         log.info("demo federation loaded", extra={"fields": {"created": dict(report.created)}})
+        from server.demo_tickets import create_demo_tickets
+
+        log.info("demo tickets opened", extra={"fields": {"tickets": await create_demo_tickets(session)}})
 
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None,

@@ -18,51 +18,77 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from server.app import create_app
+    from server.errors import ConfigurationError
     from server.logs import configure_logging
+    from server.serving import PortInUse, bind, serve
 
     settings = _settings()
-    configure_logging(settings.log_level)
     host, port = args.host or settings.host, args.port or settings.port
-    if settings.dev_issuer:
-        print(f"groupdesk: GraphiQL on http://{host}:{port}/graphql\n"
-              "groupdesk: get a token for a demo user with `.venv/bin/groupdesk token amandine.roclerc` "
-              "and send it as the header Authorization: Bearer <token>", file=sys.stderr)
-    from server.errors import ConfigurationError
-
+    try:
+        sock = bind(host, port)  # first: a taken port is the one line the operator sees
+    except PortInUse as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    configure_logging(settings.log_level)
     try:
         app = create_app(settings)
     except ConfigurationError as exc:
+        sock.close()
         print(f"groupdesk: cannot start: {exc.message}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
-    return 0
+    return serve(app, sock, host, port, dev_issuer=settings.dev_issuer)
 
 
-async def _migrate(settings: Settings, revision: str) -> None:
+async def _migrate(settings: Settings, revision: str, status: bool) -> int:
     from server import migrations
     from server.db import create_engine
 
     engine = create_engine(settings.database_url)
     try:
+        current, head = await migrations.current_revision(engine), migrations.head_revision()
+        if status:
+            print(migrations_status(current, head, migrations.history()))
+            return 0
+        print(f"groupdesk: database at {current or 'empty (no schema yet)'}; migrating to {revision}"
+              f"{f' ({head})' if revision == 'head' else ''}", flush=True)
+        say = lambda step: print(f"groupdesk: {step}", flush=True)  # noqa: E731
         if revision.startswith("-") or revision == "base":
-            await migrations.downgrade(engine, revision)
+            await migrations.downgrade(engine, revision, on_step=say)
         else:
-            await migrations.upgrade(engine, revision)
-        print(f"groupdesk: database at {await migrations.current_revision(engine)}")
+            await migrations.upgrade(engine, revision, on_step=say)
+        reached = await migrations.current_revision(engine)
+        print(f"groupdesk: database at {reached or 'base (empty)'}"
+              f"{' (head, up to date)' if reached == head else ''}"
+              f"{'; nothing to do' if reached == current else ''}")
     finally:
         await engine.dispose()
-
-
-def cmd_migrate(args: argparse.Namespace) -> int:
-    asyncio.run(_migrate(_settings(), args.revision))
     return 0
 
 
-async def _load(settings: Settings, path: str, dry_run: bool) -> int:
+def migrations_status(current: str | None, head: str, history: list[tuple[str, str]]) -> str:
+    """`migrate --status`: every revision, which are applied, and where the database stands."""
+    known = [rev for rev, _ in history]
+    applied = set(known[: known.index(current) + 1]) if current in known else set()
+    lines = [f"  [{'x' if rev in applied else ' '}] {rev}  {doc}" for rev, doc in history]
+    if current == head:
+        verdict = f"database at {head}, the latest revision: up to date"
+    elif current is None:
+        verdict = f"database empty (no revision applied); run `groupdesk migrate` to reach {head}"
+    elif current not in known:
+        verdict = f"database at {current}, a revision this version does not know (head is {head})"
+    else:
+        verdict = f"database at {current}, head is {head}: run `groupdesk migrate`"
+    return "\n".join([*lines, verdict])
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    return asyncio.run(_migrate(_settings(), args.revision, args.status))
+
+
+async def _load(settings: Settings, path: str, dry_run: bool, demo_tickets: bool = False) -> int:
     from server import migrations
+    from server.cli_progress import LoadProgress
     from server.db import create_engine, session_factory, writer_session
     from server.errors import GroupdeskError
     from server.importing import import_federation
@@ -79,24 +105,31 @@ async def _load(settings: Settings, path: str, dry_run: bool) -> int:
     engine = create_engine(settings.database_url)
     try:
         await migrations.upgrade(engine)
+        progress = LoadProgress()
         try:
             async with writer_session(session_factory(engine)) as session:
-                report = await import_federation(session, federation)
+                report = await import_federation(session, federation, progress)
                 if dry_run:
                     await session.rollback()
         except GroupdeskError as exc:
+            progress.finish()
             print(f"groupdesk: {path} refused, nothing imported:\n{exc.message}", file=sys.stderr)
             return 2
+        progress.finish()
         print(report.summary() or "nothing to import")
         print("dry run: nothing written" if dry_run else
               ("imported" if report.changed else "already up to date: nothing changed"))
+        if demo_tickets and not dry_run:
+            from server.demo_tickets import load_demo_tickets_cli
+
+            return await load_demo_tickets_cli(settings, engine)
     finally:
         await engine.dispose()
     return 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    return asyncio.run(_load(_settings(), args.file, args.dry_run))
+    return asyncio.run(_load(_settings(), args.file, args.dry_run, args.demo_tickets))
 
 
 async def _token(settings: Settings, username: str, lifetime: int) -> int:
@@ -166,42 +199,59 @@ def cmd_api_token(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from server.cli_help import examples
+
     p = argparse.ArgumentParser(prog="groupdesk", description="Group ticketing federation service. "
-                                "Settings come from GROUPDESK_* environment variables.")
+                                "Settings come from GROUPDESK_* environment variables.",
+                                **examples("groupdesk"))
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    s = sub.add_parser("serve", help="run the HTTP server (GraphQL on /graphql)")
+    s = sub.add_parser("serve", **examples("serve"), help="run the HTTP server (GraphQL on /graphql)")
     s.add_argument("--host", help="bind address (default: GROUPDESK_HOST or 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default: GROUPDESK_PORT or 8000)")
     s.set_defaults(func=cmd_serve)
-    w = sub.add_parser("worker", help="deliver mirror events from the broker (GROUPDESK_BROKER_URL)")
+    w = sub.add_parser("worker", **examples("worker"),
+                       help="deliver mirror events from the broker (GROUPDESK_BROKER_URL)")
     w.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     w.add_argument("--no-sweep", action="store_true",
                    help="do not re-send due deliveries periodically (another worker does)")
     w.set_defaults(func=cmd_worker)
-    c = sub.add_parser("check-desk", help="test a school's desk: URL, credentials, mappings")
+    c = sub.add_parser("check-desk", **examples("check-desk"),
+                       help="test a school's desk: URL, credentials, mappings")
     c.add_argument("school", help="the school's slug, e.g. insa-lyon")
     c.set_defaults(func=cmd_check_desk)
-    m = sub.add_parser("migrate", help="upgrade the database schema (default: to head)")
+    m = sub.add_parser("migrate", **examples("migrate"),
+                       help="upgrade the database schema (default: to head)")
     m.add_argument("revision", nargs="?", default="head", help="target revision (head, base, -1, ...)")
+    m.add_argument("--status", action="store_true",
+                   help="show every revision, which are applied and where the database stands; "
+                        "change nothing")
     m.set_defaults(func=cmd_migrate)
-    ld = sub.add_parser("load", help="import a federation YAML file (idempotent)")
+    ld = sub.add_parser("load", **examples("load"), help="import a federation YAML file (idempotent)")
     ld.add_argument("file", help="path to the federation file, e.g. tenants/federations/insa.yaml")
     ld.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    ld.add_argument("--demo-tickets", action="store_true",
+                    help="then open the demo tickets (one in every state) if the database has no ticket; "
+                         "development only")
     ld.set_defaults(func=cmd_load)
-    t = sub.add_parser("token", help="print a development bearer token for a user (stdout only)")
-    t.add_argument("username")
+    t = sub.add_parser("token", **examples("token"),
+                       help="print a development bearer token for a user (stdout only)")
+    t.add_argument("username", help="a user of the loaded federation, e.g. amandine.roclerc "
+                   "(the demo users are listed in tenants/federations/insa.yaml)")
     t.add_argument("--lifetime", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     t.set_defaults(func=cmd_token)
-    a = sub.add_parser("api-token", help="create, list or revoke API tokens of technical accounts")
+    a = sub.add_parser("api-token", **examples("api-token"),
+                       help="create, list or revoke API tokens of technical accounts")
     a_sub = a.add_subparsers(dest="action", required=True, metavar="ACTION")
-    ac = a_sub.add_parser("create", help="create a token and print it alone on stdout (shown once)")
+    ac = a_sub.add_parser("create", **examples("create"),
+                          help="create a token and print it alone on stdout (shown once)")
     ac.add_argument("--tenant", required=True, help="tenant slug, e.g. insa-lyon")
     ac.add_argument("--name", required=True, help="what the token is for, e.g. 'iTop production'")
     ac.add_argument("--purpose", choices=["desk", "scim"], default="desk",
                     help="desk: a local desk's calls (default); scim: user provisioning")
-    al = a_sub.add_parser("list", help="list tokens with their last use (never the secret)")
+    al = a_sub.add_parser("list", **examples("list"),
+                          help="list tokens with their last use (never the secret)")
     al.add_argument("--tenant", help="only this tenant's tokens")
-    ar = a_sub.add_parser("revoke", help="revoke a token at once")
+    ar = a_sub.add_parser("revoke", **examples("revoke"), help="revoke a token at once")
     ar.add_argument("id", type=int, help="the token id shown by `list`")
     a.set_defaults(func=cmd_api_token)
     return p

@@ -67,12 +67,16 @@ class Conflict(GroupdeskError):
 
 
 class ActionNotAllowed(GroupdeskError):
-    def __init__(self, action: str, state: str, allowed: Iterable[str]) -> None:
+    def __init__(self, action: str, state: str, allowed: Iterable[str], *, asked: str = "",
+                 why: str = "") -> None:
         self.action = action
         self.state = state
         self.allowed = sorted(allowed)
         now = ", ".join(self.allowed) or "none"
-        super().__init__(f"{action} is not allowed on a ticket in state {state}; allowed now: {now}")
+        # `asked` is what the caller asked for when it differs from the workflow action (answerTicket
+        # resumes the work); `why` says what it needs, when the name alone would not tell.
+        super().__init__(f"{asked or action} is not allowed on a ticket in state {state}{why}; "
+                         f"allowed now: {now}")
 
 
 class ConfigurationError(GroupdeskError):

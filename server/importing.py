@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ class ImportReport:
     not_in_file: list[str] = field(default_factory=list)
     # What the file asked for but the import left alone, and why.
     notes: list[str] = field(default_factory=list)
+    # What the import did but an operator should fix (e.g. a brick nobody can be routed to).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -38,7 +41,25 @@ class ImportReport:
         if self.not_in_file:
             parts.append("kept although not in the file: " + ", ".join(self.not_in_file))
         parts += self.notes
+        parts += [f"warning: {w}" for w in self.warnings]
         return "\n".join(parts)
+
+
+# Told (section, done, total) as the import goes: sections are tenants, users, catalogue, designations.
+Progress = Callable[[str, int, int], None]
+
+
+def _silent(section: str, done: int, total: int) -> None:
+    return None
+
+
+async def _warn_bricks_without_experts(session: AsyncSession, report: ImportReport) -> None:
+    """A brick nobody is designated on (at any level) leaves its tickets unassigned: say so."""
+    covered = set(await session.scalars(select(ExpertDesignation.brick_id).distinct()))
+    for brick in await session.scalars(select(Brick).where(Brick.active.is_(True)).order_by(Brick.code)):
+        if brick.id not in covered:
+            report.warnings.append(f"brick {brick.code} has no expert: its tickets will wait unassigned "
+                                   "(add one under `experts:`)")
 
 
 def _apply(report: ImportReport, kind: str, obj: Any, values: dict[str, Any]) -> None:
@@ -76,19 +97,23 @@ async def _import_desks(session: AsyncSession, report: ImportReport, federation:
         getattr(report, outcome)["desks"] += 1
 
 
-async def import_federation(session: AsyncSession, federation: Federation) -> ImportReport:
+async def import_federation(session: AsyncSession, federation: Federation,
+                            progress: Progress = _silent) -> ImportReport:
     report = ImportReport()
     tenants = {t.slug: t for t in await session.scalars(select(Tenant))}
-    for spec in federation.tenants:
+    for index, spec in enumerate(federation.tenants, 1):
         tenants[spec.slug] = await _upsert(session, report, "tenants", tenants.get(spec.slug), Tenant,
                                            dict(slug=spec.slug, name=spec.name, kind=spec.kind,
-                                                active=spec.active))
+                                                active=spec.active, language=spec.language))
+        progress("tenants", index, len(federation.tenants))
     listed = {t.slug for t in federation.tenants}
     report.not_in_file += [f"tenant {s}" for s in sorted(tenants) if s not in listed]
     await _import_desks(session, report, federation, tenants)
 
     users = {u.username: u for u in await session.scalars(select(User))}
-    for spec in federation.users:
+    for index, spec in enumerate(federation.users, 1):
+        if index % 50 == 0 or index == len(federation.users):
+            progress("users", index, len(federation.users))
         existing = users.get(spec.username)
         values = dict(username=spec.username, tenant_id=tenants[spec.tenant].id, issuer=spec.issuer,
                       subject=spec.subject or spec.username, email=spec.email,
@@ -105,7 +130,8 @@ async def import_federation(session: AsyncSession, federation: Federation) -> Im
     bricks = {b.code: b for b in await session.scalars(select(Brick))}
     services = {(s.brick_id, s.name.lower()): s for s in await session.scalars(select(Service))}
     subs = {(s.service_id, s.name.lower()): s for s in await session.scalars(select(SubService))}
-    for b in federation.bricks:
+    for index, b in enumerate(federation.bricks, 1):
+        progress("catalogue", index - 1, len(federation.bricks))
         brick = await _upsert(session, report, "bricks", bricks.get(b.code), Brick,
                               dict(code=b.code, name=b.name, description=b.description,
                                    active=b.active))
@@ -126,8 +152,10 @@ async def import_federation(session: AsyncSession, federation: Federation) -> Im
                                          active=ss.active))
                 scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
 
+    progress("catalogue", len(federation.bricks), len(federation.bricks))
     existing = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
-    for d in federation.designations:
+    for index, d in enumerate(federation.designations, 1):
+        progress("designations", index, len(federation.designations))
         key = (d.brick, d.service.lower() if d.service else None,
                d.sub_service.lower() if d.sub_service else None)
         ids = scopes[key]
@@ -141,4 +169,5 @@ async def import_federation(session: AsyncSession, federation: Federation) -> Im
         existing.add((user_id, scope))
         report.created["experts"] += 1
     await session.flush()
+    await _warn_bricks_without_experts(session, report)
     return report

@@ -153,22 +153,33 @@ class RequestLog:
         facts = RequestFacts(request_id)
         token = current_request.set(facts)
         status = 500
+        # A WebSocket's outcome: 101 once accepted, 403 if closed before, and how it ended.
+        ws_close: int | None = None
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
+            nonlocal status, ws_close
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             elif message["type"] == "websocket.accept":
                 status = 101
-            elif message["type"] == "websocket.close" and status == 500:
-                status = 403  # closed before it was accepted: refused
+            elif message["type"] == "websocket.close":
+                status = 101 if status == 101 else 403
+                ws_close = message.get("code", 1000) if ws_close is None else ws_close
             await send(message)
 
+        async def receive_closing() -> Message:
+            nonlocal ws_close
+            message = await receive()
+            if message["type"] == "websocket.disconnect" and ws_close is None:
+                ws_close = message.get("code", 1005)
+            return message
+
+        websocket = scope["type"] == "websocket"
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_closing if websocket else receive, send_with_id)
         finally:
             fields: dict[str, Any] = {
                 "request_id": request_id, "method": scope.get("method", "WS"),
@@ -177,5 +188,7 @@ class RequestLog:
             fields.update({k: v for k, v in (("user", facts.user), ("tenant", facts.tenant),
                                              ("operation", facts.operation),
                                              ("operation_type", facts.operation_type)) if v})
+            if websocket and ws_close is not None:
+                fields["close_code"] = ws_close
             access.info("request", extra={"fields": fields})
             current_request.reset(token)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -32,10 +35,38 @@ def head_revision() -> str:
     return heads[0]
 
 
-async def _with_connection(engine: AsyncEngine, action: str, revision: str) -> None:
+@dataclass(frozen=True)
+class Step:
+    """One migration just applied: from which revision to which, and what it does."""
+
+    source: str | None
+    destination: str | None
+    upgrade: bool
+    doc: str
+
+    def __str__(self) -> str:
+        arrow = "upgraded" if self.upgrade else "downgraded"
+        return f"{arrow} {self.source or 'empty'} -> {self.destination or 'empty'}: {self.doc}"
+
+
+OnStep = Callable[[Step], None]
+
+
+def _step_callback(on_step: OnStep) -> Callable[..., None]:
+    def callback(*, step: Any, **_: Any) -> None:
+        on_step(Step(source=",".join(step.source_revision_ids) or None,
+                     destination=",".join(step.destination_revision_ids) or None,
+                     upgrade=step.is_upgrade, doc=_one_line(step.up_revision.doc)))
+    return callback
+
+
+async def _with_connection(engine: AsyncEngine, action: str, revision: str,
+                           on_step: OnStep | None = None) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
+        if on_step is not None:
+            config.attributes["on_version_apply"] = [_step_callback(on_step)]
         getattr(command, action)(config, revision)
 
     async with engine.connect() as connection:
@@ -43,12 +74,23 @@ async def _with_connection(engine: AsyncEngine, action: str, revision: str) -> N
         await connection.commit()
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    await _with_connection(engine, "upgrade", revision)
+async def upgrade(engine: AsyncEngine, revision: str = "head", on_step: OnStep | None = None) -> None:
+    await _with_connection(engine, "upgrade", revision, on_step)
 
 
-async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    await _with_connection(engine, "downgrade", revision)
+async def downgrade(engine: AsyncEngine, revision: str, on_step: OnStep | None = None) -> None:
+    await _with_connection(engine, "downgrade", revision, on_step)
+
+
+def history() -> list[tuple[str, str]]:
+    """Every revision from the first to head, with its one-line description."""
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = list(script.walk_revisions("base", "heads"))
+    return [(r.revision, _one_line(r.doc)) for r in reversed(revisions)]
+
+
+def _one_line(doc: str | None) -> str:
+    return " ".join((doc or "").split()).rstrip(".")
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

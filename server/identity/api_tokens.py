@@ -172,3 +172,20 @@ async def list_api_tokens(
     if tenant_id is not None:
         stmt = stmt.where(ApiToken.tenant_id == tenant_id)
     return list(await session.scalars(stmt))
+
+
+async def wrong_purpose(session: AsyncSession, raw: str, *, expected: ApiTokenPurpose) -> str | None:
+    """Why a live token of another purpose is refused here, in its holder's terms; None otherwise.
+
+    Unknown and revoked tokens keep one message, so a guesser learns nothing about which is which.
+    """
+    if not looks_like_api_token(raw) or len(raw) > MAX_RAW_LENGTH:
+        return None
+    token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked or token.purpose is expected:
+        return None
+    if token.purpose is ApiTokenPurpose.SCIM:
+        return ("this is a SCIM token: it provisions users and groups on /scim/v2 only; /graphql takes "
+                "a desk API token (groupdesk api-token create --purpose desk) or a user's SSO token")
+    return ("this is a desk API token: it calls /graphql and the desk hooks only; /scim/v2 takes a SCIM "
+            "token (groupdesk api-token create --purpose scim)")

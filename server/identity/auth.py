@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import writer_session
-from server.identity.api_tokens import authenticate_api_token, looks_like_api_token
+from server.identity.api_tokens import authenticate_api_token, looks_like_api_token, wrong_purpose
 from server.identity.models import ApiTokenPurpose, Tenant, User
 from server.identity.principals import (
     AuthenticationFailed,
@@ -92,7 +92,8 @@ class Authenticator:
         async with writer_session(self.sessions) as session:
             token = await authenticate_api_token(session, raw, purpose=ApiTokenPurpose.DESK)
             if token is None:
-                raise AuthenticationFailed("unknown or revoked API token")
+                why = await wrong_purpose(session, raw, expected=ApiTokenPurpose.DESK)
+                raise AuthenticationFailed(why or "unknown or revoked API token")
             return Authentication(await api_token_principal(session, token), token_id=token.id)
 
     async def _local_principal(self, session: AsyncSession, verified: VerifiedToken) -> Principal:

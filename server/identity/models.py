@@ -23,6 +23,8 @@ class Tenant(Timestamps, Base):
         Enum(TenantKind, native_enum=False, length=16, create_constraint=False)
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language of what groupdesk writes into the school's desk (tenants/i18n).
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
 
 
 class User(Timestamps, Base):

@@ -82,7 +82,8 @@ async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
         school=school.name if school else "", brick=brick.name if brick else "",
         service=service.name if service else "", sub_service=sub.name if sub else "",
         requester_name=ticket.requester_name, requester_email=ticket.requester_email,
-        assignee=assignee.display_name if assignee else None)
+        assignee=assignee.display_name if assignee else None,
+        language=school.language if school else "fr")
 
 
 async def follow(session: AsyncSession, ticket: Ticket, kind: History, *,

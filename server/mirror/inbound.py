@@ -30,6 +30,7 @@ from server.tickets.models import CommentSource, Ticket, Visibility
 from server.tickets.workflow import Action, TicketState
 from tenants import policy
 from tenants.context import Principal, Role
+from tenants.i18n import gettext_for
 
 LOCAL_REF_MAX = 64
 
@@ -127,7 +128,10 @@ async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, kind: 
         await actions.perform(session, actor=actor, ticket_id=ticket.id, action=Action.CLOSE,
                               expected_version=None)
         return "closed"
-    note = f"The school closed its local ticket{' ' + ticket.local_ref if ticket.local_ref else ''}."
+    school = await session.get(Tenant, ticket.tenant_id)
+    _ = gettext_for(school.language if school else None)
+    note = (_("The school closed its local ticket {ref}.").format(ref=ticket.local_ref) if ticket.local_ref
+            else _("The school closed its local ticket."))
     if (message or "").strip():
         note += f"\n\n{message.strip()}"
     await comments.add_comment(session, actor=actor, ticket_id=ticket.id, body=_signed(note, author),

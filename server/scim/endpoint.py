@@ -18,7 +18,7 @@ from scim2_server.service import ScimService
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import writer_session
-from server.identity.api_tokens import authenticate_api_token
+from server.identity.api_tokens import authenticate_api_token, wrong_purpose
 from server.identity.models import ApiTokenPurpose, Tenant, User
 from server.outages import outage_of, scim_unavailable_body
 from server.scim.resources import PROVIDER
@@ -63,7 +63,8 @@ async def provisioner_of(session: AsyncSession, authorization: str | None) -> Pr
         raise UnauthorizedException(detail="a SCIM token is required: 'Authorization: Bearer <token>'")
     token = await authenticate_api_token(session, raw.strip(), purpose=ApiTokenPurpose.SCIM)
     if token is None:
-        raise UnauthorizedException(detail="unknown or revoked SCIM token")
+        why = await wrong_purpose(session, raw.strip(), expected=ApiTokenPurpose.SCIM)
+        raise UnauthorizedException(detail=why or "unknown or revoked SCIM token")
     tenant = await session.get(Tenant, token.tenant_id)
     account = await session.get(User, token.user_id)
     assert tenant is not None and account is not None  # foreign keys

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
-from server.errors import NotFound, ValidationFailed
+from server.errors import ActionNotAllowed, NotFound, ValidationFailed
 from server.identity.models import User
 from server.tickets import assignment, comments, history
 from server.tickets.access import actor_on
@@ -101,7 +101,15 @@ async def answer(session: AsyncSession, *, actor: Principal, ticket_id: int,
     """The school answers the question a ticket waits on: a public comment, and work resumes."""
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
     # The state machine decides before anything is written, so a refused answer leaves no comment.
-    transition(ticket.state, Action.RESUME, actor_on(actor, ticket))
+    try:
+        transition(ticket.state, Action.RESUME, actor_on(actor, ticket))
+    except ActionNotAllowed as refused:
+        # An answer resumes the work, but the caller asked to answer: name what they asked for.
+        pending = ticket.state is TicketState.PENDING
+        why = (": only the school that opened it or its assignee answers" if pending
+               else ": a ticket takes an answer only while it waits on the school (PENDING)")
+        raise ActionNotAllowed("ANSWER", refused.state, refused.allowed, asked="answerTicket (ANSWER)",
+                               why=why) from None
     comment = await comments.write(session, actor, ticket, body=message, field="message",
                                    visibility=Visibility.PUBLIC, source=source)
     return await _apply(session, actor, ticket, Action.RESUME, kind=EventKind.ANSWERED,

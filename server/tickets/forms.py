@@ -13,6 +13,7 @@ from jsonschema.exceptions import ValidationError
 
 from server.errors import FieldError
 from server.validation import json_problem
+from server.tickets.form_messages import plain
 
 FIELD = "requestData"
 # A form is a few fields; anything bigger is a mistake or an abuse.
@@ -58,7 +59,7 @@ def _field_errors(error: ValidationError) -> Iterable[FieldError]:
                 yield FieldError(_path(*where, name), "not a field of this form")
         return
     title = error.schema.get("title") if isinstance(error.schema, dict) else None
-    message = f"{title}: {error.message}" if title else error.message
+    message = f"{title}: {plain(error)}" if title else plain(error)
     yield FieldError(_path(*where), message)
 
 

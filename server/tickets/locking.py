@@ -29,10 +29,18 @@ async def lock_ticket(session: AsyncSession, principal: Principal | None, ticket
     if ticket is None:
         raise NotFound("ticket", ticket_id)
     if expected_version is not None and ticket.version != expected_version:
-        raise Conflict(f"ticket {ticket.ref} changed since version {expected_version} "
-                       f"(now at version {ticket.version}): reload it and try again",
+        raise Conflict(_stale_message(ticket.ref, expected_version, ticket.version),
                        current_version=ticket.version)
     return ticket
+
+
+def _stale_message(ref: str, expected: int, current: int) -> str:
+    if expected > current:
+        # Not a concurrent edit: the client holds a version the ticket never reached.
+        return (f"ticket {ref} is at version {current}; version {expected} was sent, which it has "
+                f"never reached: reload it and send version {current}")
+    return (f"ticket {ref} changed since version {expected} (now at version {current}): "
+            "reload it and try again")
 
 
 def next_version(ticket: Ticket) -> None:

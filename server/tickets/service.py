@@ -34,13 +34,21 @@ async def _school_for(session: AsyncSession, actor: Principal, on_behalf_of: int
     if tenant is None:
         raise NotFound("school", on_behalf_of)
     if not policy.may_open_tickets_for(actor, tenant.id, tenant.kind):
-        if on_behalf_of != actor.tenant_id and not policy.is_operations(actor):
-            raise PermissionDenied("school support opens tickets for its own school only")
-        raise PermissionDenied("only school support teams and the operations centre open tickets"
-                               " for a school")
+        raise PermissionDenied(_why_not_opening(actor, tenant))
     if not tenant.active:
         raise ValidationFailed({"onBehalfOf": f"{tenant.name} is deactivated"})
     return tenant
+
+
+def _why_not_opening(actor: Principal, tenant: Tenant) -> str:
+    """The refusal in terms of what the caller can change: the school named, or the role missing."""
+    if policy.is_operations(actor):
+        return (f"onBehalfOf names {tenant.name}, which is not a school: the operations centre opens "
+                "tickets on behalf of a school, give that school's id in onBehalfOf")
+    if tenant.id != actor.tenant_id:
+        return "school support opens tickets for its own school only"
+    return ("opening a ticket needs a school support role (school-agent or school-manager) at a "
+            "school, or the operations role at the operations centre")
 
 
 async def _catalogue_entry(session: AsyncSession, checks: Checks,

@@ -56,6 +56,9 @@ class DeskTicket:
     requester_email: str | None = None
     local_ref: str | None = None
     assignee: str | None = None
+    # The school's language for every text written into its desk (tenants/i18n); payloads stored
+    # before schools had one read as they were written then, in English.
+    language: str = "en"
 
 
 @dataclass(frozen=True)

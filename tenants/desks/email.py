@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from tenants.desks import render
+from tenants.i18n import gettext_for
 from tenants.desks.base import (
     CheckResult,
     DeskConfig,
@@ -179,13 +180,14 @@ def _tag(ticket: DeskTicket) -> str:
 
 
 def _facts(ticket: DeskTicket, event: DeskEvent) -> str:
-    lines = [f"Group ticket: {ticket.group_ref} - {ticket.title}", f"School: {ticket.school}",
-             f"Service: {render.service_path(ticket)}", f"Priority: {ticket.priority}",
-             f"State: {ticket.state}"]
+    _ = gettext_for(ticket.language)
+    facts = [(_("Group ticket"), f"{ticket.group_ref} - {ticket.title}"), (_("School"), ticket.school),
+             (_("Service"), render.service_path(ticket)), (_("Priority"), ticket.priority),
+             (_("State"), ticket.state)]
     if ticket.local_ref:
-        lines.append(f"Local ticket: {ticket.local_ref}")
-    lines.append(f"Event: {event.kind.value} ({event.event_id})")
-    return "\n".join(lines)
+        facts.append((_("Local ticket"), ticket.local_ref))
+    facts.append((_("Event"), f"{event.kind.value} ({event.event_id})"))
+    return render.fact_lines(facts)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

@@ -141,7 +141,7 @@ class GlpiConnector:
                 raise DeskError(f"GLPI needs a solution text to resolve; {event.ticket.group_ref} was "
                                 "resolved without one", retryable=False)
             return text
-        return f"Closed in groupdesk ({event.ticket.group_ref}) without a separate solution."
+        return render.closed_without_solution(event.ticket)
 
     async def _get(self, path: str, **params: str) -> Any:
         try:

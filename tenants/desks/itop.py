@@ -190,7 +190,7 @@ class ItopConnector:
             fields["pending_reason"] = text
         if "solution" in needs:
             if not text and event.kind is EventKind.CLOSED:
-                text = f"Closed in groupdesk ({event.ticket.group_ref}) without a separate solution."
+                text = render.closed_without_solution(event.ticket)
             fields["solution"] = text
             fields["resolution_code"] = self.maps.get("resolution_code", "assistance")
         return fields

@@ -7,6 +7,7 @@ import html
 import re
 
 from tenants.desks.base import DeskEvent, DeskTicket, EventKind
+from tenants.i18n import gettext_for
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,80}$")
 
@@ -29,18 +30,24 @@ def service_path(ticket: DeskTicket) -> str:
 
 def description(ticket: DeskTicket) -> str:
     """The local description: the request text followed by what the local agent needs to know."""
+    _ = gettext_for(ticket.language)
     facts = [
-        f"Group ticket: {ticket.group_ref}",
-        f"School: {ticket.school}",
-        f"Service: {service_path(ticket)}",
-        f"Priority: {ticket.priority}",
+        (_("Group ticket"), ticket.group_ref),
+        (_("School"), ticket.school),
+        (_("Service"), service_path(ticket)),
+        (_("Priority"), ticket.priority),
     ]
     if ticket.requester_name or ticket.requester_email:
         who = ticket.requester_name or ""
         if ticket.requester_email:
             who = f"{who} <{ticket.requester_email}>".strip()
-        facts.append(f"Requester: {who}")
-    return f"{ticket.description.strip()}\n\n-- \n" + "\n".join(facts)
+        facts.append((_("Requester"), who))
+    return f"{ticket.description.strip()}\n\n-- \n" + fact_lines(facts)
+
+
+def fact_lines(facts: list[tuple[str, str]]) -> str:
+    """`Label: value` lines, the labels already in the school's language."""
+    return "\n".join(f"{label}: {value}" for label, value in facts)
 
 
 def marker(event: DeskEvent) -> str:
@@ -53,28 +60,37 @@ def marker(event: DeskEvent) -> str:
 
 
 def headline(event: DeskEvent) -> str:
-    """One line saying what happened, in the words a school agent expects."""
-    author = event.author or "the group experts"
+    """One line saying what happened, in the words (and the language) a school agent expects."""
+    _ = gettext_for(event.ticket.language)
+    experts, school = _("the group experts"), _("the school")
+    author = event.author or experts
+    assignee = event.ticket.assignee
     match event.kind:
         case EventKind.OPENED:
-            return f"Opened in groupdesk by {event.author or 'the school'}."
+            return _("Opened in groupdesk by {author}.").format(author=event.author or school)
         case EventKind.ASSIGNED:
-            return f"Assigned to {event.ticket.assignee or 'a group expert'} in groupdesk."
+            return _("Assigned to {assignee} in groupdesk.").format(assignee=assignee or _("a group expert"))
         case EventKind.TAKEN:
-            return f"Taken in charge by {event.ticket.assignee or author}."
+            return _("Taken in charge by {assignee}.").format(assignee=assignee or author)
         case EventKind.PENDING:
-            return f"Question from {author}; waiting for the school's answer."
+            return _("Question from {author}; waiting for the school's answer.").format(author=author)
         case EventKind.ANSWERED:
-            return f"Answer from {event.author or 'the school'}."
+            return _("Answer from {author}.").format(author=event.author or school)
         case EventKind.COMMENTED:
-            return f"Comment from {author}."
+            return _("Comment from {author}.").format(author=author)
         case EventKind.RESOLVED:
-            return f"Resolved by {author}."
+            return _("Resolved by {author}.").format(author=author)
         case EventKind.REOPENED:
-            return f"Reopened by {event.author or 'groupdesk'}."
+            return _("Reopened by {author}.").format(author=event.author or "groupdesk")
         case EventKind.CLOSED:
-            return f"Closed by {event.author or 'groupdesk'}."
+            return _("Closed by {author}.").format(author=event.author or "groupdesk")
     raise ValueError(f"unknown event kind {event.kind!r}")
+
+
+def closed_without_solution(ticket: DeskTicket) -> str:
+    """The solution text a desk requires when the group closed a ticket without writing one."""
+    _ = gettext_for(ticket.language)
+    return _("Closed in groupdesk ({ref}) without a separate solution.").format(ref=ticket.group_ref)
 
 
 def comment(event: DeskEvent) -> str:

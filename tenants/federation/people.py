@@ -18,8 +18,9 @@ from tenants.federation.fields import (
 )
 from tenants.federation.located import LocatedList, LocatedMap, LocatedScalar
 from tenants.federation.specs import LOCAL_ISSUER, TenantSpec, UserSpec
+from tenants.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
-TENANT_FIELDS = ("slug", "name", "kind", "active", "desk")
+TENANT_FIELDS = ("slug", "name", "kind", "active", "desk", "language")
 USER_FIELDS = ("username", "tenant", "email", "name", "roles", "active", "issuer", "subject")
 KINDS = tuple(kind.value for kind in TenantKind)
 
@@ -81,9 +82,11 @@ def _read_tenant(record: Record, slugs: UniqueNames) -> TenantSpec | None:
     kind = record.choice("kind", KINDS)
     active = record.flag("active", True)
     desk = _read_desk(record)
-    if not record.ok or kind is None:
+    language = record.choice("language", LANGUAGES, default=DEFAULT_LANGUAGE)
+    if not record.ok or kind is None or language is None:
         return None
-    return TenantSpec(slug=slug, name=name, kind=TenantKind(kind), active=active, desk=desk)
+    return TenantSpec(slug=slug, name=name, kind=TenantKind(kind), active=active, desk=desk,
+                      language=language)
 
 
 def _read_desk(record: Record) -> dict[str, object] | None:

@@ -27,6 +27,8 @@ class TenantSpec:
     active: bool = True
     # Kept raw: the local-desk connectors validate their own configuration.
     desk: Mapping[str, Any] | None = field(default=None, hash=False)
+    # What groupdesk writes into the school's desk is in this language (tenants/i18n).
+    language: str = "fr"
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,7 @@ def test_unknown_field_is_rejected_with_a_suggestion() -> None:
     text = edited("name: School A,", "name: School A, colour: red, nme: x,")
     assert issues_in(text) == [
         (3, "tenants[0].colour",
-         "unknown field 'colour' (expected slug, name, kind, active, desk)"),
+         "unknown field 'colour' (expected slug, name, kind, active, desk, language)"),
         (3, "tenants[0].nme", "unknown field 'nme' (did you mean 'name'?)"),
     ]
 

@@ -97,6 +97,9 @@ async def test_scim_token_is_not_accepted_on_the_graphql_api(gql: Any, client: h
     assert created["apiToken"]["user"]["username"] == "scim.insa-lyon"
 
     assert (await _as_bearer(client, created["secret"])).status_code == 401
+    # It says what the token is and where it belongs, not "unknown or revoked".
+    message = (await _as_bearer(client, created["secret"])).json()["errors"][0]["message"]
+    assert message.startswith("this is a SCIM token") and "/scim/v2" in message
 
 
 async def test_token_of_a_deactivated_technical_account_is_a_403(

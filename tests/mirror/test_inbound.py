@@ -124,6 +124,10 @@ async def test_local_closure_closes_a_resolved_ticket_and_only_notes_an_open_one
     status, body = await post(client, {"type": "ticket.closed", "data": {"group_ref": ref}})
     assert (status, body["effect"]) == (200, "noted")
     assert (await life.ticket()).state.value == "PENDING"
+    # INSA Lyon reads French: the note it leaves on the group ticket is in French.
+    note = await session.scalar(select(TicketComment.body).where(TicketComment.ticket_id == life.ticket_id)
+                                .order_by(TicketComment.id.desc()).limit(1))
+    assert note.startswith("L'école a clos son ticket local")
     await life.act(EXPERT, "RESOLVE", solution="Done.")
     status, body = await post(client, {"type": "ticket.resolved", "data": {"group_ref": ref}})
     assert (status, body["effect"]) == (200, "closed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.identity.models import Tenant
 from server.mirror.delivery import MirrorDelivery
 from server.mirror.models import Mirror, MirrorStatus, Origin, OutboxEvent
 from tests.mirror.conftest import (
@@ -64,21 +65,39 @@ async def test_whole_life_on_itop_ends_closed_with_every_step_logged(
     assert local["status"] == "closed" and local["group_ref"] == ticket.ref
     assert local["title"].startswith(f"[{ticket.ref}]")
     log = itop.public_log(mirror.remote_ref)
+    # INSA Lyon reads French (its `language` in the demo federation).
     assert [line.split("\n")[0] for line in log] == [
-        "Assigned to Ismaël Grandcourtois in groupdesk.",
-        "Taken in charge by Ismaël Grandcourtois.",
-        "Question from Ismaël Grandcourtois; waiting for the school's answer.",
-        "Answer from Amandine Roclerc.",
-        "Comment from Ismaël Grandcourtois.",
-        "Resolved by Ismaël Grandcourtois.",
-        "Reopened by Amandine Roclerc.",
-        "Resolved by Ismaël Grandcourtois.",
-        "Closed by Amandine Roclerc.",
+        "Attribué à Ismaël Grandcourtois dans groupdesk.",
+        "Pris en charge par Ismaël Grandcourtois.",
+        "Question de Ismaël Grandcourtois ; en attente de la réponse de l'école.",
+        "Réponse de Amandine Roclerc.",
+        "Commentaire de Ismaël Grandcourtois.",
+        "Résolu par Ismaël Grandcourtois.",
+        "Rouvert par Amandine Roclerc.",
+        "Résolu par Ismaël Grandcourtois.",
+        "Clos par Amandine Roclerc.",
     ]
+    assert "Ticket groupe: " + ticket.ref in local["description"]
+    assert "École: INSA Lyon" in local["description"]
     assert "Internal: quota checked." not in "".join(log)
     assert itop.stimuli(mirror.remote_ref) == ["ev_assign", "ev_pending", "ev_assign", "ev_resolve",
                                                "ev_reopen", "ev_resolve", "ev_close"]
     assert local["solution"] == "Workshop 'Chimie L1' opened to the account."
+
+
+async def test_a_school_reading_english_gets_english_in_its_desk(
+        session, life: Life, itop: SlowItop, delivery: MirrorDelivery) -> None:
+    await set_desk(session, SCHOOL, itop_desk(itop.url, ref_field="group_ref"))
+    school = await session.scalar(select(Tenant).where(Tenant.slug == SCHOOL))
+    school.language = "en"
+    await session.commit()
+    await life.whole_life()
+    await delivery.deliver(life.ticket_id)
+    mirror = await mirror_of(session, life.ticket_id)
+    log = [line.split("\n")[0] for line in itop.public_log(mirror.remote_ref)]
+    assert log[0] == "Assigned to Ismaël Grandcourtois in groupdesk."
+    assert log[5] == "Resolved by Ismaël Grandcourtois."
+    assert "Group ticket: " in itop.ticket(mirror.remote_ref)["description"]
 
 
 async def test_whole_life_on_glpi_ends_closed_with_followups_and_solutions(
@@ -121,6 +140,12 @@ async def test_whole_life_by_email_sends_one_message_per_event_with_the_ref_in_t
     messages = smtp.about(ref)
     assert [m["X-Groupdesk-Event"] for m in messages] == LIFE_KINDS
     assert all(f"[{ref}]" in m["Subject"] for m in messages)
+    # INSA Lyon reads French: the headline in the subject and the facts under the text.
+    resolved = messages[LIFE_KINDS.index("ticket.resolved")]
+    assert resolved["Subject"].endswith("- Résolu par Ismaël Grandcourtois")
+    body = resolved.get_content()
+    assert body.startswith("Résolu par Ismaël Grandcourtois.")
+    assert f"Ticket groupe: {ref}" in body and "École: INSA Lyon" in body and "Priorité: " in body
     assert (await mirror_of(session, life.ticket_id)).status is MirrorStatus.SYNCED
 
 

@@ -1,0 +1,72 @@
+"""`groupdesk serve` around uvicorn: the port is bound before anything starts, and a ready line follows."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sys
+from typing import Any
+
+import uvicorn
+
+
+class PortInUse(Exception):
+    """The address is taken by another process; `str()` is the one line the operator reads."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now, so a taken port is reported before the app starts.
+
+    Binding here (rather than checking then letting uvicorn bind) leaves no window in which another
+    process could take the port between the check and the start.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # As uvicorn does: a restarted server may rebind while old connections linger in TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(f"groupdesk serve: port {port} on {host} is already in use "
+                            "(set GROUPDESK_PORT or --port)") from None
+        raise PortInUse(f"groupdesk serve: cannot listen on {host}:{port}: {exc.strerror} "
+                        "(set GROUPDESK_HOST/GROUPDESK_PORT or --host/--port)") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def ready_line(host: str, port: int, *, dev_issuer: bool) -> str:
+    """What a person reads once the server answers: where to go, and how to get in."""
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/graphql"
+    if not dev_issuer:
+        return f"groupdesk: serving GraphQL on {url}"
+    return (f"groupdesk: ready, GraphiQL on {url}; get a token with "
+            "`.venv/bin/groupdesk token amandine.roclerc` and send it as the header "
+            "Authorization: Bearer <token>")
+
+
+class ReadyServer(uvicorn.Server):
+    """uvicorn's server that prints the ready line once it listens (not before, not on failure)."""
+
+    def __init__(self, config: uvicorn.Config, ready: str) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print(self.ready, file=sys.stderr, flush=True)
+
+
+def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool) -> int:
+    """Run on the socket `bind` returned until interrupted."""
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True)
+    server = ReadyServer(config, ready_line(host, port, dev_issuer=dev_issuer))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    # uvicorn sets started only once it listened; a failed lifespan start-up leaves it False.
+    return 0 if server.started else 3
