@@ -70,8 +70,28 @@ async def _with_connection(engine: AsyncEngine, action: str, revision: str,
         getattr(command, action)(config, revision)
 
     async with engine.connect() as connection:
-        await connection.run_sync(run)
-        await connection.commit()
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copy, drop and rename; with foreign keys enforced the
+            # drop fails once other rows reference it. SQLite ignores this pragma inside a
+            # transaction, so it is set on the driver's connection before the migration begins.
+            await _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            await connection.run_sync(run)
+            if sqlite:
+                problems = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+                if problems:
+                    raise RuntimeError(f"migration {action} to {revision} broke foreign keys: {problems[:5]}")
+            await connection.commit()
+        finally:
+            if sqlite:
+                await connection.rollback()
+                await _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+async def _sqlite_pragma(connection: Any, statement: str) -> None:
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.execute(statement)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head", on_step: OnStep | None = None) -> None:
