@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from server import migrations
+from server.body_limit import BodySizeLimit
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.errors import ConfigurationError
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     verifier, local = build_verifier(settings)
     runtime = Runtime(settings, engine, sessions, verifier, local)
     graphql = GroupdeskGraphQL(
-        schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
+        schema.build_schema(production=settings.is_production),
         settings=settings, sessions=sessions,
         authenticator=build_authenticator(settings, verifier, sessions))
 
@@ -139,7 +140,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog),
+                    Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -37,7 +37,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         print(f"groupdesk: cannot start: {exc.message}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+    # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES).
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True,
+                ws_max_size=settings.max_body_bytes)
     return 0
 
 
