@@ -132,6 +132,13 @@ class CostReport(SchemaExtension):
 class GuardedSchema(strawberry.Schema):
     """A strawberry Schema that checks documents before validation and bounds execution time."""
 
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        # A refused document is the client's mistake, not an error of the server's to log.
+        unexpected = [e for e in errors if not isinstance(e, QueryRefused)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
     async def _prepare_operation_async(self, context: ExecutionContext,
                                        extensions_runner: Any) -> PreExecutionError | None:
         settings = settings_of(context.context)
