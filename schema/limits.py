@@ -69,8 +69,19 @@ def settings_of(context: Any) -> Settings:
     return getattr(context, "settings", None) or _default_settings()
 
 
+# Clients send the same few documents again and again: small ones are parsed once. Large ones
+# are not kept, so that distinct large documents cannot fill the memory with syntax trees.
+CACHED_QUERY_BYTES = 16 * 1024
+
+
 @functools.lru_cache(maxsize=512)
+def _cached_parse(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
 def _parse(query: str, max_tokens: int) -> DocumentNode:
+    if len(query) <= CACHED_QUERY_BYTES:
+        return _cached_parse(query, max_tokens)
     return parse(query, max_tokens=max_tokens)
 
 
