@@ -132,10 +132,15 @@ def checked_document(query: str, *, settings: Settings, anonymous: bool,
 
 
 class CostReport(SchemaExtension):
-    """`extensions.cost` of the response: what the operation was counted, and the budget."""
+    """`extensions.cost` of an HTTP response: what the operation was counted, and the budget.
+
+    Not on a WebSocket, where it would repeat itself on every event of a subscription.
+    """
 
     def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context
+        if getattr(context, "websocket", False):
+            return {}
         cost = getattr(context, "extras", {}).get(COST_KEY)
         return {} if cost is None else {"cost": cost}
 
