@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     max_operations: int = Field(default=20, ge=1)
     max_aliases: int = Field(default=30, ge=0)
     max_directives_per_field: int = Field(default=5, ge=1)
-    max_query_cost: int = Field(default=20_000, ge=1)
+    max_query_cost: int = Field(default=50_000, ge=1)
     max_execution_seconds: float = Field(default=10.0, gt=0)
     # Schema introspection (GraphiQL's docs); default: on in development, off in production.
     introspection: bool | None = None
