@@ -116,6 +116,9 @@ def checked_document(query: str, *, settings: Settings, anonymous: bool,
         if "more than" in error.message and "tokens" in error.message:
             raise QueryRefused(f"the query holds more than {max_tokens} tokens; at most "
                                f"{max_tokens} are allowed", code="QUERY_TOO_LARGE") from None
+        if "nested too deeply" in error.message:
+            raise QueryRefused("the query is nested too deeply to be read",
+                               code="QUERY_TOO_DEEP") from None
         raise
     except RecursionError:
         raise QueryRefused("the query is nested too deeply to be read", code="QUERY_TOO_DEEP") from None

@@ -149,6 +149,11 @@ async def test_a_query_too_deep_is_refused_before_validation(client, token_for) 
     refused(await post(client, query, token=token_for(LYON_AGENT)), "QUERY_TOO_DEEP")
 
 
+async def test_a_query_nested_beyond_what_the_parser_reads_is_refused(client, token_for) -> None:
+    query = "{ " + "a { " * 3000 + "b" + " }" * 3000 + " }"
+    refused(await post(client, query, token=token_for(LYON_AGENT)), "QUERY_TOO_DEEP")
+
+
 async def test_repeated_directives_on_a_field_are_refused(client, token_for) -> None:
     token = token_for(LYON_AGENT)
     six = "{ viewer " + "@include(if: true) " * 6 + "{ username } }"
