@@ -8,12 +8,12 @@ from pathlib import Path
 import strawberry
 from strawberry import relay
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema.argument_checks import ArgumentChecks
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
-from schema.fragment_guard import SafeMaxAliasesLimiter, SafeQueryDepthLimiter
+from schema.limits import CostReport, GuardedSchema
 from schema.mirror_queries import MirrorQuery
 from schema.mutations.api_tokens import ApiTokenMutation, ApiTokenQuery
 from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
@@ -41,19 +41,22 @@ def _expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
+class GroupdeskSchema(GuardedSchema, ReportingSchema):
+    """Documents checked before they run (schema.limits); errors sorted for the logs (schema.reporting)."""
+
+
 @functools.cache
-def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry.Schema:
+def build_schema(*, production: bool = False) -> strawberry.Schema:
     """Built once per configuration: strawberry binds field extensions to the type classes."""
     # Factories, not instances: each request gets fresh extension state (the caches are shared).
+    # Parsing and the document limits are GuardedSchema's (schema.limits), read from the settings.
     extensions: list = [
         WebSocketOperationScope,
         RequireAuthentication,
         ArgumentChecks,
         TransactionScope,
-        lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: SafeQueryDepthLimiter(max_depth=max_depth),
-        lambda: SafeMaxAliasesLimiter(max_alias_count=30),
+        CostReport,
     ]
     if production:
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
@@ -62,7 +65,7 @@ def build_schema(*, production: bool = False, max_depth: int = 12) -> strawberry
     class Query(CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
-    return ReportingSchema(
+    return GroupdeskSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

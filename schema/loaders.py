@@ -34,11 +34,10 @@ class Loaders:
             self._catalog_children(SubService, SubService.service_id, principal))
         self.designations_of_user = DataLoader(
             self._children(ExpertDesignation, ExpertDesignation.user_id))
-        # Ticket comments and history: the viewer's visibility is applied in the one query.
-        self.comments_of_ticket = DataLoader(self._per_ticket(tickets.comments_of, principal))
-        self.events_of_ticket = DataLoader(self._per_ticket(tickets.events_of, principal))
         self._principal = principal
         self._last_comments: dict[int, DataLoader[int, list[Any]]] = {}
+        # Pages of ticket comments and history, one loader per (what, first, after).
+        self._pages: dict[tuple[str, int, int | None], DataLoader[int, list[Any]]] = {}
         # Only asked from a Ticket the viewer already sees.
         self.mirror_of_ticket = DataLoader(self._mirrors)
         # Tickets the viewer sees, by id (None for the others).
@@ -90,6 +89,22 @@ class Loaders:
             fetch = functools.partial(tickets.latest_comments_of, count=count)
             self._last_comments[count] = DataLoader(self._per_ticket(fetch, self._principal))
         return self._last_comments[count]
+
+    def comments_page(self, first: int, after: int | None) -> DataLoader[int, list[Any]]:
+        """Up to `first` comments per ticket after the comment id `after`, oldest first."""
+        return self._page("comments", tickets.comments_of, first, after)
+
+    def events_page(self, first: int, after: int | None) -> DataLoader[int, list[Any]]:
+        """Up to `first` history events per ticket after the event id `after`, in order."""
+        return self._page("events", tickets.events_of, first, after)
+
+    def _page(self, what: str, fetch: Any, first: int, after: int | None) -> DataLoader[int, list[Any]]:
+        # The viewer's visibility is applied in the one query per batch.
+        key = (what, first, after)
+        if key not in self._pages:
+            self._pages[key] = DataLoader(self._per_ticket(
+                functools.partial(fetch, first=first, after=after), self._principal))
+        return self._pages[key]
 
     def _per_ticket(self, fetch: Any, principal: Principal | None) -> Any:
         async def load(ticket_ids: Sequence[int]) -> list[list[Any]]:

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from server import migrations
+from server.body_limit import BodySizeLimit
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.errors import ConfigurationError
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     runtime = Runtime(settings, engine, sessions, verifier, local, rate_limits=build_rate_limits(settings))
     schema_gate = SchemaGate(engine, enabled=settings.is_production and not settings.migrate_on_start)
     graphql = GroupdeskGraphQL(
-        schema.build_schema(production=settings.is_production, max_depth=settings.max_query_depth),
+        schema.build_schema(production=settings.is_production),
         settings=settings, sessions=sessions,
         authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits)
 
@@ -162,7 +163,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         ],
         middleware=[Middleware(RequestLog),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
-                               schema_gate=schema_gate)],
+                               schema_gate=schema_gate),
+                    Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -37,7 +37,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sock.close()
         print(f"groupdesk: cannot start: {exc.message}", file=sys.stderr)
         return 2
-    return serve(app, sock, host, port, dev_issuer=settings.dev_issuer)
+    return serve(app, sock, host, port, dev_issuer=bool(settings.dev_issuer),
+                 ws_max_size=settings.max_body_bytes)
 
 
 async def _migrate(settings: Settings, revision: str, status: bool) -> int:

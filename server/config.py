@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     # Bad input: JSON nesting allowed in `variables` and `requestData`; ticket filter list length.
     max_json_depth: int = Field(default=64, ge=4, le=200)
     max_filter_values: int = Field(default=100, ge=1, le=10_000)
+    # Limits on one request, checked before it runs (README, "Limits on queries").
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_query_bytes: int = Field(default=100_000, ge=1024)
+    max_query_tokens: int = Field(default=10_000, ge=100)
+    max_operations: int = Field(default=20, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_directives_per_field: int = Field(default=5, ge=1)
+    max_query_cost: int = Field(default=50_000, ge=1)
+    max_execution_seconds: float = Field(default=10.0, gt=0)
+    # Schema introspection (GraphiQL's docs); default: on in development, off in production.
+    introspection: bool | None = None
     # A resolved ticket closes itself after this many days unless the school reopens it.
     auto_close_days: int = Field(default=7, ge=0)
     # How often the periodic work (auto-close) runs, in seconds; 0 turns the scheduler off.
@@ -125,6 +136,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
 
     @property
     def is_sqlite(self) -> bool:

@@ -60,9 +60,12 @@ class ReadyServer(uvicorn.Server):
             print(self.ready, file=sys.stderr, flush=True)
 
 
-def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool) -> int:
+def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool,
+          ws_max_size: int) -> int:
     """Run on the socket `bind` returned until interrupted."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True)
+    # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES).
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
+                            ws_max_size=ws_max_size)
     server = ReadyServer(config, ready_line(host, port, dev_issuer=dev_issuer))
     try:
         server.run(sockets=[sock])

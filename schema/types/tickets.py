@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.scalars import JSON
 
@@ -26,6 +27,17 @@ from server.tickets.access import actor_for
 
 if TYPE_CHECKING:
     from schema.types.mirror import TicketMirror
+
+
+# Comments and history events a ticket gives at once unless asked for another `first`.
+RELATION_PAGE = 50
+
+
+def _page_size(info: Info, field: str, first: int) -> int:
+    if first < 0:
+        raise GraphQLError(f"{field}: `first` must be 0 or more, got {first}",
+                           extensions={"code": "BAD_USER_INPUT", "field": "first"})
+    return min(first, info.context.settings.max_page_size)
 
 
 async def _user(info: Info, user_id: int | None) -> User | None:
@@ -146,9 +158,13 @@ class Ticket(relay.Node):
     async def brick(self, info: Info) -> Brick:
         return Brick.from_model(await info.context.loaders.brick.load(self.brick_id))
 
-    @strawberry.field(description="Comments the viewer may read (internal ones for group staff).")
-    async def comments(self, info: Info) -> list[TicketComment]:
-        rows = await info.context.loaders.comments_of_ticket.load(self.id)
+    @strawberry.field(description="Comments the viewer may read (internal ones for group staff), "
+                                  "oldest first: `first` of them (capped at the server's largest "
+                                  "page size) after the comment whose id is `after`.")
+    async def comments(self, info: Info, first: int = RELATION_PAGE,
+                       after: int | None = None) -> list[TicketComment]:
+        size = _page_size(info, "comments", first)
+        rows = await info.context.loaders.comments_page(size, after).load(self.id)
         return [TicketComment.from_model(r) for r in rows]
 
     @strawberry.field(description="The most recent comments the viewer may read, newest first "
@@ -157,9 +173,13 @@ class Ticket(relay.Node):
         rows = await info.context.loaders.last_comments_of_ticket(count).load(self.id)
         return [TicketComment.from_model(r) for r in rows]
 
-    @strawberry.field(description="Every change, in order, as far as the viewer may read it.")
-    async def history(self, info: Info) -> list[TicketEvent]:
-        rows = await info.context.loaders.events_of_ticket.load(self.id)
+    @strawberry.field(description="Every change, in order, as far as the viewer may read it: "
+                                  "`first` of them (capped at the server's largest page size) "
+                                  "after the event whose id is `after`.")
+    async def history(self, info: Info, first: int = RELATION_PAGE,
+                      after: int | None = None) -> list[TicketEvent]:
+        size = _page_size(info, "history", first)
+        rows = await info.context.loaders.events_page(size, after).load(self.id)
         return [TicketEvent.from_model(r) for r in rows]
 
     @strawberry.field(description="The ticket's twin on the school's desk and its sync state; null "

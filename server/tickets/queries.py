@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,6 +19,8 @@ from server.tickets.models import Ticket, TicketComment, TicketEvent
 from server.tickets.refs import REF
 from tenants import policy
 from tenants.context import Principal
+
+_Row = TypeVar("_Row", TicketComment, TicketEvent)
 
 
 async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int) -> Ticket:
@@ -48,21 +51,39 @@ async def tickets_by_ids(session: AsyncSession, *, viewer: Principal,
     return {t.id: t for t in rows}
 
 
-async def comments_of(session: AsyncSession, *, viewer: Principal,
-                      ticket_ids: Sequence[int]) -> dict[int, list[TicketComment]]:
-    """The comments the viewer may read, per ticket, oldest first (one statement)."""
-    grouped: dict[int, list[TicketComment]] = defaultdict(list)
-    for c in await session.scalars(visible_comments(policy.ticket_scope(viewer), list(ticket_ids))):
-        grouped[c.ticket_id].append(c)
-    return grouped
+async def comments_of(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
+                      first: int | None = None,
+                      after: int | None = None) -> dict[int, list[TicketComment]]:
+    """The comments the viewer may read, per ticket, oldest first (one statement).
+
+    With `first`, at most that many per ticket, after the comment id `after` (keyset pages).
+    """
+    statement = visible_comments(policy.ticket_scope(viewer), list(ticket_ids))
+    return await _per_ticket(session, statement, TicketComment, first=first, after=after)
 
 
-async def events_of(session: AsyncSession, *, viewer: Principal,
-                    ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
-    """The history events the viewer may read, per ticket, in order (one statement)."""
-    grouped: dict[int, list[TicketEvent]] = defaultdict(list)
-    for e in await session.scalars(visible_events(policy.ticket_scope(viewer), list(ticket_ids))):
-        grouped[e.ticket_id].append(e)
+async def events_of(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
+                    first: int | None = None,
+                    after: int | None = None) -> dict[int, list[TicketEvent]]:
+    """The history events the viewer may read, per ticket, in order (one statement); pages as above."""
+    statement = visible_events(policy.ticket_scope(viewer), list(ticket_ids))
+    return await _per_ticket(session, statement, TicketEvent, first=first, after=after)
+
+
+async def _per_ticket(session: AsyncSession, statement: Select, model: type[_Row], *,
+                      first: int | None, after: int | None) -> dict[int, list[_Row]]:
+    if after is not None:
+        statement = statement.where(model.id > after)
+    if first is not None:
+        # The first `first` rows of each ticket: numbered per ticket in one window, then cut.
+        ranked = statement.order_by(None).add_columns(func.row_number().over(
+            partition_by=model.ticket_id, order_by=model.id).label("position")).subquery()
+        page = aliased(model, ranked)
+        statement = (select(page).where(ranked.c.position <= first)
+                     .order_by(page.ticket_id, page.id))
+    grouped: dict[int, list[_Row]] = defaultdict(list)
+    for row in await session.scalars(statement):
+        grouped[row.ticket_id].append(row)
     return grouped
 
 
