@@ -21,6 +21,7 @@ from server import migrations
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.errors import ConfigurationError
+from server.http_middleware import browser_middleware
 from server.identity.auth import Authenticator
 from server.identity.claims import TenantClaimMode
 from server.identity.local_issuer import LocalIssuer
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog), *browser_middleware(settings)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -37,7 +37,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         print(f"groupdesk: cannot start: {exc.message}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+    # No `server: uvicorn` banner: it tells an attacker what to try, and a client nothing.
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True, server_header=False)
     return 0
 
 
