@@ -20,7 +20,9 @@ run: $(STAMP)
 	$(BIN)/groupdesk load tenants/federations/insa.yaml
 	$(BIN)/groupdesk serve
 
+# The GraphQL over HTTP audit's Node.js tools come from tests/graphql_http_audit/package-lock.json (npm ci).
 test: $(STAMP)
+	$(BIN)/python -m tests.support.graphql_http_audit
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Re-export schema/schema.graphql after changing the GraphQL layer (a test fails when it drifts).
@@ -31,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache
+	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache tests/graphql_http_audit/node_modules
