@@ -19,6 +19,7 @@ from strawberry.types.unset import UNSET
 
 from schema import graphql_over_http as over_http
 from schema.context import Context
+from schema.graphiql import render_graphiql
 from server.config import Settings
 from server.identity.auth import AuthenticationFailed, Authenticator
 
@@ -155,6 +156,9 @@ class GroupdeskGraphQL(GraphQL):
         if over_http.without_data(result, graphql_response=over_http.wants_graphql_response(request)):
             body.pop("data", None)
         return body
+
+    async def render_graphql_ide(self, request: Request) -> Any:
+        return render_graphiql()
 
     def create_response(self, response_data: Any, sub_response: Any) -> Any:
         response = super().create_response(response_data, sub_response)

@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
                sessions: async_sessionmaker[AsyncSession] | None = None) -> Starlette:
     """The app; tests pass their own engine and sessions (which the app then does not dispose)."""
     import schema
+    from schema.graphiql import graphiql_assets
     from schema.view import GroupdeskGraphQL
 
     settings = settings or Settings()
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
+            *([] if settings.is_production else [graphiql_assets()]),
         ],
         middleware=[Middleware(RequestLog), *browser_middleware(settings)],
         lifespan=lifespan,
