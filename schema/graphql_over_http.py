@@ -48,8 +48,13 @@ def response_status(result: Any, *, graphql_response: bool) -> int:
 
 
 def without_data(result: Any, *, graphql_response: bool) -> bool:
-    """Whether the body leaves `data` out: a 4xx answer, or a request error for any client."""
-    return is_request_error(result) or response_status(result, graphql_response=graphql_response) >= 400
+    """Whether the body leaves `data` out: a request error, or any 4xx answer.
+
+    Plain JSON clients refused as anonymous keep `"data": null`, as they always had.
+    """
+    if graphql_response:
+        return is_request_error(result) or response_status(result, graphql_response=True) >= 400
+    return is_request_error(result) and not refused_as_anonymous(result)
 
 
 def error_response(message: str, status: int, *, graphql_response: bool, code: str | None = None,
