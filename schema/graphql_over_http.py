@@ -1,9 +1,9 @@
 """GraphQL over HTTP: which status and body shape a result gets, by the media type the client accepts.
 
 A client accepting `application/graphql-response+json` gets statuses that mean something: 4xx when the
-request could not be executed (unparsable, invalid, anonymous), 200 once execution ran, even when its
-`data` is null. Plain `application/json` clients keep 200 with the errors in the body. Either way a
-request error (nothing was executed) has no `data` entry, as the GraphQL specification asks.
+request could not be executed (unparsable, invalid, anonymous) and then no `data` entry, as the
+GraphQL specification asks of request errors; 200 once execution ran, even when its `data` is null.
+Plain `application/json` clients keep what they always had: 200, with `"data": null` and the errors.
 """
 
 from __future__ import annotations
@@ -48,13 +48,12 @@ def response_status(result: Any, *, graphql_response: bool) -> int:
 
 
 def without_data(result: Any, *, graphql_response: bool) -> bool:
-    """Whether the body leaves `data` out: a request error, or any 4xx answer.
+    """Whether the body leaves `data` out: a request error or a 4xx, for graphql-response+json clients.
 
-    Plain JSON clients refused as anonymous keep `"data": null`, as they always had.
+    Plain JSON clients keep the body they always had (`"data": null` included).
     """
-    if graphql_response:
-        return is_request_error(result) or response_status(result, graphql_response=True) >= 400
-    return is_request_error(result) and not refused_as_anonymous(result)
+    return graphql_response and (is_request_error(result)
+                                 or response_status(result, graphql_response=True) >= 400)
 
 
 def error_response(message: str, status: int, *, graphql_response: bool, code: str | None = None,
