@@ -35,25 +35,15 @@ def is_request_error(result: Any) -> bool:
 
 
 def refused_as_anonymous(result: Any) -> bool:
-    """An anonymous caller reached a field that needs a caller, and nothing else came back."""
+    """An anonymous caller asked for more than introspection (schema.extensions.RequireAuthentication)."""
     return result.data is None and "UNAUTHENTICATED" in _codes(result)
 
 
-def response_status(result: Any, *, graphql_response: bool) -> int:
-    if not graphql_response:
-        return 200
+def graphql_response_status(result: Any) -> int:
+    """The status for a graphql-response+json client; a 4xx answer carries no `data` entry."""
     if refused_as_anonymous(result):
         return 401
     return 400 if is_request_error(result) else 200
-
-
-def without_data(result: Any, *, graphql_response: bool) -> bool:
-    """Whether the body leaves `data` out: a request error or a 4xx, for graphql-response+json clients.
-
-    Plain JSON clients keep the body they always had (`"data": null` included).
-    """
-    return graphql_response and (is_request_error(result)
-                                 or response_status(result, graphql_response=True) >= 400)
 
 
 def error_response(message: str, status: int, *, graphql_response: bool, code: str | None = None,

@@ -140,7 +140,7 @@ class GroupdeskGraphQL(GraphQL):
                                                   context, root_value, request_data)
             success = not result.errors
             if sub_response.graphql_response_json:
-                sub_response.status_code = over_http.response_status(result, graphql_response=True)
+                sub_response.status_code = over_http.graphql_response_status(result)
             return result
         finally:
             await context.finish(success=success)
@@ -153,7 +153,7 @@ class GroupdeskGraphQL(GraphQL):
 
     async def process_result(self, request: Any, result: Any) -> Any:
         body = await super().process_result(request, result)
-        if over_http.without_data(result, graphql_response=over_http.wants_graphql_response(request)):
+        if over_http.wants_graphql_response(request) and over_http.graphql_response_status(result) >= 400:
             body.pop("data", None)
         return body
 
