@@ -25,7 +25,9 @@ run: $(STAMP)
 	@echo "==> serving (GROUPDESK_HOST/GROUPDESK_PORT, http://127.0.0.1:8000/graphql by default); Ctrl-C stops"
 	$(BIN)/groupdesk serve
 
+# The GraphQL over HTTP audit's Node.js tools come from tests/graphql_http_audit/package-lock.json (npm ci).
 test: $(STAMP)
+	$(BIN)/python -m tests.support.graphql_http_audit
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Re-export schema/schema.graphql after changing the GraphQL layer (a test fails when it drifts).
@@ -36,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache
+	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache tests/graphql_http_audit/node_modules

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
+from schema.graphql_over_http import GRAPHQL_RESPONSE_JSON
+
 from server.identity.auth import AuthenticationFailed
 from server.identity.rate_limits import RateLimited
 from server.identity.tokens import IdentityProviderUnavailable
@@ -17,17 +19,24 @@ WS_RATE_LIMITED = 4429
 WS_TRY_AGAIN_LATER = 1013
 
 
-def refusal_response(exc: Refusal) -> JSONResponse:
-    """The HTTP answer: a GraphQL error whose code says what to do, with the matching headers."""
+def refusal_response(exc: Refusal, *, graphql_response: bool = False) -> JSONResponse:
+    """The HTTP answer: a GraphQL error whose code says what to do, with the matching headers.
+
+    In `application/graphql-response+json` when the client accepts it (GraphQL over HTTP).
+    """
     if isinstance(exc, RateLimited):
-        return _error(exc.message, "RATE_LIMITED", 429, {"Retry-After": str(exc.retry_after)},
-                      retry_after=exc.retry_after)
-    if isinstance(exc, IdentityProviderUnavailable):
-        return _error(exc.reason, "SERVICE_UNAVAILABLE", 503, {"Retry-After": str(exc.retry_after)},
-                      retry_after=exc.retry_after)
-    challenge = 'Bearer error="invalid_token", error_description="' + exc.message.replace('"', "'") + '"'
-    return _error(exc.message, "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN", exc.status,
-                  {"WWW-Authenticate": challenge})
+        response = _error(exc.message, "RATE_LIMITED", 429, {"Retry-After": str(exc.retry_after)},
+                          retry_after=exc.retry_after)
+    elif isinstance(exc, IdentityProviderUnavailable):
+        response = _error(exc.reason, "SERVICE_UNAVAILABLE", 503, {"Retry-After": str(exc.retry_after)},
+                          retry_after=exc.retry_after)
+    else:
+        challenge = 'Bearer error="invalid_token", error_description="' + exc.message.replace('"', "'") + '"'
+        response = _error(exc.message, "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN",
+                          exc.status, {"WWW-Authenticate": challenge})
+    if graphql_response:
+        response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+    return response
 
 
 def ws_rejection(exc: Refusal) -> tuple[int, str]:

@@ -13,11 +13,14 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from cross_web import HTTPException
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
 from schema import request_body
+from schema import graphql_over_http as over_http
 from schema.context import Context
+from schema.graphiql import render_graphiql
 from schema.refusals import REFUSALS, refusal_response, ws_rejection
 from schema.socket_guard import OPEN_SOCKET, GuardedTransportWSHandler, forget_socket, open_socket
 from server.config import Settings
@@ -28,23 +31,6 @@ from schema.reporting import raise_if_unavailable
 from server.outages import WS_TRY_AGAIN_LATER, outage_of
 
 log = logging.getLogger("groupdesk.graphql")
-
-# GraphQL over HTTP: a client accepting this media type gets HTTP statuses that mean something
-# (4xx when the request could not be executed); plain application/json keeps 200 for compatibility.
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json; charset=utf-8"
-
-
-def wants_graphql_response(request: Any) -> bool:
-    accept = request.headers.get("accept", "") if hasattr(request, "headers") else ""
-    return "application/graphql-response+json" in accept
-
-
-def graphql_response_status(result: Any) -> int:
-    """200 once execution started; 4xx when the document could not be parsed, validated or run."""
-    if result.data is not None or not result.errors:
-        return 200
-    codes = {(e.extensions or {}).get("code") for e in result.errors}
-    return 401 if "UNAUTHENTICATED" in codes else 400
 
 # graphql-transport-ws close codes: 4401 for missing or invalid credentials, 4403 for a refused caller.
 WS_UNAUTHORIZED = 4401
@@ -161,7 +147,13 @@ class GroupdeskGraphQL(GraphQL):
         except request_body.BadRequestBody as exc:
             return exc.response()
         except REFUSALS as exc:
-            return refusal_response(exc)
+            return refusal_response(exc, graphql_response=over_http.wants_graphql_response(request))
+        except HTTPException as exc:
+            if not over_http.mutation_over_get(exc, request.method):
+                raise
+            return over_http.error_response(
+                "mutations are not allowed over GET: send them with POST", 405, headers={"Allow": "POST"},
+                graphql_response=over_http.wants_graphql_response(request))
         finally:
             forget_socket(request)
             expiry = getattr(getattr(request, "state", None), "expiry", None)
@@ -176,8 +168,8 @@ class GroupdeskGraphQL(GraphQL):
                                                   context, root_value, request_data)
             success = not result.errors
             raise_if_unavailable(result)  # server.outages.OutageGuard answers 503
-            if getattr(sub_response, "graphql_response_json", False):
-                sub_response.status_code = graphql_response_status(result)
+            if sub_response.graphql_response_json:
+                sub_response.status_code = over_http.graphql_response_status(result)
             return result
         finally:
             await context.finish(success=success)
@@ -185,13 +177,22 @@ class GroupdeskGraphQL(GraphQL):
     async def get_sub_response(self, request: Request) -> Any:
         sub_response = await super().get_sub_response(request)
         # Remembered for execute_single and create_response, which do not see the Accept header.
-        sub_response.graphql_response_json = wants_graphql_response(request)
+        sub_response.graphql_response_json = over_http.wants_graphql_response(request)
         return sub_response
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        body = await super().process_result(request, result)
+        if over_http.wants_graphql_response(request) and over_http.graphql_response_status(result) >= 400:
+            body.pop("data", None)
+        return body
+
+    async def render_graphql_ide(self, request: Request) -> Any:
+        return render_graphiql()
 
     def create_response(self, response_data: Any, sub_response: Any) -> Any:
         response = super().create_response(response_data, sub_response)
         if getattr(sub_response, "graphql_response_json", False):
-            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+            response.headers["content-type"] = over_http.GRAPHQL_RESPONSE_JSON
         return response
 
 

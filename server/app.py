@@ -22,6 +22,7 @@ from server.body_limit import BodySizeLimit
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.errors import ConfigurationError
+from server.http_middleware import browser_middleware
 from server.identity.auth import Authenticator
 from server.identity.claims import TenantClaimMode
 from server.identity import revocations  # noqa: F401  (commits that revoke close open sockets)
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
                sessions: async_sessionmaker[AsyncSession] | None = None) -> Starlette:
     """The app; tests pass their own engine and sessions (which the app then does not dispose)."""
     import schema
+    from schema.graphiql import graphiql_assets
     from schema.view import GroupdeskGraphQL
 
     settings = settings or Settings()
@@ -160,8 +162,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
+            *([] if settings.is_production else [graphiql_assets()]),
         ],
-        middleware=[Middleware(RequestLog),
+        middleware=[Middleware(RequestLog), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
                                schema_gate=schema_gate),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],

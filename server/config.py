@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server.identity.settings_checks import check_identity_settings
@@ -96,6 +97,26 @@ class Settings(BaseSettings):
     # Outages and retries: the Retry-After of a 503, how long an openTicket idempotency key holds.
     outage_retry_after_seconds: int = Field(default=5, ge=1, le=3600)
     idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Browser clients: origins allowed to call the API (CORS), preflight cache, HSTS (README).
+    cors_origins: str = ""
+    cors_max_age: int = Field(default=600, ge=0, le=86_400)
+    hsts_seconds: int = Field(default=0, ge=0)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        for entry in (part.strip() for part in value.split(",")):
+            parsed = urlsplit(entry)
+            # Exact origins only: a wildcard or a pattern would let any site call the API.
+            if entry and (parsed.scheme not in ("http", "https") or not parsed.hostname or "*" in entry
+                          or parsed.path or parsed.query or parsed.fragment or parsed.username):
+                raise ValueError(f"{entry!r} is not an origin like https://portal.example.org "
+                                 f"(scheme, host and optional port; no path, no wildcard)")
+        return value
+
+    def cors_origin_list(self) -> list[str]:
+        """The origins of GROUPDESK_CORS_ORIGINS, as browsers send them in `Origin`."""
+        return [entry.strip().lower() for entry in self.cors_origins.split(",") if entry.strip()]
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:

@@ -63,9 +63,10 @@ class ReadyServer(uvicorn.Server):
 def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool,
           ws_max_size: int) -> int:
     """Run on the socket `bind` returned until interrupted."""
-    # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES).
+    # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES). No `server: uvicorn`
+    # banner: it tells an attacker what to try, and a client nothing.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
-                            ws_max_size=ws_max_size)
+                            ws_max_size=ws_max_size, server_header=False)
     server = ReadyServer(config, ready_line(host, port, dev_issuer=dev_issuer))
     try:
         server.run(sockets=[sock])
