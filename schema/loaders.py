@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
-from server.catalog.queries import catalog_children
+from server.catalog.queries import catalog_by_ids, catalog_children
 from server.identity.models import Tenant, User
 from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
@@ -26,14 +25,19 @@ class Loaders:
         self.session = session
         self.tenant = DataLoader(self._by_id(Tenant))
         self.user = DataLoader(self._by_id(User))
-        self.brick = DataLoader(self._by_id(Brick))
-        self.service = DataLoader(self._by_id(Service))
-        self.sub_service = DataLoader(self._by_id(SubService))
+        # Catalogue entries as the viewer may see them (deactivated ones for administrators only).
+        self.brick = DataLoader(self._catalog_by_id(Brick, principal))
+        self.service = DataLoader(self._catalog_by_id(Service, principal))
+        self.sub_service = DataLoader(self._catalog_by_id(SubService, principal))
+        # Where a ticket the viewer sees was opened: its own data, shown even once retired.
+        self.ticket_brick = DataLoader(self._by_id(Brick))
+        self.ticket_service = DataLoader(self._by_id(Service))
+        self.ticket_sub_service = DataLoader(self._by_id(SubService))
         self.services_of_brick = DataLoader(self._catalog_children(Service, Service.brick_id, principal))
         self.sub_services_of_service = DataLoader(
             self._catalog_children(SubService, SubService.service_id, principal))
         self.designations_of_user = DataLoader(
-            self._children(ExpertDesignation, ExpertDesignation.user_id))
+            self._catalog_children(ExpertDesignation, ExpertDesignation.user_id, principal))
         # Ticket comments and history: the viewer's visibility is applied in the one query.
         self.comments_of_ticket = DataLoader(self._per_ticket(tickets.comments_of, principal))
         self.events_of_ticket = DataLoader(self._per_ticket(tickets.events_of, principal))
@@ -65,20 +69,17 @@ class Loaders:
 
         return load
 
+    def _catalog_by_id(self, model: type, principal: Principal | None) -> Any:
+        async def load(ids: Sequence[int]) -> list[Any]:
+            found = await catalog_by_ids(self.session, viewer=principal, model=model, ids=list(ids))
+            return [found.get(i) for i in ids]
+
+        return load
+
     def _catalog_children(self, model: type, parent: Any, principal: Principal | None) -> Any:
         async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
             groups = await catalog_children(self.session, viewer=principal, model=model, parent=parent,
                                             parent_ids=parent_ids)
-            return [groups.get(i, []) for i in parent_ids]
-
-        return load
-
-    def _children(self, model: type, parent: Any) -> Any:
-        async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
-            stmt = select(model).where(parent.in_(parent_ids)).order_by(model.id)
-            groups: dict[int, list[Any]] = defaultdict(list)
-            for row in await self.session.scalars(stmt):
-                groups[getattr(row, parent.key)].append(row)
             return [groups.get(i, []) for i in parent_ids]
 
         return load

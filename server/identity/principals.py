@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.experts import designated_brick_ids
+from server.catalog.experts import designations_of
 from server.identity.models import ApiToken, Tenant, User
 from tenants import policy
 from tenants.context import Principal
@@ -31,7 +31,7 @@ async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Pri
     return Principal(
         user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
         tenant_kind=tenant.kind, roles=policy.effective_roles(user.roles, tenant.kind),
-        expert_brick_ids=await designated_brick_ids(session, user.id), technical=user.technical,
+        designations=await designations_of(session, user.id), technical=user.technical,
     )
 
 
