@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
-from server.catalog.queries import catalog_by_ids, catalog_children
+from server.catalog.queries import catalog_children, catalog_rows_by_ids, for_viewer
 from server.identity.models import Tenant, User
 from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
@@ -20,19 +20,38 @@ from tenants.context import Principal
 LAST_COMMENTS_MAX = 20
 
 
+class CatalogView:
+    """Catalogue entries by id as one viewer may see them, or every entry (`retired_too`: the
+    place a ticket was opened on)."""
+
+    def __init__(self, rows: DataLoader[int, Any], viewer: Principal | None, *,
+                 retired_too: bool = False) -> None:
+        self._rows = rows
+        self._viewer = viewer
+        self._retired_too = retired_too
+
+    async def load(self, key: int) -> Any:
+        found = await self._rows.load(key)
+        if self._retired_too:
+            return None if found is None else found[0]
+        return for_viewer(self._viewer, found)
+
+
 class Loaders:
     def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
         self.session = session
         self.tenant = DataLoader(self._by_id(Tenant))
         self.user = DataLoader(self._by_id(User))
-        # Catalogue entries as the viewer may see them (deactivated ones for administrators only).
-        self.brick = DataLoader(self._catalog_by_id(Brick, principal))
-        self.service = DataLoader(self._catalog_by_id(Service, principal))
-        self.sub_service = DataLoader(self._catalog_by_id(SubService, principal))
-        # Where a ticket the viewer sees was opened: its own data, shown even once retired.
-        self.ticket_brick = DataLoader(self._by_id(Brick))
-        self.ticket_service = DataLoader(self._by_id(Service))
-        self.ticket_sub_service = DataLoader(self._by_id(SubService))
+        # Catalogue entries as the viewer may see them (deactivated ones for administrators only),
+        # and where a ticket the viewer sees was opened (its own data, shown even once retired):
+        # two views of one cached load per model, so asking both ways costs one statement.
+        rows = {model: DataLoader(self._catalog_rows(model)) for model in (Brick, Service, SubService)}
+        self.brick = CatalogView(rows[Brick], principal)
+        self.service = CatalogView(rows[Service], principal)
+        self.sub_service = CatalogView(rows[SubService], principal)
+        self.ticket_brick = CatalogView(rows[Brick], principal, retired_too=True)
+        self.ticket_service = CatalogView(rows[Service], principal, retired_too=True)
+        self.ticket_sub_service = CatalogView(rows[SubService], principal, retired_too=True)
         self.services_of_brick = DataLoader(self._catalog_children(Service, Service.brick_id, principal))
         self.sub_services_of_service = DataLoader(
             self._catalog_children(SubService, SubService.service_id, principal))
@@ -69,9 +88,9 @@ class Loaders:
 
         return load
 
-    def _catalog_by_id(self, model: type, principal: Principal | None) -> Any:
+    def _catalog_rows(self, model: type) -> Any:
         async def load(ids: Sequence[int]) -> list[Any]:
-            found = await catalog_by_ids(self.session, viewer=principal, model=model, ids=list(ids))
+            found = await catalog_rows_by_ids(self.session, model=model, ids=list(ids))
             return [found.get(i) for i in ids]
 
         return load

@@ -97,6 +97,22 @@ async def catalog_by_ids(session: AsyncSession, *, viewer: Principal | None, mod
     return {row.id: row for row in await session.scalars(stmt)}
 
 
+async def catalog_rows_by_ids(session: AsyncSession, *, model: type,
+                              ids: Sequence[int]) -> dict[int, tuple[Any, bool]]:
+    """Bricks, services or sub-services by id, each with whether it is shown to callers who do not
+    see inactive entries: one statement that a request's loaders share, then `for_viewer` picks."""
+    stmt = select(model, shown(model).label("shown")).where(model.id.in_(ids))
+    return {row.id: (row, bool(is_shown)) for row, is_shown in await session.execute(stmt)}
+
+
+def for_viewer(viewer: Principal | None, found: tuple[Any, bool] | None) -> Any:
+    """The row of `catalog_rows_by_ids` if the viewer may see it, else None."""
+    if found is None:
+        return None
+    row, is_shown = found
+    return row if is_shown or (viewer is not None and policy.sees_inactive_catalog(viewer)) else None
+
+
 async def catalog_children(session: AsyncSession, *, viewer: Principal | None, model: type,
                            parent: Any, parent_ids: Sequence[int]) -> dict[int, list[Any]]:
     """Services of bricks, sub-services of services or designations of users, grouped by parent,
