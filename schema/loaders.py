@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
-from server.catalog.queries import catalog_children
+from server.catalog.queries import catalog_children, catalog_rows_by_ids, for_viewer
 from server.identity.models import Tenant, User
 from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
@@ -21,19 +20,43 @@ from tenants.context import Principal
 LAST_COMMENTS_MAX = 20
 
 
+class CatalogView:
+    """Catalogue entries by id as one viewer may see them, or every entry (`retired_too`: the
+    place a ticket was opened on)."""
+
+    def __init__(self, rows: DataLoader[int, Any], viewer: Principal | None, *,
+                 retired_too: bool = False) -> None:
+        self._rows = rows
+        self._viewer = viewer
+        self._retired_too = retired_too
+
+    async def load(self, key: int) -> Any:
+        found = await self._rows.load(key)
+        if self._retired_too:
+            return None if found is None else found[0]
+        return for_viewer(self._viewer, found)
+
+
 class Loaders:
     def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
         self.session = session
         self.tenant = DataLoader(self._by_id(Tenant))
         self.user = DataLoader(self._by_id(User))
-        self.brick = DataLoader(self._by_id(Brick))
-        self.service = DataLoader(self._by_id(Service))
-        self.sub_service = DataLoader(self._by_id(SubService))
+        # Catalogue entries as the viewer may see them (deactivated ones for administrators only),
+        # and where a ticket the viewer sees was opened (its own data, shown even once retired):
+        # two views of one cached load per model, so asking both ways costs one statement.
+        rows = {model: DataLoader(self._catalog_rows(model)) for model in (Brick, Service, SubService)}
+        self.brick = CatalogView(rows[Brick], principal)
+        self.service = CatalogView(rows[Service], principal)
+        self.sub_service = CatalogView(rows[SubService], principal)
+        self.ticket_brick = CatalogView(rows[Brick], principal, retired_too=True)
+        self.ticket_service = CatalogView(rows[Service], principal, retired_too=True)
+        self.ticket_sub_service = CatalogView(rows[SubService], principal, retired_too=True)
         self.services_of_brick = DataLoader(self._catalog_children(Service, Service.brick_id, principal))
         self.sub_services_of_service = DataLoader(
             self._catalog_children(SubService, SubService.service_id, principal))
         self.designations_of_user = DataLoader(
-            self._children(ExpertDesignation, ExpertDesignation.user_id))
+            self._catalog_children(ExpertDesignation, ExpertDesignation.user_id, principal))
         self._principal = principal
         self._last_comments: dict[int, DataLoader[int, list[Any]]] = {}
         # Pages of ticket comments and history, one loader per (what, first, after).
@@ -64,20 +87,17 @@ class Loaders:
 
         return load
 
+    def _catalog_rows(self, model: type) -> Any:
+        async def load(ids: Sequence[int]) -> list[Any]:
+            found = await catalog_rows_by_ids(self.session, model=model, ids=list(ids))
+            return [found.get(i) for i in ids]
+
+        return load
+
     def _catalog_children(self, model: type, parent: Any, principal: Principal | None) -> Any:
         async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
             groups = await catalog_children(self.session, viewer=principal, model=model, parent=parent,
                                             parent_ids=parent_ids)
-            return [groups.get(i, []) for i in parent_ids]
-
-        return load
-
-    def _children(self, model: type, parent: Any) -> Any:
-        async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
-            stmt = select(model).where(parent.in_(parent_ids)).order_by(model.id)
-            groups: dict[int, list[Any]] = defaultdict(list)
-            for row in await self.session.scalars(stmt):
-                groups[getattr(row, parent.key)].append(row)
             return [groups.get(i, []) for i in parent_ids]
 
         return load

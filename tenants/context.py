@@ -30,6 +30,37 @@ class Role(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Designation:
+    """Where an expert is designated: a whole brick, one service of it, or one sub-service.
+
+    The ids above the designated level are filled in too (a sub-service designation names its
+    service and brick), as the catalogue stores them.
+    """
+
+    brick_id: int
+    service_id: int | None = None
+    sub_service_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPlace:
+    """Where a ticket was opened in the catalogue: what a designation covers or not."""
+
+    brick_id: int
+    service_id: int
+    sub_service_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What the policy needs to know about one ticket to say who the caller is on it."""
+
+    tenant_id: int
+    place: TicketPlace
+    assignee_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """An authenticated caller: a person or a technical account, always inside one tenant."""
 
@@ -39,8 +70,8 @@ class Principal:
     tenant_slug: str
     tenant_kind: TenantKind
     roles: frozenset[Role] = frozenset()
-    # Catalogue scopes the user is designated on as an expert (ids of bricks they cover).
-    expert_brick_ids: frozenset[int] = field(default_factory=frozenset)
+    # Where the user is designated as an expert, exactly (they count only with the expert role).
+    designations: frozenset[Designation] = field(default_factory=frozenset)
     technical: bool = False
 
     def has(self, *roles: Role) -> bool:

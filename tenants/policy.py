@@ -1,15 +1,27 @@
 """Who may see and do what: pure functions over a Principal, the only place these rules live.
 
 Query builders in server/ ask this module for a visibility rule and apply it where the SQL is
-built; resolvers never re-implement it.
+built (server/tickets/access.py for tickets); resolvers never re-implement it. For tickets it
+answers two questions: does an expert's designation cover a ticket (`covers`), and which parties
+the caller is on it (`parties`), which the workflow's transition table names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
-from tenants.context import Operator, Principal, Provisioner, Role, TenantKind
+from tenants.context import (
+    Designation,
+    Operator,
+    Principal,
+    Provisioner,
+    Role,
+    TenantKind,
+    TicketFacts,
+    TicketPlace,
+)
 
 # Roles that mean something in one kind of tenant only: a school user given "group-admin" in a shared
 # realm is no group administrator, and must not act as one anywhere (the ticket workflow included).
@@ -81,32 +93,52 @@ def may_read_shared_data(p: Principal) -> bool:
 SCHOOL_SUPPORT_ROLES = frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER, Role.DESK_INTEGRATION})
 
 
+def covers(designation: Designation, place: TicketPlace) -> bool:
+    """Whether a designation covers a ticket's place: a brick one the whole brick, a service one
+    the service, a sub-service one the sub-service (server/tickets/access.py is its SQL twin)."""
+    if designation.sub_service_id is not None:
+        return designation.sub_service_id == place.sub_service_id
+    if designation.service_id is not None:
+        return designation.service_id == place.service_id
+    return designation.brick_id == place.brick_id
+
+
+def expert_designations(p: Principal) -> frozenset[Designation]:
+    """The designations that count: a user who lost the expert role covers nothing."""
+    return p.designations if Role.EXPERT in p.roles else frozenset()
+
+
+def covers_ticket(p: Principal, place: TicketPlace) -> bool:
+    """Whether `p` is an expert one of whose designations covers the place."""
+    return any(covers(d, place) for d in expert_designations(p))
+
+
 @dataclass(frozen=True, slots=True)
 class TicketScope:
     """Which tickets a caller sees, and on which of them it reads internal comments and events.
 
     A ticket is visible when any clause matches: every ticket (`all`), tickets for one of
-    `tenant_ids`, tickets on one of `brick_ids`, tickets assigned to `assignee_id`. Internal
-    comments are shown to group staff (`internal_comments`) on the tickets they see as staff: all of
-    them for admins, their bricks' and their own for experts, never on their own school's tickets
-    seen only as a school user.
+    `tenant_ids`, tickets one of `designations` covers, tickets assigned to `assignee_id`.
+    Internal comments are shown to group staff (`internal_comments`) on the tickets they see as
+    staff: all of them for admins, those they cover and their own for experts, never on their own
+    school's tickets seen only as a school user.
     """
 
     all: bool = False
     tenant_ids: frozenset[int] = frozenset()
-    brick_ids: frozenset[int] = frozenset()
+    designations: frozenset[Designation] = frozenset()
     assignee_id: int | None = None
     internal_comments: bool = False
 
-    def sees(self, *, tenant_id: int, brick_id: int, assignee_id: int | None) -> bool:
-        return (self.all or tenant_id in self.tenant_ids or brick_id in self.brick_ids
-                or (assignee_id is not None and assignee_id == self.assignee_id))
+    def _as_staff(self, t: TicketFacts) -> bool:
+        return (self.all or any(covers(d, t.place) for d in self.designations)
+                or (t.assignee_id is not None and t.assignee_id == self.assignee_id))
 
-    def sees_internal(self, *, brick_id: int, assignee_id: int | None) -> bool:
-        if not self.internal_comments:
-            return False
-        return (self.all or brick_id in self.brick_ids
-                or (assignee_id is not None and assignee_id == self.assignee_id))
+    def sees(self, t: TicketFacts) -> bool:
+        return t.tenant_id in self.tenant_ids or self._as_staff(t)
+
+    def sees_internal(self, t: TicketFacts) -> bool:
+        return self.internal_comments and self._as_staff(t)
 
 
 def ticket_scope(p: Principal) -> TicketScope:
@@ -116,18 +148,71 @@ def ticket_scope(p: Principal) -> TicketScope:
     # The operations centre acts for the schools: every ticket, but the school's view of it.
     if is_operations(p):
         return TicketScope(all=True)
-    expert = Role.EXPERT in p.roles
     return TicketScope(
         tenant_ids=frozenset({p.tenant_id}) if p.tenant_kind is TenantKind.SCHOOL else frozenset(),
-        brick_ids=p.expert_brick_ids if expert else frozenset(),
+        designations=expert_designations(p),
         assignee_id=p.user_id,
-        internal_comments=expert,
+        internal_comments=Role.EXPERT in p.roles,
     )
 
 
-def is_designated_on(p: Principal, brick_id: int) -> bool:
-    """Whether `p` is an expert designated somewhere on the brick (may take its queued tickets)."""
-    return Role.EXPERT in p.roles and brick_id in p.expert_brick_ids
+def may_see(p: Principal, t: TicketFacts) -> bool:
+    return ticket_scope(p).sees(t)
+
+
+def desk_scope(p: Principal) -> TicketScope:
+    """The tickets a school's desk speaks for: its own school's, whatever else the account reads."""
+    return TicketScope(tenant_ids=frozenset({p.tenant_id})) if is_desk_integration(p) else TicketScope()
+
+
+class Party(StrEnum):
+    """A part a caller plays towards one ticket; the workflow's transitions name the parties they
+    admit, and `parties` below is the one place that says who plays which."""
+
+    GROUP_ADMIN = "a group admin"
+    OPERATIONS = "the operations centre"
+    COVERING_EXPERT = "an expert designated for the ticket"
+    ASSIGNEE = "the assignee"
+    # Support of the opening school: an agent, a manager or its local desk's technical account.
+    OPENING_SCHOOL = "the opening school"
+    # Approval commits the school, so only its managers (or a group admin) decide it.
+    MANAGER = "a manager of the opening school"
+    # Automatic work (routing, auto-close); no caller plays it.
+    SYSTEM = "the system"
+
+
+def parties(p: Principal, t: TicketFacts) -> frozenset[Party]:
+    """Every part `p` plays on the ticket; the workflow and the other ticket changes ask this."""
+    found: set[Party] = set()
+    if is_group_admin(p):
+        found.add(Party.GROUP_ADMIN)
+    if is_operations(p):
+        found.add(Party.OPERATIONS)
+    if covers_ticket(p, t.place):
+        found.add(Party.COVERING_EXPERT)
+    if t.assignee_id is not None and t.assignee_id == p.user_id:
+        found.add(Party.ASSIGNEE)
+    if p.tenant_kind is TenantKind.SCHOOL and p.tenant_id == t.tenant_id:
+        if p.roles & SCHOOL_SUPPORT_ROLES:
+            found.add(Party.OPENING_SCHOOL)
+        if Role.SCHOOL_MANAGER in p.roles:
+            found.add(Party.MANAGER)
+    return frozenset(found)
+
+
+# Those who work on the ticket or asked for it; not an expert of another brick who only reads it.
+PRIORITY_SETTERS = frozenset({Party.GROUP_ADMIN, Party.ASSIGNEE, Party.COVERING_EXPERT,
+                              Party.OPENING_SCHOOL, Party.OPERATIONS})
+# Escalation is the requester's (or the group's) lever on the experts, not the experts' own.
+ESCALATORS = frozenset({Party.GROUP_ADMIN, Party.OPENING_SCHOOL, Party.OPERATIONS})
+
+
+def may_set_priority(played: frozenset[Party]) -> bool:
+    return bool(played & PRIORITY_SETTERS)
+
+
+def may_escalate(played: frozenset[Party]) -> bool:
+    return bool(played & ESCALATORS)
 
 
 def may_open_tickets_for(p: Principal, tenant_id: int, tenant_kind: TenantKind) -> bool:

@@ -11,6 +11,7 @@ from schema.context import Info
 from schema.types.nodes import load_nodes
 from schema.types.catalog import Brick, Service, SubService
 from server.catalog import models as catalog
+from server.catalog.queries import catalog_by_ids
 from server.identity import models
 from tenants import policy
 from tenants.context import Role as RoleValue
@@ -94,7 +95,10 @@ class ExpertDesignation(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        return await load_nodes(cls, catalog.ExpertDesignation, info, node_ids)
+        ids = [int(i) for i in node_ids]
+        found = await catalog_by_ids(info.context.session, viewer=info.context.viewer,
+                                     model=catalog.ExpertDesignation, ids=ids)
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
 
     @strawberry.field
     async def user(self, info: Info) -> User:

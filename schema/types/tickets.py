@@ -23,7 +23,7 @@ from schema.types.ticket_enums import (
     Visibility,
 )
 from server.tickets import listing, models, queries, workflow
-from server.tickets.access import actor_for
+from server.tickets.access import parties_on
 
 if TYPE_CHECKING:
     from schema.types.mirror import TicketMirror
@@ -147,16 +147,16 @@ class Ticket(relay.Node):
 
     @strawberry.field
     async def sub_service(self, info: Info) -> SubService:
-        row = await info.context.loaders.sub_service.load(self.sub_service_id)
+        row = await info.context.loaders.ticket_sub_service.load(self.sub_service_id)
         return SubService.from_model(row)
 
     @strawberry.field
     async def service(self, info: Info) -> Service:
-        return Service.from_model(await info.context.loaders.service.load(self.service_id))
+        return Service.from_model(await info.context.loaders.ticket_service.load(self.service_id))
 
     @strawberry.field
     async def brick(self, info: Info) -> Brick:
-        return Brick.from_model(await info.context.loaders.brick.load(self.brick_id))
+        return Brick.from_model(await info.context.loaders.ticket_brick.load(self.brick_id))
 
     @strawberry.field(description="Comments the viewer may read (internal ones for group staff), "
                                   "oldest first: `first` of them (capped at the server's largest "
@@ -193,9 +193,7 @@ class Ticket(relay.Node):
 
     @strawberry.field(description="The workflow actions the viewer may take now.")
     def allowed_actions(self, info: Info) -> list[TicketAction]:
-        actor = actor_for(info.context.viewer, tenant_id=self.tenant_id, brick_id=self.brick_id,
-                          assignee_id=self.assignee_id)
-        return workflow.allowed_actions(self.state, actor)
+        return workflow.allowed_actions(self.state, parties_on(info.context.viewer, self))
 
 
 @strawberry.type(description="A page of tickets.")

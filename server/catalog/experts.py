@@ -9,7 +9,7 @@ from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from server.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import User
 from tenants import policy
-from tenants.context import Principal, Role
+from tenants.context import Designation, Principal, Role
 
 
 async def resolve_scope(session: AsyncSession, *, brick_id: int | None, service_id: int | None,
@@ -73,7 +73,9 @@ async def revoke_expert(session: AsyncSession, *, actor: Principal, designation_
     return designation_id
 
 
-async def designated_brick_ids(session: AsyncSession, user_id: int) -> frozenset[int]:
-    rows = await session.scalars(
-        select(ExpertDesignation.brick_id).where(ExpertDesignation.user_id == user_id).distinct())
-    return frozenset(rows)
+async def designations_of(session: AsyncSession, user_id: int) -> frozenset[Designation]:
+    """Where the user is designated, exactly as stored (brick, service, sub-service)."""
+    rows = await session.execute(
+        select(ExpertDesignation.brick_id, ExpertDesignation.service_id,
+               ExpertDesignation.sub_service_id).where(ExpertDesignation.user_id == user_id))
+    return frozenset(Designation(*row) for row in rows)

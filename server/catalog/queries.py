@@ -1,24 +1,60 @@
-"""Reading the catalogue and the federation, with the caller's visibility applied in the SQL."""
+"""Reading the catalogue and the federation, with the caller's visibility applied in the SQL.
+
+The deactivated-catalogue rule lives here for every read by the API, lists, look-ups by code and
+loads by id alike: an entry is shown to a caller who does not see inactive entries only when it and
+every level above it are active (a service of a deactivated brick is gone with it), and a
+designation only when the entry it is on is shown.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import Brick, ExpertDesignation
+from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from server.identity.models import Tenant
 from tenants import policy
 from tenants.context import Principal
 
 
-def _visible(stmt: Select, model: type, viewer: Principal, include_inactive: bool) -> Select:
+def _active_bricks() -> Select:
+    return select(Brick.id).where(Brick.active.is_(True))
+
+
+def _active_services() -> Select:
+    return select(Service.id).where(Service.active.is_(True), Service.brick_id.in_(_active_bricks()))
+
+
+def _active_sub_services() -> Select:
+    return select(SubService.id).where(SubService.active.is_(True),
+                                       SubService.service_id.in_(_active_services()))
+
+
+def shown(model: type) -> ColumnElement[bool]:
+    """The condition on `model` rows for a caller who does not see inactive entries."""
+    if model is Brick:
+        return Brick.active.is_(True)
+    if model is Service:
+        return Service.id.in_(_active_services())
+    if model is SubService:
+        return SubService.id.in_(_active_sub_services())
+    if model is ExpertDesignation:
+        return and_(ExpertDesignation.brick_id.in_(_active_bricks()),
+                    or_(ExpertDesignation.service_id.is_(None),
+                        ExpertDesignation.service_id.in_(_active_services())),
+                    or_(ExpertDesignation.sub_service_id.is_(None),
+                        ExpertDesignation.sub_service_id.in_(_active_sub_services())))
+    raise TypeError(f"{model.__name__} is not part of the catalogue")
+
+
+def _visible(stmt: Select, model: type, viewer: Principal | None, include_inactive: bool) -> Select:
     """Deactivated entries exist only for those who may bring them back, and only when asked."""
-    if include_inactive and policy.sees_inactive_catalog(viewer):
+    if include_inactive and viewer is not None and policy.sees_inactive_catalog(viewer):
         return stmt
-    return stmt.where(model.active.is_(True))
+    return stmt.where(shown(model))
 
 
 async def list_bricks(session: AsyncSession, *, viewer: Principal,
@@ -40,7 +76,8 @@ async def list_designations(session: AsyncSession, *, viewer: Principal,
                             brick_code: str | None = None) -> Sequence[ExpertDesignation]:
     if not policy.may_read_shared_data(viewer):
         return []
-    stmt = select(ExpertDesignation).order_by(ExpertDesignation.id)
+    stmt = _visible(select(ExpertDesignation).order_by(ExpertDesignation.id), ExpertDesignation,
+                    viewer, True)
     if brick_code is not None:
         stmt = stmt.join(Brick).where(Brick.code == brick_code)
     return list(await session.scalars(stmt))
@@ -52,19 +89,36 @@ async def list_tenants(session: AsyncSession, *, viewer: Principal) -> Sequence[
     return list(await session.scalars(select(Tenant).order_by(Tenant.slug)))
 
 
-async def catalog_by_ids(session: AsyncSession, *, viewer: Principal, model: type,
+async def catalog_by_ids(session: AsyncSession, *, viewer: Principal | None, model: type,
                          ids: Sequence[int]) -> dict[int, Any]:
-    """Bricks, services or sub-services by id, as the viewer may see them (for Relay nodes)."""
+    """Bricks, services, sub-services or designations by id, as the viewer may see them (Relay
+    nodes and the loaders behind every relation to them)."""
     stmt = _visible(select(model).where(model.id.in_(ids)), model, viewer, True)
     return {row.id: row for row in await session.scalars(stmt)}
 
 
+async def catalog_rows_by_ids(session: AsyncSession, *, model: type,
+                              ids: Sequence[int]) -> dict[int, tuple[Any, bool]]:
+    """Bricks, services or sub-services by id, each with whether it is shown to callers who do not
+    see inactive entries: one statement that a request's loaders share, then `for_viewer` picks."""
+    stmt = select(model, shown(model).label("shown")).where(model.id.in_(ids))
+    return {row.id: (row, bool(is_shown)) for row, is_shown in await session.execute(stmt)}
+
+
+def for_viewer(viewer: Principal | None, found: tuple[Any, bool] | None) -> Any:
+    """The row of `catalog_rows_by_ids` if the viewer may see it, else None."""
+    if found is None:
+        return None
+    row, is_shown = found
+    return row if is_shown or (viewer is not None and policy.sees_inactive_catalog(viewer)) else None
+
+
 async def catalog_children(session: AsyncSession, *, viewer: Principal | None, model: type,
                            parent: Any, parent_ids: Sequence[int]) -> dict[int, list[Any]]:
-    """Services of bricks or sub-services of services, grouped by parent, in one statement."""
-    stmt = select(model).where(parent.in_(parent_ids)).order_by(model.id)
-    if viewer is None or not policy.sees_inactive_catalog(viewer):
-        stmt = stmt.where(model.active.is_(True))
+    """Services of bricks, sub-services of services or designations of users, grouped by parent,
+    in one statement."""
+    stmt = _visible(select(model).where(parent.in_(parent_ids)).order_by(model.id), model, viewer,
+                    True)
     groups: dict[int, list[Any]] = {}
     for row in await session.scalars(stmt):
         groups.setdefault(getattr(row, parent.key), []).append(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.experts import designated_brick_ids
+from server.catalog.experts import designations_of
 from server.identity.models import ApiToken, Tenant, User
 from server.identity.open_sockets import SocketHolder
 from tenants import policy
@@ -33,7 +33,7 @@ async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Pri
     return Principal(
         user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
         tenant_kind=tenant.kind, roles=policy.effective_roles(user.roles, tenant.kind),
-        expert_brick_ids=await designated_brick_ids(session, user.id), technical=user.technical,
+        designations=await designations_of(session, user.id), technical=user.technical,
     )
 
 

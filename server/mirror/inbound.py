@@ -25,6 +25,7 @@ from server.identity.models import Tenant, User
 from server.mirror.follow import from_desk
 from server.mirror.models import InboundEvent, Mirror
 from server.tickets import actions, comments
+from server.tickets.access import visible_tickets
 from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import CommentSource, Ticket, Visibility
 from server.tickets.workflow import Action, TicketState
@@ -65,8 +66,8 @@ async def desk_account(session: AsyncSession, tenant: Tenant) -> Principal:
 
 async def _ticket(session: AsyncSession, actor: Principal, *, ticket_id: int | None,
                   group_ref: str | None) -> Ticket:
-    """The ticket, only if it belongs to the desk's own school (NotFound otherwise)."""
-    stmt = select(Ticket).where(Ticket.tenant_id == actor.tenant_id)
+    """The ticket, only if the desk speaks for it: its own school's (NotFound otherwise)."""
+    stmt = select(Ticket).where(visible_tickets(policy.desk_scope(actor)))
     if ticket_id is not None:
         stmt = stmt.where(Ticket.id == ticket_id)
     else:

@@ -10,7 +10,7 @@ from server.db import utcnow
 from server.errors import ActionNotAllowed, NotFound, ValidationFailed
 from server.identity.models import User
 from server.tickets import assignment, comments, history
-from server.tickets.access import actor_on
+from server.tickets.access import parties_on
 from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import TEXT_MAX, CommentSource, EventKind, Ticket, Visibility
 from server.tickets.workflow import Action, TicketState, transition
@@ -58,7 +58,7 @@ async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, action
                  assignee_id: int | None = None, kind: EventKind | None = None,
                  extra: dict[str, Any] | None = None) -> Ticket:
     before = ticket.state
-    target = transition(before, action, actor_on(actor, ticket), reason=reason, solution=solution)
+    target = transition(before, action, parties_on(actor, ticket), reason=reason, solution=solution)
     _check_texts(reason=reason, solution=solution)
     data: dict[str, Any] = {"from": before.value, "to": target.value, **(extra or {})}
     now = utcnow()
@@ -102,7 +102,7 @@ async def answer(session: AsyncSession, *, actor: Principal, ticket_id: int,
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
     # The state machine decides before anything is written, so a refused answer leaves no comment.
     try:
-        transition(ticket.state, Action.RESUME, actor_on(actor, ticket))
+        transition(ticket.state, Action.RESUME, parties_on(actor, ticket))
     except ActionNotAllowed as refused:
         # An answer resumes the work, but the caller asked to answer: name what they asked for.
         pending = ticket.state is TicketState.PENDING

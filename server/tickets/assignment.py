@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import ExpertDesignation
 from server.db import utcnow
 from server.identity.models import User
 from server.tickets import history
+from server.tickets.access import coverage
 from server.tickets.models import EventKind, Ticket
 from server.tickets.routing import Candidate, DesignationLevel, RoutingDecision, choose_expert
-from server.tickets.workflow import OPEN_STATES, Action, Actor, transition
+from server.tickets.workflow import OPEN_STATES, SYSTEM, Action, transition
 from tenants.context import Role
 
 QUEUED_REASON = "no designated expert: waiting in the brick's queue"
+DESIGNATION_PLACE = (ExpertDesignation.brick_id, ExpertDesignation.service_id,
+                     ExpertDesignation.sub_service_id)
 
 
 def _level(d: ExpertDesignation) -> DesignationLevel:
@@ -28,14 +31,9 @@ def _level(d: ExpertDesignation) -> DesignationLevel:
 
 
 async def candidates_for(session: AsyncSession, ticket: Ticket) -> list[Candidate]:
-    """Experts designated on the ticket's sub-service, its service or its brick, with their load."""
-    covers = or_(
-        ExpertDesignation.sub_service_id == ticket.sub_service_id,
-        and_(ExpertDesignation.service_id == ticket.service_id,
-             ExpertDesignation.sub_service_id.is_(None)),
-        and_(ExpertDesignation.brick_id == ticket.brick_id,
-             ExpertDesignation.service_id.is_(None), ExpertDesignation.sub_service_id.is_(None)),
-    )
+    """Experts whose designation covers the ticket (its sub-service, service or brick), with their
+    load: the same coverage rule as visibility and myQueue."""
+    covers = coverage(DESIGNATION_PLACE, (ticket.brick_id, ticket.service_id, ticket.sub_service_id))
     rows = (await session.execute(
         select(ExpertDesignation, User).join(User, User.id == ExpertDesignation.user_id)
         .where(covers).order_by(ExpertDesignation.id))).all()
@@ -71,7 +69,7 @@ async def route(session: AsyncSession, ticket: Ticket) -> RoutingDecision | None
                                    "state": ticket.state.value})
         return None
     before = ticket.state
-    ticket.state = transition(before, Action.ASSIGN, Actor.system())
+    ticket.state = transition(before, Action.ASSIGN, SYSTEM)
     ticket.assignee_id = decision.user_id
     ticket.assigned_at = utcnow()
     await history.record(session, ticket, EventKind.ROUTED, actor=None, data={

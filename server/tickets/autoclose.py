@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.tickets import history
 from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import EventKind, Ticket
-from server.tickets.workflow import Action, Actor, TicketState, auto_close_due, transition
+from server.tickets.workflow import SYSTEM, Action, TicketState, auto_close_due, transition
 
 
 async def close_resolved_tickets(session: AsyncSession, *, now: dt.datetime,
@@ -33,7 +33,7 @@ async def close_resolved_tickets(session: AsyncSession, *, now: dt.datetime,
                                                             now, after_days):
             continue
         before = ticket.state
-        ticket.state = transition(before, Action.CLOSE, Actor.system())
+        ticket.state = transition(before, Action.CLOSE, SYSTEM)
         ticket.closed_at = now
         next_version(ticket)
         await history.record(session, ticket, EventKind.CLOSED, actor=None, data={

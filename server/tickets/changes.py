@@ -7,26 +7,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.catalog.models import Priority
 from server.errors import ActionNotAllowed, PermissionDenied, ValidationFailed
 from server.tickets import history
-from server.tickets.access import actor_on
+from server.tickets.access import parties_on
 from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import TEXT_MAX, EventKind, Ticket
-from server.tickets.workflow import TERMINAL_STATES, Actor, Party, TicketState, allowed_actions
+from server.tickets.workflow import TERMINAL_STATES, TicketState, allowed_actions
 from server.validation import Checks
+from tenants import policy
 from tenants.context import Principal
+from tenants.policy import Party
 
-# Those who work on the ticket or asked for it; not an expert of another brick who only reads it.
-PRIORITY_PARTIES = (Party.GROUP_ADMIN, Party.ASSIGNEE, Party.DESIGNATED_EXPERT,
-                    Party.OPENING_SCHOOL)
-# Escalation is the requester's (or the group's) lever on the experts, not the experts' own.
-ESCALATION_PARTIES = (Party.GROUP_ADMIN, Party.OPENING_SCHOOL)
 SET_PRIORITY = "SET_PRIORITY"
 ESCALATE = "ESCALATE"
 
 
-def _refuse_when_done(ticket: Ticket, actor: Actor, what: str,
+def _refuse_when_done(ticket: Ticket, played: frozenset[Party], what: str,
                       done: frozenset[TicketState] = TERMINAL_STATES) -> None:
     if ticket.state in done:
-        allowed = allowed_actions(ticket.state, actor)
+        allowed = allowed_actions(ticket.state, played)
         raise ActionNotAllowed(what, ticket.state.value, [a.value for a in allowed])
 
 
@@ -34,8 +31,8 @@ async def set_priority(session: AsyncSession, *, actor: Principal, ticket_id: in
                        expected_version: int, priority: Priority | str) -> Ticket:
     """Change a ticket's priority; setting the priority it already has changes nothing."""
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
-    who = actor_on(actor, ticket)
-    if not any(who.plays(p) for p in PRIORITY_PARTIES):
+    who = parties_on(actor, ticket)
+    if not policy.may_set_priority(who):
         raise PermissionDenied("the priority is changed by the opening school, the experts of the "
                                "brick, the assignee or a group admin")
     _refuse_when_done(ticket, who, SET_PRIORITY)
@@ -58,8 +55,8 @@ async def escalate(session: AsyncSession, *, actor: Principal, ticket_id: int,
                    expected_version: int, reason: str) -> Ticket:
     """Raise the ticket's escalation level by one, with the reason; escalation is not a state."""
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
-    who = actor_on(actor, ticket)
-    if not any(who.plays(p) for p in ESCALATION_PARTIES):
+    who = parties_on(actor, ticket)
+    if not policy.may_escalate(who):
         raise PermissionDenied("a ticket is escalated by the opening school or a group admin")
     _refuse_when_done(ticket, who, ESCALATE, TERMINAL_STATES | {TicketState.RESOLVED})
     checks = Checks()

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ActionNotAllowed, PermissionDenied
 from server.tickets import history
-from server.tickets.access import actor_on
+from server.tickets.access import facts_of, parties_on
 from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import (
     TEXT_MAX,
@@ -29,10 +29,10 @@ async def write(session: AsyncSession, actor: Principal, ticket: Ticket, *, body
                 source: CommentSource = CommentSource.GROUP) -> TicketComment:
     """Add a comment and its history event to a ticket the caller holds (and versions)."""
     if ticket.state in TERMINAL_STATES:
-        allowed = allowed_actions(ticket.state, actor_on(actor, ticket))
+        allowed = allowed_actions(ticket.state, parties_on(actor, ticket))
         raise ActionNotAllowed(COMMENT, ticket.state.value, [a.value for a in allowed])
     if visibility is Visibility.INTERNAL and not policy.ticket_scope(actor).sees_internal(
-            brick_id=ticket.brick_id, assignee_id=ticket.assignee_id):
+            facts_of(ticket)):
         raise PermissionDenied("internal comments are for the group's experts and admins")
     checks = Checks()
     checks.text(field, body, max_len=TEXT_MAX)

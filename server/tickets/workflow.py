@@ -1,4 +1,8 @@
-"""The ticket state machine: which caller may do which action from which state, as plain data."""
+"""The ticket state machine: which party may do which action from which state, as plain data.
+
+Transitions name parties (the assignee, the opening school...); who plays which party on a ticket
+is tenants.policy.parties' answer, never worked out here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from enum import StrEnum
 from typing import Literal
 
 from server.errors import ActionNotAllowed, ValidationFailed
-from tenants.context import Principal, Role
+from tenants.policy import Party
 
 
 class TicketState(StrEnum):
@@ -52,75 +56,8 @@ class Action(StrEnum):
     REJECT = "REJECT"
 
 
-_SCHOOL_SUPPORT_ROLES = frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER, Role.DESK_INTEGRATION})
-
-
-class Party(StrEnum):
-    """A part a caller can play towards one ticket; a transition names the parties it admits."""
-
-    GROUP_ADMIN = "a group admin"
-    DESIGNATED_EXPERT = "an expert designated for the ticket"
-    ASSIGNEE = "the assignee"
-    # Support of the opening school (agent, manager or its local desk's technical account), or the
-    # operations centre, which acts for any school.
-    OPENING_SCHOOL = "the opening school (or operations)"
-    # Approval commits the school, so only its managers (or a group admin) decide it; the operations
-    # centre and plain agents do not.
-    SCHOOL_MANAGER = "a manager of the opening school"
-    SYSTEM = "the system"
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """What the state machine needs to know about a caller relative to one ticket."""
-
-    roles: frozenset[Role] = frozenset()
-    is_assignee: bool = False
-    is_designated_expert: bool = False
-    in_opening_school: bool = False
-    # Automatic work: routing after opening or approval, and the auto-close tick.
-    is_system: bool = False
-
-    @classmethod
-    def system(cls) -> Actor:
-        """The actor for automatic routing and auto-close."""
-        return cls(is_system=True)
-
-    @classmethod
-    def of(
-        cls,
-        principal: Principal,
-        *,
-        ticket_tenant_id: int,
-        is_assignee: bool,
-        is_designated_expert: bool,
-    ) -> Actor:
-        """Describe a principal towards a ticket opened for the tenant `ticket_tenant_id`."""
-        return cls(
-            roles=principal.roles,
-            is_assignee=is_assignee,
-            is_designated_expert=is_designated_expert,
-            in_opening_school=principal.tenant_id == ticket_tenant_id,
-        )
-
-    def plays(self, party: Party) -> bool:
-        """Whether this actor counts as `party` for the ticket."""
-        match party:
-            case Party.GROUP_ADMIN:
-                return Role.GROUP_ADMIN in self.roles
-            case Party.DESIGNATED_EXPERT:
-                return self.is_designated_expert
-            case Party.ASSIGNEE:
-                return self.is_assignee
-            case Party.OPENING_SCHOOL:
-                return Role.OPERATIONS in self.roles or (
-                    self.in_opening_school and bool(self.roles & _SCHOOL_SUPPORT_ROLES)
-                )
-            case Party.SCHOOL_MANAGER:
-                return self.in_opening_school and Role.SCHOOL_MANAGER in self.roles
-            case Party.SYSTEM:
-                return self.is_system
-        raise AssertionError(f"unhandled party {party!r}")  # pragma: no cover
+# Automatic work: routing after opening or approval, and the auto-close tick.
+SYSTEM: frozenset[Party] = frozenset({Party.SYSTEM})
 
 
 Needs = Literal["reason", "solution"]
@@ -136,9 +73,9 @@ class Transition:
     parties: tuple[Party, ...]
     needs: Needs | None = None
 
-    def admits(self, actor: Actor) -> bool:
-        """Whether `actor` plays one of the parties this rule names."""
-        return any(actor.plays(p) for p in self.parties)
+    def admits(self, played: frozenset[Party]) -> bool:
+        """Whether a caller playing `played` plays one of the parties this rule names."""
+        return not played.isdisjoint(self.parties)
 
     def describe(self) -> str:
         """One line an admin can read."""
@@ -152,18 +89,18 @@ class Transition:
 _S = TicketState
 # At most one transition per (state, action), so the target never depends on who acts.
 TRANSITIONS: tuple[Transition, ...] = (
-    # Automatic routing assigns as the system; a designated expert may pick from the queue.
+    # Automatic routing assigns as the system; a covering expert may pick from the queue.
     Transition(
         Action.ASSIGN, (_S.NEW, _S.APPROVED), _S.ASSIGNED, (Party.GROUP_ADMIN, Party.SYSTEM),
     ),
-    Transition(Action.TAKE, (_S.NEW, _S.APPROVED), _S.ASSIGNED, (Party.DESIGNATED_EXPERT,)),
+    Transition(Action.TAKE, (_S.NEW, _S.APPROVED), _S.ASSIGNED, (Party.COVERING_EXPERT,)),
     Transition(
         Action.APPROVE, (_S.WAITING_FOR_APPROVAL,), _S.APPROVED,
-        (Party.SCHOOL_MANAGER, Party.GROUP_ADMIN),
+        (Party.MANAGER, Party.GROUP_ADMIN),
     ),
     Transition(
         Action.REJECT, (_S.WAITING_FOR_APPROVAL,), _S.REJECTED,
-        (Party.SCHOOL_MANAGER, Party.GROUP_ADMIN), needs="reason",
+        (Party.MANAGER, Party.GROUP_ADMIN), needs="reason",
     ),
     Transition(Action.START, (_S.ASSIGNED,), _S.IN_PROGRESS, (Party.ASSIGNEE,)),
     # Reassigning is an admin decision: experts cannot take a colleague's ticket, which keeps the
@@ -173,7 +110,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.ASSIGN, (_S.PENDING,), _S.PENDING, (Party.GROUP_ADMIN,)),
     Transition(Action.HOLD, (_S.IN_PROGRESS,), _S.PENDING, (Party.ASSIGNEE,), needs="reason"),
     Transition(
-        Action.RESUME, (_S.PENDING,), _S.IN_PROGRESS, (Party.OPENING_SCHOOL, Party.ASSIGNEE),
+        Action.RESUME, (_S.PENDING,), _S.IN_PROGRESS,
+        (Party.OPENING_SCHOOL, Party.OPERATIONS, Party.ASSIGNEE),
     ),
     Transition(
         Action.RESOLVE, (_S.ASSIGNED, _S.IN_PROGRESS, _S.PENDING), _S.RESOLVED,
@@ -182,12 +120,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     # A reopened ticket goes back to the expert who resolved it, who is still its assignee.
     Transition(
         Action.REOPEN, (_S.RESOLVED,), _S.IN_PROGRESS,
-        (Party.OPENING_SCHOOL, Party.ASSIGNEE, Party.GROUP_ADMIN),
+        (Party.OPENING_SCHOOL, Party.OPERATIONS, Party.ASSIGNEE, Party.GROUP_ADMIN),
     ),
     # The expert does not close their own resolution: the school confirms, or time does.
     Transition(
         Action.CLOSE, (_S.RESOLVED,), _S.CLOSED,
-        (Party.OPENING_SCHOOL, Party.GROUP_ADMIN, Party.SYSTEM),
+        (Party.OPENING_SCHOOL, Party.OPERATIONS, Party.GROUP_ADMIN, Party.SYSTEM),
     ),
 )
 
@@ -216,28 +154,29 @@ def describe_rules() -> list[str]:
     return [t.describe() for t in TRANSITIONS]
 
 
-def allowed_actions(state: TicketState, actor: Actor) -> list[Action]:
-    """The actions `actor` may take on a ticket in `state`, sorted by name."""
+def allowed_actions(state: TicketState, played: frozenset[Party]) -> list[Action]:
+    """The actions a caller playing `played` may take on a ticket in `state`, sorted by name."""
     return sorted(
         action
         for (source, action), t in _BY_STATE_AND_ACTION.items()
-        if source == state and t.admits(actor)
+        if source == state and t.admits(played)
     )
 
 
 def transition(
     state: TicketState,
     action: Action,
-    actor: Actor,
+    played: frozenset[Party],
     *,
     reason: str | None = None,
     solution: str | None = None,
 ) -> TicketState:
-    """The state after `actor` does `action`; raises when the state, caller or input forbid it."""
+    """The state after a caller playing `played` does `action`; raises when the state, the caller
+    or the input forbid it."""
     rule = _BY_STATE_AND_ACTION.get((state, action))
-    if rule is None or not rule.admits(actor):
+    if rule is None or not rule.admits(played):
         # Permission comes before input checks, so a refused caller learns nothing about the input.
-        allowed = allowed_actions(state, actor)
+        allowed = allowed_actions(state, played)
         raise ActionNotAllowed(action.value, state.value, [a.value for a in allowed])
     given = {"reason": reason, "solution": solution}
     if rule.needs is not None and _is_blank(given[rule.needs]):

@@ -11,33 +11,57 @@ from server.tickets.workflow import (
     OPEN_STATES,
     QUEUED_STATES,
     TERMINAL_STATES,
+    SYSTEM,
     TRANSITIONS,
     Action,
-    Actor,
     TicketState,
     allowed_actions,
     auto_close_due,
     describe_rules,
     transition,
 )
-from tenants.context import Principal, Role, TenantKind
+from tenants import policy
+from tenants.context import Designation, Principal, Role, TenantKind, TicketFacts, TicketPlace
+from tenants.policy import Party
 
 S = TicketState
 A = Action
+LYON, RENNES, GROUP, OPS = 1, 2, 8, 9
+SCENARI, ACCOUNTS, CREATION, PUBLISHING, MOODLE = 10, 11, 12, 13, 20
+# The ticket every caller below is described against: Lyon's, on Scenari > Accounts > Creation.
+TICKET = TicketFacts(tenant_id=LYON, place=TicketPlace(SCENARI, ACCOUNTS, CREATION))
+ME = 7
+
+
+def on_ticket(*roles: Role, tenant: int = LYON, kind: TenantKind = TenantKind.SCHOOL,
+              designations: tuple[Designation, ...] = (), assigned: bool = False) -> frozenset[Party]:
+    """The parties the policy says such a caller plays on TICKET."""
+    caller = Principal(user_id=ME, username="someone", tenant_id=tenant, tenant_slug="t",
+                       tenant_kind=kind, roles=frozenset(roles), designations=frozenset(designations))
+    facts = TicketFacts(TICKET.tenant_id, TICKET.place, assignee_id=ME if assigned else None)
+    return policy.parties(caller, facts)
+
 
 # One representative caller per kind of relation to the ticket.
-ACTORS: dict[str, Actor] = {
-    "group admin": Actor(roles=frozenset({Role.GROUP_ADMIN})),
-    "designated expert": Actor(roles=frozenset({Role.EXPERT}), is_designated_expert=True),
-    "assignee": Actor(roles=frozenset({Role.EXPERT}), is_assignee=True, is_designated_expert=True),
-    "expert of another brick": Actor(roles=frozenset({Role.EXPERT})),
-    "school agent": Actor(roles=frozenset({Role.SCHOOL_AGENT}), in_opening_school=True),
-    "school manager": Actor(roles=frozenset({Role.SCHOOL_MANAGER}), in_opening_school=True),
-    "desk integration": Actor(roles=frozenset({Role.DESK_INTEGRATION}), in_opening_school=True),
-    "operations": Actor(roles=frozenset({Role.OPERATIONS})),
-    "agent of another school": Actor(roles=frozenset({Role.SCHOOL_AGENT})),
-    "manager of another school": Actor(roles=frozenset({Role.SCHOOL_MANAGER})),
-    "system": Actor.system(),
+ACTORS: dict[str, frozenset[Party]] = {
+    "group admin": on_ticket(Role.GROUP_ADMIN, tenant=GROUP, kind=TenantKind.GROUP),
+    "designated expert": on_ticket(Role.EXPERT, tenant=RENNES, designations=(Designation(SCENARI),)),
+    "assignee": on_ticket(Role.EXPERT, tenant=RENNES, assigned=True,
+                          designations=(Designation(SCENARI, ACCOUNTS),)),
+    "expert of another brick": on_ticket(Role.EXPERT, designations=(Designation(MOODLE),)),
+    "expert of another service": on_ticket(Role.EXPERT, designations=(
+        Designation(SCENARI, PUBLISHING), Designation(SCENARI, PUBLISHING, 14))),
+    "school agent": on_ticket(Role.SCHOOL_AGENT),
+    "school manager": on_ticket(Role.SCHOOL_MANAGER),
+    "desk integration": on_ticket(Role.DESK_INTEGRATION),
+    "operations": on_ticket(Role.OPERATIONS, tenant=OPS, kind=TenantKind.OPERATIONS),
+    "agent of another school": on_ticket(Role.SCHOOL_AGENT, tenant=RENNES),
+    "manager of another school": on_ticket(Role.SCHOOL_MANAGER, tenant=RENNES),
+    # A group-admin role held in a school, and a designation without the expert role, grant nothing.
+    "group-admin role at a school": on_ticket(Role.GROUP_ADMIN, tenant=RENNES),
+    "designation without the expert role": on_ticket(Role.SCHOOL_AGENT, tenant=RENNES,
+                                                     designations=(Designation(SCENARI),)),
+    "system": SYSTEM,
 }
 
 SCHOOL = ("school agent", "school manager", "desk integration", "operations")
@@ -123,22 +147,19 @@ def test_caller_with_no_right_is_told_that_nothing_is_allowed() -> None:
 
 
 def test_allowed_actions_are_sorted_by_name() -> None:
-    both = Actor(roles=frozenset({Role.GROUP_ADMIN}), is_assignee=True)
+    both = on_ticket(Role.GROUP_ADMIN, tenant=GROUP, kind=TenantKind.GROUP, assigned=True)
     assert allowed_actions(S.IN_PROGRESS, both) == [A.ASSIGN, A.HOLD, A.RESOLVE]
 
 
 @pytest.mark.parametrize("state", sorted(TERMINAL_STATES))
 def test_terminal_ticket_allows_nothing_even_to_a_group_admin(state: TicketState) -> None:
-    everything = Actor(
-        roles=frozenset(Role), is_assignee=True, is_designated_expert=True, in_opening_school=True
-    )
+    everything = frozenset(Party)
     assert allowed_actions(state, everything) == []
-    assert allowed_actions(state, Actor.system()) == []
+    assert allowed_actions(state, SYSTEM) == []
 
 
 def test_operations_answers_for_any_school() -> None:
-    elsewhere = Actor(roles=frozenset({Role.OPERATIONS}), in_opening_school=False)
-    assert transition(S.PENDING, A.RESUME, elsewhere) is S.IN_PROGRESS
+    assert transition(S.PENDING, A.RESUME, ACTORS["operations"]) is S.IN_PROGRESS
 
 
 def test_operations_cannot_approve_for_a_school() -> None:
@@ -191,7 +212,7 @@ def test_whole_life_of_a_ticket_that_needs_approval() -> None:
     state = S.WAITING_FOR_APPROVAL
     state = transition(state, A.APPROVE, manager)
     assert state is S.APPROVED
-    state = transition(state, A.ASSIGN, Actor.system())
+    state = transition(state, A.ASSIGN, SYSTEM)
     assert state is S.ASSIGNED
     state = transition(state, A.START, expert)
     state = transition(state, A.HOLD, expert, reason="which course?")
@@ -202,7 +223,7 @@ def test_whole_life_of_a_ticket_that_needs_approval() -> None:
     state = transition(state, A.REOPEN, agent)
     assert state is S.IN_PROGRESS
     state = transition(state, A.RESOLVE, expert, solution="grades restored too")
-    assert transition(state, A.CLOSE, Actor.system()) is S.CLOSED
+    assert transition(state, A.CLOSE, SYSTEM) is S.CLOSED
 
 
 def test_open_load_counts_only_tickets_with_an_assignee_still_at_work() -> None:
@@ -211,18 +232,9 @@ def test_open_load_counts_only_tickets_with_an_assignee_still_at_work() -> None:
     assert TERMINAL_STATES == {S.REJECTED, S.CLOSED}
 
 
-def test_actor_of_a_principal_knows_whether_it_belongs_to_the_opening_school() -> None:
-    principal = Principal(
-        user_id=7,
-        username="agent.rouen",
-        tenant_id=3,
-        tenant_slug="rouen",
-        tenant_kind=TenantKind.SCHOOL,
-        roles=frozenset({Role.SCHOOL_AGENT}),
-    )
-    home = Actor.of(principal, ticket_tenant_id=3, is_assignee=False, is_designated_expert=False)
-    away = Actor.of(principal, ticket_tenant_id=4, is_assignee=False, is_designated_expert=False)
-    assert home.in_opening_school and not away.in_opening_school
+def test_the_parties_of_a_principal_know_whether_it_belongs_to_the_opening_school() -> None:
+    home, away = on_ticket(Role.SCHOOL_AGENT), on_ticket(Role.SCHOOL_AGENT, tenant=RENNES)
+    assert Party.OPENING_SCHOOL in home and Party.OPENING_SCHOOL not in away
     assert allowed_actions(S.RESOLVED, home) == [A.CLOSE, A.REOPEN]
     assert allowed_actions(S.RESOLVED, away) == []
 
@@ -232,7 +244,7 @@ def test_rules_print_one_readable_line_per_transition() -> None:
     assert len(lines) == len(TRANSITIONS)
     assert "HOLD: IN_PROGRESS -> PENDING, by the assignee; needs a reason" in lines
     assert (
-        "CLOSE: RESOLVED -> CLOSED, by the opening school (or operations), "
+        "CLOSE: RESOLVED -> CLOSED, by the opening school, the operations centre, "
         "a group admin or the system" in lines
     )
     assert {line.split(":")[0] for line in lines} == {a.value for a in Action}
