@@ -102,11 +102,12 @@ async def test_worker_killed_while_the_desk_creates_loses_nothing_and_creates_on
     assert len(locals_) == 1, "a retried create must find the ticket, not make a second one"
     assert itop.creates() == 1
     log_lines = itop.public_log(locals_[0]["ref"])
+    # INSA Lyon reads French: its desk gets French lines.
     assert [line.split("\n")[0] for line in log_lines] == [
-        "Assigned to Ismaël Grandcourtois in groupdesk.",
-        "Taken in charge by Ismaël Grandcourtois.",
-        "Question from Ismaël Grandcourtois; waiting for the school's answer.",
-        "Comment from Ismaël Grandcourtois.",
+        "Attribué à Ismaël Grandcourtois dans groupdesk.",
+        "Pris en charge par Ismaël Grandcourtois.",
+        "Question de Ismaël Grandcourtois ; en attente de la réponse de l'école.",
+        "Commentaire de Ismaël Grandcourtois.",
     ]
     async with sessions() as session:
         mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket_id))
@@ -139,4 +140,4 @@ async def test_a_worker_on_rabbitmq_delivers_a_backlog_in_order(shared, itop: Sl
     [local] = itop.tickets_titled(f"[{ticket.ref}]")
     assert itop.stimuli(local["ref"]) == ["ev_assign"]
     assert [line.split("\n")[0] for line in itop.public_log(local["ref"])] == [
-        "Assigned to Ismaël Grandcourtois in groupdesk.", "Taken in charge by Ismaël Grandcourtois."]
+        "Attribué à Ismaël Grandcourtois dans groupdesk.", "Pris en charge par Ismaël Grandcourtois."]
