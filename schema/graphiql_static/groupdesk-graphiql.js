@@ -3,11 +3,22 @@
 (function () {
   'use strict';
   var url = window.location.href.split(/[?#]/)[0];
-  var fetcher = GraphiQL.createFetcher({
+  var send = GraphiQL.createFetcher({
     url: url,
     // The Headers tab travels in connection_init too: the server authenticates WebSockets from it.
     subscriptionUrl: url.replace(/^http/, 'ws'),
   });
+  // Until a token is pasted, the Authorization line is "Bearer " alone: leave it out, so that the
+  // schema's docs load anonymously (introspection) instead of failing on an empty credential.
+  function fetcher(params, options) {
+    var headers = Object.assign({}, (options && options.headers) || {});
+    Object.keys(headers).forEach(function (name) {
+      if (name.toLowerCase() === 'authorization' && /^\s*Bearer\s*$/i.test(String(headers[name]))) {
+        delete headers[name];
+      }
+    });
+    return send(params, Object.assign({}, options, { headers: headers }));
+  }
   var headers = '{\n  "Authorization": "Bearer "\n}';
   ReactDOM.render(
     React.createElement(GraphiQL, {
