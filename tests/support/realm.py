@@ -65,7 +65,7 @@ class RealmServer:
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="realm-server", daemon=True
         )
         self._thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # generous: a busy machine starts slowly, never wrongly
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the realm server did not start")
