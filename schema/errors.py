@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from schema.types.ticket_enums import TicketAction, TicketState
+from schema.tickets.enums import TicketAction, TicketState
 from server import errors as domain
 from server.logs import note_outcome
 from server.tickets import workflow

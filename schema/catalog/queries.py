@@ -8,8 +8,8 @@ from strawberry import relay
 from schema.context import Info
 from schema.errors import Unauthenticated
 from schema.ids import node_id
-from schema.types.catalog import Brick, SubService
-from schema.types.identity import ExpertDesignation, Tenant, User, Viewer, roles_of
+from schema.catalog.types import Brick, SubService
+from schema.identity.types import ExpertDesignation, Tenant, User, Viewer, roles_of
 from server.catalog import queries
 from server.errors import NotFound
 from tenants import policy

@@ -9,8 +9,8 @@ import strawberry
 from strawberry import relay
 
 from schema.context import Info
-from schema.types.identity import Tenant, User
-from schema.types.nodes import load_nodes
+from schema.identity.types import Tenant, User
+from schema.nodes import load_nodes
 from server.identity import models
 from tenants import policy
 

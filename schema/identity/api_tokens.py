@@ -10,7 +10,7 @@ from strawberry import relay
 from schema.context import Info
 from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt
 from schema.ids import node_id, require_id
-from schema.types.api_token import ApiToken, ApiTokenCreated, ApiTokenPurpose
+from schema.identity.api_token_types import ApiToken, ApiTokenCreated, ApiTokenPurpose
 from server.errors import NotFound as DomainNotFound
 from server.identity import api_tokens
 from server.identity.models import ApiTokenPurpose as PurposeValue

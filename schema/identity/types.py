@@ -8,8 +8,8 @@ import strawberry
 from strawberry import relay
 
 from schema.context import Info
-from schema.types.nodes import load_nodes
-from schema.types.catalog import Brick, Service, SubService
+from schema.nodes import load_nodes
+from schema.catalog.types import Brick, Service, SubService
 from server.catalog import models as catalog
 from server.catalog.queries import catalog_by_ids
 from server.identity import models

@@ -10,8 +10,8 @@ from strawberry import relay
 
 from schema.context import Info
 from schema.ids import database_id
-from schema.ticket_queries import BadInput
-from schema.types.mirror import DeskSettings, MirrorConnection, MirrorEdge, MirrorStatus, TicketMirror
+from schema.tickets.queries import BadInput
+from schema.mirror.types import DeskSettings, MirrorConnection, MirrorEdge, MirrorStatus, TicketMirror
 from server.errors import GroupdeskError, ValidationFailed
 from server.mirror import service
 from server.mirror.models import DeskSetting

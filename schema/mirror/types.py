@@ -9,8 +9,8 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.types.identity import Tenant
-from schema.types.tickets import Ticket
+from schema.identity.types import Tenant
+from schema.tickets.types import Ticket
 from server.mirror import models
 from tenants.desks.base import DeskKind as DeskKindValue
 

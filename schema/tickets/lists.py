@@ -10,9 +10,9 @@ from strawberry import relay
 
 from schema.context import Info
 from schema.ids import node_id
-from schema.ticket_queries import BadInput
-from schema.types.catalog import Priority
-from schema.types.tickets import Ticket, TicketConnection, TicketState
+from schema.tickets.queries import BadInput
+from schema.catalog.types import Priority
+from schema.tickets.types import Ticket, TicketConnection, TicketState
 from server.errors import GroupdeskError, ValidationFailed
 from server.tickets import listing, queue
 from server.tickets.listing import PageArgs, TicketPage

@@ -8,7 +8,7 @@ from strawberry import relay
 
 from schema.context import Info
 from schema.ids import node_id
-from schema.types.tickets import Ticket
+from schema.tickets.types import Ticket
 from server.errors import GroupdeskError, NotFound, ValidationFailed
 from server.tickets import queries, routing, workflow
 from tenants import policy

@@ -13,9 +13,9 @@ from strawberry.scalars import JSON
 
 from schema.context import Info
 from schema.ids import database_id
-from schema.types.catalog import Brick, Priority, Service, SubService
-from schema.types.identity import Tenant, User
-from schema.types.ticket_enums import (
+from schema.catalog.types import Brick, Priority, Service, SubService
+from schema.identity.types import Tenant, User
+from schema.tickets.enums import (
     CommentSource,
     TicketAction,
     TicketEventKind,
@@ -26,7 +26,7 @@ from server.tickets import listing, models, queries, workflow
 from server.tickets.access import parties_on
 
 if TYPE_CHECKING:
-    from schema.types.mirror import TicketMirror
+    from schema.mirror.types import TicketMirror
 
 
 # Comments and history events a ticket gives at once unless asked for another `first`.
@@ -185,8 +185,8 @@ class Ticket(relay.Node):
     @strawberry.field(description="The ticket's twin on the school's desk and its sync state; null "
                                   "when the school has no desk.")
     async def mirror(self, info: Info) -> Annotated[
-            TicketMirror, strawberry.lazy("schema.types.mirror")] | None:
-        from schema.types.mirror import TicketMirror
+            TicketMirror, strawberry.lazy("schema.mirror.types")] | None:
+        from schema.mirror.types import TicketMirror
 
         row = await info.context.loaders.mirror_of_ticket.load(self.id)
         return TicketMirror.from_model(row) if row is not None else None
