@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from schema.context import Info
 from schema.ids import node_id
 from schema.tickets.types import Ticket
-from server.errors import GroupdeskError, NotFound, ValidationFailed
+from server.errors import NotFound
 from server.tickets import queries, routing, workflow
 from tenants import policy
-
-
-class BadInput(GraphQLError):
-    """A query argument that cannot be used (queries have no payload union to carry it)."""
-
-    def __init__(self, exc: GroupdeskError) -> None:
-        extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
-        message = exc.message
-        if isinstance(exc, ValidationFailed):
-            extensions["fields"] = [{"field": e.field, "message": e.message} for e in exc.errors]
-        elif isinstance(exc, NotFound):
-            message = exc.public_message()
-            if exc.field:
-                extensions["fields"] = [{"field": exc.field, "message": message}]
-        super().__init__(message, extensions=extensions)
 
 
 @strawberry.type

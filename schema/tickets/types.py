@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 from schema.context import Info
 from schema.ids import database_id
+from schema.pagination import CountedConnection
 from schema.catalog.types import Brick, Priority, Service, SubService
 from schema.identity.types import Tenant, User
 from schema.tickets.enums import (
@@ -22,7 +23,7 @@ from schema.tickets.enums import (
     TicketState,
     Visibility,
 )
-from server.tickets import listing, models, queries, workflow
+from server.tickets import models, queries, workflow
 from server.tickets.access import parties_on
 
 if TYPE_CHECKING:
@@ -196,11 +197,6 @@ class Ticket(relay.Node):
         return workflow.allowed_actions(self.state, parties_on(info.context.viewer, self))
 
 
-@strawberry.type(description="A page of tickets.")
-class TicketConnection(relay.Connection[Ticket]):
-    page: strawberry.Private[listing.TicketPage]
-
-    @strawberry.field(description="All tickets of the list (filter and visibility), all pages; "
-                                  "counted only when asked for.")
-    async def total_count(self, info: Info) -> int:
-        return await listing.count(info.context.session, self.page)
+@strawberry.type(name="TicketConnection", description="A page of tickets.")
+class TicketConnection(CountedConnection[Ticket]):
+    pass
