@@ -16,6 +16,7 @@ from schema.extensions import RequireAuthentication, TransactionScope, WebSocket
 from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
+from schema.identity.queries import IdentityQuery
 from schema.catalog.mutations import CatalogDeactivation, CatalogMutation
 from schema.mirror.desk import DeskMutation
 from schema.mirror.mutations import MirrorMutation
@@ -62,7 +63,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
+    class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return GroupdeskSchema(
