@@ -88,13 +88,11 @@ class Page(Generic[Row]):
     has_next_page: bool
     has_previous_page: bool
     # The list's table and every condition of the list (visibility included), for its length.
-    model: Any = field(default=None, repr=False)
+    model: Any = field(repr=False)
     where: tuple[ColumnElement[bool], ...] = field(default=(), repr=False)
 
     async def total(self, session: AsyncSession) -> int:
         """How many rows the whole list holds, all pages."""
-        if self.model is None:
-            return len(self.rows)
         return await session.scalar(
             select(func.count()).select_from(self.model).where(*self.where)) or 0
 
