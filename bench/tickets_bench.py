@@ -37,13 +37,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench import machine
 from bench.tickets_data import load_tickets, prepare
 from server.catalog.models import Brick, Service, SubService
+from server.cursors import encode_cursor
 from server.db import create_engine, session_factory, writer_session
 from server.identity.auth import principal_of
 from server.identity.models import Tenant, User
 from server.tickets import listing
 from server.tickets.listing import PageArgs, TicketFilter, TicketPage
 from server.tickets.models import Ticket
-from server.tickets.ordering import TicketOrder, encode_cursor
+from server.tickets.ordering import TicketOrder
 from server.tickets.service import open_ticket
 from server.tickets.workflow import TicketState
 from tenants.context import Principal
@@ -154,7 +155,7 @@ async def _reads(engine: AsyncEngine, total_tickets: int) -> dict[str, Measure]:
         async def run() -> None:
             async with sessions() as s:
                 where = await listing.where_visible(s, viewer=viewer, filter=filter)
-                await listing.count(s, TicketPage([], [], False, False, where=tuple(where)))
+                await listing.count(s, TicketPage([], [], False, False, model=Ticket, where=tuple(where)))
         return run
 
     async def by_offset() -> None:

@@ -14,17 +14,18 @@ from strawberry.schema.config import StrawberryConfig
 from schema.argument_checks import ArgumentChecks
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
 from schema.limits import CostReport, GuardedSchema
-from schema.mirror_queries import MirrorQuery
-from schema.mutations.api_tokens import ApiTokenMutation, ApiTokenQuery
-from schema.mutations.catalog import CatalogDeactivation, CatalogMutation
-from schema.mutations.desk import DeskMutation
-from schema.mutations.mirror import MirrorMutation
-from schema.mutations.tickets import TicketMutation
-from schema.queries import CatalogQuery
+from schema.mirror.queries import MirrorQuery
+from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
+from schema.identity.queries import IdentityQuery
+from schema.catalog.mutations import CatalogDeactivation, CatalogMutation
+from schema.mirror.desk import DeskMutation
+from schema.mirror.mutations import MirrorMutation
+from schema.tickets.mutations import TicketMutation
+from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
 from schema.subscriptions import Subscription
-from schema.ticket_lists import TicketListQuery
-from schema.ticket_queries import TicketQuery
+from schema.tickets.lists import TicketListQuery
+from schema.tickets.queries import TicketQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -62,7 +63,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
+    class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return GroupdeskSchema(

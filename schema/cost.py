@@ -42,7 +42,7 @@ from graphql import (
 from graphql.language import OperationType
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
-from server.tickets.listing import DEFAULT_PAGE_SIZE
+from server.pagination import DEFAULT_PAGE_SIZE
 
 # Items counted for a list field that takes no size argument (bricks, services, introspection's
 # types and fields...): the catalogue's lists are short, and this keeps nested lists expensive.

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from schema.types.ticket_enums import TicketAction, TicketState
+from schema.tickets.enums import TicketAction, TicketState
 from server import errors as domain
 from server.logs import note_outcome
 from server.tickets import workflow
@@ -20,6 +20,21 @@ log = logging.getLogger("groupdesk.graphql")
 class Unauthenticated(GraphQLError):
     def __init__(self, message: str = "authentication required: send Authorization: Bearer <token>"):
         super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+class BadInput(GraphQLError):
+    """A query argument that cannot be used (queries have no payload union to carry it)."""
+
+    def __init__(self, exc: domain.GroupdeskError) -> None:
+        extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
+        message = exc.message
+        if isinstance(exc, domain.ValidationFailed):
+            extensions["fields"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+        elif isinstance(exc, domain.NotFound):
+            message = exc.public_message()
+            if exc.field:
+                extensions["fields"] = [{"field": exc.field, "message": message}]
+        super().__init__(message, extensions=extensions)
 
 
 @strawberry.interface(description="An expected failure of a mutation.")

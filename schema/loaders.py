@@ -1,21 +1,26 @@
-"""DataLoaders built per request: one SQL statement per relation per batch, whatever the list size."""
+"""DataLoaders built per request: one statement per relation per batch, whatever the list size.
+
+Every load is a server query function (the viewer's rights and the deactivated catalogue are
+applied there); a loader only batches and caches.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from server.catalog.models import Brick, ExpertDesignation, Service, SubService
-from server.catalog.queries import catalog_children, catalog_rows_by_ids, for_viewer
-from server.identity.models import Tenant, User
+from server.catalog import queries as catalog
+from server.catalog.models import Brick, Service, SubService
+from server.identity import queries as identity
 from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
 from tenants.context import Principal
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 LAST_COMMENTS_MAX = 20
 
@@ -34,14 +39,16 @@ class CatalogView:
         found = await self._rows.load(key)
         if self._retired_too:
             return None if found is None else found[0]
-        return for_viewer(self._viewer, found)
+        return catalog.for_viewer(self._viewer, found)
 
 
 class Loaders:
     def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
         self.session = session
-        self.tenant = DataLoader(self._by_id(Tenant))
-        self.user = DataLoader(self._by_id(User))
+        # Tenants and users named by an object the viewer already sees (a ticket's school, a
+        # comment's author): the object's own visibility decides, as for node(id) of it.
+        self.tenant = DataLoader(self._by_id(identity.tenants_by_ids))
+        self.user = DataLoader(self._by_id(identity.users_by_ids))
         # Catalogue entries as the viewer may see them (deactivated ones for administrators only),
         # and where a ticket the viewer sees was opened (its own data, shown even once retired):
         # two views of one cached load per model, so asking both ways costs one statement.
@@ -52,11 +59,11 @@ class Loaders:
         self.ticket_brick = CatalogView(rows[Brick], principal, retired_too=True)
         self.ticket_service = CatalogView(rows[Service], principal, retired_too=True)
         self.ticket_sub_service = CatalogView(rows[SubService], principal, retired_too=True)
-        self.services_of_brick = DataLoader(self._catalog_children(Service, Service.brick_id, principal))
+        self.services_of_brick = DataLoader(self._children(catalog.services_of_bricks, principal))
         self.sub_services_of_service = DataLoader(
-            self._catalog_children(SubService, SubService.service_id, principal))
+            self._children(catalog.sub_services_of_services, principal))
         self.designations_of_user = DataLoader(
-            self._catalog_children(ExpertDesignation, ExpertDesignation.user_id, principal))
+            self._children(catalog.designations_of_users, principal))
         self._principal = principal
         self._last_comments: dict[int, DataLoader[int, list[Any]]] = {}
         # Pages of ticket comments and history, one loader per (what, first, after).
@@ -79,25 +86,23 @@ class Loaders:
 
         return load
 
-    def _by_id(self, model: type) -> Any:
+    def _by_id(self, fetch: Any) -> Any:
         async def load(ids: Sequence[int]) -> list[Any]:
-            rows = await self.session.scalars(select(model).where(model.id.in_(ids)))
-            found = {row.id: row for row in rows}
+            found = await fetch(self.session, ids=ids)
             return [found.get(i) for i in ids]
 
         return load
 
     def _catalog_rows(self, model: type) -> Any:
         async def load(ids: Sequence[int]) -> list[Any]:
-            found = await catalog_rows_by_ids(self.session, model=model, ids=list(ids))
+            found = await catalog.catalog_rows_by_ids(self.session, model=model, ids=list(ids))
             return [found.get(i) for i in ids]
 
         return load
 
-    def _catalog_children(self, model: type, parent: Any, principal: Principal | None) -> Any:
+    def _children(self, fetch: Any, principal: Principal | None) -> Any:
         async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
-            groups = await catalog_children(self.session, viewer=principal, model=model, parent=parent,
-                                            parent_ids=parent_ids)
+            groups = await fetch(self.session, viewer=principal, ids=parent_ids)
             return [groups.get(i, []) for i in parent_ids]
 
         return load

@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, ExpertDesignation, Service, SubService
-from server.identity.models import Tenant
 from tenants import policy
 from tenants.context import Principal
 
@@ -83,18 +82,21 @@ async def list_designations(session: AsyncSession, *, viewer: Principal,
     return list(await session.scalars(stmt))
 
 
-async def list_tenants(session: AsyncSession, *, viewer: Principal) -> Sequence[Tenant]:
-    if not policy.may_list_tenants(viewer):
-        return []
-    return list(await session.scalars(select(Tenant).order_by(Tenant.slug)))
-
-
 async def catalog_by_ids(session: AsyncSession, *, viewer: Principal | None, model: type,
                          ids: Sequence[int]) -> dict[int, Any]:
     """Bricks, services, sub-services or designations by id, as the viewer may see them (Relay
     nodes and the loaders behind every relation to them)."""
     stmt = _visible(select(model).where(model.id.in_(ids)), model, viewer, True)
     return {row.id: row for row in await session.scalars(stmt)}
+
+
+async def catalog_nodes(session: AsyncSession, *, viewer: Principal, model: type,
+                        ids: Sequence[int]) -> dict[int, Any]:
+    """Catalogue entries or designations by id for Relay's `node(id)` and `subService(id)`: those
+    the viewer may see, nothing for a caller who may not read the federation's shared data."""
+    if not policy.may_read_shared_data(viewer):
+        return {}
+    return await catalog_by_ids(session, viewer=viewer, model=model, ids=ids)
 
 
 async def catalog_rows_by_ids(session: AsyncSession, *, model: type,
@@ -123,3 +125,24 @@ async def catalog_children(session: AsyncSession, *, viewer: Principal | None, m
     for row in await session.scalars(stmt):
         groups.setdefault(getattr(row, parent.key), []).append(row)
     return groups
+
+
+async def services_of_bricks(session: AsyncSession, *, viewer: Principal | None,
+                             ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The services the viewer may see of each brick."""
+    return await catalog_children(session, viewer=viewer, model=Service, parent=Service.brick_id,
+                                  parent_ids=ids)
+
+
+async def sub_services_of_services(session: AsyncSession, *, viewer: Principal | None,
+                                   ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The sub-services the viewer may see of each service."""
+    return await catalog_children(session, viewer=viewer, model=SubService,
+                                  parent=SubService.service_id, parent_ids=ids)
+
+
+async def designations_of_users(session: AsyncSession, *, viewer: Principal | None,
+                                ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The expert designations of each user, on what the viewer may see."""
+    return await catalog_children(session, viewer=viewer, model=ExpertDesignation,
+                                  parent=ExpertDesignation.user_id, parent_ids=ids)

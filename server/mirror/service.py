@@ -1,11 +1,11 @@
-"""Mirror state for people: reading it, listing it for admins, retrying a paused mirror."""
+"""Mirror state for people: reading it, retrying a paused mirror (lists: server.mirror.queries)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.errors import NotFound, PermissionDenied, ValidationFailed
+from server.errors import NotFound, PermissionDenied
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus
 from server.mirror.outbox import announce_after_commit
 from tenants import policy
@@ -16,22 +16,6 @@ async def mirrors_of(session: AsyncSession, ticket_ids: list[int]) -> dict[int, 
     """Mirrors by ticket id (the caller has already checked it sees these tickets)."""
     rows = await session.scalars(select(Mirror).where(Mirror.ticket_id.in_(ticket_ids)))
     return {m.ticket_id: m for m in rows}
-
-
-async def list_mirrors(session: AsyncSession, *, actor: Principal, status: MirrorStatus | None,
-                       first: int, after: int | None) -> tuple[list[Mirror], bool]:
-    """Group admins: mirrors by id, optionally of one status; keyset pagination on the id."""
-    if not policy.may_operate_mirrors(actor):
-        return [], False
-    if first < 1:
-        raise ValidationFailed({"first": "must be at least 1"})
-    stmt = select(Mirror).order_by(Mirror.id).limit(first + 1)
-    if status is not None:
-        stmt = stmt.where(Mirror.status == status)
-    if after is not None:
-        stmt = stmt.where(Mirror.id > after)
-    rows = list(await session.scalars(stmt))
-    return rows[:first], len(rows) > first
 
 
 async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: int) -> Mirror:

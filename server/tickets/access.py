@@ -100,12 +100,19 @@ def shows_internal(scope: TicketScope) -> ColumnElement[bool]:
     return _as_staff(scope) if scope.internal_comments else false()
 
 
+def readable(model: type[TicketComment] | type[TicketEvent],
+             scope: TicketScope) -> ColumnElement[bool]:
+    """The condition on comment or event rows joined to their ticket that the scope may read: on a
+    ticket it sees, public ones, and internal ones where it reads them."""
+    return and_(visible_tickets(scope),
+                or_(model.visibility == Visibility.PUBLIC, shows_internal(scope)))
+
+
 def visible_comments(scope: TicketScope, ticket_ids: list[int]) -> Select[tuple[TicketComment]]:
     """Comments of the given tickets the scope may read, oldest first."""
     return (select(TicketComment)
             .join(Ticket, Ticket.id == TicketComment.ticket_id)
-            .where(TicketComment.ticket_id.in_(ticket_ids), visible_tickets(scope),
-                   or_(TicketComment.visibility == Visibility.PUBLIC, shows_internal(scope)))
+            .where(TicketComment.ticket_id.in_(ticket_ids), readable(TicketComment, scope))
             .order_by(TicketComment.ticket_id, TicketComment.id))
 
 
@@ -113,8 +120,7 @@ def visible_events(scope: TicketScope, ticket_ids: list[int]) -> Select[tuple[Ti
     """History events of the given tickets the scope may read, in the order they happened."""
     return (select(TicketEvent)
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-            .where(TicketEvent.ticket_id.in_(ticket_ids), visible_tickets(scope),
-                   or_(TicketEvent.visibility == Visibility.PUBLIC, shows_internal(scope)))
+            .where(TicketEvent.ticket_id.in_(ticket_ids), readable(TicketEvent, scope))
             .order_by(TicketEvent.ticket_id, TicketEvent.id))
 
 

@@ -1,31 +1,30 @@
 """Ticket lists: filters, orders and keyset pages, always inside the caller's visibility.
 
-A page is read with one statement (limit + 1 rows), plus one cheap EXISTS when a cursor is given
-(is there anything on the other side of it?); the total is counted only when asked for. No
-offsets: a page after a cursor costs the same on page 1 and on page 5,000.
+Pages are server.pagination's, like every list of the API: one statement a page, no offsets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import pagination
 from server.catalog.models import Priority
-from server.errors import ValidationFailed
+from server.pagination import DEFAULT_PAGE_SIZE, Page, PageArgs
 from server.tickets import search
 from server.tickets.access import visible_tickets
 from server.tickets.models import Ticket
-from server.tickets.ordering import Key, TicketOrder, decode_cursor, encode_cursor
+from server.tickets.ordering import TicketOrder
 from server.tickets.workflow import TicketState
 from server.validation import Checks, text_problem
 from tenants import policy
 from tenants.context import Principal
 
-DEFAULT_PAGE_SIZE = 20
+__all__ = ["DEFAULT_PAGE_SIZE", "PageArgs", "TicketFilter", "TicketPage", "list_tickets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,36 +103,14 @@ class TicketFilter:
         return found
 
 
-@dataclass(frozen=True, slots=True)
-class PageArgs:
-    """Relay's window: `first` after a cursor (forward) or `last` before one (backward)."""
+class TicketPage(Page[Ticket]):
+    """A page of tickets (server.pagination.Page, its rows named for what they are)."""
 
-    first: int | None = None
-    after: str | None = None
-    last: int | None = None
-    before: str | None = None
+    __slots__ = ()
 
-    def size(self, max_page_size: int) -> tuple[int, bool]:
-        """The page size and whether the page is read backward."""
-        if self.first is not None and self.last is not None:
-            raise ValidationFailed({"last": "give first or last, not both"})
-        name, value = ("last", self.last) if self.last is not None else ("first", self.first)
-        if value is None:
-            return min(DEFAULT_PAGE_SIZE, max_page_size), False
-        if not 1 <= value <= max_page_size:
-            raise ValidationFailed({name: f"must be between 1 and {max_page_size} "
-                                          "(the largest page)"})
-        return value, name == "last"
-
-
-@dataclass(frozen=True, slots=True)
-class TicketPage:
-    tickets: list[Ticket]
-    cursors: list[str]
-    has_next_page: bool
-    has_previous_page: bool
-    # Every condition of the list (visibility included), for counting its whole length.
-    where: tuple[ColumnElement[bool], ...] = field(default=(), repr=False)
+    @property
+    def tickets(self) -> list[Ticket]:
+        return self.rows
 
 
 async def where_visible(session: AsyncSession, *, viewer: Principal,
@@ -150,45 +127,18 @@ async def where_visible(session: AsyncSession, *, viewer: Principal,
     return where
 
 
-async def _exists(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> bool:
-    return await session.scalar(select(Ticket.id).where(*where).limit(1)) is not None
-
-
 async def read_page(session: AsyncSession, where: Sequence[ColumnElement[bool]], *,
                     order: TicketOrder, page: PageArgs, max_page_size: int) -> TicketPage:
     """One keyset page of the tickets matching `where`, in `order`."""
-    size, backward = page.size(max_page_size)
-    after: tuple[Key, int] | None = None
-    before: tuple[Key, int] | None = None
-    bounds: list[ColumnElement[bool]] = []
-    if page.after is not None:
-        after = decode_cursor(order, page.after, "after")
-        bounds.append(order.beyond(*after))
-    if page.before is not None:
-        before = decode_cursor(order, page.before, "before")
-        bounds.append(order.beyond(*before, reverse=True))
-    rows = list(await session.scalars(
-        select(Ticket).where(*where, *bounds).order_by(*order.sort(reverse=backward))
-        .limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    if backward:
-        rows.reverse()
-        has_previous = more
-        has_next = before is not None and await _exists(
-            session, [*where, order.beyond(*before, inclusive=True)])
-    else:
-        has_next = more
-        has_previous = after is not None and await _exists(
-            session, [*where, order.beyond(*after, reverse=True, inclusive=True)])
-    return TicketPage(tickets=rows, cursors=[encode_cursor(order, t) for t in rows],
-                      has_next_page=has_next, has_previous_page=has_previous, where=tuple(where))
+    found: TicketPage = await pagination.read_page(
+        session, Ticket, where, order=order, page=page, max_page_size=max_page_size,
+        into=TicketPage)
+    return found
 
 
 async def count(session: AsyncSession, page: TicketPage) -> int:
     """How many tickets the whole list holds, with the page's filters and visibility."""
-    return await session.scalar(
-        select(func.count()).select_from(Ticket).where(*page.where)) or 0
+    return await page.total(session)
 
 
 async def list_tickets(session: AsyncSession, *, viewer: Principal,

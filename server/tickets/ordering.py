@@ -1,33 +1,19 @@
-"""Ticket list orders and their keyset cursors: an order key plus the id, both ways.
+"""Ticket list orders: an order key plus the id, both ways (a server.pagination.KeysetOrder).
 
-A cursor is an opaque position in one order: the order key's value and the ticket id, with a
-checksum so that an edited or truncated cursor is refused instead of silently moving the page.
-It carries no visibility: whatever position it names, the list still applies the caller's.
+Their cursors are server.cursors': the order's name and key and the ticket id, checksummed.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, UnaryExpression, and_, or_
 
-from server.errors import ValidationFailed
+from server.cursors import Key
 from server.tickets.models import PRIORITY_RANK, Ticket
-
-# Not a secret: the checksum detects edited cursors, it does not authenticate them (a forged
-# position reveals nothing, since visibility is applied to every page).
-_CHECKSUM_KEY = b"groupdesk ticket cursor v1"
-_CHECKSUM_BYTES = 8
-
-Key = dt.datetime | int
 
 
 class OrderField(StrEnum):
@@ -48,6 +34,16 @@ class TicketOrder:
 
     field: OrderField = OrderField.CREATED_AT
     direction: Direction = Direction.DESC
+    # Ticket lists (tickets, myQueue) share their cursors; another list's are refused.
+    list_name: ClassVar[str] = "tickets"
+
+    @property
+    def name(self) -> str:
+        return self.field.value
+
+    @property
+    def key_type(self) -> type:
+        return int if self.field is OrderField.PRIORITY else dt.datetime
 
     @property
     def key_column(self) -> Any:
@@ -85,46 +81,3 @@ class TicketOrder:
             return and_(column >= key, or_(column > key, tie))
         tie = Ticket.id <= ident if inclusive else Ticket.id < ident
         return and_(column <= key, or_(column < key, tie))
-
-
-def _checksum(payload: bytes) -> bytes:
-    return hmac.digest(_CHECKSUM_KEY, payload, hashlib.blake2b)[:_CHECKSUM_BYTES]
-
-
-def encode_cursor(order: TicketOrder, ticket: Ticket) -> str:
-    """The opaque position of `ticket` in `order`."""
-    key = order.key_of(ticket)
-    value: str | int = key.isoformat() if isinstance(key, dt.datetime) else key
-    payload = json.dumps([order.field.value, value, ticket.id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(_checksum(payload) + payload).decode().rstrip("=")
-
-
-def decode_cursor(order: TicketOrder, cursor: str, field: str) -> tuple[Key, int]:
-    """The (key, id) a cursor names; a cursor that is edited or of another order names `field`."""
-    bad = ValidationFailed({field: "not a cursor of this list: use a cursor from its last page "
-                                   "or ask for the first page again"})
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4))
-        mac, payload = raw[:_CHECKSUM_BYTES], raw[_CHECKSUM_BYTES:]
-        if not hmac.compare_digest(mac, _checksum(payload)):
-            raise bad
-        field_name, value, ident = json.loads(payload)
-    except (ValueError, TypeError, UnicodeEncodeError, binascii.Error):
-        raise bad from None
-    if field_name != order.field.value:
-        raise ValidationFailed({field: f"a cursor of the {field_name} order, but this list is "
-                                       f"ordered by {order.field.value}: ask for the first page "
-                                       "again"})
-    if type(ident) is not int:
-        raise bad
-    if order.field is OrderField.PRIORITY:
-        if type(value) is not int:
-            raise bad
-        return value, ident
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise bad from None
-    if when.tzinfo is None:
-        raise bad
-    return when, ident

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from server.errors import NotFound
-from server.tickets.access import visible_comments, visible_events, visible_tickets
+from server.tickets.access import readable, visible_comments, visible_events, visible_tickets
 from server.tickets.models import Ticket, TicketComment, TicketEvent
 from server.tickets.refs import REF
 from tenants import policy
@@ -49,6 +49,26 @@ async def tickets_by_ids(session: AsyncSession, *, viewer: Principal,
     rows = await session.scalars(select(Ticket).where(
         Ticket.id.in_(list(ticket_ids)), visible_tickets(policy.ticket_scope(viewer))))
     return {t.id: t for t in rows}
+
+
+async def comments_by_ids(session: AsyncSession, *, viewer: Principal,
+                          ids: Sequence[int]) -> dict[int, TicketComment]:
+    """The comments among `ids` the viewer may read (Relay nodes), by id."""
+    rows = await session.scalars(select(TicketComment)
+                                 .join(Ticket, Ticket.id == TicketComment.ticket_id)
+                                 .where(TicketComment.id.in_(list(ids)),
+                                        readable(TicketComment, policy.ticket_scope(viewer))))
+    return {c.id: c for c in rows}
+
+
+async def events_by_ids(session: AsyncSession, *, viewer: Principal,
+                        ids: Sequence[int]) -> dict[int, TicketEvent]:
+    """The history events among `ids` the viewer may read (Relay nodes), by id."""
+    rows = await session.scalars(select(TicketEvent)
+                                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                                 .where(TicketEvent.id.in_(list(ids)),
+                                        readable(TicketEvent, policy.ticket_scope(viewer))))
+    return {e.id: e for e in rows}
 
 
 async def comments_of(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],

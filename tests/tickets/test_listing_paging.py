@@ -13,7 +13,8 @@ from server.errors import ValidationFailed
 from server.tickets import listing
 from server.tickets.listing import PageArgs, TicketFilter
 from server.tickets.models import PRIORITY_RANK, Ticket
-from server.tickets.ordering import Direction, OrderField, TicketOrder, encode_cursor
+from server.cursors import encode_cursor
+from server.tickets.ordering import Direction, OrderField, TicketOrder
 from tests.tickets.helpers import ADMIN, principal
 from tests.tickets.listing_helpers import BASE_TIME, insert_ticket
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tests.tickets.helpers import ACCOUNT_CREATION, ACCOUNT_REQUEST, COMMENT, LYON_AGENT, open_via_api
 
-PAGE = """query($id: ID!, $first: Int!, $after: Int) { ticket(id: $id) {
-  comments(first: $first, after: $after) { id body } history(first: $first, after: $after) { id } } }"""
+# `after` is a comment's (or, for history, an event's) global id.
+PAGE = """query($id: ID!, $first: Int!, $after: ID, $afterEvent: ID) { ticket(id: $id) {
+  comments(first: $first, after: $after) { id body } history(first: $first, after: $afterEvent) { id } } }"""
 
 
 async def test_comments_and_history_are_read_page_by_page(gql) -> None:
@@ -18,9 +19,10 @@ async def test_comments_and_history_are_read_page_by_page(gql) -> None:
     first = (await gql(PAGE, {"id": ticket["id"], "first": 2}, as_user=LYON_AGENT))["ticket"]
     assert first["comments"] == everything["comments"][:2]
     assert first["history"] == everything["history"][:2]
-    rest = (await gql(PAGE, {"id": ticket["id"], "first": 2, "after": first["comments"][-1]["id"]},
-                      as_user=LYON_AGENT))["ticket"]
+    rest = (await gql(PAGE, {"id": ticket["id"], "first": 2, "after": first["comments"][-1]["id"],
+                             "afterEvent": first["history"][-1]["id"]}, as_user=LYON_AGENT))["ticket"]
     assert rest["comments"] == everything["comments"][2:]
+    assert rest["history"] == everything["history"][2:4]
 
 
 async def test_a_negative_first_is_refused_naming_the_field(gql) -> None:

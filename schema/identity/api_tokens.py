@@ -10,11 +10,10 @@ from strawberry import relay
 from schema.context import Info
 from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt
 from schema.ids import node_id, require_id
-from schema.types.api_token import ApiToken, ApiTokenCreated, ApiTokenPurpose
+from schema.identity.api_token_types import ApiToken, ApiTokenCreated, ApiTokenPurpose
 from server.errors import NotFound as DomainNotFound
-from server.identity import api_tokens
+from server.identity import api_tokens, queries
 from server.identity.models import ApiTokenPurpose as PurposeValue
-from tenants import policy
 
 CreateApiTokenPayload = Annotated[
     ApiTokenCreated | ValidationFailed | Conflict | NotFound | PermissionDenied,
@@ -39,13 +38,11 @@ class ApiTokenQuery:
                                   "optionally of one tenant; empty for everyone else.")
     async def api_tokens(self, info: Info, tenant_id: relay.GlobalID | None = None) -> list[ApiToken]:
         viewer = info.context.viewer
-        if not policy.may_manage_api_tokens(viewer):
-            return []
         try:
             tenant = node_id(tenant_id, "Tenant", "tenant", field="tenantId")
         except DomainNotFound:
             return []
-        rows = await api_tokens.list_api_tokens(info.context.session, actor=viewer, tenant_id=tenant)
+        rows = await queries.visible_api_tokens(info.context.session, viewer=viewer, tenant_id=tenant)
         return [ApiToken.from_model(r) for r in rows]
 
 

@@ -9,10 +9,9 @@ import strawberry
 from strawberry import relay
 
 from schema.context import Info
-from schema.types.identity import Tenant, User
-from schema.types.nodes import load_nodes
-from server.identity import models
-from tenants import policy
+from schema.identity.types import Tenant, User
+from schema.nodes import resolve_nodes
+from server.identity import models, queries
 
 ApiTokenPurpose = strawberry.enum(models.ApiTokenPurpose, name="ApiTokenPurpose",
                                   description="DESK: a local desk's calls; SCIM: user provisioning.")
@@ -39,8 +38,7 @@ class ApiToken(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        allowed = policy.may_manage_api_tokens(info.context.viewer)
-        return await load_nodes(cls, models.ApiToken, info, node_ids, lambda _: allowed)
+        return await resolve_nodes(cls, info, node_ids, queries.api_tokens_by_ids)
 
     @strawberry.field(description="False once revoked.")
     def active(self) -> bool:

@@ -11,8 +11,8 @@ from strawberry.scalars import JSON
 from schema.context import Info
 from schema.errors import NotFound, PermissionDenied, ValidationFailed, attempt
 from schema.ids import require_id
-from schema.types.identity import Tenant
-from schema.types.mirror import DeskKind, DeskSettings, TicketMirror
+from schema.identity.types import Tenant
+from schema.mirror.types import DeskKind, DeskSettings, TicketMirror
 from server.mirror import desks, service
 
 

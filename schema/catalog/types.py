@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,15 +11,13 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.ids import database_id
+from schema.nodes import resolve_nodes
 from server.catalog import models, queries
 
 
 async def _nodes(cls: Any, model: type, info: Info, node_ids: Iterable[str]) -> list[Any]:
-    ids = [database_id(str(i)) for i in node_ids]
-    found = await queries.catalog_by_ids(info.context.session, viewer=info.context.viewer,
-                                         model=model, ids=[i for i in ids if i is not None])
-    return [cls.from_model(found[i]) if i in found else None for i in ids]
+    return await resolve_nodes(cls, info, node_ids, functools.partial(queries.catalog_nodes,
+                                                                      model=model))
 
 
 Priority = strawberry.enum(models.Priority, description="Ticket priority.")

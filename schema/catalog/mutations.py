@@ -11,8 +11,8 @@ from strawberry.scalars import JSON
 from schema.context import Info
 from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt, attempt_as
 from schema.ids import node_id, require_id
-from schema.types.catalog import Brick, Priority, Service, SubService
-from schema.types.identity import ExpertDesignation
+from schema.catalog.types import Brick, Priority, Service, SubService
+from schema.identity.types import ExpertDesignation
 from server.catalog import experts, service
 from server.catalog.service import UNSET as KEEP
 

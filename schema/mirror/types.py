@@ -9,8 +9,9 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.types.identity import Tenant
-from schema.types.tickets import Ticket
+from schema.identity.types import Tenant
+from schema.pagination import CountedConnection
+from schema.tickets.types import Ticket
 from server.mirror import models
 from tenants.desks.base import DeskKind as DeskKindValue
 
@@ -50,16 +51,14 @@ class TicketMirror:
         return Tenant.from_model(await info.context.loaders.tenant.load(self.tenant_id))
 
 
-@strawberry.type(description="One mirror in a list.")
-class MirrorEdge:
-    cursor: str
-    node: TicketMirror
+@strawberry.type(name="MirrorEdge", description="One mirror in a list.")
+class MirrorEdge(relay.Edge[TicketMirror]):
+    pass
 
 
-@strawberry.type(description="A page of mirrors, oldest first.")
-class MirrorConnection:
-    edges: list[MirrorEdge]
-    page_info: relay.PageInfo
+@strawberry.type(name="MirrorConnection", description="A page of mirrors, oldest first.")
+class MirrorConnection(CountedConnection[TicketMirror]):
+    edges: list[MirrorEdge] = strawberry.field(description="Contains the nodes in this connection")
 
 
 @strawberry.type(description="A school's desk: where it is and how tickets map; secrets are only "

@@ -21,8 +21,8 @@ from schema.errors import (
     attempt_as,
 )
 from schema.ids import node_id, require_id
-from schema.types.catalog import Priority
-from schema.types.tickets import Ticket, TicketComment, Visibility
+from schema.catalog.types import Priority
+from schema.tickets.types import Ticket, TicketComment, Visibility
 from server.tickets import actions, changes, comments, idempotency, service
 from server.tickets import models as ticket_models
 from server.tickets.workflow import Action

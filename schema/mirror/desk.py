@@ -10,7 +10,7 @@ from strawberry import relay
 from schema.context import Info
 from schema.errors import ActionNotAllowed, NotFound, PermissionDenied, ValidationFailed, attempt
 from schema.ids import require_id
-from schema.types.tickets import Ticket
+from schema.tickets.types import Ticket
 from server.mirror import inbound
 
 DeskActionPayload = Annotated[

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import strawberry
 from strawberry import relay
 
 from schema.context import Info
-from schema.types.nodes import load_nodes
-from schema.types.catalog import Brick, Service, SubService
+from schema.nodes import resolve_nodes
+from schema.catalog.types import Brick, Service, SubService
 from server.catalog import models as catalog
-from server.catalog.queries import catalog_by_ids
-from server.identity import models
-from tenants import policy
+from server.catalog.queries import catalog_nodes
+from server.identity import models, queries
 from tenants.context import Role as RoleValue
 from tenants.context import TenantKind as TenantKindValue
 
@@ -41,7 +41,7 @@ class Tenant(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        return await load_nodes(cls, models.Tenant, info, node_ids)
+        return await resolve_nodes(cls, info, node_ids, queries.visible_tenants_by_ids)
 
 
 @strawberry.type(description="A person or technical account of one tenant.")
@@ -64,9 +64,7 @@ class User(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        viewer = info.context.viewer
-        return await load_nodes(cls, models.User, info, node_ids, lambda u: policy.may_see_user(
-            viewer, tenant_id=u.tenant_id, roles=u.roles))
+        return await resolve_nodes(cls, info, node_ids, queries.visible_users_by_ids)
 
     @strawberry.field
     async def tenant(self, info: Info) -> Tenant:
@@ -95,10 +93,8 @@ class ExpertDesignation(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        ids = [int(i) for i in node_ids]
-        found = await catalog_by_ids(info.context.session, viewer=info.context.viewer,
-                                     model=catalog.ExpertDesignation, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
+        return await resolve_nodes(cls, info, node_ids, functools.partial(
+            catalog_nodes, model=catalog.ExpertDesignation))
 
     @strawberry.field
     async def user(self, info: Info) -> User:

@@ -10,12 +10,15 @@ from strawberry import relay
 
 from schema.context import Info
 from schema.ids import node_id
-from schema.ticket_queries import BadInput
-from schema.types.catalog import Priority
-from schema.types.tickets import Ticket, TicketConnection, TicketState
+from schema import pagination
+from schema.errors import BadInput
+from schema.pagination import PAGING
+from schema.catalog.types import Priority
+from schema.tickets.types import Ticket, TicketConnection, TicketState
 from server.errors import GroupdeskError, ValidationFailed
 from server.tickets import listing, queue
-from server.tickets.listing import PageArgs, TicketPage
+from server.pagination import PageArgs
+from server.tickets.listing import TicketPage
 from server.tickets.ordering import Direction, OrderField
 from server.tickets.ordering import TicketOrder as Order
 
@@ -98,17 +101,6 @@ def _order(given: TicketOrder | None) -> Order:
                                                direction=Direction(given.direction))
 
 
-def _connection(page: TicketPage) -> TicketConnection:
-    edges = [relay.Edge(cursor=c, node=Ticket.from_model(t))
-             for t, c in zip(page.tickets, page.cursors, strict=True)]
-    return TicketConnection(
-        edges=edges, page=page,
-        page_info=relay.PageInfo(has_next_page=page.has_next_page,
-                                 has_previous_page=page.has_previous_page,
-                                 start_cursor=page.cursors[0] if page.cursors else None,
-                                 end_cursor=page.cursors[-1] if page.cursors else None))
-
-
 Lister = Callable[..., Awaitable[TicketPage]]
 
 
@@ -117,18 +109,16 @@ async def _list(info: Info, lister: Lister, filter: TicketFilter | None, order: 
                 before: str | None) -> TicketConnection:
     ctx = info.context
     try:
-        page = await lister(ctx.session, viewer=ctx.viewer,
-                            filter=_filter(filter, ctx.settings.max_filter_values),
-                            order=_order(order),
-                            page=PageArgs(first=first, after=after, last=last, before=before),
-                            max_page_size=ctx.settings.max_page_size)
+        wanted = _filter(filter, ctx.settings.max_filter_values)
     except GroupdeskError as exc:
         raise BadInput(exc) from None
-    return _connection(page)
 
+    async def reader(page: PageArgs, max_page_size: int) -> TicketPage:
+        return await lister(ctx.session, viewer=ctx.viewer, filter=wanted, order=_order(order),
+                            page=page, max_page_size=max_page_size)
 
-PAGING = ("`first` after a cursor, or `last` before one; pages are capped at the server's "
-          "largest page size.")
+    found = await pagination.read(info, reader, first=first, after=after, last=last, before=before)
+    return pagination.connection(TicketConnection, found, Ticket.from_model)
 
 
 @strawberry.type

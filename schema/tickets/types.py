@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -12,25 +12,41 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.ids import database_id
-from schema.types.catalog import Brick, Priority, Service, SubService
-from schema.types.identity import Tenant, User
-from schema.types.ticket_enums import (
+from schema.errors import BadInput
+from schema.ids import node_id
+from schema.nodes import resolve_nodes
+from schema.pagination import CountedConnection
+from schema.catalog.types import Brick, Priority, Service, SubService
+from schema.identity.types import Tenant, User
+from schema.tickets.enums import (
     CommentSource,
     TicketAction,
     TicketEventKind,
     TicketState,
     Visibility,
 )
-from server.tickets import listing, models, queries, workflow
+from server.errors import GroupdeskError
+from server.tickets import models, queries, workflow
 from server.tickets.access import parties_on
 
 if TYPE_CHECKING:
-    from schema.types.mirror import TicketMirror
+    from schema.mirror.types import TicketMirror
 
 
 # Comments and history events a ticket gives at once unless asked for another `first`.
 RELATION_PAGE = 50
+
+
+async def _tickets_by_ids(session: Any, *, viewer: Any, ids: list[int]) -> dict[int, models.Ticket]:
+    return await queries.tickets_by_ids(session, viewer=viewer, ticket_ids=ids)
+
+
+def _after(after: relay.GlobalID | None, type_name: str) -> int | None:
+    """The id of the comment or event a page starts after; another object's id is refused."""
+    try:
+        return node_id(after, type_name, field="after")
+    except GroupdeskError as exc:
+        raise BadInput(exc) from None
 
 
 def _page_size(info: Info, field: str, first: int) -> int:
@@ -47,8 +63,8 @@ async def _user(info: Info, user_id: int | None) -> User | None:
 
 
 @strawberry.type(description="A comment on a ticket.")
-class TicketComment:
-    id: int = strawberry.field(description="Unique among comments; they come oldest first.")
+class TicketComment(relay.Node):
+    id: relay.NodeID[int]
     author_id: strawberry.Private[int | None]
     body: str
     visibility: Visibility
@@ -60,14 +76,18 @@ class TicketComment:
         return cls(id=m.id, author_id=m.author_id, body=m.body, visibility=m.visibility,
                    source=m.source, created_at=m.created_at)
 
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await resolve_nodes(cls, info, node_ids, queries.comments_by_ids)
+
     @strawberry.field
     async def author(self, info: Info) -> User | None:
         return await _user(info, self.author_id)
 
 
 @strawberry.type(description="One change in a ticket's history.")
-class TicketEvent:
-    id: int = strawberry.field(description="Unique among events; they come in order.")
+class TicketEvent(relay.Node):
+    id: relay.NodeID[int]
     kind: TicketEventKind
     actor_id: strawberry.Private[int | None]
     visibility: Visibility
@@ -78,6 +98,10 @@ class TicketEvent:
     def from_model(cls, m: models.TicketEvent) -> TicketEvent:
         return cls(id=m.id, kind=m.kind, actor_id=m.actor_id, visibility=m.visibility,
                    data=m.data, created_at=m.created_at)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        return await resolve_nodes(cls, info, node_ids, queries.events_by_ids)
 
     @strawberry.field(description="Who made the change; null for the system (routing, auto-close).")
     async def actor(self, info: Info) -> User | None:
@@ -128,10 +152,7 @@ class Ticket(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        ids = [database_id(str(i)) for i in node_ids]
-        found = await queries.tickets_by_ids(info.context.session, viewer=info.context.viewer,
-                                             ticket_ids=[i for i in ids if i is not None])
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
+        return await resolve_nodes(cls, info, node_ids, _tickets_by_ids)
 
     @strawberry.field(description="The school the ticket is for.")
     async def school(self, info: Info) -> Tenant:
@@ -162,9 +183,10 @@ class Ticket(relay.Node):
                                   "oldest first: `first` of them (capped at the server's largest "
                                   "page size) after the comment whose id is `after`.")
     async def comments(self, info: Info, first: int = RELATION_PAGE,
-                       after: int | None = None) -> list[TicketComment]:
+                       after: relay.GlobalID | None = None) -> list[TicketComment]:
         size = _page_size(info, "comments", first)
-        rows = await info.context.loaders.comments_page(size, after).load(self.id)
+        start = _after(after, "TicketComment")
+        rows = await info.context.loaders.comments_page(size, start).load(self.id)
         return [TicketComment.from_model(r) for r in rows]
 
     @strawberry.field(description="The most recent comments the viewer may read, newest first "
@@ -177,16 +199,17 @@ class Ticket(relay.Node):
                                   "`first` of them (capped at the server's largest page size) "
                                   "after the event whose id is `after`.")
     async def history(self, info: Info, first: int = RELATION_PAGE,
-                      after: int | None = None) -> list[TicketEvent]:
+                      after: relay.GlobalID | None = None) -> list[TicketEvent]:
         size = _page_size(info, "history", first)
-        rows = await info.context.loaders.events_page(size, after).load(self.id)
+        start = _after(after, "TicketEvent")
+        rows = await info.context.loaders.events_page(size, start).load(self.id)
         return [TicketEvent.from_model(r) for r in rows]
 
     @strawberry.field(description="The ticket's twin on the school's desk and its sync state; null "
                                   "when the school has no desk.")
     async def mirror(self, info: Info) -> Annotated[
-            TicketMirror, strawberry.lazy("schema.types.mirror")] | None:
-        from schema.types.mirror import TicketMirror
+            TicketMirror, strawberry.lazy("schema.mirror.types")] | None:
+        from schema.mirror.types import TicketMirror
 
         row = await info.context.loaders.mirror_of_ticket.load(self.id)
         return TicketMirror.from_model(row) if row is not None else None
@@ -196,11 +219,6 @@ class Ticket(relay.Node):
         return workflow.allowed_actions(self.state, parties_on(info.context.viewer, self))
 
 
-@strawberry.type(description="A page of tickets.")
-class TicketConnection(relay.Connection[Ticket]):
-    page: strawberry.Private[listing.TicketPage]
-
-    @strawberry.field(description="All tickets of the list (filter and visibility), all pages; "
-                                  "counted only when asked for.")
-    async def total_count(self, info: Info) -> int:
-        return await listing.count(info.context.session, self.page)
+@strawberry.type(name="TicketConnection", description="A page of tickets.")
+class TicketConnection(CountedConnection[Ticket]):
+    pass

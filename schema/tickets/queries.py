@@ -1,32 +1,15 @@
-"""Root query fields for tickets: one by id or ref, and the rules they follow (lists: ticket_lists)."""
+"""Root query fields for tickets: one by id or ref, and the rules they follow (lists: schema.tickets.lists)."""
 
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from schema.context import Info
 from schema.ids import node_id
-from schema.types.tickets import Ticket
-from server.errors import GroupdeskError, NotFound, ValidationFailed
-from server.tickets import queries, routing, workflow
-from tenants import policy
-
-
-class BadInput(GraphQLError):
-    """A query argument that cannot be used (queries have no payload union to carry it)."""
-
-    def __init__(self, exc: GroupdeskError) -> None:
-        extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
-        message = exc.message
-        if isinstance(exc, ValidationFailed):
-            extensions["fields"] = [{"field": e.field, "message": e.message} for e in exc.errors]
-        elif isinstance(exc, NotFound):
-            message = exc.public_message()
-            if exc.field:
-                extensions["fields"] = [{"field": exc.field, "message": message}]
-        super().__init__(message, extensions=extensions)
+from schema.tickets.types import Ticket
+from server.errors import NotFound
+from server.tickets import queries, rules
 
 
 @strawberry.type
@@ -53,8 +36,8 @@ class TicketQuery:
 
     @strawberry.field(description="How a new ticket's expert is chosen, in order.")
     def routing_rules(self, info: Info) -> list[str]:
-        return list(routing.RULES) if policy.may_read_shared_data(info.context.viewer) else []
+        return rules.routing_rules(info.context.viewer)
 
     @strawberry.field(description="The ticket state machine: who may do what from which state.")
     def workflow_rules(self, info: Info) -> list[str]:
-        return workflow.describe_rules() if policy.may_read_shared_data(info.context.viewer) else []
+        return rules.workflow_rules(info.context.viewer)

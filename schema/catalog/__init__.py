@@ -1,0 +1,1 @@
+"""Catalogue over GraphQL: bricks, services, sub-services; their queries and administration."""

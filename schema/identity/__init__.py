@@ -1,0 +1,1 @@
+"""Identity over GraphQL: tenants, users, the viewer, expert designations and API tokens."""

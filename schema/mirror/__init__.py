@@ -1,0 +1,1 @@
+"""The mirror over GraphQL: mirrors and desks for group administrators, desk-integration calls."""

@@ -1,0 +1,1 @@
+"""Tickets over GraphQL: the ticket and its comments and history, lists, rules and mutations."""

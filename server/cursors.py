@@ -1,0 +1,98 @@
+"""Keyset cursors: an opaque, checksummed position (order, key, id) in one ordered list.
+
+Every paged list of the API writes and reads its cursors here, so they all refuse the same way: an
+edited, truncated or made-up cursor, or one of another list, names the argument (`after`,
+`before`) and asks for the first page again, instead of silently moving the page. A cursor carries
+no visibility: whatever position it names, the list still applies the caller's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+from typing import Any, Protocol
+
+from server.errors import ValidationFailed
+
+# Not a secret: the checksum detects edited cursors, it does not authenticate them (a forged
+# position reveals nothing, since visibility is applied to every page).
+_CHECKSUM_KEY = b"groupdesk keyset cursor v2"
+_CHECKSUM_BYTES = 8
+
+Key = dt.datetime | int
+
+
+class CursorOrder(Protocol):
+    """What a cursor needs to know of an order."""
+
+    @property
+    def list_name(self) -> str:
+        """The list the cursor belongs to (`tickets`, `mirrors`): another list's cursor is refused."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """The order inside the list (`CREATED_AT`): another order's cursor is refused."""
+        ...
+
+    @property
+    def key_type(self) -> type:
+        """int or dt.datetime: what the order's keys are."""
+        ...
+
+    def key_of(self, row: Any) -> Key: ...
+
+
+def _checksum(list_name: str, payload: bytes) -> bytes:
+    # The list's name is in the checksum, not the payload: another list's cursor simply fails it.
+    return hmac.digest(_CHECKSUM_KEY, list_name.encode() + b"\0" + payload,
+                       hashlib.blake2b)[:_CHECKSUM_BYTES]
+
+
+def _not_a_cursor(field: str) -> ValidationFailed:
+    return ValidationFailed({field: "not a cursor of this list: use a cursor from its last page "
+                                    "or ask for the first page again"})
+
+
+def encode_cursor(order: CursorOrder, row: Any) -> str:
+    """The opaque position of `row` in `order`."""
+    key = order.key_of(row)
+    value: str | int = key.isoformat() if isinstance(key, dt.datetime) else key
+    payload = json.dumps([order.name, value, row.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(_checksum(order.list_name, payload) + payload).decode().rstrip("=")
+
+
+def _key(value: Any, example: Key) -> Key | None:
+    """The key a cursor holds, of the type the order's keys have (None when it is not one)."""
+    if isinstance(example, int):
+        return value if type(value) is int else None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def decode_cursor(order: CursorOrder, cursor: str, field: str) -> tuple[Key, int]:
+    """The (key, id) a cursor names in `order`; anything else is refused naming `field`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4))
+        mac, payload = raw[:_CHECKSUM_BYTES], raw[_CHECKSUM_BYTES:]
+        if not hmac.compare_digest(mac, _checksum(order.list_name, payload)):
+            raise _not_a_cursor(field)
+        order_name, value, ident = json.loads(payload)
+    except (ValueError, TypeError, UnicodeEncodeError, binascii.Error):
+        raise _not_a_cursor(field) from None
+    if type(ident) is not int:
+        raise _not_a_cursor(field)
+    if order_name != order.name:
+        raise ValidationFailed({field: f"a cursor of the {order_name} order, but this list is "
+                                       f"ordered by {order.name}: ask for the first page again"})
+    key = _key(value, 0 if order.key_type is int else dt.datetime.min)
+    if key is None:
+        raise _not_a_cursor(field)
+    return key, ident
