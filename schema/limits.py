@@ -8,7 +8,8 @@ In the order a request meets them:
 3. operations, aliases, depth and directives per field, in one linear pass (schema.document_checks);
 4. graphql-core's validation (plus, when introspection is off, its NoSchemaIntrospectionCustomRule);
 5. the operation's static cost against the budget (QUERY_TOO_COSTLY, schema.cost);
-6. a time limit on the whole operation (TIMEOUT): the view then rolls its transaction back.
+6. a time limit on the whole operation (TIMEOUT): the view then rolls its transaction back; on a
+   WebSocket each query or mutation is bounded alike (WebSocketOperationScope rolls it back).
 
 Accepted operations report their cost in the response's `extensions.cost`.
 """
@@ -18,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import (
     DocumentNode,
+    ExecutionResult as GraphQLExecutionResult,
     FieldNode,
     GraphQLError,
     GraphQLSyntaxError,
@@ -41,6 +44,7 @@ from schema.errors import Unauthenticated
 from server.config import Settings
 
 log = logging.getLogger("groupdesk.graphql")
+T = TypeVar("T")
 
 # GraphiQL's introspection query is about 2 KB and 300 tokens: an anonymous caller gets no more.
 ANONYMOUS_MAX_BYTES = 8 * 1024
@@ -192,15 +196,45 @@ class GuardedSchema(strawberry.Schema):
 
     async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,
                       context_value: Any | None = None, *args: Any, **kwargs: Any) -> ExecutionResult:
-        seconds = settings_of(context_value).max_execution_seconds
-        limit = asyncio.timeout(seconds)
-        try:
-            async with limit:
-                return await super().execute(query, variable_values, context_value, *args, **kwargs)
-        except TimeoutError:
-            if not limit.expired():
-                raise
-            log.warning("operation stopped after its time limit",
-                        extra={"fields": {"max_seconds": seconds,
-                                          "request_id": getattr(context_value, "request_id", "-")}})
-            return ExecutionResult(data=None, errors=[OperationTimedOut(seconds)])
+        timed = await _within_time_limit(
+            super().execute(query, variable_values, context_value, *args, **kwargs), context_value)
+        return ExecutionResult(data=None, errors=[timed]) if isinstance(timed, OperationTimedOut) else timed
+
+    async def _execute_operation(self, execution_context: ExecutionContext, *args: Any,
+                                 **kwargs: Any) -> Any:
+        # Over HTTP `execute` bounds the whole request. A query or mutation sent on a WebSocket
+        # runs through `stream`, which executes it here (a subscription never does): bounded alike.
+        running = super()._execute_operation(execution_context, *args, **kwargs)
+        if not getattr(execution_context.context, "websocket", False):
+            return await running
+        timed = await _within_time_limit(running, execution_context.context)
+        return GraphQLExecutionResult(data=None, errors=[timed]) if isinstance(timed, OperationTimedOut) \
+            else timed
+
+
+async def _within_time_limit(running: Awaitable[T], context: Any) -> T | OperationTimedOut:
+    """What `running` returns, or the TIMEOUT error once it took longer than the settings allow.
+
+    Its task is cancelled at the limit; the caller's result then carries the error, so the view
+    (HTTP) or WebSocketOperationScope (WebSocket) rolls the transaction back.
+    """
+    seconds = settings_of(context).max_execution_seconds
+    limit = asyncio.timeout(seconds)
+    # Said when the limit strikes, not once the operation has unwound: a SQLite statement waiting
+    # for the write lock only returns when the lock is free (or after its busy timeout).
+    warning = asyncio.get_running_loop().call_later(seconds, _log_stopping, seconds, context)
+    try:
+        async with limit:
+            return await running
+    except TimeoutError:
+        if not limit.expired():
+            raise
+        return OperationTimedOut(seconds)
+    finally:
+        warning.cancel()
+
+
+def _log_stopping(seconds: float, context: Any) -> None:
+    log.warning("operation over its time limit: stopping it, nothing it did is kept",
+                extra={"fields": {"max_seconds": seconds, "request_id": getattr(context, "request_id", "-"),
+                                  "websocket": bool(getattr(context, "websocket", False))}})

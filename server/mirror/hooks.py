@@ -3,7 +3,8 @@
 The body is `{"type": "ticket.commented" | "ticket.closed" | "ticket.resolved" | "ticket.linked",
 "data": {"group_ref": ..., "message"?, "author"?, "local_ref"?}}`; the `webhook-id` header is the
 event id (a re-sent event is applied once). Unknown school or no inbound secret: 404; a bad or
-stale signature: 401; both change nothing.
+stale signature: 401; both change nothing. A bad signature counts against the client address's
+failed-authentication budget (the one /graphql and /scim use): past it, 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse
 
 from server.db import writer_session
 from server.errors import GroupdeskError, NotFound, PermissionDenied, ValidationFailed
+from server.identity.failed_auth_budget import FailedAuthBudget, RateLimited
 from server.identity.models import Tenant
 from server.mirror.desks import desk_of, spec_of
 from server.mirror.inbound import desk_account, receive
@@ -33,9 +35,19 @@ def _problem(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _rate_limited(exc: RateLimited) -> JSONResponse:
+    return JSONResponse({"error": exc.message}, status_code=429,
+                        headers={"Retry-After": str(exc.retry_after)})
+
+
 async def desk_hook(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
     slug = request.path_params["school"]
+    budget = FailedAuthBudget.of(request.scope)
+    try:
+        await budget.refuse_if_spent()
+    except RateLimited as exc:
+        return _rate_limited(exc)
     body = await request.body()
     if len(body) > MAX_BODY:
         return _problem(413, f"body larger than {MAX_BODY} bytes")
@@ -54,6 +66,10 @@ async def desk_hook(request: Request) -> JSONResponse:
     try:
         Webhook(secret).verify(body, dict(request.headers))
     except (WebhookVerificationError, ValueError) as exc:
+        try:
+            await budget.count_failure()
+        except RateLimited as limited:
+            return _rate_limited(limited)
         return _problem(401, f"signature refused: {exc}")
     try:
         event = json.loads(body)

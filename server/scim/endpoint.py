@@ -2,14 +2,17 @@
 
 scim2-server does the protocol (routing, validation, PATCH, filters, responses); this module gives
 each request a session and a storage bound to the token's tenant, and commits when it succeeds.
+A wrong token counts against the client address's failed-authentication budget (the one /graphql
+uses): past it, the address gets 429 with Retry-After before its token is looked at.
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 from scim2_models import ForbiddenException, ScimProvider, UnauthorizedException
-from scim2_server.applications.asgi import ASGIApplication
+from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
 from scim2_server.applications.base import BaseApplication
 from scim2_server.handler import AsyncScimHandler
 from scim2_server.requests import ScimRequest
@@ -19,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import writer_session
 from server.identity.api_tokens import authenticate_api_token, wrong_purpose
+from server.identity.failed_auth_budget import FailedAuthBudget, RateLimited
 from server.identity.models import ApiTokenPurpose, Tenant, User
-from server.outages import outage_of, scim_unavailable_body
+from server.outages import SCIM_ERROR, outage_of, scim_unavailable_body
 from server.scim.resources import PROVIDER
 from server.scim.storage import SqlScimStorage
 from tenants.context import Provisioner
@@ -36,6 +40,25 @@ class ScimEndpoint(ASGIApplication):
         BaseApplication.__init__(self, provider, ScimService(provider))
         self.sessions = sessions
         self.group_prefix = group_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = await self.read_request(scope, receive)
+        budget = FailedAuthBudget.of(scope)
+        # As on /graphql: a request without a credential is neither refused nor counted.
+        presented = bool(request.header("Authorization"))
+        try:
+            if presented:
+                await budget.refuse_if_spent()
+            response = await self.serve(request)
+            # Only a wrong token answers 401 (provisioner_of).
+            if presented and response.status == HTTPStatus.UNAUTHORIZED:
+                await budget.count_failure()
+        except RateLimited as exc:
+            response = self.finalize_response(request, rate_limited(exc))
+        await self.send_response(response, send)
 
     async def dispatch_request(self, request: ScimRequest) -> ScimResponse:
         if not self.needs_auth(request):
@@ -54,6 +77,11 @@ class ScimEndpoint(ASGIApplication):
             return super().handle_exception(request, exception)
         self.log.warning("SCIM request failed: %s is unavailable", outage.dependency)
         return ScimResponse(HTTPStatus.SERVICE_UNAVAILABLE, body=scim_unavailable_body(outage))
+
+
+def rate_limited(exc: RateLimited) -> ScimResponse:
+    body: dict[str, Any] = {"schemas": [SCIM_ERROR], "status": "429", "detail": exc.message}
+    return ScimResponse(HTTPStatus.TOO_MANY_REQUESTS, body=body, headers={"Retry-After": str(exc.retry_after)})
 
 
 async def provisioner_of(session: AsyncSession, authorization: str | None) -> Provisioner:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,31 @@ async def test_scim_and_desk_hooks_answer_503_cleanly_while_the_database_is_down
     assert_unavailable(hook)
     await database.up()
     assert (await client.get("/scim/v2/Users", headers={"Authorization": "Bearer x"})).status_code == 401
+
+
+async def test_readyz_with_the_database_down_is_503_pointing_to_the_log_without_a_driver_message(
+        database: SwitchableDatabase, served: tuple[httpx.AsyncClient, Any],
+        caplog: pytest.LogCaptureFixture) -> None:
+    client, _ = served
+    await database.down()
+    caplog.set_level(logging.WARNING, logger="groupdesk")
+    response = await client.get("/readyz", headers={"X-Request-Id": "probe-7f3a"})
+
+    assert response.status_code == 503, response.text
+    assert response.json() == {"status": "not ready", "checks": {
+        "database": "unreachable: see the server log, request id probe-7f3a"}}
+    # The driver's own account of the failure is in the log, under the same request id, not in the body.
+    [logged] = [r for r in caplog.records if r.name == "groupdesk" and r.levelno == logging.WARNING]
+    assert getattr(logged, "request_id", None) == "probe-7f3a"
+    assert logged.exc_info is not None and logged.exc_info[1] is not None
+    cause = logged.exc_info[1]
+    lowered = response.text.lower()
+    assert str(cause).lower() not in lowered and type(cause).__name__.lower() not in lowered
+    assert not [word for word in (*DRIVER_WORDS, "sqlite3", "connect call failed", "oserror")
+                if word in lowered], response.text
+
+    await database.up()
+    assert (await client.get("/readyz")).status_code == 200
 
 
 @pytest.fixture
