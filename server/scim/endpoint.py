@@ -7,6 +7,7 @@ each request a session and a storage bound to the token's tenant, and commits wh
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 from scim2_models import ForbiddenException, ScimProvider, UnauthorizedException
 from scim2_server.applications.asgi import ASGIApplication
@@ -16,6 +17,7 @@ from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Receive, Scope, Send
 
 from server.db import writer_session
 from server.identity.api_tokens import authenticate_api_token, wrong_purpose
@@ -36,6 +38,11 @@ class ScimEndpoint(ASGIApplication):
         BaseApplication.__init__(self, provider, ScimService(provider))
         self.sessions = sessions
         self.group_prefix = group_prefix
+
+    if TYPE_CHECKING:
+        # scim2-server spells the ASGI types with dict where Starlette (as ASGI) passes any mapping.
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+            ...
 
     async def dispatch_request(self, request: ScimRequest) -> ScimResponse:
         if not self.needs_auth(request):
