@@ -115,8 +115,8 @@ class Claims:
             await session.execute(update(OutboxEvent)
                                   .where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
                                   .values(delivered_at=now))
-            values: dict[str, Any] = dict(attempts=0, last_error=None, next_attempt_at=None, last_synced_at=now,
-                                updated_at=now)
+            values: dict[str, Any] = dict(attempts=0, last_error=None, next_attempt_at=None,
+                                          last_synced_at=now, updated_at=now)
             more = True
             if release:
                 # Locked before counting: an event being committed has locked the row too.

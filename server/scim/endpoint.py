@@ -41,8 +41,8 @@ class ScimEndpoint(ASGIApplication):
 
     if TYPE_CHECKING:
         # scim2-server spells the ASGI types with dict where Starlette (as ASGI) passes any mapping.
-        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
-            ...
+        async def __call__(  # type: ignore[override]
+                self, scope: Scope, receive: Receive, send: Send) -> None: ...
 
     async def dispatch_request(self, request: ScimRequest) -> ScimResponse:
         if not self.needs_auth(request):
