@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, ExpertDesignation, Priority, Service, SubService
+from server.db import Base
 from server.errors import ValidationFailed
 from server.identity.models import Tenant, User
 from server.mirror.desks import check_spec, desk_of, store_desk
@@ -70,8 +71,11 @@ def _apply(report: ImportReport, kind: str, obj: Any, values: dict[str, Any]) ->
     (report.updated if changed else report.unchanged)[kind] += 1
 
 
-async def _upsert(session: AsyncSession, report: ImportReport, kind: str, existing: Any,
-                  model: type, values: dict[str, Any]) -> Any:
+_Row = TypeVar("_Row", bound=Base)
+
+
+async def _upsert(session: AsyncSession, report: ImportReport, kind: str, existing: _Row | None,
+                  model: type[_Row], values: dict[str, Any]) -> _Row:
     if existing is None:
         obj = model(**values)
         session.add(obj)
@@ -101,10 +105,10 @@ async def import_federation(session: AsyncSession, federation: Federation,
                             progress: Progress = _silent) -> ImportReport:
     report = ImportReport()
     tenants = {t.slug: t for t in await session.scalars(select(Tenant))}
-    for index, spec in enumerate(federation.tenants, 1):
-        tenants[spec.slug] = await _upsert(session, report, "tenants", tenants.get(spec.slug), Tenant,
-                                           dict(slug=spec.slug, name=spec.name, kind=spec.kind,
-                                                active=spec.active, language=spec.language))
+    for index, member in enumerate(federation.tenants, 1):
+        tenants[member.slug] = await _upsert(session, report, "tenants", tenants.get(member.slug), Tenant,
+                                             dict(slug=member.slug, name=member.name, kind=member.kind,
+                                                  active=member.active, language=member.language))
         progress("tenants", index, len(federation.tenants))
     listed = {t.slug for t in federation.tenants}
     report.not_in_file += [f"tenant {s}" for s in sorted(tenants) if s not in listed]
@@ -153,7 +157,7 @@ async def import_federation(session: AsyncSession, federation: Federation,
                 scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
 
     progress("catalogue", len(federation.bricks), len(federation.bricks))
-    existing = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
+    designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):
         progress("designations", index, len(federation.designations))
         key = (d.brick, d.service.lower() if d.service else None,
@@ -161,12 +165,12 @@ async def import_federation(session: AsyncSession, federation: Federation,
         ids = scopes[key]
         user_id = users[d.username].id
         scope = ExpertDesignation.scope_of(*ids)
-        if (user_id, scope) in existing:
+        if (user_id, scope) in designated:
             report.unchanged["experts"] += 1
             continue
         session.add(ExpertDesignation(user_id=user_id, brick_id=ids[0], service_id=ids[1],
                                       sub_service_id=ids[2], scope=scope))
-        existing.add((user_id, scope))
+        designated.add((user_id, scope))
         report.created["experts"] += 1
     await session.flush()
     await _warn_bricks_without_experts(session, report)

@@ -9,6 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import NameFilterParentNames
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def include_name(name: str | None, type_: str, _parents: dict) -> bool:
+def include_name(name: str | None, type_: str, _parents: NameFilterParentNames) -> bool:
     """What autogenerate compares: not FTS5 shadow tables, which migrations manage by hand."""
     return not (type_ == "table" and name is not None and name.startswith(("ticket_fts", "sqlite_")))
 

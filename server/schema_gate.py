@@ -50,8 +50,8 @@ class SchemaGate:
         if self.passed:
             return
         async with self._lock:
-            if self.passed:
-                return
+            if self.passed:  # another request may have passed it while this one waited
+                return  # type: ignore[unreachable]
             stale = await self._stale()
             if stale is not None:
                 raise ServiceUnavailable(stale, dependency="database schema")

@@ -9,7 +9,7 @@ designation only when the entry it is on is shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,16 +18,20 @@ from server.catalog.models import Brick, ExpertDesignation, Service, SubService
 from tenants import policy
 from tenants.context import Principal
 
+_Columns = TypeVarTuple("_Columns")
+# The tables whose rows the catalogue's loaders read by id.
+_Entry = TypeVar("_Entry", Brick, Service, SubService, ExpertDesignation)
 
-def _active_bricks() -> Select:
+
+def _active_bricks() -> Select[int]:
     return select(Brick.id).where(Brick.active.is_(True))
 
 
-def _active_services() -> Select:
+def _active_services() -> Select[int]:
     return select(Service.id).where(Service.active.is_(True), Service.brick_id.in_(_active_bricks()))
 
 
-def _active_sub_services() -> Select:
+def _active_sub_services() -> Select[int]:
     return select(SubService.id).where(SubService.active.is_(True),
                                        SubService.service_id.in_(_active_services()))
 
@@ -49,7 +53,8 @@ def shown(model: type) -> ColumnElement[bool]:
     raise TypeError(f"{model.__name__} is not part of the catalogue")
 
 
-def _visible(stmt: Select, model: type, viewer: Principal | None, include_inactive: bool) -> Select:
+def _visible(stmt: Select[*_Columns], model: type, viewer: Principal | None,
+             include_inactive: bool) -> Select[*_Columns]:
     """Deactivated entries exist only for those who may bring them back, and only when asked."""
     if include_inactive and viewer is not None and policy.sees_inactive_catalog(viewer):
         return stmt
@@ -82,16 +87,16 @@ async def list_designations(session: AsyncSession, *, viewer: Principal,
     return list(await session.scalars(stmt))
 
 
-async def catalog_by_ids(session: AsyncSession, *, viewer: Principal | None, model: type,
-                         ids: Sequence[int]) -> dict[int, Any]:
+async def catalog_by_ids(session: AsyncSession, *, viewer: Principal | None, model: type[_Entry],
+                         ids: Sequence[int]) -> dict[int, _Entry]:
     """Bricks, services, sub-services or designations by id, as the viewer may see them (Relay
     nodes and the loaders behind every relation to them)."""
     stmt = _visible(select(model).where(model.id.in_(ids)), model, viewer, True)
     return {row.id: row for row in await session.scalars(stmt)}
 
 
-async def catalog_nodes(session: AsyncSession, *, viewer: Principal, model: type,
-                        ids: Sequence[int]) -> dict[int, Any]:
+async def catalog_nodes(session: AsyncSession, *, viewer: Principal, model: type[_Entry],
+                        ids: Sequence[int]) -> dict[int, _Entry]:
     """Catalogue entries or designations by id for Relay's `node(id)` and `subService(id)`: those
     the viewer may see, nothing for a caller who may not read the federation's shared data."""
     if not policy.may_read_shared_data(viewer):
@@ -99,8 +104,8 @@ async def catalog_nodes(session: AsyncSession, *, viewer: Principal, model: type
     return await catalog_by_ids(session, viewer=viewer, model=model, ids=ids)
 
 
-async def catalog_rows_by_ids(session: AsyncSession, *, model: type,
-                              ids: Sequence[int]) -> dict[int, tuple[Any, bool]]:
+async def catalog_rows_by_ids(session: AsyncSession, *, model: type[_Entry],
+                              ids: Sequence[int]) -> dict[int, tuple[_Entry, bool]]:
     """Bricks, services or sub-services by id, each with whether it is shown to callers who do not
     see inactive entries: one statement that a request's loaders share, then `for_viewer` picks."""
     stmt = select(model, shown(model).label("shown")).where(model.id.in_(ids))
@@ -115,13 +120,13 @@ def for_viewer(viewer: Principal | None, found: tuple[Any, bool] | None) -> Any:
     return row if is_shown or (viewer is not None and policy.sees_inactive_catalog(viewer)) else None
 
 
-async def catalog_children(session: AsyncSession, *, viewer: Principal | None, model: type,
-                           parent: Any, parent_ids: Sequence[int]) -> dict[int, list[Any]]:
+async def catalog_children(session: AsyncSession, *, viewer: Principal | None, model: type[_Entry],
+                           parent: Any, parent_ids: Sequence[int]) -> dict[int, list[_Entry]]:
     """Services of bricks, sub-services of services or designations of users, grouped by parent,
     in one statement."""
     stmt = _visible(select(model).where(parent.in_(parent_ids)).order_by(model.id), model, viewer,
                     True)
-    groups: dict[int, list[Any]] = {}
+    groups: dict[int, list[_Entry]] = {}
     for row in await session.scalars(stmt):
         groups.setdefault(getattr(row, parent.key), []).append(row)
     return groups

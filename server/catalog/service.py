@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,13 +16,15 @@ from tenants.context import Principal
 # "Leave this field as it is" in update functions (None may be a real value elsewhere).
 UNSET: Any = object()
 
+_Row = TypeVar("_Row", Brick, Service, SubService)
+
 
 def _require_admin(actor: Principal) -> None:
     if not policy.may_manage_catalog(actor):
         raise PermissionDenied("only group administrators manage the catalogue")
 
 
-async def _get(session: AsyncSession, model: type, ident: int, kind: str) -> Any:
+async def _get(session: AsyncSession, model: type[_Row], ident: int, kind: str) -> _Row:
     obj = await session.get(model, ident)
     if obj is None:
         raise NotFound(kind, ident)
@@ -46,8 +48,8 @@ def _check_priority(checks: Checks, value: Any) -> Priority | None:
         return None
 
 
-async def _ensure_unique_name(session: AsyncSession, model: type, parent: str, obj_parent_id: int,
-                              name: str, *, exclude_id: int | None = None) -> None:
+async def _ensure_unique_name(session: AsyncSession, model: type[Service | SubService], parent: str,
+                              obj_parent_id: int, name: str, *, exclude_id: int | None = None) -> None:
     """Names are unique within their parent, case-insensitively ("Account creation" = "account creation")."""
     parent_col = getattr(model, parent)
     stmt = select(model.id).where(parent_col == obj_parent_id, func.lower(model.name) == name.lower())
@@ -122,7 +124,7 @@ async def update_service(session: AsyncSession, *, actor: Principal, service_id:
 
 
 async def create_sub_service(session: AsyncSession, *, actor: Principal, service_id: int,
-                             name: str, description: str = "", form: dict | None = None,
+                             name: str, description: str = "", form: dict[str, Any] | None = None,
                              requires_approval: bool = False,
                              default_priority: str = Priority.NORMAL) -> SubService:
     _require_admin(actor)
@@ -142,7 +144,7 @@ async def create_sub_service(session: AsyncSession, *, actor: Principal, service
 
 
 async def update_sub_service(session: AsyncSession, *, actor: Principal, sub_service_id: int,
-                             name: str = UNSET, description: str = UNSET, form: dict = UNSET,
+                             name: str = UNSET, description: str = UNSET, form: dict[str, Any] = UNSET,
                              requires_approval: bool = UNSET, default_priority: str = UNSET,
                              active: bool = UNSET) -> SubService:
     _require_admin(actor)

@@ -8,6 +8,8 @@ an address guessing tokens or signatures at one door is refused at all three. Ea
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +26,7 @@ class FailedAuthBudget:
     address: str | None
 
     @classmethod
-    def of(cls, scope: dict[str, Any]) -> FailedAuthBudget:
+    def of(cls, scope: MutableMapping[str, Any]) -> FailedAuthBudget:
         """The budget of the request's peer (as uvicorn sees it), counted by the app's rate limits."""
         runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
         client = scope.get("client")

@@ -43,7 +43,7 @@ class RateLimits:
 
     def __init__(self, *, storage_uri: str = "memory://", failed_auth: str = "30/minute",
                  per_principal: str = "600/minute", key_prefix: str = "groupdesk") -> None:
-        options: dict[str, object] = {"wrap_exceptions": True}
+        options: dict[str, float | str | bool] = {"wrap_exceptions": True}
         if "redis" in storage_uri:
             # redis-py's asyncio client (already a dependency) rather than coredis.
             options.update(implementation="redispy", key_prefix=key_prefix)

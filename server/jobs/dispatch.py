@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from server.config import Settings
 from server.mirror import outbox
@@ -18,8 +19,8 @@ class BrokerDispatch:
         assert settings.broker_url
         self.url = settings.broker_url
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.unsubscribe = None
-        self.tasks: set[asyncio.Future] = set()
+        self.unsubscribe: Callable[[], None] | None = None
+        self.tasks: set[asyncio.Future[None]] = set()
 
     async def start(self) -> None:
         from server.jobs import broker

@@ -17,8 +17,9 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import writer_session
@@ -31,7 +32,7 @@ from tenants.desks import DeskConfig, DeskKind, RemoteTicket
 BATCH = 50
 
 
-def undelivered(ticket_id: int) -> Select[tuple[OutboxEvent]]:
+def undelivered(ticket_id: int) -> Select[OutboxEvent]:
     """A ticket's events still to deliver, oldest first (those from the desk never are)."""
     return (select(OutboxEvent)
             .where(OutboxEvent.ticket_id == ticket_id, OutboxEvent.delivered_at.is_(None),
@@ -114,8 +115,8 @@ class Claims:
             await session.execute(update(OutboxEvent)
                                   .where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
                                   .values(delivered_at=now))
-            values: dict = dict(attempts=0, last_error=None, next_attempt_at=None, last_synced_at=now,
-                                updated_at=now)
+            values: dict[str, Any] = dict(attempts=0, last_error=None, next_attempt_at=None,
+                                          last_synced_at=now, updated_at=now)
             more = True
             if release:
                 # Locked before counting: an event being committed has locked the row too.
@@ -131,7 +132,8 @@ class Claims:
             held = await session.execute(
                 update(Mirror).where(Mirror.ticket_id == claim.ticket_id, Mirror.claimed_by == claim.token)
                 .values(**values))
-        return held.rowcount == 1, more
+        # An UPDATE gives a CursorResult; the session's signature only says Result.
+        return cast("CursorResult[Any]", held).rowcount == 1, more
 
     async def failed(self, claim: Claim, event: OutboxEvent, message: str, *,
                      retryable: bool) -> tuple[bool, int | None, str]:
@@ -173,4 +175,4 @@ class Claims:
 
 
 def _postgres(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"

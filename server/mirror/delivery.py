@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import utcnow
 from server.mirror.claims import Claim, Claims
+from server.mirror.models import OutboxEvent
 from server.mirror.outbox import desk_event
 from server.mirror.retry import RetryPolicy
 from tenants.desks import DeskConfig, DeskConnector, DeskError, DeskTicket, EventKind
@@ -87,12 +88,12 @@ class MirrorDelivery:
         try:
             for index, row in enumerate(claim.events):
                 current = row
-                if claim.remote is None:
+                if (remote := claim.remote) is None:
                     ticket = DeskTicket(**row.payload["ticket"])
                     remote = await connector.find(ticket.group_ref) or await connector.create(ticket)
                     await self.claims.keep_remote(claim, remote, config.kind)
                 if row.kind != EventKind.OPENED.value:
-                    await connector.apply(claim.remote, desk_event(row, claim.remote))
+                    await connector.apply(remote, desk_event(row, remote))
                 last = index == len(claim.events) - 1
                 held, more = await self.claims.delivered(claim, row.id, release=last)
                 if not held:
@@ -108,7 +109,7 @@ class MirrorDelivery:
             await connector.aclose()
         return Outcome(delivered), more
 
-    async def _failed(self, claim: Claim, row, message: str, retryable: bool,
+    async def _failed(self, claim: Claim, row: OutboxEvent, message: str, retryable: bool,
                       delivered: int) -> tuple[Outcome, bool]:
         paused, retry_in, text = await self.claims.failed(claim, row, message, retryable=retryable)
         if paused:

@@ -104,11 +104,12 @@ async def follow(session: AsyncSession, ticket: Ticket, kind: History, *,
     comments: dict[int, OutboxEvent] = session.info.setdefault(outbox.COMMENTS_KEY, {})
     if kind is History.ANSWERED and data.get("comment_id") in comments:
         # The answer's text is already in the outbox as a comment: make that event the answer.
-        row = comments.pop(data["comment_id"])
-        row.kind = Desk.ANSWERED.value
-        row.payload = {**row.payload, "ticket": {**row.payload["ticket"], "state": ticket.state.value}}
+        answer = comments.pop(data["comment_id"])
+        answer.kind = Desk.ANSWERED.value
+        answer.payload = {**answer.payload,
+                          "ticket": {**answer.payload["ticket"], "state": ticket.state.value}}
         await session.flush()
-        return row
+        return answer
     row = await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id,
                                kind=desk_kind, ticket=await desk_ticket(session, ticket),
                                message=message_of(kind, data), author=author, origin=origin)

@@ -133,8 +133,8 @@ async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, kind: 
     _ = gettext_for(school.language if school else None)
     note = (_("The school closed its local ticket {ref}.").format(ref=ticket.local_ref) if ticket.local_ref
             else _("The school closed its local ticket."))
-    if (message or "").strip():
-        note += f"\n\n{message.strip()}"
+    if extra := (message or "").strip():
+        note += f"\n\n{extra}"
     await comments.add_comment(session, actor=actor, ticket_id=ticket.id, body=_signed(note, author),
                                visibility=Visibility.PUBLIC, source=CommentSource.DESK)
     return "noted"
@@ -159,4 +159,5 @@ async def link(session: AsyncSession, actor: Principal, ticket: Ticket, local_re
 def _signed(text: str, author: str | None) -> str:
     """The desk's own author, when it names one (the account itself is a technical one)."""
     text = text.strip()
-    return f"{text}\n\n-- {author.strip()}, via the school's desk" if (author or "").strip() else text
+    signature = (author or "").strip()
+    return f"{text}\n\n-- {signature}, via the school's desk" if signature else text

@@ -33,7 +33,7 @@ class EmbeddedRelay:
         self.limit = asyncio.Semaphore(concurrency)
         self.scheduler: AsyncIOScheduler | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[Outcome]] = set()
         self.unsubscribe: Callable[[], None] | None = None
         self.closing: Callable[[], Awaitable[None]] | None = None
 

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from dramatiq.common import compute_backoff
 
 from server.config import Settings
+
+
+class ActorOptions(TypedDict):
+    """The options of `dramatiq.actor` that a RetryPolicy sets."""
+
+    max_retries: int
+    min_backoff: int
+    max_backoff: int
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class RetryPolicy:
         """Whether `failures` consecutive failures exhaust the retries (the first try is no retry)."""
         return failures > self.max_retries
 
-    def actor_options(self) -> dict[str, int]:
+    def actor_options(self) -> ActorOptions:
         """The same policy as dramatiq actor options."""
         return {"max_retries": self.max_retries, "min_backoff": self.min_backoff_ms,
                 "max_backoff": self.max_backoff_ms}

@@ -9,16 +9,17 @@ uses): past it, the address gets 429 with Retry-After before its token is looked
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from scim2_models import ForbiddenException, ScimProvider, UnauthorizedException
-from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
+from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.applications.base import BaseApplication
 from scim2_server.handler import AsyncScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Receive, Scope, Send
 
 from server.db import writer_session
 from server.identity.api_tokens import authenticate_api_token, wrong_purpose
@@ -41,11 +42,14 @@ class ScimEndpoint(ASGIApplication):
         self.sessions = sessions
         self.group_prefix = group_prefix
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    # scim2-server spells the ASGI types with dict where Starlette (as ASGI) passes any mapping.
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        # The same objects under scim2-server's narrower annotations.
+        scim_scope, scim_receive = cast(dict[str, Any], scope), cast(Any, receive)
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            await super().__call__(scim_scope, scim_receive, cast(Any, send))
             return
-        request = await self.read_request(scope, receive)
+        request = await self.read_request(scim_scope, scim_receive)
         budget = FailedAuthBudget.of(scope)
         # As on /graphql: a request without a credential is neither refused nor counted.
         presented = bool(request.header("Authorization"))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from scim2_models import Resource
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
@@ -14,13 +11,14 @@ from server.identity.models import User
 from server.scim.access import apply_group_grants
 from server.scim.group_roles import grants_of_group
 from server.scim.models import UserGroup, UserGroupMember
+from server.scim.resources import Group
 from server.scim.users import visible_users
 from server.scim.values import FieldReader, parse_id
 from tenants import policy
 from tenants.context import Provisioner
 
 
-def visible_groups(actor: Provisioner) -> Any:
+def visible_groups(actor: Provisioner) -> Select[UserGroup]:
     return select(UserGroup).where(UserGroup.tenant_id == policy.provisioned_tenant_id(actor))
 
 
@@ -33,7 +31,7 @@ async def find_group(session: AsyncSession, *, actor: Provisioner, group_id: str
     return group
 
 
-async def create_group(session: AsyncSession, *, actor: Provisioner, resource: Resource[Any],
+async def create_group(session: AsyncSession, *, actor: Provisioner, resource: Group,
                        prefix: str) -> UserGroup:
     display_name, external_id, member_ids = await _read(session, actor, resource)
     group = UserGroup(tenant_id=policy.provisioned_tenant_id(actor), display_name=display_name,
@@ -47,7 +45,7 @@ async def create_group(session: AsyncSession, *, actor: Provisioner, resource: R
 
 
 async def update_group(session: AsyncSession, *, actor: Provisioner, group_id: str,
-                       resource: Resource[Any], prefix: str) -> UserGroup:
+                       resource: Group, prefix: str) -> UserGroup:
     group = await find_group(session, actor=actor, group_id=group_id)
     display_name, external_id, wanted = await _read(session, actor, resource)
     current = set(await session.scalars(
@@ -83,7 +81,7 @@ async def delete_group(session: AsyncSession, *, actor: Provisioner, group_id: s
 
 
 async def _read(session: AsyncSession, actor: Provisioner,
-                resource: Resource[Any]) -> tuple[str, str | None, set[int]]:
+                resource: Group) -> tuple[str, str | None, set[int]]:
     read = FieldReader()
     display_name = read.required("displayName", resource.display_name, 256)
     external_id = read.text("externalId", resource.external_id, 255)

@@ -52,7 +52,8 @@ def user_resource(user: User, groups: Sequence[tuple[int, str]] = ()) -> Resourc
     enterprise = (EnterpriseUser(employee_number=user.employee_number, department=user.department,
                                  manager=manager)
                   if (user.employee_number, user.department, manager) != (None, None, None) else None)
-    return UserModel(
+    # The EnterpriseUser field is added to the model at runtime, unknown to the type checker.
+    return UserModel(  # type: ignore[call-arg]
         id=str(user.id),
         external_id=user.external_id,
         user_name=user.username,

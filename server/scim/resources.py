@@ -7,7 +7,7 @@ Entra ID's default attribute mappings need.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, cast
 
 from pydantic import Field, model_validator
 from scim2_models import (
@@ -60,7 +60,7 @@ class Email(ComplexAttribute):
 
 class GroupMembership(ComplexAttribute):
     value: Annotated[str | None, Mutability.read_only, CaseExact.true] = None
-    ref: Annotated[Reference["Group"] | None, Mutability.read_only] = Field(  # type: ignore[type-arg]
+    ref: Annotated[Reference["Group"] | None, Mutability.read_only] = Field(
         None, serialization_alias="$ref", validation_alias="$ref")
     display: Annotated[str | None, Mutability.read_only] = None
 
@@ -154,5 +154,6 @@ def build_provider() -> ScimProvider:
 
 
 PROVIDER = build_provider()
-UserModel: type[Resource[Any]] = PROVIDER.model_for("User")  # User[EnterpriseUser]
-GroupModel: type[Resource[Any]] = PROVIDER.model_for("Group")
+# The models the provider validates requests into; it looks them up by name, hence the casts.
+UserModel = cast("type[User[EnterpriseUser]]", PROVIDER.model_for("User"))
+GroupModel = cast("type[Group]", PROVIDER.model_for("Group"))

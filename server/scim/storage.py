@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from scim2_models import (
     InvalidValueException,
@@ -25,7 +25,9 @@ from server.identity.models import User
 from server.scim import groups, users
 from server.scim.models import UserGroup
 from server.scim.rendering import group_resources, user_resources
-from server.scim.resources import GROUP_TYPE, USER_TYPE
+from server.scim.resources import GROUP_TYPE, USER_TYPE, EnterpriseUser
+from server.scim.resources import Group as GroupResource
+from server.scim.resources import User as UserResource
 from server.scim.search import GROUP_COLUMNS, USER_COLUMNS, search, search_all
 from tenants.context import Provisioner
 
@@ -94,9 +96,9 @@ class SqlScimStorage(AsyncScimStorage):
 
     async def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         if _is_user(resource_type):
-            user = await users.create_user(self.session, actor=self.actor, resource=resource)
+            user = await users.create_user(self.session, actor=self.actor, resource=_user(resource))
             return (await user_resources(self.session, [user]))[0]
-        group = await groups.create_group(self.session, actor=self.actor, resource=resource,
+        group = await groups.create_group(self.session, actor=self.actor, resource=_group(resource),
                                           prefix=self.group_prefix)
         return (await group_resources(self.session, [group]))[0]
 
@@ -106,10 +108,10 @@ class SqlScimStorage(AsyncScimStorage):
         assert resource.id is not None
         if _is_user(resource_type):
             user = await users.update_user(self.session, actor=self.actor, user_id=resource.id,
-                                           resource=resource)
+                                           resource=_user(resource))
             return (await user_resources(self.session, [user]))[0]
         group = await groups.update_group(self.session, actor=self.actor, group_id=resource.id,
-                                          resource=resource, prefix=self.group_prefix)
+                                          resource=_group(resource), prefix=self.group_prefix)
         return (await group_resources(self.session, [group]))[0]
 
     async def delete(self, resource_type: ResourceType, resource_id: str, *,
@@ -120,6 +122,16 @@ class SqlScimStorage(AsyncScimStorage):
         else:
             await groups.delete_group(self.session, actor=self.actor, group_id=resource_id,
                                       prefix=self.group_prefix)
+
+
+# The provider validates a request into the model of its resource type; the storage interface only
+# says Resource.
+def _user(resource: Resource[Any]) -> UserResource[EnterpriseUser]:
+    return cast("UserResource[EnterpriseUser]", resource)
+
+
+def _group(resource: Resource[Any]) -> GroupResource:
+    return cast("GroupResource", resource)
 
 
 def _is_user(resource_type: ResourceType) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from scim2_models import Resource
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
@@ -17,6 +16,7 @@ from server.scim.linking import placeholder_issuer
 from server.scim.models import UserGroup, UserGroupMember
 from server.scim.rendering import ACTIVE, DISPLAY_NAME
 from server.scim.resources import EnterpriseUser
+from server.scim.resources import User as UserResource
 from server.scim.values import FieldReader, parse_id
 from tenants import policy
 from tenants.context import Provisioner
@@ -24,7 +24,7 @@ from tenants.context import Provisioner
 MANAGER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
 
 
-def visible_users(actor: Provisioner) -> Any:
+def visible_users(actor: Provisioner) -> Select[User]:
     """The people a SCIM token sees: its tenant's users, but technical accounts and those it deleted."""
     return select(User).where(User.tenant_id == policy.provisioned_tenant_id(actor),
                               User.technical.is_(False), User.scim_deleted_at.is_(None))
@@ -38,7 +38,8 @@ async def find_user(session: AsyncSession, *, actor: Provisioner, user_id: str) 
     return user
 
 
-async def create_user(session: AsyncSession, *, actor: Provisioner, resource: Resource[Any]) -> User:
+async def create_user(session: AsyncSession, *, actor: Provisioner,
+                      resource: UserResource[EnterpriseUser]) -> User:
     values = await _values(session, actor, resource)
     owner = await _username_owner(session, values["username"])
     if owner is not None and not (owner.tenant_id == policy.provisioned_tenant_id(actor)
@@ -59,7 +60,7 @@ async def create_user(session: AsyncSession, *, actor: Provisioner, resource: Re
 
 
 async def update_user(session: AsyncSession, *, actor: Provisioner, user_id: str,
-                      resource: Resource[Any]) -> User:
+                      resource: UserResource[EnterpriseUser]) -> User:
     user = await find_user(session, actor=actor, user_id=user_id)
     values = await _values(session, actor, resource)
     owner = await _username_owner(session, values["username"])
@@ -93,14 +94,16 @@ async def _username_owner(session: AsyncSession, username: str) -> User | None:
     return next((u for u in holders if u.username == username), holders[0] if holders else None)
 
 
-async def _values(session: AsyncSession, actor: Provisioner, resource: Resource[Any]) -> dict[str, Any]:
+async def _values(session: AsyncSession, actor: Provisioner,
+                  resource: UserResource[EnterpriseUser]) -> dict[str, Any]:
     """The columns a SCIM user sets, each checked; every problem named by its attribute."""
     read = FieldReader()
     values: dict[str, Any] = {
         "username": read.username("userName", resource.user_name),
         "external_id": read.text("externalId", resource.external_id, 255),
-        "given_name": read.text("name.givenName", resource.name and resource.name.given_name, 150),
-        "family_name": read.text("name.familyName", resource.name and resource.name.family_name, 150),
+        "given_name": read.text("name.givenName", resource.name.given_name if resource.name else None, 150),
+        "family_name": read.text("name.familyName", resource.name.family_name if resource.name else None,
+                                 150),
         "display_name": read.text("displayName", resource.display_name, 200),
         "active": resource.active,
     }

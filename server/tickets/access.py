@@ -108,7 +108,7 @@ def readable(model: type[TicketComment] | type[TicketEvent],
                 or_(model.visibility == Visibility.PUBLIC, shows_internal(scope)))
 
 
-def visible_comments(scope: TicketScope, ticket_ids: list[int]) -> Select[tuple[TicketComment]]:
+def visible_comments(scope: TicketScope, ticket_ids: list[int]) -> Select[TicketComment]:
     """Comments of the given tickets the scope may read, oldest first."""
     return (select(TicketComment)
             .join(Ticket, Ticket.id == TicketComment.ticket_id)
@@ -116,7 +116,7 @@ def visible_comments(scope: TicketScope, ticket_ids: list[int]) -> Select[tuple[
             .order_by(TicketComment.ticket_id, TicketComment.id))
 
 
-def visible_events(scope: TicketScope, ticket_ids: list[int]) -> Select[tuple[TicketEvent]]:
+def visible_events(scope: TicketScope, ticket_ids: list[int]) -> Select[TicketEvent]:
     """History events of the given tickets the scope may read, in the order they happened."""
     return (select(TicketEvent)
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)

@@ -87,9 +87,9 @@ async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, action
 
 
 async def perform(session: AsyncSession, *, actor: Principal, ticket_id: int,
-                  action: Action | str, expected_version: int, reason: str | None = None,
+                  action: Action | str, expected_version: int | None, reason: str | None = None,
                   solution: str | None = None, assignee_id: int | None = None) -> Ticket:
-    """Apply a workflow action to a ticket the caller sees, at the version the caller saw."""
+    """Apply a workflow action to a ticket the caller sees, at the version the caller saw (None: any)."""
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
     return await _apply(session, actor, ticket, Action(action), reason=reason, solution=solution,
                         assignee_id=assignee_id)

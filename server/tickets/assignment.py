@@ -42,11 +42,11 @@ async def candidates_for(session: AsyncSession, ticket: Ticket) -> list[Candidat
     user_ids = sorted({user.id for _, user in rows})
     # The load counts tickets being worked on; recency is when the expert last got a ticket still
     # assigned to them (a reassigned-away ticket no longer counts as theirs).
-    loads: dict[int, int] = dict((await session.execute(
+    loads: dict[int | None, int] = dict((await session.execute(
         select(Ticket.assignee_id, func.count())
         .where(Ticket.assignee_id.in_(user_ids), Ticket.state.in_(sorted(OPEN_STATES)))
         .group_by(Ticket.assignee_id))).all())
-    latest: dict[int, dt.datetime] = dict((await session.execute(
+    latest: dict[int | None, dt.datetime | None] = dict((await session.execute(
         select(Ticket.assignee_id, func.max(Ticket.assigned_at))
         .where(Ticket.assignee_id.in_(user_ids)).group_by(Ticket.assignee_id))).all())
     return [

@@ -29,12 +29,15 @@ def _shown(value: Any) -> str:
 
 def _type_name(expected: Any) -> str:
     names = expected if isinstance(expected, list) else [expected]
-    return " or ".join(TYPES.get(n, n) for n in names)
+    return " or ".join(TYPES.get(str(n), str(n)) for n in names)
 
 
 def plain(error: ValidationError) -> str:
     """The sentence for one failure (without the field name, which the error carries)."""
-    kind, limit, value = error.validator, error.validator_value, error.instance
+    # The stubs allow "unset" for errors built by hand; the validator always sets all three.
+    limit: Any = error.validator_value
+    value: Any = error.instance
+    kind = error.validator
     match kind:
         case "format":
             return f"not a valid {FORMATS.get(limit, limit)}: {_shown(value)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -48,12 +48,12 @@ def _field_errors(error: ValidationError) -> Iterable[FieldError]:
     if error.validator == "required":
         # One entry per missing property, named after the property rather than its parent.
         present = error.instance if isinstance(error.instance, dict) else {}
-        for name in error.validator_value:
+        for name in cast("list[str]", error.validator_value):  # set by every validator, unlike by hand
             if name not in present:
                 yield FieldError(_path(*where, name), "required")
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(error.schema.get("properties", {}) if isinstance(error.schema, dict) else ())
         for name in error.instance:
             if name not in allowed:
                 yield FieldError(_path(*where, name), "not a field of this form")

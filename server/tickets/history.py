@@ -21,8 +21,8 @@ async def record(session: AsyncSession, ticket: Ticket, kind: EventKind, *,
                  actor: Principal | None, data: dict[str, Any] | None = None,
                  public: bool = True) -> TicketEvent:
     """Append one event to the ticket's history; `actor` None is the system."""
-    if ticket.id is None:
-        await session.flush()
+    if ticket.id is None:  # Mapped[int], but None until the first flush
+        await session.flush()  # type: ignore[unreachable]
     now = utcnow()
     event = TicketEvent(ticket_id=ticket.id, kind=kind,
                         actor_id=actor.user_id if actor is not None else None,

@@ -14,9 +14,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import CursorResult, ForeignKey, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -127,4 +127,4 @@ async def open_with_key(session: AsyncSession, *, actor: Principal, key: str | N
 async def delete_expired_keys(session: AsyncSession, *, now: dt.datetime) -> int:
     """Forget keys past their time; how many were deleted."""
     result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
-    return int(result.rowcount or 0)
+    return int(cast("CursorResult[Any]", result).rowcount or 0)  # a DELETE gives a CursorResult

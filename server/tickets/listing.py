@@ -94,12 +94,12 @@ class TicketFilter:
                          else Ticket.escalation_level == 0)
         if self.min_escalation_level is not None:
             found.append(Ticket.escalation_level >= self.min_escalation_level)
-        for column, lower, upper in ((Ticket.created_at, self.created_after, self.created_before),
-                                     (Ticket.updated_at, self.updated_after, self.updated_before)):
+        for stamp, lower, upper in ((Ticket.created_at, self.created_after, self.created_before),
+                                    (Ticket.updated_at, self.updated_after, self.updated_before)):
             if lower is not None:
-                found.append(column >= lower)
+                found.append(stamp >= lower)
             if upper is not None:
-                found.append(column < upper)
+                found.append(stamp < upper)
         return found
 
 

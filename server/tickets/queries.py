@@ -90,7 +90,7 @@ async def events_of(session: AsyncSession, *, viewer: Principal, ticket_ids: Seq
     return await _per_ticket(session, statement, TicketEvent, first=first, after=after)
 
 
-async def _per_ticket(session: AsyncSession, statement: Select, model: type[_Row], *,
+async def _per_ticket(session: AsyncSession, statement: Select[_Row], model: type[_Row], *,
                       first: int | None, after: int | None) -> dict[int, list[_Row]]:
     if after is not None:
         statement = statement.where(model.id > after)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from server.errors import ActionNotAllowed, ValidationFailed
+from server.errors import ActionNotAllowed, FieldError, ValidationFailed
 from tenants.policy import Party
 
 
@@ -180,7 +180,7 @@ def transition(
         raise ActionNotAllowed(action.value, state.value, [a.value for a in allowed])
     given = {"reason": reason, "solution": solution}
     if rule.needs is not None and _is_blank(given[rule.needs]):
-        raise ValidationFailed({rule.needs: _MISSING.get(action, f"required for {action}")})
+        raise ValidationFailed([FieldError(rule.needs, _MISSING.get(action, f"required for {action}"))])
     return rule.target
 
 

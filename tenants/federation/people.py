@@ -98,6 +98,7 @@ def _read_desk(record: Record) -> dict[str, object] | None:
     if not isinstance(node, LocatedMap):
         record.problem("desk", f"must be a mapping with a 'kind'; got {kind_of(node)}")
         return None
+    data: dict[str, object]  # a mapping's plain data is a dict
     data, clean = plain_data(record.log, node, path)
     kind = data.get("kind")
     if kind is None:

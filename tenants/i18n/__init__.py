@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +42,6 @@ def translations(language: str) -> gettext.NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
-def gettext_for(language: str | None):  # noqa: ANN201 (a gettext function)
+def gettext_for(language: str | None) -> Callable[[str], str]:
     """`_` for one language: `_ = gettext_for(school.language)`, then `_("...").format(...)`."""
     return translations(language or DEFAULT_LANGUAGE).gettext
