@@ -33,8 +33,8 @@ CONTROL = "{ viewer { user { username } tenant { slug } } }"
 CHAIN = ("query { ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}"
                                        for i in range(30)) + " fragment F30 on Query { bricks { code } }")
 ALIASES = "{ " + " ".join(
-    f"a{i}: tickets(first: 100) {{ edges {{ node {{ comments {{ author {{ tenant {{ name }} }} }} "
-    f"history {{ actor {{ username }} }} }} }} }}" for i in range(30)) + " }"
+    f"a{i}: tickets(first: 100) {{ edges {{ node {{ comments {{ edges {{ node {{ author {{ tenant {{ name }} }} }} }} }} "
+    f"history {{ edges {{ node {{ actor {{ username }} }} }} }} }} }} }}" for i in range(30)) + " }"
 BODY = b'{"query": "{ __typename }", "padding": "' + b"x" * (1024 * 1024) + b'"}'
 USER = "valentine.orsembaud"
 

@@ -7,7 +7,7 @@ applied there); a loader only batches and caches.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
@@ -17,6 +17,8 @@ from server.catalog.models import Brick, Service, SubService
 from server.identity import queries as identity
 from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
+from server.tickets import relations
+from server.tickets.relations import Relation, RelationPage, Window
 from tenants.context import Principal
 
 if TYPE_CHECKING:
@@ -66,8 +68,10 @@ class Loaders:
             self._children(catalog.designations_of_users, principal))
         self._principal = principal
         self._last_comments: dict[int, DataLoader[int, list[Any]]] = {}
-        # Pages of ticket comments and history, one loader per (what, first, after).
-        self._pages: dict[tuple[str, int, int | None], DataLoader[int, list[Any]]] = {}
+        # Pages of ticket comments and history, one loader per (list, window); their lengths,
+        # one loader per list.
+        self._pages: dict[tuple[Relation, Window], DataLoader[int, RelationPage]] = {}
+        self._counts: dict[Relation, DataLoader[int, int]] = {}
         # Only asked from a Ticket the viewer already sees.
         self.mirror_of_ticket = DataLoader(self._mirrors)
         # Tickets the viewer sees, by id (None for the others).
@@ -115,27 +119,39 @@ class Loaders:
             self._last_comments[count] = DataLoader(self._per_ticket(fetch, self._principal))
         return self._last_comments[count]
 
-    def comments_page(self, first: int, after: int | None) -> DataLoader[int, list[Any]]:
-        """Up to `first` comments per ticket after the comment id `after`, oldest first."""
-        return self._page("comments", tickets.comments_of, first, after)
-
-    def events_page(self, first: int, after: int | None) -> DataLoader[int, list[Any]]:
-        """Up to `first` history events per ticket after the event id `after`, in order."""
-        return self._page("events", tickets.events_of, first, after)
-
-    def _page(self, what: str, fetch: Any, first: int, after: int | None) -> DataLoader[int, list[Any]]:
-        # The viewer's visibility is applied in the one query per batch.
-        key = (what, first, after)
+    def relation_page(self, relation: Relation, window: Window) -> DataLoader[int, RelationPage]:
+        """The window of a ticket's comments or history, for every ticket of a batch at once."""
+        key = (relation, window)
         if key not in self._pages:
-            self._pages[key] = DataLoader(self._per_ticket(
-                functools.partial(fetch, first=first, after=after), self._principal))
+            # The viewer's visibility is applied in the one query per batch.
+            self._pages[key] = DataLoader(self._pages_of(relation, window))
         return self._pages[key]
 
-    def _per_ticket(self, fetch: Any, principal: Principal | None) -> Any:
-        async def load(ticket_ids: Sequence[int]) -> list[list[Any]]:
+    def relation_count(self, relation: Relation) -> DataLoader[int, int]:
+        """How long a ticket's comments or history are: one grouped count per batch."""
+        if relation not in self._counts:
+            fetch = functools.partial(relations.counts_of, relation=relation)
+            self._counts[relation] = DataLoader(self._per_ticket(fetch, self._principal, missing=int))
+        return self._counts[relation]
+
+    def _pages_of(self, relation: Relation, window: Window) -> Any:
+        async def load(ticket_ids: Sequence[int]) -> list[RelationPage]:
+            # Only asked from a Ticket the viewer sees, hence with a viewer.
+            assert self._principal is not None
+            found = await relations.pages_of(self.session, viewer=self._principal,
+                                             relation=relation, ticket_ids=ticket_ids,
+                                             window=window)
+            return [found[i] for i in ticket_ids]
+
+        return load
+
+    def _per_ticket(self, fetch: Any, principal: Principal | None,
+                    missing: Callable[[], Any] = list) -> Any:
+        """A batch load of `fetch`'s per-ticket values; `missing()` for a ticket it leaves out."""
+        async def load(ticket_ids: Sequence[int]) -> list[Any]:
             if principal is None:
-                return [[] for _ in ticket_ids]
+                return [missing() for _ in ticket_ids]
             grouped = await fetch(self.session, viewer=principal, ticket_ids=ticket_ids)
-            return [grouped.get(i, []) for i in ticket_ids]
+            return [grouped[i] if i in grouped else missing() for i in ticket_ids]
 
         return load

@@ -7,15 +7,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.errors import BadInput
-from schema.ids import node_id
 from schema.nodes import resolve_nodes
-from schema.pagination import CountedConnection
+from schema import pagination
+from schema.pagination import PAGING, CountedConnection
+from schema.tickets import relations
+from schema.tickets.relations import RelationConnection
 from schema.catalog.types import Brick, Priority, Service, SubService
 from schema.identity.types import Tenant, User
 from schema.tickets.enums import (
@@ -25,35 +25,16 @@ from schema.tickets.enums import (
     TicketState,
     Visibility,
 )
-from server.errors import GroupdeskError
 from server.tickets import models, queries, workflow
 from server.tickets.access import parties_on
+from server.tickets.relations import COMMENTS, HISTORY
 
 if TYPE_CHECKING:
     from schema.mirror.types import TicketMirror
 
 
-# Comments and history events a ticket gives at once unless asked for another `first`.
-RELATION_PAGE = 50
-
-
 async def _tickets_by_ids(session: Any, *, viewer: Any, ids: list[int]) -> dict[int, models.Ticket]:
     return await queries.tickets_by_ids(session, viewer=viewer, ticket_ids=ids)
-
-
-def _after(after: relay.GlobalID | None, type_name: str) -> int | None:
-    """The id of the comment or event a page starts after; another object's id is refused."""
-    try:
-        return node_id(after, type_name, field="after")
-    except GroupdeskError as exc:
-        raise BadInput(exc) from None
-
-
-def _page_size(info: Info, field: str, first: int) -> int:
-    if first < 0:
-        raise GraphQLError(f"{field}: `first` must be 0 or more, got {first}",
-                           extensions={"code": "BAD_USER_INPUT", "field": "first"})
-    return min(first, info.context.settings.max_page_size)
 
 
 async def _user(info: Info, user_id: int | None) -> User | None:
@@ -106,6 +87,18 @@ class TicketEvent(relay.Node):
     @strawberry.field(description="Who made the change; null for the system (routing, auto-close).")
     async def actor(self, info: Info) -> User | None:
         return await _user(info, self.actor_id)
+
+
+@strawberry.type(name="TicketCommentConnection", description="A page of a ticket's comments, "
+                                                                 "oldest first.")
+class TicketCommentConnection(RelationConnection[TicketComment]):
+    pass
+
+
+@strawberry.type(name="TicketEventConnection", description="A page of a ticket's history, "
+                                                           "oldest first.")
+class TicketEventConnection(RelationConnection[TicketEvent]):
+    pass
 
 
 @strawberry.type(description="A group ticket, opened by a school on a sub-service.")
@@ -180,14 +173,13 @@ class Ticket(relay.Node):
         return Brick.from_model(await info.context.loaders.ticket_brick.load(self.brick_id))
 
     @strawberry.field(description="Comments the viewer may read (internal ones for group staff), "
-                                  "oldest first: `first` of them (capped at the server's largest "
-                                  "page size) after the comment whose id is `after`.")
-    async def comments(self, info: Info, first: int = RELATION_PAGE,
-                       after: relay.GlobalID | None = None) -> list[TicketComment]:
-        size = _page_size(info, "comments", first)
-        start = _after(after, "TicketComment")
-        rows = await info.context.loaders.comments_page(size, start).load(self.id)
-        return [TicketComment.from_model(r) for r in rows]
+                                  "oldest first, by keyset pages. " + PAGING)
+    async def comments(self, info: Info, first: int | None = None, after: str | None = None,
+                       last: int | None = None,
+                       before: str | None = None) -> TicketCommentConnection:
+        page = await relations.read(info, COMMENTS, self.id, first=first, after=after, last=last,
+                                    before=before)
+        return pagination.connection(TicketCommentConnection, page, TicketComment.from_model)
 
     @strawberry.field(description="The most recent comments the viewer may read, newest first "
                                   "(at most 20).")
@@ -195,15 +187,13 @@ class Ticket(relay.Node):
         rows = await info.context.loaders.last_comments_of_ticket(count).load(self.id)
         return [TicketComment.from_model(r) for r in rows]
 
-    @strawberry.field(description="Every change, in order, as far as the viewer may read it: "
-                                  "`first` of them (capped at the server's largest page size) "
-                                  "after the event whose id is `after`.")
-    async def history(self, info: Info, first: int = RELATION_PAGE,
-                      after: relay.GlobalID | None = None) -> list[TicketEvent]:
-        size = _page_size(info, "history", first)
-        start = _after(after, "TicketEvent")
-        rows = await info.context.loaders.events_page(size, start).load(self.id)
-        return [TicketEvent.from_model(r) for r in rows]
+    @strawberry.field(description="Every change the viewer may read (internal ones for group "
+                                  "staff), oldest first, by keyset pages. " + PAGING)
+    async def history(self, info: Info, first: int | None = None, after: str | None = None,
+                      last: int | None = None, before: str | None = None) -> TicketEventConnection:
+        page = await relations.read(info, HISTORY, self.id, first=first, after=after, last=last,
+                                    before=before)
+        return pagination.connection(TicketEventConnection, page, TicketEvent.from_model)
 
     @strawberry.field(description="The ticket's twin on the school's desk and its sync state; null "
                                   "when the school has no desk.")

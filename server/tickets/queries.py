@@ -71,36 +71,22 @@ async def events_by_ids(session: AsyncSession, *, viewer: Principal,
     return {e.id: e for e in rows}
 
 
-async def comments_of(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
-                      first: int | None = None,
-                      after: int | None = None) -> dict[int, list[TicketComment]]:
-    """The comments the viewer may read, per ticket, oldest first (one statement).
+async def comments_of(session: AsyncSession, *, viewer: Principal,
+                      ticket_ids: Sequence[int]) -> dict[int, list[TicketComment]]:
+    """Every comment the viewer may read, per ticket, oldest first (one statement).
 
-    With `first`, at most that many per ticket, after the comment id `after` (keyset pages).
+    The API reads them by pages: server.tickets.relations.
     """
-    statement = visible_comments(policy.ticket_scope(viewer), list(ticket_ids))
-    return await _per_ticket(session, statement, TicketComment, first=first, after=after)
+    return await _per_ticket(session, visible_comments(policy.ticket_scope(viewer), list(ticket_ids)))
 
 
-async def events_of(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
-                    first: int | None = None,
-                    after: int | None = None) -> dict[int, list[TicketEvent]]:
-    """The history events the viewer may read, per ticket, in order (one statement); pages as above."""
-    statement = visible_events(policy.ticket_scope(viewer), list(ticket_ids))
-    return await _per_ticket(session, statement, TicketEvent, first=first, after=after)
+async def events_of(session: AsyncSession, *, viewer: Principal,
+                    ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
+    """Every history event the viewer may read, per ticket, in order (one statement)."""
+    return await _per_ticket(session, visible_events(policy.ticket_scope(viewer), list(ticket_ids)))
 
 
-async def _per_ticket(session: AsyncSession, statement: Select[_Row], model: type[_Row], *,
-                      first: int | None, after: int | None) -> dict[int, list[_Row]]:
-    if after is not None:
-        statement = statement.where(model.id > after)
-    if first is not None:
-        # The first `first` rows of each ticket: numbered per ticket in one window, then cut.
-        ranked = statement.order_by(None).add_columns(func.row_number().over(
-            partition_by=model.ticket_id, order_by=model.id).label("position")).subquery()
-        page = aliased(model, ranked)
-        statement = (select(page).where(ranked.c.position <= first)
-                     .order_by(page.ticket_id, page.id))
+async def _per_ticket(session: AsyncSession, statement: Select[_Row]) -> dict[int, list[_Row]]:
     grouped: dict[int, list[_Row]] = defaultdict(list)
     for row in await session.scalars(statement):
         grouped[row.ticket_id].append(row)

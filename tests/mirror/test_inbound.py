@@ -160,11 +160,11 @@ async def test_desk_account_links_the_local_ref_and_comments_over_graphql_once(
     assert linked["linkLocalTicket"]["localRef"] == "R-000777"
     assert linked["linkLocalTicket"]["mirror"]["remoteRef"] == "R-000777"
     comment = """mutation($id: ID!) { addDeskComment(ticketId: $id, message: "Seen on our side.",
-        eventId: "itop-change-42") { __typename ... on Ticket { comments { body } } } }"""
+        eventId: "itop-change-42") { __typename ... on Ticket { comments { edges { node { body } } } } } }"""
     first = await gql(comment, {"id": gid}, as_user=DESK_ACCOUNT)
     again = await gql(comment, {"id": gid}, as_user=DESK_ACCOUNT)
     assert first == again
-    assert [c["body"] for c in first["addDeskComment"]["comments"]] == ["Seen on our side."]
+    assert [c["node"]["body"] for c in first["addDeskComment"]["comments"]["edges"]] == ["Seen on our side."]
     refused = await gql("""mutation($id: ID!) { addDeskComment(ticketId: $id, message: "x") {
         __typename } }""", {"id": gid}, as_user="amandine.roclerc")
     assert refused["addDeskComment"]["__typename"] == "PermissionDenied"

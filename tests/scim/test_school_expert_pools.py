@@ -15,7 +15,7 @@ from tests.tickets.listing_helpers import insert_comment, insert_ticket
 RENNES_AGENT = "dorian.kerhoual"   # school-agent at INSA Rennes, no expert role
 
 READ = """query($ref: String!) {
-  ticketByRef(ref: $ref) { ref comments { body visibility } }
+  ticketByRef(ref: $ref) { ref comments { edges { node { body visibility } } } }
   tickets(first: 100) { edges { node { ref } } } }"""
 
 

@@ -28,8 +28,8 @@ from tests.tickets.helpers import ADMIN, LYON_AGENT
 
 LIMITS = DocumentLimits(max_operations=20, max_aliases=30, max_depth=12, max_directives_per_field=5)
 THIRTY_ALIASES = "{ " + " ".join(
-    f"a{i}: tickets(first: 100) {{ edges {{ node {{ comments {{ author {{ tenant {{ name }} }} }} "
-    f"history {{ actor {{ username }} }} }} }} }}" for i in range(30)) + " }"
+    f"a{i}: tickets(first: 100) {{ edges {{ node {{ comments {{ edges {{ node {{ author {{ tenant {{ name }} }} }} }} }} "
+    f"history {{ edges {{ node {{ actor {{ username }} }} }} }} }} }} }}" for i in range(30)) + " }"
 
 
 def fragment_chain(levels: int, leaf: str = "bricks { code }") -> str:
@@ -166,9 +166,10 @@ async def test_repeated_directives_on_a_field_are_refused(client, token_for) -> 
 
 async def test_thirty_aliases_of_a_deep_ticket_page_are_over_the_budget(client, token_for) -> None:
     error = refused(await post(client, THIRTY_ALIASES, token=token_for(ADMIN)), "QUERY_TOO_COSTLY")
-    # Per ticket: node 1 + comments (1 + 50 x 3) + history (1 + 50 x 2) = 253; per alias
-    # tickets 1 + edges (1 + 100 x 253); 30 aliases.
-    assert error["extensions"]["cost"] == 30 * (1 + 1 + 100 * 253)
+    # Per ticket, comments and history being connections of the default page (20): node 1 +
+    # comments (1 + edges (1 + 20 x 4)) + history (1 + edges (1 + 20 x 3)) = 145; per alias
+    # tickets 1 + edges (1 + 100 x 145); 30 aliases.
+    assert error["extensions"]["cost"] == 30 * (1 + 1 + 100 * 145)
     assert error["extensions"]["maxCost"] == 50_000
 
 

@@ -115,8 +115,14 @@ COMMENT = f"""mutation($input: AddCommentInput!) {{ addComment(input: $input) {{
   ticket {{ version }} }} {PROBLEMS} }} }}"""
 
 READ = f"""query($id: ID!) {{ ticket(id: $id) {{ {TICKET}
-  comments {{ body visibility author {{ username }} }}
-  history {{ kind visibility data actor {{ username }} createdAt }} }} }}"""
+  comments(first: 100) {{ edges {{ node {{ body visibility author {{ username }} }} }} }}
+  history(first: 100) {{ edges {{ node {{ kind visibility data actor {{ username }} createdAt }} }} }}
+}} }}"""
+
+
+def nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    """The nodes of a connection's page, in order."""
+    return [edge["node"] for edge in connection["edges"]]
 
 
 async def sub_service_gid(gql: Any, path: tuple[str, str, str], as_user: str = ADMIN) -> str:

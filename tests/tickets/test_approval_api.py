@@ -10,6 +10,7 @@ from tests.tickets.helpers import (
     LYON_MANAGER,
     OPERATIONS,
     READ,
+    nodes,
     REJECT,
     RENNES_MANAGER,
     ROLE_CHANGE,
@@ -36,7 +37,7 @@ async def test_manager_approves_and_the_ticket_is_routed(gql) -> None:
                           as_user=LYON_MANAGER))["approveTicket"]
     assert approved["state"] == "ASSIGNED" and approved["assignee"] == {"username": ROUEN_EXPERT}
     assert approved["version"] == 2
-    history = (await gql(READ, {"id": ticket["id"]}, as_user=ADMIN))["ticket"]["history"]
+    history = nodes((await gql(READ, {"id": ticket["id"]}, as_user=ADMIN))["ticket"]["history"])
     assert [(e["kind"], e["data"].get("to")) for e in history] == [
         ("OPENED", None), ("APPROVED", "APPROVED"), ("ROUTED", "ASSIGNED")]
     assert history[1]["actor"] == {"username": LYON_MANAGER}
@@ -73,7 +74,7 @@ async def test_rejection_needs_a_reason_and_ends_the_ticket(gql) -> None:
     after = (await gql(COMMENT, {"input": {"ticketId": ticket["id"], "body": "why?"}},
                        as_user=LYON_AGENT))["addComment"]
     assert after["__typename"] == "ActionNotAllowed" and after["action"] == "COMMENT"
-    history = (await gql(READ, {"id": ticket["id"]}, as_user=LYON_AGENT))["ticket"]["history"]
+    history = nodes((await gql(READ, {"id": ticket["id"]}, as_user=LYON_AGENT))["ticket"]["history"])
     assert history[-1]["kind"] == "REJECTED"
     assert history[-1]["data"]["reason"] == "Publisher rights go to leads only"
 
