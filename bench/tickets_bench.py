@@ -182,7 +182,7 @@ async def _reads(engine: AsyncEngine, total_tickets: int) -> dict[str, Measure]:
 async def _graphql_page(engine: AsyncEngine) -> AsyncIterator[Measure]:
     import httpx
 
-    from server.app import create_app
+    from groupdesk.app import create_app
     from server.config import Settings
 
     with tempfile.TemporaryDirectory() as directory:

@@ -18,11 +18,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from server import migrations
-from server.body_limit import BodySizeLimit
+from groupdesk.body_limit import BodySizeLimit
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.errors import ConfigurationError
-from server.http_middleware import browser_middleware
+from groupdesk.http_middleware import browser_middleware
 from server.identity.auth import Authenticator
 from server.identity.claims import TenantClaimMode
 from server.identity import revocations  # noqa: F401  (commits that revoke close open sockets)
@@ -104,7 +104,7 @@ async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[As
             return
         report = await import_federation(session, load_federation(demo_federation_path()))
         log.info("demo federation loaded", extra={"fields": {"created": dict(report.created)}})
-        from server.demo_tickets import create_demo_tickets
+        from groupdesk.demo_tickets import create_demo_tickets
 
         log.info("demo tickets opened", extra={"fields": {"tickets": await create_demo_tickets(session)}})
 

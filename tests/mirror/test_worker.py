@@ -30,7 +30,7 @@ def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Pop
            "GROUPDESK_MIRROR_MIN_BACKOFF_MS": "50", "GROUPDESK_MIRROR_MAX_BACKOFF_MS": "200",
            "GROUPDESK_MIRROR_MAX_RETRIES": "20"}
     with log.open("ab") as out:  # the child keeps its own descriptor
-        return subprocess.Popen([sys.executable, "-m", "server.cli", "worker", "--threads", "2"],
+        return subprocess.Popen([sys.executable, "-m", "groupdesk.cli", "worker", "--threads", "2"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
