@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.catalog.models import Brick, Service, SubService
 from server.catalog.queries import catalog_children, catalog_rows_by_ids, for_viewer
-from server.identity.models import Tenant, User
+from server.identity.models import ExpertDesignation, Tenant, User
 from server.mirror.service import mirrors_of
 from server.tickets import queries as tickets
 from tenants.context import Principal
