@@ -296,7 +296,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
 
+    from groupdesk.wiring import register_followers
     from server.jobs import broker
+
+    register_followers()  # tickets opened here write their outbox rows, as in production
 
     broker.install(args.redis)
     import tempfile

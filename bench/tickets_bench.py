@@ -289,4 +289,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--opens-per-client", type=int, default=25)
     parser.add_argument("--samples", type=int, default=200)
+    from groupdesk.wiring import register_followers
+
+    register_followers()  # tickets opened here write their outbox rows, as in production
     asyncio.run(main_async(parser.parse_args(argv)))

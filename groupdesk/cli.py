@@ -259,7 +259,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from groupdesk.wiring import register_followers
+
     args = parser().parse_args(argv)
+    register_followers()
     return args.func(args)
 
 
