@@ -25,8 +25,12 @@ run: $(STAMP)
 	@echo "==> serving (GROUPDESK_HOST/GROUPDESK_PORT, http://127.0.0.1:8000/graphql by default); Ctrl-C stops"
 	$(BIN)/groupdesk serve
 
-# The GraphQL over HTTP audit's Node.js tools come from tests/graphql_http_audit/package-lock.json (npm ci).
+# The structure checks come first (a second each): import contracts (pyproject.toml's
+# [tool.importlinter]) and ruff. The GraphQL over HTTP audit's Node.js tools come from
+# tests/graphql_http_audit/package-lock.json (npm ci).
 test: $(STAMP)
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/ruff check .
 	$(BIN)/python -m tests.support.graphql_http_audit
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -38,4 +42,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache tests/graphql_http_audit/node_modules
+	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache tests/graphql_http_audit/node_modules \
+		.import_linter_cache .grimp_cache .ruff_cache
