@@ -10,7 +10,6 @@ from strawberry import relay
 from schema.context import Info
 from schema.types.nodes import load_nodes
 from schema.types.catalog import Brick, Service, SubService
-from server.catalog import models as catalog
 from server.catalog.queries import catalog_by_ids
 from server.identity import models
 from tenants import policy
@@ -88,7 +87,7 @@ class ExpertDesignation(relay.Node):
     level: str = strawberry.field(description="BRICK, SERVICE or SUB_SERVICE: the most specific wins.")
 
     @classmethod
-    def from_model(cls, m: catalog.ExpertDesignation) -> ExpertDesignation:
+    def from_model(cls, m: models.ExpertDesignation) -> ExpertDesignation:
         level = "SUB_SERVICE" if m.sub_service_id else "SERVICE" if m.service_id else "BRICK"
         return cls(id=m.id, user_id=m.user_id, brick_id=m.brick_id, service_id=m.service_id,
                    sub_service_id=m.sub_service_id, level=level)
@@ -97,7 +96,7 @@ class ExpertDesignation(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         ids = [int(i) for i in node_ids]
         found = await catalog_by_ids(info.context.session, viewer=info.context.viewer,
-                                     model=catalog.ExpertDesignation, ids=ids)
+                                     model=models.ExpertDesignation, ids=ids)
         return [cls.from_model(found[i]) if i in found else None for i in ids]
 
     @strawberry.field
