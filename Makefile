@@ -25,9 +25,11 @@ run: $(STAMP)
 	@echo "==> serving (GROUPDESK_HOST/GROUPDESK_PORT, http://127.0.0.1:8000/graphql by default); Ctrl-C stops"
 	$(BIN)/groupdesk serve
 
+# The structure checks come first (seconds, they fail before the suite's minutes): import
+# contracts (pyproject.toml's [tool.importlinter]), ruff, then mypy (strict on server/ and tenants/).
 # The GraphQL over HTTP audit's Node.js tools come from tests/graphql_http_audit/package-lock.json (npm ci).
-# Lint and types first: they take seconds and fail before the suite's minutes.
 test: $(STAMP)
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m tests.support.graphql_http_audit
@@ -41,4 +43,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache .mypy_cache .ruff_cache tests/graphql_http_audit/node_modules
+	rm -rf $(VENV) groupdesk.db groupdesk.db-wal groupdesk.db-shm .pytest_cache tests/graphql_http_audit/node_modules \
+		.import_linter_cache .grimp_cache .ruff_cache .mypy_cache

@@ -113,7 +113,7 @@ async def run(url: str, *, control_samples: int) -> dict[str, tuple]:
                "GROUPDESK_TICK_SECONDS": "0", "GROUPDESK_EMBEDDED_RELAY": "false",
                "GROUPDESK_LOG_LEVEL": "WARNING"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
+            [sys.executable, "-m", "uvicorn", "--factory", "groupdesk.app:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as attacker, \

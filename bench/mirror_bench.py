@@ -69,7 +69,7 @@ def start_workers(url: str, redis: str, count: int, threads: int, log: Path) -> 
            "GROUPDESK_BROKER_URL": redis, "GROUPDESK_RELAY_INTERVAL_SECONDS": "1",
            "GROUPDESK_LOG_LEVEL": "WARNING"}
     with log.open("ab") as out:
-        return [subprocess.Popen([sys.executable, "-m", "server.cli", "worker", "--threads", str(threads)]
+        return [subprocess.Popen([sys.executable, "-m", "groupdesk.cli", "worker", "--threads", str(threads)]
                                  + (["--no-sweep"] if i else []), cwd=ROOT, env=env, stdout=out,
                                  stderr=subprocess.STDOUT) for i in range(count)]
 
@@ -296,7 +296,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
 
+    from groupdesk.wiring import register_followers
     from server.jobs import broker
+
+    register_followers()  # tickets opened here write their outbox rows, as in production
 
     broker.install(args.redis)
     import tempfile

@@ -183,7 +183,7 @@ async def _reads(engine: AsyncEngine, total_tickets: int) -> dict[str, Measure]:
 async def _graphql_page(engine: AsyncEngine) -> AsyncIterator[Measure]:
     import httpx
 
-    from server.app import create_app
+    from groupdesk.app import create_app
     from server.config import Settings
 
     with tempfile.TemporaryDirectory() as directory:
@@ -290,4 +290,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--opens-per-client", type=int, default=25)
     parser.add_argument("--samples", type=int, default=200)
+    from groupdesk.wiring import register_followers
+
+    register_followers()  # tickets opened here write their outbox rows, as in production
     asyncio.run(main_async(parser.parse_args(argv)))

@@ -17,9 +17,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server import migrations
-from server.catalog.models import ExpertDesignation, Priority, Service, SubService
+from server.catalog.models import Priority, Service, SubService
 from server.db import session_factory, writer_session
-from server.identity.models import Tenant, User
+from server.identity.models import ExpertDesignation, Tenant, User
 from server.importing import import_federation
 from server.tickets.models import Ticket, TicketComment, TicketCounter, Visibility
 from server.tickets.workflow import OPEN_STATES, TicketState

@@ -1,4 +1,26 @@
-"""Engine, sessions and the declarative base, with the dialect set-up both databases need."""
+"""Engine, sessions and the declarative base, with the dialect set-up both databases need.
+
+Transaction boundaries. Services and pure modules flush, never commit: a unit of work is committed
+or rolled back by its boundary, and these are all of them (tests/spine/test_boundaries.py holds the
+code to this list; a new boundary is added here first):
+
+- `schema/context.py`: the GraphQL view, one transaction per request or WebSocket operation.
+- `groupdesk/cli.py`: `groupdesk load` (a dry run rolls back).
+- `groupdesk/cli_api_tokens.py`: `groupdesk api-token create|list|revoke`.
+- `groupdesk/demo_tickets.py`: `groupdesk load --demo-tickets`.
+- `groupdesk/app.py`: the demo federation and tickets on a development first start.
+- `server/scim/endpoint.py`: the SCIM endpoint, one transaction per SCIM request.
+- `server/mirror/hooks.py`: the desk hook, one transaction per call from a school's desk.
+- `server/jobs/scheduler.py`: the scheduler's ticks (auto-close, expired idempotency keys).
+- `server/mirror/claims.py`: delivery's claims on a ticket's outbox and their outcomes.
+- `server/identity/sso_users.py`: SSO user upserts at login.
+- `server/identity/auth.py`: an API token's last use, recorded as it authenticates.
+- `server/migrations.py`: the migrations, on their own connection.
+- `server/db.py`: `writer_session`, the commit-or-roll-back most of the above use.
+
+Savepoints (`begin_nested`: a refused mutation, an idempotency key's race) are not boundaries:
+they undo part of the boundary's transaction and leave committing to it.
+"""
 
 from __future__ import annotations
 

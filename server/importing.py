@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import Brick, ExpertDesignation, Priority, Service, SubService
+from server.catalog.models import Brick, Priority, Service, SubService
 from server.db import Base
 from server.errors import ValidationFailed
-from server.identity.models import Tenant, User
+from server.identity.models import ExpertDesignation, Tenant, User
 from server.mirror.desks import check_spec, desk_of, store_desk
 from tenants.context import TenantKind
 from tenants.federation import Federation

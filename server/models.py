@@ -1,8 +1,8 @@
 """Every mapped model, imported once so that the metadata is complete (Alembic, tests)."""
 
-from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.catalog.models import Brick, Service, SubService
 from server.db import Base
-from server.identity.models import ApiToken, Tenant, User
+from server.identity.models import ApiToken, ExpertDesignation, Tenant, User
 from server.mirror.models import DeskSetting, InboundEvent, Mirror, OutboxEvent
 from server.scim.models import UserGroup, UserGroupMember
 from server.tickets.idempotency import IdempotencyKey

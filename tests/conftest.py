@@ -19,14 +19,19 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from groupdesk.app import create_app
+from groupdesk.wiring import register_followers
 from server import migrations
-from server.app import create_app
 from server.config import Settings
 from server.db import create_engine, writer_session
 from server.importing import import_federation
 from tenants.federation import demo_federation_path, load_federation
 
 pytest_plugins = ["tests.support.realm_fixtures"]
+
+# Tests call the ticket services directly, without create_app: wire the history followers as every
+# entry point does, so the mirror's outbox rows are written in the same transaction as in production.
+register_followers()
 
 POSTGRES_URL = os.environ.get("GROUPDESK_TEST_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

@@ -11,7 +11,6 @@ from strawberry import relay
 from schema.context import Info
 from schema.nodes import resolve_nodes
 from schema.catalog.types import Brick, Service, SubService
-from server.catalog import models as catalog
 from server.catalog.queries import catalog_nodes
 from server.identity import models, queries
 from tenants.context import Role as RoleValue
@@ -86,7 +85,7 @@ class ExpertDesignation(relay.Node):
     level: str = strawberry.field(description="BRICK, SERVICE or SUB_SERVICE: the most specific wins.")
 
     @classmethod
-    def from_model(cls, m: catalog.ExpertDesignation) -> ExpertDesignation:
+    def from_model(cls, m: models.ExpertDesignation) -> ExpertDesignation:
         level = "SUB_SERVICE" if m.sub_service_id else "SERVICE" if m.service_id else "BRICK"
         return cls(id=m.id, user_id=m.user_id, brick_id=m.brick_id, service_id=m.service_id,
                    sub_service_id=m.sub_service_id, level=level)
@@ -94,7 +93,7 @@ class ExpertDesignation(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         return await resolve_nodes(cls, info, node_ids, functools.partial(
-            catalog_nodes, model=catalog.ExpertDesignation))
+            catalog_nodes, model=models.ExpertDesignation))
 
     @strawberry.field
     async def user(self, info: Info) -> User:

@@ -1,15 +1,15 @@
-"""Expert designations: who covers which brick, service or sub-service."""
+"""Designating and revoking experts on a brick, service or sub-service (the rows are identity's)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.catalog.models import Brick, Service, SubService
 from server.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from server.identity.models import User
+from server.identity.models import ExpertDesignation, User
 from tenants import policy
-from tenants.context import Designation, Principal, Role
+from tenants.context import Principal, Role
 
 
 async def resolve_scope(session: AsyncSession, *, brick_id: int | None, service_id: int | None,
@@ -72,10 +72,3 @@ async def revoke_expert(session: AsyncSession, *, actor: Principal, designation_
     await session.flush()
     return designation_id
 
-
-async def designations_of(session: AsyncSession, user_id: int) -> frozenset[Designation]:
-    """Where the user is designated, exactly as stored (brick, service, sub-service)."""
-    rows = await session.execute(
-        select(ExpertDesignation.brick_id, ExpertDesignation.service_id,
-               ExpertDesignation.sub_service_id).where(ExpertDesignation.user_id == user_id))
-    return frozenset(Designation(*row) for row in rows)

@@ -1,15 +1,14 @@
-"""The catalogue: brick > service > sub-service, and the experts designated on it."""
+"""The catalogue: brick > service > sub-service (expert designations live in server.identity.models)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, JSONType, Timestamps, UTCDateTime, utcnow
+from server.db import Base, JSONType, Timestamps
 
 
 class Priority(StrEnum):
@@ -62,30 +61,3 @@ class SubService(Timestamps, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     service: Mapped[Service] = relationship(lazy="raise")
-
-
-class ExpertDesignation(Base):
-    """A user designated as expert on a brick, a service or a sub-service (most specific wins)."""
-
-    __tablename__ = "expert_designation"
-    __table_args__ = (UniqueConstraint("user_id", "scope"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    # The brick is always set so that "experts of this brick" is one indexed lookup.
-    brick_id: Mapped[int] = mapped_column(ForeignKey("brick.id"), index=True)
-    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
-    sub_service_id: Mapped[int | None] = mapped_column(ForeignKey("sub_service.id"), index=True)
-    # "brick:1", "service:4", "sub_service:9": unique per user, NULL-free unlike the three ids.
-    scope: Mapped[str] = mapped_column(String(40))
-    # Made by a SCIM expert-pool group (server/scim): leaving the group removes it, and only it.
-    provisioned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    @staticmethod
-    def scope_of(brick_id: int, service_id: int | None, sub_service_id: int | None) -> str:
-        if sub_service_id is not None:
-            return f"sub_service:{sub_service_id}"
-        if service_id is not None:
-            return f"service:{service_id}"
-        return f"brick:{brick_id}"

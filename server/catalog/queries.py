@@ -14,7 +14,8 @@ from typing import Any, TypeVar, TypeVarTuple
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.catalog.models import Brick, Service, SubService
+from server.identity.models import ExpertDesignation
 from tenants import policy
 from tenants.context import Principal
 

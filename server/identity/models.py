@@ -1,4 +1,4 @@
-"""Tenants (the federation's members), their users and the API tokens of technical accounts."""
+"""Tenants (the federation's members), their users, API tokens, and where experts are designated."""
 
 from __future__ import annotations
 
@@ -101,3 +101,35 @@ class ApiToken(Base):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class ExpertDesignation(Base):
+    """A user designated as expert on a brick, a service or a sub-service (most specific wins).
+
+    Identity owns the rows because a caller's designations are part of who they are (the policy reads
+    them from the Principal); the catalogue designates and revokes (server/catalog/experts.py) and
+    names its bricks, services and sub-services by table only, so identity imports no catalogue.
+    """
+
+    __tablename__ = "expert_designation"
+    __table_args__ = (UniqueConstraint("user_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The brick is always set so that "experts of this brick" is one indexed lookup.
+    brick_id: Mapped[int] = mapped_column(ForeignKey("brick.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
+    sub_service_id: Mapped[int | None] = mapped_column(ForeignKey("sub_service.id"), index=True)
+    # "brick:1", "service:4", "sub_service:9": unique per user, NULL-free unlike the three ids.
+    scope: Mapped[str] = mapped_column(String(40))
+    # Made by a SCIM expert-pool group (server/scim): leaving the group removes it, and only it.
+    provisioned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @staticmethod
+    def scope_of(brick_id: int, service_id: int | None, sub_service_id: int | None) -> str:
+        if sub_service_id is not None:
+            return f"sub_service:{sub_service_id}"
+        if service_id is not None:
+            return f"service:{service_id}"
+        return f"brick:{brick_id}"

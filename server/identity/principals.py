@@ -5,11 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.experts import designations_of
-from server.identity.models import ApiToken, Tenant, User
+from server.identity.models import ApiToken, ExpertDesignation, Tenant, User
 from server.identity.open_sockets import SocketHolder
 from tenants import policy
-from tenants.context import Principal
+from tenants.context import Designation, Principal
 
 
 class AuthenticationFailed(Exception):
@@ -27,6 +26,14 @@ def require_active(user: User, tenant: Tenant) -> None:
         raise AuthenticationFailed(f"user {user.username} is deactivated", status=403)
     if not tenant.active:
         raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
+
+
+async def designations_of(session: AsyncSession, user_id: int) -> frozenset[Designation]:
+    """Where the user is designated, exactly as stored (brick, service, sub-service)."""
+    rows = await session.execute(
+        select(ExpertDesignation.brick_id, ExpertDesignation.service_id,
+               ExpertDesignation.sub_service_id).where(ExpertDesignation.user_id == user_id))
+    return frozenset(Designation(*row) for row in rows)
 
 
 async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Principal:

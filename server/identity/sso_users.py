@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import utcnow, writer_session
 from server.identity.claims import TenantClaimMode, profile_from_claims, roles_from_claims, tenant_from_claims
+from server.identity.linking import link_provisioned_user
 from server.identity.models import Tenant, User
 from server.identity.principals import AuthenticationFailed, principal_of, require_active
 from server.identity.tokens import TokenRejected, VerifiedToken
-from server.scim.linking import link_provisioned_user
 from tenants.context import Principal
 
 # Keycloak names a client's service account `service-account-<client id>`.

@@ -1,7 +1,7 @@
 """From a ticket's history to the school's desk: which changes the school must see, and how.
 
-`follow` is called by server.tickets.history.record for every change, in the change's own
-transaction, so the outbox is complete by construction.
+`follow` is a history follower (server.tickets.followers): the assembly registers it, and history
+tells it of every change in the change's own transaction, so the outbox is complete by construction.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from server.identity.models import Tenant, User
 from server.mirror import outbox
 from server.mirror.models import Origin, OutboxEvent
 from server.tickets.models import EventKind as History
-from server.tickets.models import Ticket
+from server.tickets.models import Ticket, TicketEvent, Visibility
 from server.tickets.workflow import TicketState
-from tenants.context import Principal
 from tenants.desks.base import DeskTicket
 from tenants.desks.base import EventKind as Desk
 
@@ -86,9 +85,9 @@ async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
         language=school.language if school else "fr")
 
 
-async def follow(session: AsyncSession, ticket: Ticket, kind: History, *,
-                 actor: Principal | None, data: dict[str, Any], public: bool) -> OutboxEvent | None:
+async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> OutboxEvent | None:
     """Write the outbox event a public change calls for (none for internal ones or no desk)."""
+    kind, data, public = event.kind, event.data, event.visibility is Visibility.PUBLIC
     desk_kind = desk_kind_of(kind, ticket, data)
     if not public or desk_kind is None:
         return None
@@ -96,9 +95,9 @@ async def follow(session: AsyncSession, ticket: Ticket, kind: History, *,
     if kind is History.COMMENTED and data.get("source") == "DESK":
         origin = Origin.DESK
     author = None
-    if actor is not None:
-        user = await session.get(User, actor.user_id)
-        author = user.display_name if user else actor.username
+    if event.actor_id is not None:
+        user = await session.get(User, event.actor_id)
+        author = user.display_name if user else None
     # An answer turns its comment's outbox event into ticket.answered instead of sending the
     # same text twice.
     comments: dict[int, OutboxEvent] = session.info.setdefault(outbox.COMMENTS_KEY, {})

@@ -8,8 +8,8 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import Brick, ExpertDesignation
-from server.identity.models import User
+from server.catalog.models import Brick
+from server.identity.models import ExpertDesignation, User
 from server.scim.group_roles import Grants, grants_of_groups
 from server.scim.models import UserGroup, UserGroupMember
 from tenants import policy

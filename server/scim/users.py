@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
+from server.identity.linking import placeholder_issuer
 from server.identity.models import User
 from server.scim.access import apply_group_grants
-from server.scim.linking import placeholder_issuer
 from server.scim.models import UserGroup, UserGroupMember
 from server.scim.rendering import ACTIVE, DISPLAY_NAME
 from server.scim.resources import EnterpriseUser

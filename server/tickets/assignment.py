@@ -7,9 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import ExpertDesignation
 from server.db import utcnow
-from server.identity.models import User
+from server.identity.models import ExpertDesignation, User
 from server.tickets import history
 from server.tickets.access import coverage
 from server.tickets.models import EventKind, Ticket

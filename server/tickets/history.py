@@ -2,7 +2,8 @@
 
 Every change to a ticket (state, assignment, priority, escalation, comment, routing decision)
 calls `record` in the same transaction, so the history is complete by construction. Work that
-must follow each change (the mirror's outbox) belongs here too, and nowhere else.
+must follow each change (the mirror's outbox, later mail and live updates) is done by the followers
+the assembly registers (server.tickets.followers), told of every event in that same transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
-from server.mirror.follow import follow
+from server.tickets.followers import announce
 from server.tickets.models import EventKind, Ticket, TicketEvent, Visibility
 from tenants.context import Principal
 
@@ -31,6 +32,6 @@ async def record(session: AsyncSession, ticket: Ticket, kind: EventKind, *,
     ticket.updated_at = now
     session.add(event)
     await session.flush()
-    # The school's desk sees the public changes: the outbox row joins this same transaction.
-    await follow(session, ticket, kind, actor=actor, data=event.data, public=public)
+    # Followers write in this same transaction (the mirror's outbox row commits with the change).
+    await announce(session, ticket, event)
     return event

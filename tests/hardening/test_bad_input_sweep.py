@@ -18,7 +18,7 @@ from jwcrypto import jwt
 from sqlalchemy import select
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import Base, create_engine, session_factory, writer_session
 from server.identity.local_issuer import LocalIssuer

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.outages import SCIM_ERROR
 from tests.mirror.conftest import SCHOOL, SECRETS, itop_desk, set_desk

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from server.app import create_app
+from groupdesk.app import create_app
 from server.identity.tokens import RealmConfig, TokenRejected, TokenVerifier
 from tests.support.realm import Realm, RealmServer
 from tests.support.realm_fixtures import AUDIENCE

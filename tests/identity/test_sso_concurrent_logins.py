@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.identity.models import User

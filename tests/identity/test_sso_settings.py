@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.app import build_verifier, create_app, trusted_realms
+from groupdesk.app import build_verifier, create_app, trusted_realms
 from server.config import Settings
 from server.errors import ConfigurationError
 from server.identity.tokens import RealmConfig, TokenRejected

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.catalog.models import Brick
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
@@ -194,7 +194,7 @@ async def test_a_revocation_by_another_process_closes_the_socket_within_the_rech
         socket = await live.socket(raw)
 
         revoked = await asyncio.to_thread(subprocess.run, [
-            sys.executable, "-m", "server.cli", "api-token", "revoke", str(token_id)],
+            sys.executable, "-m", "groupdesk.cli", "api-token", "revoke", str(token_id)],
             cwd=ROOT, capture_output=True, text=True, timeout=120,
             env={**os.environ, "GROUPDESK_DATABASE_URL": live.database_url, "GROUPDESK_ENV": "development"})
         assert revoked.returncode == 0, revoked.stderr

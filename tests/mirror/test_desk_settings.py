@@ -111,13 +111,13 @@ def cli_database(tmp_path_factory) -> dict[str, str]:
     """A file database loaded with the demo federation by the CLI itself."""
     db = tmp_path_factory.mktemp("cli") / "groupdesk.db"
     env = {**os.environ, "GROUPDESK_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
-    subprocess.run([sys.executable, "-m", "server.cli", "load", "tenants/federations/insa.yaml"],
+    subprocess.run([sys.executable, "-m", "groupdesk.cli", "load", "tenants/federations/insa.yaml"],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
     return env
 
 
 def check_desk(env: dict[str, str], school: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "server.cli", "check-desk", school], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "groupdesk.cli", "check-desk", school], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import session_factory
 from server.mirror.models import OutboxEvent

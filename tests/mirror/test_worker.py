@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from server.db import session_factory
+from server.identity.models import Tenant
 from server.mirror.models import Mirror, MirrorStatus, OutboxEvent
 from tests.mirror.conftest import EXPERT, SCHOOL, SECRETS, Life, itop_desk, set_desk
 from tests.support.services import require_broker
@@ -23,6 +24,13 @@ REDIS_URL = os.environ.get("GROUPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/1
 RABBITMQ_URL = os.environ.get("GROUPDESK_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
+async def set_english_desk(session, url: str) -> None:
+    """The school's desk, writing in English: the public log lines below are compared word for word."""
+    school = await session.scalar(select(Tenant).where(Tenant.slug == SCHOOL))
+    school.language = "en"  # INSA Lyon reads French in the demo federation
+    await set_desk(session, SCHOOL, itop_desk(url))
+
+
 def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Popen[bytes]:
     env = {**os.environ, **SECRETS, "GROUPDESK_DATABASE_URL": url, "GROUPDESK_BROKER_URL": broker,
            "GROUPDESK_MIRROR_LEASE_SECONDS": "2", "GROUPDESK_MIRROR_SWEEP_GRACE_SECONDS": "1",
@@ -30,7 +38,7 @@ def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Pop
            "GROUPDESK_MIRROR_MIN_BACKOFF_MS": "50", "GROUPDESK_MIRROR_MAX_BACKOFF_MS": "200",
            "GROUPDESK_MIRROR_MAX_RETRIES": "20"}
     with log.open("ab") as out:  # the child keeps its own descriptor
-        return subprocess.Popen([sys.executable, "-m", "server.cli", "worker", "--threads", "2"],
+        return subprocess.Popen([sys.executable, "-m", "groupdesk.cli", "worker", "--threads", "2"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -59,7 +67,7 @@ async def test_worker_killed_while_the_desk_creates_loses_nothing_and_creates_on
     url, engine = shared
     sessions = session_factory(engine)
     async with sessions() as session:
-        await set_desk(session, SCHOOL, itop_desk(itop.url))
+        await set_english_desk(session, itop.url)
         life = Life(session)
         await life.open()
         await life.act(EXPERT, "START")
@@ -120,7 +128,7 @@ async def test_a_worker_on_rabbitmq_delivers_a_backlog_in_order(shared, itop: Sl
     url, engine = shared
     sessions = session_factory(engine)
     async with sessions() as session:
-        await set_desk(session, SCHOOL, itop_desk(itop.url))
+        await set_english_desk(session, itop.url)
         life = Life(session)
         await life.open()
         await life.act(EXPERT, "START")

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import Brick, ExpertDesignation, Priority, Service, SubService
+from server.catalog.models import Brick, Priority, Service, SubService
 from server.errors import ActionNotAllowed, NotFound
 from server.identity.auth import principal_of
-from server.identity.models import Tenant, User
+from server.identity.models import ExpertDesignation, Tenant, User
 from server.tickets import actions
 from server.tickets.access import facts_of, shows_internal, visible_tickets
 from server.tickets.assignment import candidates_for

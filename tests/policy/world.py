@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.catalog.models import Brick, Service, SubService
 from server.identity.api_tokens import create_api_token
-from server.identity.models import Tenant, User
+from server.identity.models import ExpertDesignation, Tenant, User
 from server.tickets import service as tickets
 from server.tickets.models import Ticket
 from server.tickets.workflow import TicketState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.identity.models import User
-from server.scim.linking import link_provisioned_user
+from server.identity.linking import link_provisioned_user
 from tests.scim.conftest import ScimClient
 from tests.support.principals import tenant_id
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import ExpertDesignation
-from server.identity.models import User
+from server.identity.models import ExpertDesignation, User
 from server.tickets.models import Visibility
 from tests.scim.conftest import ScimClient, scim_token_for
 from tests.tickets.helpers import LYON_EXPERT

@@ -11,7 +11,7 @@ import pytest
 from scim2_tester import Status, check_server
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.identity.api_tokens import create_api_token

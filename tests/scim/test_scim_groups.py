@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import Brick, ExpertDesignation
-from server.identity.models import User
+from server.catalog.models import Brick
+from server.identity.models import ExpertDesignation, User
 from tests.scim.conftest import GROUP_SCHEMA, ScimClient
 
 LYON_EXPERT = "celeste.morvandieu"   # school-agent + expert, designated by hand on scenari

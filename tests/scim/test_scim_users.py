@@ -8,8 +8,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.catalog.models import ExpertDesignation
-from server.identity.models import User
+from server.identity.models import ExpertDesignation, User
 from tests.scim.conftest import ENTERPRISE, USER_SCHEMA, ScimClient
 
 ILAN = "ilan.berthaud@insa-lyon.example.org"

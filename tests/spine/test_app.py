@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import create_engine
 from tests.conftest import drop_database, new_database

@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from tests.support.live_server import free_port
 
@@ -120,7 +120,7 @@ def test_groupdesk_serve_sends_no_server_banner(tmp_path: Path) -> None:
                "GROUPDESK_DEV_ISSUER_KEY_FILE": str(tmp_path / "key.json"),
                "GROUPDESK_DEMO_FEDERATION": "false", "GROUPDESK_EMBEDDED_RELAY": "false",
                "GROUPDESK_TICK_SECONDS": "0"}
-    process = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "groupdesk.cli", "serve", "--port", str(port)],
                                cwd=tmp_path, env=environ, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     try:

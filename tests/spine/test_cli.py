@@ -21,7 +21,7 @@ def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProc
                **env}
     if "GROUPDESK_ENV" not in env:
         environ.pop("GROUPDESK_ENV", None)
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=tmp_path, env=environ,
+    return subprocess.run([sys.executable, "-m", "groupdesk.cli", *args], cwd=tmp_path, env=environ,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -111,7 +111,7 @@ def test_serve_says_where_graphiql_is_and_how_to_get_a_token_once_it_listens(tmp
                "GROUPDESK_DEV_ISSUER_KEY_FILE": str(tmp_path / "key.json"), "PYTHONPATH": str(ROOT),
                "GROUPDESK_TICK_SECONDS": "0", "GROUPDESK_EMBEDDED_RELAY": "false"}
     environ.pop("GROUPDESK_ENV", None)
-    process = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "groupdesk.cli", "serve", "--port", str(port)],
                                cwd=tmp_path, env=environ, stderr=subprocess.PIPE, text=True)
     ready = threading.Event()
     seen: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from server.demo_tickets import DEMO_TICKETS, create_demo_tickets
+from groupdesk.demo_tickets import DEMO_TICKETS, create_demo_tickets
 from server.mirror.models import OutboxEvent
 from server.tickets.models import Ticket, TicketEvent
 from server.tickets.workflow import TicketState

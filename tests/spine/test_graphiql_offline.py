@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from tests.support.live_server import LiveServer
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.identity.local_issuer import LocalIssuer

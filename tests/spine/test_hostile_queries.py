@@ -16,7 +16,7 @@ import pytest
 from graphql import parse
 from sqlalchemy import func, select, text
 
-from server.app import create_app
+from groupdesk.app import create_app
 from server.catalog.models import Brick
 from server import migrations
 from server.db import WRITER, create_engine, session_factory, writer_session

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import migrations
-from server.catalog.models import Brick, ExpertDesignation, Service, SubService
+from server.catalog.models import Brick, Service, SubService
 from server.db import create_engine, session_factory, writer_session
-from server.identity.models import Tenant, User
+from server.identity.models import ExpertDesignation, Tenant, User
 from server.importing import import_federation
 from tenants.federation import FederationInvalid, demo_federation_path, load_federation, parse_federation
 from tests.conftest import drop_database, new_database

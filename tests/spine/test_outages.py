@@ -17,7 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.importing import import_federation

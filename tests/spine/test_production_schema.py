@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import create_engine
 from server.errors import ConfigurationError

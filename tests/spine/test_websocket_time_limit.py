@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from websockets.asyncio.client import ClientConnection, connect
 
 from server import migrations
-from server.app import create_app
+from groupdesk.app import create_app
 from server.catalog.models import Brick
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session

@@ -110,7 +110,7 @@ async def sso_client_for(settings: Any, engine: Any, sessions: Any,
     """Build API clients whose app trusts realms of the test server: `await make("insa", **settings)`."""
     import httpx
 
-    from server.app import create_app
+    from groupdesk.app import create_app
 
     made: list[tuple[Any, httpx.AsyncClient]] = []
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.app import create_app
+from groupdesk.app import create_app
 from server.config import Settings
 from server.db import utcnow
 from server.jobs.scheduler import AUTO_CLOSE_JOB, auto_close_tick, build_scheduler

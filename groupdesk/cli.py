@@ -18,10 +18,10 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from server.app import create_app
+    from groupdesk.app import create_app
     from server.errors import ConfigurationError
     from server.logs import configure_logging
-    from server.serving import PortInUse, bind, serve
+    from groupdesk.serving import PortInUse, bind, serve
 
     settings = _settings()
     host, port = args.host or settings.host, args.port or settings.port
@@ -89,7 +89,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _load(settings: Settings, path: str, dry_run: bool, demo_tickets: bool = False) -> int:
     from server import migrations
-    from server.cli_progress import LoadProgress
+    from groupdesk.cli_progress import LoadProgress
     from server.db import create_engine, session_factory, writer_session
     from server.errors import GroupdeskError
     from server.importing import import_federation
@@ -121,7 +121,7 @@ async def _load(settings: Settings, path: str, dry_run: bool, demo_tickets: bool
         print("dry run: nothing written" if dry_run else
               ("imported" if report.changed else "already up to date: nothing changed"))
         if demo_tickets and not dry_run:
-            from server.demo_tickets import load_demo_tickets_cli
+            from groupdesk.demo_tickets import load_demo_tickets_cli
 
             return await load_demo_tickets_cli(settings, engine)
     finally:
@@ -194,13 +194,13 @@ def cmd_check_desk(args: argparse.Namespace) -> int:
 
 
 def cmd_api_token(args: argparse.Namespace) -> int:
-    from server.cli_api_tokens import run_api_token
+    from groupdesk.cli_api_tokens import run_api_token
 
     return asyncio.run(run_api_token(_settings(), args))
 
 
 def parser() -> argparse.ArgumentParser:
-    from server.cli_help import examples
+    from groupdesk.cli_help import examples
 
     p = argparse.ArgumentParser(prog="groupdesk", description="Group ticketing federation service. "
                                 "Settings come from GROUPDESK_* environment variables.",
@@ -259,7 +259,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from groupdesk.wiring import register_followers
+
     args = parser().parse_args(argv)
+    register_followers()
     return args.func(args)
 
 

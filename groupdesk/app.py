@@ -17,12 +17,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from groupdesk.body_limit import BodySizeLimit
+from groupdesk.http_middleware import browser_middleware
+from groupdesk.wiring import register_followers
 from server import migrations
-from server.body_limit import BodySizeLimit
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.errors import ConfigurationError
-from server.http_middleware import browser_middleware
 from server.identity.auth import Authenticator
 from server.identity.claims import TenantClaimMode
 from server.identity import revocations  # noqa: F401  (commits that revoke close open sockets)
@@ -104,7 +105,7 @@ async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[As
             return
         report = await import_federation(session, load_federation(demo_federation_path()))
         log.info("demo federation loaded", extra={"fields": {"created": dict(report.created)}})
-        from server.demo_tickets import create_demo_tickets
+        from groupdesk.demo_tickets import create_demo_tickets
 
         log.info("demo tickets opened", extra={"fields": {"tickets": await create_demo_tickets(session)}})
 
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     from schema.graphiql import graphiql_assets
     from schema.view import GroupdeskGraphQL
 
+    register_followers()
     settings = settings or Settings()
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url)

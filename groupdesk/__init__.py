@@ -1,0 +1,1 @@
+"""The assembly: the one package that wires schema, server and tenants into the running service."""
