@@ -13,7 +13,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from server.db import session_factory
-from server.identity.models import Tenant
 from server.mirror.models import Mirror, MirrorStatus, OutboxEvent
 from tests.mirror.conftest import EXPERT, SCHOOL, SECRETS, Life, itop_desk, set_desk
 from tests.support.services import require_broker
@@ -22,13 +21,6 @@ from tests.support.slow_itop import SlowItop
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("GROUPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 RABBITMQ_URL = os.environ.get("GROUPDESK_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-
-
-async def set_english_desk(session, url: str) -> None:
-    """The school's desk, writing in English: the public log lines below are compared word for word."""
-    school = await session.scalar(select(Tenant).where(Tenant.slug == SCHOOL))
-    school.language = "en"  # INSA Lyon reads French in the demo federation
-    await set_desk(session, SCHOOL, itop_desk(url))
 
 
 def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Popen[bytes]:
@@ -67,7 +59,7 @@ async def test_worker_killed_while_the_desk_creates_loses_nothing_and_creates_on
     url, engine = shared
     sessions = session_factory(engine)
     async with sessions() as session:
-        await set_english_desk(session, itop.url)
+        await set_desk(session, SCHOOL, itop_desk(itop.url))
         life = Life(session)
         await life.open()
         await life.act(EXPERT, "START")
@@ -128,7 +120,7 @@ async def test_a_worker_on_rabbitmq_delivers_a_backlog_in_order(shared, itop: Sl
     url, engine = shared
     sessions = session_factory(engine)
     async with sessions() as session:
-        await set_english_desk(session, itop.url)
+        await set_desk(session, SCHOOL, itop_desk(itop.url))
         life = Life(session)
         await life.open()
         await life.act(EXPERT, "START")
