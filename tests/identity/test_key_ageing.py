@@ -10,20 +10,8 @@ import httpx
 import pytest
 
 from server.identity.tokens import IdentityProviderUnavailable, TokenRejected, TokenVerifier
+from tests.support.clock import ManualClock
 from tests.support.realm import Realm
-
-
-class ManualClock:
-    """A monotonic clock the test moves forward by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

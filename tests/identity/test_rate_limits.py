@@ -14,12 +14,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server import migrations
 from groupdesk.app import create_app
 from server.config import Settings
-from server.db import create_engine, session_factory, writer_session
-from server.importing import import_federation
-from tenants.federation import demo_federation_path, load_federation
+from tests.support.demo_database import demo_sqlite
 from tests.support.live_server import LiveServer
 
 VIEWER = {"query": "{ viewer { user { username } } }"}
@@ -95,14 +92,7 @@ async def test_a_busy_caller_is_limited_and_others_are_not(
 @pytest.fixture(scope="module")
 async def limited_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
     directory: Path = tmp_path_factory.mktemp("rate-limits")
-    url = f"sqlite+aiosqlite:///{directory / 'limits.db'}"
-    engine = create_engine(url)
-    try:
-        await migrations.upgrade(engine)
-        async with writer_session(session_factory(engine)) as session:
-            await import_federation(session, load_federation(demo_federation_path()))
-    finally:
-        await engine.dispose()
+    url = await demo_sqlite(directory, "limits.db")
     settings = Settings(_env_file=None, database_url=url, dev_issuer_key_file=directory / "key.json",
                         demo_federation=False, migrate_on_start=False, embedded_relay=False,
                         rate_limit_failed_auth="2/minute")

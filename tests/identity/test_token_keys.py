@@ -9,20 +9,8 @@ import pytest
 from jwcrypto import jwk
 
 from server.identity.tokens import TokenRejected, TokenVerifier
+from tests.support.clock import ManualClock
 from tests.support.realm import Realm
-
-
-class MonotonicSteps:
-    """A monotonic clock the test moves by hand: the refetch interval passes without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 async def test_jwks_is_fetched_once_for_many_verifications(
@@ -71,7 +59,7 @@ async def test_token_borrowing_this_realm_kid_but_signed_by_another_realm_fails_
 async def test_key_rotation_is_picked_up_without_restart(
     verifier_for: Callable[..., TokenVerifier], fresh_realm: Realm
 ) -> None:
-    clock = MonotonicSteps()
+    clock = ManualClock()
     verifier = verifier_for(fresh_realm, min_refetch_interval=0.2, clock=clock)
     before = fresh_realm.mint({"sub": "before"})
     await verifier.verify(before)
@@ -90,7 +78,7 @@ async def test_key_rotation_is_picked_up_without_restart(
 async def test_unknown_kids_trigger_at_most_one_refetch_per_interval(
     verifier_for: Callable[..., TokenVerifier], fresh_realm: Realm
 ) -> None:
-    clock = MonotonicSteps()
+    clock = ManualClock()
     verifier = verifier_for(fresh_realm, min_refetch_interval=0.3, clock=clock)
     await verifier.verify(fresh_realm.mint())
     bogus = [fresh_realm.mint(kid=f"bogus-{n}") for n in range(25)]

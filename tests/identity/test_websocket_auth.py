@@ -15,14 +15,11 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from server import migrations
 from groupdesk.app import create_app
 from server.config import Settings
-from server.db import create_engine, session_factory, writer_session
 from server.identity.local_issuer import LocalIssuer
-from server.importing import import_federation
-from tenants.federation import demo_federation_path, load_federation
 from tests.identity.test_sso_login import person
+from tests.support.demo_database import demo_sqlite
 from tests.support.live_server import LiveServer
 from tests.support.realm import Realm, RealmServer
 
@@ -44,14 +41,7 @@ async def server(tmp_path_factory: pytest.TempPathFactory, realm_server: RealmSe
                  insa_realm: Realm) -> AsyncIterator[Server]:
     """The app on uvicorn over loopback, with its own SQLite database holding the demo federation."""
     directory: Path = tmp_path_factory.mktemp("websocket")
-    url = f"sqlite+aiosqlite:///{directory / 'ws.db'}"
-    engine = create_engine(url)
-    try:
-        await migrations.upgrade(engine)
-        async with writer_session(session_factory(engine)) as session:
-            await import_federation(session, load_federation(demo_federation_path()))
-    finally:
-        await engine.dispose()
+    url = await demo_sqlite(directory, "ws.db")
     settings = Settings(_env_file=None, database_url=url, dev_issuer_key_file=directory / "key.json",
                         demo_federation=False, migrate_on_start=False, oidc_server_url=realm_server.url,
                         oidc_realms=insa_realm.name, oidc_leeway=0)

@@ -11,14 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from server import migrations
 from groupdesk.app import create_app
 from server.config import Settings
-from server.db import create_engine, session_factory, writer_session
 from server.identity.local_issuer import LocalIssuer
-from server.importing import import_federation
-from tenants.federation import demo_federation_path, load_federation
 from tests.support.graphql_http_audit import AUDIT_DIR, NodeMissing, check_node, ensure_installed
+from tests.support.demo_database import demo_sqlite
 from tests.support.live_server import LiveServer
 
 
@@ -37,14 +34,7 @@ def node() -> str:
 @pytest.fixture(scope="module")
 async def demo_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     directory = tmp_path_factory.mktemp("audit")
-    url = f"sqlite+aiosqlite:///{directory / 'audit.db'}"
-    engine = create_engine(url)
-    try:
-        await migrations.upgrade(engine)
-        async with writer_session(session_factory(engine)) as session:
-            await import_federation(session, load_federation(demo_federation_path()))
-    finally:
-        await engine.dispose()
+    url = await demo_sqlite(directory, "audit.db")
     return url, directory
 
 

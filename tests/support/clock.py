@@ -1,4 +1,4 @@
-"""A clock that tests move by hand: time-based rules are tested without waiting."""
+"""Clocks that tests move by hand: time-based rules are tested without waiting."""
 
 from __future__ import annotations
 
@@ -18,3 +18,16 @@ class SteppedClock:
 
     def advance(self, seconds: float) -> None:
         self.now += dt.timedelta(seconds=seconds)
+
+
+class ManualClock:
+    """A monotonic clock (seconds, as time.monotonic) the test moves forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
