@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/groupdesk serve
 
 # The structure checks come first (seconds, they fail before the suite's minutes): import
-# contracts (pyproject.toml's [tool.importlinter]), ruff, then mypy (strict on server/ and tenants/).
+# contracts (pyproject.toml's [tool.importlinter]), ruff, then mypy (strict on server/, tenants/ and groupdesk/).
 # The GraphQL over HTTP audit's Node.js tools come from tests/graphql_http_audit/package-lock.json (npm ci).
 test: $(STAMP)
 	$(BIN)/lint-imports --no-logo

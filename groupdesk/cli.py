@@ -263,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     register_followers()
-    return args.func(args)
+    status: int = args.func(args)  # every cmd_* returns its exit status
+    return status
 
 
 if __name__ == "__main__":
