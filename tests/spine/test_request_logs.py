@@ -14,6 +14,7 @@ import strawberry
 from schema.reporting import ReportingSchema
 from server import logs
 from server.jobs.scheduler import build_scheduler
+from tests.support.log_events import logged
 from tests.tickets.helpers import ACCOUNT_CREATION, LYON_AGENT, OPEN, RENNES_AGENT, sub_service_gid
 
 
@@ -95,15 +96,14 @@ async def test_the_schedulers_routine_lines_are_debug(settings: Any, sessions: A
     assert scheduler is not None
     ran = asyncio.Event()
     scheduler.add_job(ran.set, "date", run_date=dt.datetime.now(dt.UTC), id="probe")
-    scheduler.start()
-    try:
-        await asyncio.wait_for(ran.wait(), 30)
-        for _ in range(3000):  # "executed successfully" is logged just after the job returns
-            if any("executed successfully" in r.getMessage() for r in caplog.records):
-                break
-            await asyncio.sleep(0.01)
-    finally:
-        scheduler.shutdown(wait=False)
+    # "executed successfully" is logged just after the job returns.
+    with logged("apscheduler", lambda message: "executed successfully" in message) as executed:
+        scheduler.start()
+        try:
+            await asyncio.wait_for(ran.wait(), 30)
+            await asyncio.wait_for(executed.wait(), 30)
+        finally:
+            scheduler.shutdown(wait=False)
 
     routine = [r for r in caplog.records if r.name.startswith("apscheduler")]
     assert any("executed successfully" in r.getMessage() for r in routine)

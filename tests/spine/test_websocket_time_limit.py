@@ -22,13 +22,13 @@ from server.db import create_engine, session_factory, writer_session
 from server.importing import import_federation
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
-from tests.spine.test_hostile_queries import until, write_lock_held
+from tests.spine.test_hostile_queries import STOPPING, write_lock_held
+from tests.support.log_events import logged
 from tests.support.live_server import LiveServer
 from tests.tickets.helpers import ADMIN
 
 # Generous: only an answer that never comes makes the test wait this long.
 DEADLINE = 30
-STOPPING = "operation over its time limit: stopping it, nothing it did is kept"
 
 
 def create_brick(code: str) -> str:
@@ -85,13 +85,14 @@ async def test_a_mutation_over_its_time_limit_on_a_websocket_is_stopped_rolled_b
     caplog.set_level(logging.WARNING, logger="groupdesk.graphql")
     socket = await acknowledged(server, token)
 
-    async with write_lock_held(engine):
-        await socket.send(json.dumps({"id": "slow", "type": "subscribe",
-                                      "payload": {"query": create_brick("too-slow")}}))
-        # The mutation waits on the lock for sure: only its time limit can end it. The lock is let
-        # go once the server says it is stopping the operation (on SQLite the waiting statement, and
-        # so the answer, returns only then).
-        await until(lambda: any(r.getMessage() == STOPPING for r in caplog.records), deadline=DEADLINE)
+    with logged("groupdesk.graphql", lambda message: message == STOPPING) as stopping:
+        async with write_lock_held(engine):
+            await socket.send(json.dumps({"id": "slow", "type": "subscribe",
+                                          "payload": {"query": create_brick("too-slow")}}))
+            # The mutation waits on the lock for sure: only its time limit can end it. The lock is
+            # let go once the server says it is stopping the operation (on SQLite the waiting
+            # statement, and so the answer, returns only then).
+            await asyncio.wait_for(stopping.wait(), timeout=DEADLINE)
     timed_out = await answer(socket, "slow")
 
     assert timed_out["data"] is None

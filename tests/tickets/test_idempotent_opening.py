@@ -126,7 +126,9 @@ async def _open_with_key(db: Database, key: str, *, claimed: asyncio.Event | Non
 
 async def _until_waiting_on_a_lock(db: Database) -> None:
     async with db.engine.connect() as conn:
-        for _ in range(1500):
+        # Only the database knows when a statement waits on a lock: ask it, until a generous deadline.
+        deadline = asyncio.get_running_loop().time() + 120
+        while asyncio.get_running_loop().time() < deadline:
             waiting = await conn.scalar(text(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"))
