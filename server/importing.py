@@ -122,7 +122,7 @@ async def import_federation(session: AsyncSession, federation: Federation,
         values = dict(username=spec.username, tenant_id=tenants[spec.tenant].id, issuer=spec.issuer,
                       subject=spec.subject or spec.username, email=spec.email,
                       display_name=spec.display_name, role_names=sorted(r.value for r in spec.roles),
-                      active=spec.active)
+                      active=spec.active, language=spec.language)
         if existing is not None and existing.scim_managed:
             # The school's SCIM feed owns this person's roles and profile now; the file does not.
             for name in ("role_names", "email", "display_name", "issuer", "subject", "active"):

@@ -62,6 +62,9 @@ class User(Timestamps, Base):
     # Deleted by SCIM: kept (tickets still name the person) but gone from SCIM and unable to log in.
     scim_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
+    # The language the person reads (mails, messages through the API); None follows the school's.
+    language: Mapped[str | None] = mapped_column(String(8))
+
     tenant: Mapped[Tenant] = relationship(lazy="raise")
 
     @property

@@ -21,7 +21,8 @@ from tenants.federation.specs import LOCAL_ISSUER, TenantSpec, UserSpec
 from tenants.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 TENANT_FIELDS = ("slug", "name", "kind", "active", "desk", "language")
-USER_FIELDS = ("username", "tenant", "email", "name", "roles", "active", "issuer", "subject")
+USER_FIELDS = ("username", "tenant", "email", "name", "roles", "active", "issuer", "subject",
+               "language")
 KINDS = tuple(kind.value for kind in TenantKind)
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
@@ -160,11 +161,12 @@ def _read_user(record: Record, tenants: Tenants, users: Users, emails: UniqueNam
     active = record.flag("active", True)
     issuer = record.optional_text("issuer", limit=IDENTITY_MAX) or LOCAL_ISSUER
     subject = record.optional_text("subject", limit=IDENTITY_MAX) or username
+    language = record.choice("language", LANGUAGES, default="") if record.value("language") else None
     if not record.ok or roles is None:
         return None
     return UserSpec(username=username, tenant=tenants.slugs.find(tenant) or tenant, email=email,
                     display_name=display_name, roles=roles, active=active, issuer=issuer,
-                    subject=subject)
+                    subject=subject, language=language)
 
 
 def _read_roles(record: Record) -> tuple[Role, ...] | None:

@@ -43,6 +43,8 @@ class UserSpec:
     active: bool = True
     issuer: str = LOCAL_ISSUER
     subject: str | None = None  # None means "same as username"; see `identity`.
+    # The language the person reads; None follows their school's (tenants/i18n.language_of).
+    language: str | None = None
 
     @property
     def identity(self) -> tuple[str, str]:

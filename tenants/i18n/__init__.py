@@ -45,3 +45,11 @@ def translations(language: str) -> gettext.NullTranslations:
 def gettext_for(language: str | None) -> Callable[[str], str]:
     """`_` for one language: `_ = gettext_for(school.language)`, then `_("...").format(...)`."""
     return translations(language or DEFAULT_LANGUAGE).gettext
+
+
+def language_of(person: str | None, school: str | None) -> str:
+    """What one person reads: their own language when they chose one, else their school's, else French."""
+    for choice in (person, school):
+        if choice in LANGUAGES:
+            return choice
+    return DEFAULT_LANGUAGE

@@ -562,7 +562,7 @@ def test_issues_follow_file_order_whatever_the_order_of_sections() -> None:
     assert issues_in(text) == [
         (2, "experts[0].service", "brick 'scenari' has no service 'Nope'"),
         (8, "users[0].colour", "unknown field 'colour' (expected username, tenant, email, name, "
-                               "roles, active, issuer, subject)"),
+                               "roles, active, issuer, subject, language)"),
     ]
 
 
@@ -618,3 +618,19 @@ def test_load_federation_rejects_text_that_is_not_utf8(tmp_path: Path) -> None:
         load_federation(path)
     [issue] = caught.value.issues
     assert issue.message.startswith("not UTF-8 text")
+
+
+def test_a_person_may_name_the_language_they_read_and_otherwise_follows_the_school() -> None:
+    chose = parsed(edited("roles: [expert]}", "roles: [expert], language: en}"))
+    assert chose.users[0].language == "en"
+    assert parsed(VALID).users[0].language is None
+    assert issues_in(edited("roles: [expert]}", "roles: [expert], language: de}")) == [
+        (6, "users[0].language", "must be one of fr, en")]
+
+
+def test_language_of_prefers_the_person_then_the_school_then_french() -> None:
+    from tenants.i18n import language_of
+    assert language_of("en", "fr") == "en"
+    assert language_of(None, "en") == "en"
+    assert language_of(None, None) == "fr"
+    assert language_of("xx", "yy") == "fr"
