@@ -4,13 +4,14 @@ from server.catalog.models import Brick, Service, SubService
 from server.db import Base
 from server.identity.models import ApiToken, ExpertDesignation, Tenant, User
 from server.mirror.models import DeskSetting, InboundEvent, Mirror, OutboxEvent
+from server.notify.models import MailOutbox, Notification, NotificationPreference
 from server.scim.models import UserGroup, UserGroupMember
 from server.tickets.idempotency import IdempotencyKey
 from server.tickets.models import Ticket, TicketComment, TicketCounter, TicketEvent
 
 __all__ = [
     "ApiToken", "Base", "Brick", "DeskSetting", "ExpertDesignation", "IdempotencyKey", "InboundEvent",
-    "Mirror",
+    "MailOutbox", "Mirror", "Notification", "NotificationPreference",
     "OutboxEvent", "Service", "SubService", "Tenant", "Ticket", "TicketComment", "TicketCounter",
     "TicketEvent", "User", "UserGroup", "UserGroupMember",
 ]
