@@ -177,7 +177,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
 
 async def start_delivery(runtime: Runtime) -> None:
-    """Deliveries to the schools' desks: by the broker's workers, or by a relay in this process."""
+    """Deliveries to the schools' desks and notification mails: by the broker's workers, or by a
+    relay in this process."""
     settings = runtime.settings
     if settings.broker_url:
         from server.jobs.dispatch import BrokerDispatch
@@ -185,8 +186,11 @@ async def start_delivery(runtime: Runtime) -> None:
         runtime.delivery = BrokerDispatch(settings)
     elif settings.embedded_relay:
         from server.mirror.relay import EmbeddedRelay
+        from server.notify.delivery import MailDelivery
 
-        runtime.delivery = EmbeddedRelay.for_app(settings, runtime.sessions)
+        # Notification mails ride the same relay; without an SMTP host they wait in the outbox.
+        mail = [MailDelivery.for_settings(settings, runtime.sessions)] if settings.smtp_host else []
+        runtime.delivery = EmbeddedRelay.for_app(settings, runtime.sessions, lanes=mail)
     if runtime.delivery is not None:
         await runtime.delivery.start()
 

@@ -9,11 +9,14 @@ be refused by history (server.tickets.followers), never silently leave a school'
 from __future__ import annotations
 
 from server.mirror.follow import follow
+from server.notify.follow import follow as notify
 from server.tickets import followers
 
 
 def register_followers() -> None:
     """The followers every process needs, in the order they are told of an event."""
     # The school's desk sees public changes: the mirror writes its outbox row in the change's
-    # transaction. Notifications and live updates will follow here, each one line.
+    # transaction. Live updates will follow here, one line.
     followers.register(follow)
+    # People concerned are told in the app and by mail: rows written in the change's transaction.
+    followers.register(notify)

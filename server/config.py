@@ -101,6 +101,23 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     cors_max_age: int = Field(default=600, ge=0, le=86_400)
     hsts_seconds: int = Field(default=0, ge=0)
+    # Notification mails (server/notify): the SMTP relay they go through; unset keeps them in the
+    # outbox until one is configured (nothing is lost, nothing is sent).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    # auto: STARTTLS when the server offers it; starttls: required; tls: implicit TLS (port 465).
+    smtp_tls: Literal["auto", "starttls", "tls", "none"] = "auto"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    mail_from: str = "groupdesk <groupdesk@localhost>"
+    # Where the links in mails point: the portal or this server.
+    public_url: str = "http://127.0.0.1:8000"
+    # A failing mail is retried with dramatiq's backoff, then kept as failed.
+    mail_max_retries: int = Field(default=10, ge=0, le=100)
+    mail_min_backoff_ms: int = Field(default=15_000, ge=1)
+    mail_max_backoff_ms: int = Field(default=3_600_000, ge=1)
+    mail_lease_seconds: float = Field(default=120.0, gt=0)
 
     @field_validator("cors_origins")
     @classmethod

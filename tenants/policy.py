@@ -269,3 +269,9 @@ def may_operate_mirrors(p: Principal) -> bool:
 def is_desk_integration(p: Principal) -> bool:
     """A school's desk technical account: acts on its own school's tickets only."""
     return Role.DESK_INTEGRATION in p.roles and p.tenant_kind is TenantKind.SCHOOL
+
+
+def notification_owner(p: Principal) -> int:
+    """Whose notifications and notification preferences a caller reads and changes: their own,
+    whatever their role (a group admin reads no one else's bell either)."""
+    return p.user_id

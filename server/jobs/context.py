@@ -1,4 +1,4 @@
-"""What actors use, one set per event loop: an engine, its sessions and the delivery.
+"""What actors use, one set per event loop: an engine, its sessions and the deliveries.
 
 A pooled AsyncEngine (like an httpx client) must not cross event loops, and a dramatiq worker's
 loop is not the app's, so resources are made lazily on the loop that asks and closed on it.
@@ -15,6 +15,7 @@ import server.models  # noqa: F401  (every mapper and foreign key target, as in 
 from server.config import Settings
 from server.db import create_engine, session_factory
 from server.mirror.runtime import DeliveryRuntime, delivery_runtime
+from server.notify.delivery import MailDelivery
 
 
 @dataclass
@@ -23,6 +24,7 @@ class JobContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     mirror: DeliveryRuntime
+    mail: MailDelivery
 
     async def aclose(self) -> None:
         await self.mirror.aclose()
@@ -40,7 +42,8 @@ def current() -> JobContext:
         settings = Settings()
         engine = create_engine(settings.database_url)
         sessions = session_factory(engine)
-        context = JobContext(settings, engine, sessions, delivery_runtime(settings, sessions))
+        context = JobContext(settings, engine, sessions, delivery_runtime(settings, sessions),
+                             MailDelivery.for_settings(settings, sessions))
         _contexts[loop] = context
     return context
 

@@ -1,4 +1,5 @@
-"""The app's side of the broker path: after a commit that wrote outbox events, send "deliver ticket N"."""
+"""The app's side of the broker path: after a commit that wrote outbox rows, send "deliver ticket N"
+(the mirror) or "deliver mail N" (notifications)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 
 from server.config import Settings
 from server.mirror import outbox
+from server.notify import outbox as mail_outbox
 
 log = logging.getLogger("groupdesk.jobs")
 
@@ -18,8 +20,9 @@ class BrokerDispatch:
     def __init__(self, settings: Settings) -> None:
         assert settings.broker_url
         self.url = settings.broker_url
+        self.mails = settings.smtp_host is not None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.unsubscribe: Callable[[], None] | None = None
+        self.unsubscribes: list[Callable[[], None]] = []
         self.tasks: set[asyncio.Future[None]] = set()
 
     async def start(self) -> None:
@@ -29,11 +32,13 @@ class BrokerDispatch:
         from server.jobs import actors  # noqa: F401  (after install: see server/jobs/__init__.py)
 
         self.loop = asyncio.get_running_loop()
-        self.unsubscribe = outbox.subscribe(self._committed)
+        self.unsubscribes = [outbox.subscribe(self._committed)]
+        if self.mails:  # without an SMTP host, mails wait in the outbox
+            self.unsubscribes.append(mail_outbox.subscribe(self._mails_committed))
 
     async def stop(self) -> None:
-        if self.unsubscribe is not None:
-            self.unsubscribe()
+        for unsubscribe in self.unsubscribes:
+            unsubscribe()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     def _committed(self, ticket_ids: frozenset[int]) -> None:
@@ -42,9 +47,14 @@ class BrokerDispatch:
         # Broker clients block: send from a thread, never from the request's event loop.
         self.loop.call_soon_threadsafe(self._spawn, ticket_ids)
 
-    def _spawn(self, ticket_ids: frozenset[int]) -> None:
+    def _mails_committed(self, mail_ids: frozenset[int]) -> None:
+        if self.loop is None or self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self._spawn, mail_ids, self._send_mails)
+
+    def _spawn(self, keys: frozenset[int], send: Callable[[list[int]], None] | None = None) -> None:
         assert self.loop is not None
-        future = self.loop.run_in_executor(None, self._send, sorted(ticket_ids))
+        future = self.loop.run_in_executor(None, send or self._send, sorted(keys))
         self.tasks.add(future)
         future.add_done_callback(self.tasks.discard)
 
@@ -57,3 +67,13 @@ class BrokerDispatch:
                 deliver_ticket.send(ticket_id)
             except Exception:  # the outbox keeps the event; the worker's sweep sends it later
                 log.exception("could not send delivery of ticket %s to the broker", ticket_id)
+
+    @staticmethod
+    def _send_mails(mail_ids: list[int]) -> None:
+        from server.jobs.actors import deliver_mail
+
+        for mail_id in mail_ids:
+            try:
+                deliver_mail.send(mail_id)
+            except Exception:  # the outbox keeps the mail; the worker's sweep sends it later
+                log.exception("could not send delivery of mail %s to the broker", mail_id)

@@ -1,4 +1,7 @@
-"""Periodic ticks on the app's event loop (APScheduler 3): each tick opens its own session."""
+"""Periodic ticks on the app's event loop (APScheduler 3): each tick opens its own session.
+
+Ticks: auto-close, expired idempotency keys, notification digests.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.config import Settings
 from server.db import utcnow, writer_session
 from server.logs import quiet_scheduler_routine
+from server.notify.digest import gather_digests
 from server.tickets.autoclose import close_resolved_tickets
 from server.tickets.idempotency import delete_expired_keys
 
@@ -18,6 +22,7 @@ log = logging.getLogger("groupdesk.jobs")
 
 AUTO_CLOSE_JOB = "auto-close"
 EXPIRED_KEYS_JOB = "expired-idempotency-keys"
+DIGEST_JOB = "notification-digests"
 
 
 async def auto_close_tick(sessions: async_sessionmaker[AsyncSession], after_days: int) -> int:
@@ -38,6 +43,15 @@ async def expired_keys_tick(sessions: async_sessionmaker[AsyncSession]) -> int:
     return deleted
 
 
+async def digest_tick(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Gather the held mails of everyone whose digest period is over into one mail each."""
+    async with writer_session(sessions) as session:
+        written = await gather_digests(session, now=utcnow())
+    if written:
+        log.info("notification digests written", extra={"fields": {"digests": len(written)}})
+    return len(written)
+
+
 def build_scheduler(settings: Settings,
                     sessions: async_sessionmaker[AsyncSession]) -> AsyncIOScheduler | None:
     """The scheduler with its jobs, not started; None when GROUPDESK_TICK_SECONDS is 0."""
@@ -51,4 +65,6 @@ def build_scheduler(settings: Settings,
                       coalesce=True, max_instances=1, replace_existing=True)
     scheduler.add_job(expired_keys_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
                       id=EXPIRED_KEYS_JOB, coalesce=True, max_instances=1, replace_existing=True)
+    scheduler.add_job(digest_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
+                      id=DIGEST_JOB, coalesce=True, max_instances=1, replace_existing=True)
     return scheduler

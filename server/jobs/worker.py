@@ -18,6 +18,7 @@ from server.db import utcnow
 from server.jobs import broker as brokers
 from server.jobs import context
 from server.mirror.sweep import due_tickets
+from server.notify.outbox import due_mails
 
 log = logging.getLogger("groupdesk.worker")
 IDLE_POLL_MS = 50
@@ -33,40 +34,51 @@ class CloseLoopResources(Middleware):
 
 
 class Sweep:
-    """Re-sends "deliver ticket N" for work a lost message or a dead worker left behind.
+    """Re-sends "deliver ticket N" (and "deliver mail N") for work a lost message or a dead worker
+    left behind.
 
     Only tickets whose oldest waiting event is older than the grace period, and each at most once
     per grace period: while a backlog drains, the queue must not fill with copies of messages
     that are already on their way.
     """
 
-    def __init__(self, grace_seconds: float) -> None:
+    def __init__(self, grace_seconds: float, *, mails: bool = True) -> None:
+        self.mails = mails
         self.grace = dt.timedelta(seconds=grace_seconds)
         self.sent: dict[int, dt.datetime] = {}
+        self.mails_sent: dict[int, dt.datetime] = {}
 
-    async def _due(self) -> list[int]:
+    async def _due(self) -> tuple[list[int], list[int]]:
         now = utcnow()
         async with context.current().sessions() as session:
             due = await due_tickets(session, now=now, older_than=now - self.grace)
-        self.sent = {t: at for t, at in self.sent.items() if at > now - self.grace}
-        fresh = [t for t in due if t not in self.sent]
-        self.sent.update((t, now) for t in fresh)
+            mails = (await due_mails(session, now=now, older_than=now - self.grace)
+                     if self.mails else [])
+        return self._fresh(self.sent, due, now), self._fresh(self.mails_sent, mails, now)
+
+    def _fresh(self, sent: dict[int, dt.datetime], due: list[int], now: dt.datetime) -> list[int]:
+        for key in [k for k, at in sent.items() if at <= now - self.grace]:
+            del sent[key]
+        fresh = [k for k in due if k not in sent]
+        sent.update((k, now) for k in fresh)
         return fresh
 
     def __call__(self) -> int:
-        from server.jobs.actors import deliver_ticket
+        from server.jobs.actors import deliver_mail, deliver_ticket
 
         thread = get_event_loop_thread()
         if thread is None:
             return 0
         try:
-            due = thread.run_coroutine(self._due())
+            due, mails = thread.run_coroutine(self._due())
             for ticket_id in due:
                 deliver_ticket.send(ticket_id)
+            for mail_id in mails:
+                deliver_mail.send(mail_id)
         except Exception:  # the database or broker is away: the next tick tries again
             log.exception("mirror sweep failed")
             return 0
-        return len(due)
+        return len(due) + len(mails)
 
 
 def run_worker(settings: Settings, *, threads: int = 8, sweep: bool = True) -> int:
@@ -81,12 +93,12 @@ def run_worker(settings: Settings, *, threads: int = 8, sweep: bool = True) -> i
 
     # The Redis consumer polls an idle queue with a backoff up to worker_timeout: at dramatiq's
     # 1 s default, a change made after a quiet spell would wait up to a second to be delivered.
-    worker = dramatiq.Worker(broker, queues={actors.QUEUE}, worker_threads=threads,
+    worker = dramatiq.Worker(broker, queues={actors.QUEUE, actors.MAIL_QUEUE}, worker_threads=threads,
                              worker_timeout=IDLE_POLL_MS)
     worker.start()
     scheduler = BackgroundScheduler()
     if sweep:
-        scheduler.add_job(Sweep(settings.mirror_sweep_grace_seconds), "interval", seconds=settings.relay_interval_seconds,
+        scheduler.add_job(Sweep(settings.mirror_sweep_grace_seconds, mails=settings.smtp_host is not None), "interval", seconds=settings.relay_interval_seconds,
                           coalesce=True, max_instances=1, next_run_time=utcnow(), id="mirror-sweep")
         scheduler.start()
     stopping = threading.Event()

@@ -1,15 +1,20 @@
 """The embedded relay: delivery inside the app when no broker is configured.
 
-It runs the same MirrorDelivery and RetryPolicy as the dramatiq actors. Commits that write outbox
-events wake it at once; an APScheduler interval job sweeps the outbox for anything due (retries
-whose backoff is over, a desk back up, events written by another process).
+It runs the same deliveries and retry policies as the dramatiq actors, for each of its lanes: the
+mirror (a ticket's outbox events to the school's desk) and any lane the assembly adds (the mail
+outbox of notifications). Commits that write a lane's rows wake it at once; an APScheduler interval
+job sweeps every lane for anything due (retries whose backoff is over, a desk or mail relay back
+up, rows written by another process).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,40 +27,74 @@ from server.mirror.runtime import delivery_runtime
 from server.mirror.sweep import due_tickets
 
 log = logging.getLogger("groupdesk.mirror")
+Unsubscribe = Callable[[], None]
+
+
+class Lane(Protocol):
+    """One kind of outbox the relay delivers: its commits, what is due, how one key is delivered."""
+
+    name: str
+
+    def subscribe(self, listener: Callable[[frozenset[int]], None]) -> Unsubscribe: ...
+
+    async def due(self, session: AsyncSession, now: dt.datetime) -> list[int]: ...
+
+    async def deliver(self, key: int) -> Outcome: ...
+
+
+@dataclass
+class MirrorLane:
+    """The mirror's outbox: keys are ticket ids."""
+
+    delivery: MirrorDelivery
+    name: str = "mirror"
+
+    def subscribe(self, listener: Callable[[frozenset[int]], None]) -> Unsubscribe:
+        return outbox.subscribe(listener)
+
+    async def due(self, session: AsyncSession, now: dt.datetime) -> list[int]:
+        return await due_tickets(session, now=now)
+
+    async def deliver(self, key: int) -> Outcome:
+        return await self.delivery.deliver(key)
 
 
 class EmbeddedRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], delivery: MirrorDelivery, *,
-                 interval: float, concurrency: int) -> None:
+                 interval: float, concurrency: int, lanes: Sequence[Lane] = ()) -> None:
         self.sessions = sessions
         self.delivery = delivery
         self.interval = interval
         self.limit = asyncio.Semaphore(concurrency)
+        self.mirror = MirrorLane(delivery)
+        self.lanes: list[Lane] = [self.mirror, *lanes]
         self.scheduler: AsyncIOScheduler | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.tasks: set[asyncio.Task[Outcome]] = set()
-        self.unsubscribe: Callable[[], None] | None = None
+        self.unsubscribes: list[Unsubscribe] = []
         self.closing: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
-    def for_app(cls, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> EmbeddedRelay:
+    def for_app(cls, settings: Settings, sessions: async_sessionmaker[AsyncSession], *,
+                lanes: Sequence[Lane] = ()) -> EmbeddedRelay:
         runtime = delivery_runtime(settings, sessions)
         relay = cls(sessions, runtime.delivery, interval=settings.relay_interval_seconds,
-                    concurrency=settings.mirror_concurrency)
+                    concurrency=settings.mirror_concurrency, lanes=lanes)
         relay.closing = runtime.aclose
         return relay
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.unsubscribe = outbox.subscribe(self._committed)
+        for lane in self.lanes:
+            self.unsubscribes.append(lane.subscribe(self._committed_to(lane)))
         self.scheduler = AsyncIOScheduler(event_loop=self.loop)
         self.scheduler.add_job(self.sweep, "interval", seconds=self.interval, coalesce=True,
                                max_instances=1, next_run_time=utcnow(), id="mirror-sweep")
         self.scheduler.start()
 
     async def stop(self) -> None:
-        if self.unsubscribe is not None:
-            self.unsubscribe()
+        for unsubscribe in self.unsubscribes:
+            unsubscribe()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         for task in list(self.tasks):
@@ -64,32 +103,37 @@ class EmbeddedRelay:
         if self.closing is not None:
             await self.closing()
 
-    def _committed(self, ticket_ids: frozenset[int]) -> None:
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.kick, ticket_ids)
+    def _committed_to(self, lane: Lane) -> Callable[[frozenset[int]], None]:
+        def committed(keys: frozenset[int]) -> None:
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(self.kick, keys, lane)
+        return committed
 
-    def kick(self, ticket_ids: Iterable[int]) -> None:
-        """Deliver these tickets now, in the background."""
-        for ticket_id in ticket_ids:
-            task = asyncio.ensure_future(self._deliver(ticket_id))
+    def kick(self, keys: Iterable[int], lane: Lane | None = None) -> None:
+        """Deliver these keys of a lane (the mirror's tickets by default) now, in the background."""
+        for key in keys:
+            task = asyncio.ensure_future(self._deliver(lane or self.mirror, key))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
     async def sweep(self) -> int:
-        """Deliver every ticket that has something due; returns how many were tried."""
+        """Deliver everything due in every lane; returns how many keys were tried."""
+        now = utcnow()
+        due: list[tuple[Lane, int]] = []
         async with self.sessions() as session:
-            due = await due_tickets(session, now=utcnow())
-        await asyncio.gather(*(self._deliver(t) for t in due))
+            for lane in self.lanes:
+                due += [(lane, key) for key in await lane.due(session, now)]
+        await asyncio.gather(*(self._deliver(lane, key) for lane, key in due))
         return len(due)
 
-    async def _deliver(self, ticket_id: int) -> Outcome:
+    async def _deliver(self, lane: Lane, key: int) -> Outcome:
         async with self.limit:
             try:
-                outcome = await self.delivery.deliver(ticket_id)
+                outcome = await lane.deliver(key)
             except Exception:  # the database went away: the next sweep tries again
-                log.exception("embedded relay could not deliver ticket %s", ticket_id)
+                log.exception("embedded relay could not deliver %s %s", lane.name, key)
                 return Outcome(error="exception")
         if outcome.retry_in_ms is not None and self.loop is not None:
             # Come back when the backoff is over rather than at the next sweep.
-            self.loop.call_later(outcome.retry_in_ms / 1000 + 0.01, self.kick, [ticket_id])
+            self.loop.call_later(outcome.retry_in_ms / 1000 + 0.01, self.kick, [key], lane)
         return outcome

@@ -124,3 +124,43 @@ def describe_rules() -> list[str]:
             who = ", ".join(a.value for a in Audience if a in d.audiences)
             rows.append(f"| {event} | `{d.kind.value}` | {who} |")
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What the rules need to know of one person found for a ticket."""
+
+    user_id: int
+    tenant_id: int
+    tenant_kind: str
+    roles: frozenset[str]
+    # An expert designation of theirs covers the ticket (and they hold the expert role).
+    covers: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSide:
+    """Who is who on the ticket: its school, who opened it, who has it."""
+
+    tenant_id: int
+    opened_by_id: int
+    assignee_id: int | None
+
+
+def audiences_of(person: Person, ticket: TicketSide) -> frozenset[Audience]:
+    """Every audience a person belongs to on a ticket."""
+    found: set[Audience] = set()
+    own_school = person.tenant_id == ticket.tenant_id and person.tenant_kind == "SCHOOL"
+    if person.user_id == ticket.opened_by_id:
+        found.add(Audience.REQUESTER)
+    if own_school and "school-agent" in person.roles:
+        found.add(Audience.SCHOOL_AGENTS)
+    if own_school and "school-manager" in person.roles:
+        found.add(Audience.SCHOOL_MANAGERS)
+    if ticket.assignee_id is not None and person.user_id == ticket.assignee_id:
+        found.add(Audience.ASSIGNEE)
+    if person.covers and "expert" in person.roles:
+        found.add(Audience.BRICK_EXPERTS)
+    if person.tenant_kind == "GROUP" and "group-admin" in person.roles:
+        found.add(Audience.GROUP_ADMINS)
+    return frozenset(found)

@@ -1,0 +1,203 @@
+"""From a ticket's history to people: in-app notifications and mails, written with the change.
+
+`follow` is a history follower (server.tickets.followers) the assembly registers: told of every
+event in the change's own transaction, it writes the notification and mail-outbox rows the rules
+(server.notify.recipients) call for, so a rolled-back change leaves none and a committed one loses
+none. It costs one SELECT (everyone the event may concern, the actor, their preferences) and one
+batched INSERT per table; events nobody is told of cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, insert, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.identity.models import ExpertDesignation, Tenant, User
+from server.notify import listeners, outbox
+from server.notify.models import DigestPeriod, MailOutbox, Notification, NotificationPreference
+from server.notify.recipients import (
+    SCHOOL_SIDE,
+    Audience,
+    Delivery,
+    NotificationKind,
+    Person,
+    TicketSide,
+    audiences_of,
+    deliveries,
+)
+from server.tickets.access import coverage
+from server.tickets.models import Ticket, TicketEvent, Visibility
+from tenants.context import TenantKind
+from tenants.i18n import language_of
+
+DESIGNATION_PLACE = (ExpertDesignation.brick_id, ExpertDesignation.service_id,
+                     ExpertDesignation.sub_service_id)
+MESSAGE_KEYS = ("body", "reason", "solution")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A person the event may concern, with their address, language and preferences."""
+
+    person: Person
+    display_name: str
+    email: str | None
+    language: str
+    reachable: bool
+    muted: frozenset[str]
+    digest: DigestPeriod
+
+
+def _conditions(ticket: Ticket, audiences: frozenset[Audience],
+                actor_id: int | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if audiences & SCHOOL_SIDE:
+        conditions += [User.tenant_id == ticket.tenant_id, User.id == ticket.opened_by_id]
+    if ticket.assignee_id is not None:  # named in assignment mails even when not told
+        conditions.append(User.id == ticket.assignee_id)
+    if Audience.BRICK_EXPERTS in audiences:
+        conditions.append(User.id.in_(_covering_experts(ticket)))
+    if Audience.GROUP_ADMINS in audiences:
+        conditions.append(Tenant.kind == TenantKind.GROUP)
+    if actor_id is not None:
+        conditions.append(User.id == actor_id)
+    return conditions
+
+
+def _covering_experts(ticket: Ticket) -> Any:
+    return select(ExpertDesignation.user_id).where(coverage(
+        DESIGNATION_PLACE, (ticket.brick_id, ticket.service_id, ticket.sub_service_id)))
+
+
+async def _people(session: AsyncSession, ticket: Ticket, audiences: frozenset[Audience],
+                  actor_id: int | None) -> dict[int, Found]:
+    """Everyone the audiences may hold, and the actor, in one statement."""
+    covers = (User.id.in_(_covering_experts(ticket)) if Audience.BRICK_EXPERTS in audiences
+              else literal(False))
+    rows = (await session.execute(
+        select(User.id, User.tenant_id, User.role_names, User.display_name, User.email, User.language,
+               User.active, User.technical, User.scim_deleted_at, Tenant.kind, Tenant.language,
+               NotificationPreference.muted_kinds, NotificationPreference.digest, covers.label("covers"))
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+        .where(or_(*_conditions(ticket, audiences, actor_id))))).all()
+    found = {}
+    for (user_id, tenant_id, roles, name, email, language, active, technical, deleted, kind,
+         tenant_language, muted, digest, covering) in rows:
+        found[user_id] = Found(
+            person=Person(user_id=user_id, tenant_id=tenant_id, tenant_kind=str(kind),
+                          roles=frozenset(roles or ()), covers=bool(covering)),
+            display_name=name, email=email, language=language_of(language, tenant_language),
+            reachable=bool(active) and not technical and deleted is None,
+            muted=frozenset(muted or ()), digest=digest or DigestPeriod.NONE)
+    return found
+
+
+def _payload(ticket: Ticket, event: TicketEvent, people: dict[int, Found]) -> dict[str, Any]:
+    """What the bell and the mail show, taken now: sending later loads nothing."""
+    data = event.data
+    actor = people.get(event.actor_id) if event.actor_id is not None else None
+    assignee = people.get(ticket.assignee_id) if ticket.assignee_id is not None else None
+    message = next((str(data[k]) for k in MESSAGE_KEYS if data.get(k)), None)
+    return {"ref": ticket.ref, "title": ticket.title, "event": event.kind.value,
+            "state": ticket.state.value, "actor": actor.display_name if actor else None,
+            "assignee": assignee.display_name if assignee else data.get("assignee"),
+            "message": message, "level": data.get("level"), "target": data.get("target"),
+            "ticket_id": ticket.id, "event_id": event.id, "at": event.created_at.isoformat()}
+
+
+def _chosen(plan: Sequence[Delivery], people: dict[int, Found], side: TicketSide,
+            actor_id: int | None) -> dict[int, tuple[Found, NotificationKind]]:
+    """One notification per person per event: the first delivery that reaches them."""
+    chosen: dict[int, tuple[Found, NotificationKind]] = {}
+    for user_id, found in people.items():
+        if user_id == actor_id or not found.reachable:
+            continue
+        mine = audiences_of(found.person, side)
+        for delivery in plan:
+            if delivery.audiences & mine:
+                chosen[user_id] = (found, delivery.kind)
+                break
+    return chosen
+
+
+async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> None:
+    """Write the notifications and mails an event calls for (nothing when it concerns nobody)."""
+    public = event.visibility is Visibility.PUBLIC
+    kind, data = event.kind.value, event.data
+    plans = {by_school: deliveries(kind, data, public=public, by_school=by_school)
+             for by_school in (True, False)}
+    audiences = frozenset(a for plan in plans.values() for d in plan for a in d.audiences)
+    if not audiences:
+        return
+    people = await _people(session, ticket, audiences, event.actor_id)
+    actor = people.get(event.actor_id) if event.actor_id is not None else None
+    by_school = data.get("source") == "DESK" or (actor is not None
+                                                 and actor.person.tenant_id == ticket.tenant_id)
+    plan = plans[by_school]
+    side = TicketSide(ticket.tenant_id, ticket.opened_by_id, ticket.assignee_id)
+    chosen = _chosen(plan, people, side, event.actor_id)
+    payload = _payload(ticket, event, people)
+    created = await _notify_in_app(session, ticket, event, chosen, payload)
+    mails = [_mail(ticket, found, kind_, payload) for found, kind_ in chosen.values()
+             if found.email and kind_.value not in found.muted]
+    mails += await _requester_mail(session, ticket, plan, chosen, actor, payload)
+    if mails:
+        for mail in mails:
+            mail["created_at"] = event.created_at
+        ids = list(await session.scalars(
+            insert(MailOutbox).returning(MailOutbox.id, sort_by_parameter_order=True), mails))
+        outbox.announce_after_commit(session, [i for i, m in zip(ids, mails, strict=True)
+                                               if not m["held"]])
+    await listeners.announce(session, created)
+
+
+async def _notify_in_app(session: AsyncSession, ticket: Ticket, event: TicketEvent,
+                         chosen: dict[int, tuple[Found, NotificationKind]],
+                         payload: dict[str, Any]) -> list[listeners.NotificationCreated]:
+    if not chosen:
+        return []
+    short = {k: payload[k] for k in ("ref", "title", "actor", "state", "level")}
+    if payload["message"]:
+        short["message"] = payload["message"][:280]
+    people = [(user_id, kind.value) for user_id, (_, kind) in sorted(chosen.items())]
+    rows = [{"user_id": user_id, "ticket_id": ticket.id, "event_id": event.id, "kind": kind,
+             "data": short, "created_at": event.created_at} for user_id, kind in people]
+    ids = list(await session.scalars(
+        insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows))
+    return [listeners.NotificationCreated(id=i, user_id=user_id, ticket_id=ticket.id, kind=kind,
+                                          created_at=event.created_at)
+            for i, (user_id, kind) in zip(ids, people, strict=True)]
+
+
+def _mail(ticket: Ticket, found: Found, kind: NotificationKind,
+          payload: dict[str, Any]) -> dict[str, Any]:
+    assert found.email is not None
+    return {"user_id": found.person.user_id, "ticket_id": ticket.id, "kind": kind.value,
+            "address": found.email, "language": found.language,
+            "payload": {**payload, "name": found.display_name},
+            "held": found.digest is not DigestPeriod.NONE, "attempts": 0}
+
+
+async def _requester_mail(session: AsyncSession, ticket: Ticket, plan: Sequence[Delivery],
+                          chosen: dict[int, tuple[Found, NotificationKind]], actor: Found | None,
+                          payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The requester the school named by e-mail only (no account) is told what the requester is."""
+    address = (ticket.requester_email or "").strip()
+    delivery = next((d for d in plan if Audience.REQUESTER in d.audiences), None)
+    if not address or delivery is None:
+        return []
+    taken = {(f.email or "").lower() for f, _ in chosen.values()}
+    if actor is not None and actor.email:
+        taken.add(actor.email.lower())
+    if address.lower() in taken:
+        return []
+    school = await session.get(Tenant, ticket.tenant_id)
+    return [{"user_id": None, "ticket_id": ticket.id, "kind": delivery.kind.value, "address": address,
+             "language": language_of(None, school.language if school else None),
+             "payload": {**payload, "name": ticket.requester_name}, "held": False, "attempts": 0}]
+
