@@ -20,6 +20,8 @@ from schema.identity.queries import IdentityQuery
 from schema.catalog.mutations import CatalogDeactivation, CatalogMutation
 from schema.mirror.desk import DeskMutation
 from schema.mirror.mutations import MirrorMutation
+from schema.notify.mutations import NotificationMutation
+from schema.notify.queries import NotificationQuery
 from schema.tickets.mutations import TicketMutation
 from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
@@ -32,7 +34,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
-               MirrorMutation, DeskMutation):
+               MirrorMutation, DeskMutation, NotificationMutation):
     pass
 
 
@@ -63,7 +65,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(lambda: MaskErrors(should_mask_error=lambda e: not _expected(e)))
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
-    class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
+    class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery,
+                NotificationQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return GroupdeskSchema(

@@ -88,7 +88,6 @@ def render(mail: OutgoingMail, settings: MailSettings) -> EmailMessage:
     msg["To"] = mail.address
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = f"<mail-{mail.id}.{p.get('ref', 'digest')}@{settings.domain}>"
-    msg["Content-Language"] = language
     # Replies to a notification should not start loops with out-of-office robots.
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Groupdesk-Kind"] = mail.kind
@@ -111,6 +110,8 @@ def render(mail: OutgoingMail, settings: MailSettings) -> EmailMessage:
                       for part in ("txt", "html"))
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    # After the parts: setting the content clears the Content-* headers.
+    msg["Content-Language"] = language
     return msg
 
 

@@ -87,6 +87,7 @@ _DESK_ACCOUNT = rule("denied/denied", {"desk-integration": "ok/hidden"})
 def _desk_call(field: str) -> str:
     return f"mutation($id: ID!) {{ {field} {{ __typename ... on Problem {{ message }} }} }}"
 
+_OWN_NOTIFICATION = rule("hidden/hidden", {"school-manager": "ok/hidden"})
 _LYON_SUPPORT_AND_OPS = {"group-admin": "not allowed/not allowed", "operations": "ok/ok"}
 
 OPERATIONS: dict[str, Operation] = {
@@ -198,6 +199,16 @@ OPERATIONS: dict[str, Operation] = {
     "addDeskComment": Operation(Kind.MUTATION, _desk_call('addDeskComment(ticketId: $id, message: "Seen")'),
                                 _DESK_ACCOUNT, target=lambda w: w.ticket, missing=gid("Ticket", 987654),
                                 variables=lambda w, t: {"id": t}),
+    # Notifications: each caller's own only. The Lyon manager was told of the approval request;
+    # nobody else reads it or marks it read (another user's id answers as a missing one).
+    "notifications": query("{ notifications(first: 100) { unreadCount edges { node { id } } } }",
+                           _OWN_NOTIFICATION),
+    "notificationPreferences": query("{ notificationPreferences { digest } }", EVERYONE),
+    "markNotificationsRead": mutation("markNotificationsRead", "MarkNotificationsReadInput", _OWN_NOTIFICATION,
+                                      target=lambda w: w.notification, missing=gid("Notification", 987654),
+                                      variables=lambda w, t: {"input": {"ids": [t]}}),
+    "setNotificationPreferences": mutation("setNotificationPreferences", "SetNotificationPreferencesInput",
+                                           EVERYONE, variables=lambda w, t: {"input": {"digest": "DAILY"}}),
     "addComment": mutation("addComment", "AddCommentInput", ticket_rule("ok", {
         "group-admin": "ok/ok", "operations": "ok/ok"}), ticket_state=_S.IN_PROGRESS,
         target=lambda w: w.ticket, missing=gid("Ticket", 987654),

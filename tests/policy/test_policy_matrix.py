@@ -44,6 +44,8 @@ FINGERPRINT = [
     "SELECT id, kind, url, credential_refs FROM desk_setting ORDER BY id",
     "SELECT id, status, attempts, remote_ref, next_attempt_at FROM mirror ORDER BY id",
     "SELECT count(*) FROM inbound_event",
+    "SELECT id, user_id, read_at FROM notification ORDER BY id",
+    "SELECT user_id, digest FROM notification_preference ORDER BY user_id",
 ]
 
 
@@ -71,6 +73,8 @@ def outcome(body: dict[str, Any], name: str, world: World) -> str:
     value = body["data"][name]
     if name in ("tickets", "myQueue"):
         return OK if world.ticket in {e["node"]["id"] for e in value["edges"]} else HIDDEN
+    if name == "notifications":  # the Lyon manager's notification, in the caller's own bell
+        return OK if world.notification in {e["node"]["id"] for e in value["edges"]} else HIDDEN
     if name == "mirrors":  # Lyon's ticket has a mirror: its school has a desk
         shown = {(e["node"]["ticket"] or {}).get("id") for e in value["edges"]}
         return OK if world.ticket in shown else HIDDEN

@@ -13,6 +13,7 @@ from strawberry import relay
 from server.catalog.models import Brick, Service, SubService
 from server.identity.api_tokens import create_api_token
 from server.identity.models import ExpertDesignation, Tenant, User
+from server.notify.models import Notification
 from server.tickets import service as tickets
 from server.tickets.models import Ticket
 from server.tickets.workflow import TicketState
@@ -65,6 +66,8 @@ class World:
     other_expert: str
     api_token: str
     api_token_prefix: str
+    # The Lyon manager's notification that the approval request waits for them.
+    notification: str = ""
     version: int = 1
 
     @property
@@ -122,6 +125,9 @@ async def build_world(session: AsyncSession) -> World:
     token, _ = await create_api_token(session, actor=await principal(session, "valentine.orsembaud"),
                                       tenant_id=lyon, name="matrix", purpose="DESK")
     celeste = await _id(session, select(User.id).where(User.username == "celeste.morvandieu"))
+    notification = await _id(session, select(Notification.id).where(
+        Notification.user_id == users["matrix.school-manager.lyon"].id,
+        Notification.ticket_id == approval.id))
     await session.commit()
     return World(
         lyon=gid("Tenant", lyon), ticket=gid("Ticket", ticket.id), ticket_id=ticket.id,
@@ -131,6 +137,7 @@ async def build_world(session: AsyncSession) -> World:
         sub_service=gid("SubService", account_creation), designation=gid("ExpertDesignation", designation.id),
         expert=gid("User", lyon_expert.id), other_expert=gid("User", celeste),
         api_token=gid("ApiToken", token.id), api_token_prefix=token.prefix,
+        notification=gid("Notification", notification),
     )
 
 

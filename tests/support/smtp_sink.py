@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -19,7 +20,7 @@ class SmtpSink:
     """Accepts mail (optionally after AUTH LOGIN/PLAIN) and parses each message."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.port = free_port()
@@ -49,9 +50,20 @@ class SmtpSink:
         with self.lock:
             self.messages.append(parsed)
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+            self.lock.notify_all()
         return "250 Message accepted for delivery"
 
     def about(self, group_ref: str) -> list[EmailMessage]:
         """Messages whose X-Groupdesk-Ref is this group ref, in arrival order."""
         with self.lock:
             return [m for m in self.messages if m["X-Groupdesk-Ref"] == group_ref]
+
+    def wait_for(self, found: Callable[[list[EmailMessage]], bool], timeout: float = 10.0) -> bool:
+        """Block until `found(messages)` holds (woken by each message), or the timeout passes."""
+        with self.lock:
+            return self.lock.wait_for(lambda: found(list(self.messages)), timeout=timeout)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Messages addressed to one recipient, in arrival order."""
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
