@@ -116,3 +116,19 @@ async def test_listeners_hear_each_new_notification_in_the_changes_transaction(s
     told = {n.user_id for n in heard[0][1]}
     assert await user_id(session, ROUEN_EXPERT) in told and await user_id(session, LYON_AGENT) in told
     assert {n.ticket_id for n in heard[0][1]} == {ticket.id} and {n.kind for n in heard[0][1]} == {"ASSIGNED"}
+
+
+async def test_an_id_that_names_no_notification_of_mine_changes_nothing(session: AsyncSession, gql: Any) -> None:
+    ticket = await open_account_ticket(session, LYON_AGENT)
+    await session.commit()
+    mine = (await gql(BELL, {}, as_user=LYON_AGENT))["notifications"]["edges"][0]["node"]["id"]
+    from tests.tickets.helpers import gid
+
+    for junk in (gid("Ticket", ticket.id), gid("Notification", 2**40)):
+        refused = (await gql(MARK, {"input": {"ids": [mine, junk]}}, as_user=LYON_AGENT))
+        assert refused["markNotificationsRead"] == {
+            "__typename": "NotFound", "message": "ids: no such notification, or not visible to you"}, junk
+    garbled = await gql(MARK, {"input": {"ids": [mine, "not-an-id"]}}, as_user=LYON_AGENT, expect_errors=True)
+    assert garbled["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert garbled["errors"][0]["extensions"]["fields"][0]["field"] == "input.ids[1]"
+    assert (await gql(BELL, {}, as_user=LYON_AGENT))["notifications"]["unreadCount"] == 1
