@@ -211,7 +211,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="port (default: GROUPDESK_PORT or 8000)")
     s.set_defaults(func=cmd_serve)
     w = sub.add_parser("worker", **examples("worker"),
-                       help="deliver mirror events from the broker (GROUPDESK_BROKER_URL)")
+                       help="deliver mirror events and notification mails from the broker "
+                            "(GROUPDESK_BROKER_URL)")
     w.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     w.add_argument("--no-sweep", action="store_true",
                    help="do not re-send due deliveries periodically (another worker does)")

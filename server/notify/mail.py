@@ -101,7 +101,7 @@ def render(mail: OutgoingMail, settings: MailSettings) -> EmailMessage:
     else:
         values = {"name": p.get("name"), "ref": p["ref"], "title": p["title"], "kind": mail.kind,
                   "payload": p, "message": p.get("message"), "link": settings.link(p["ref"])}
-        msg["Subject"] = f"[{p['ref']}] {p['title']} - {phrases.label(mail.kind)}"
+        msg["Subject"] = f"[{p['ref']}] {_one_line(p['title'])} - {phrases.label(mail.kind)}"
         root = thread_id(p["ref"], settings.domain)
         msg["In-Reply-To"] = root
         msg["References"] = root
@@ -113,6 +113,11 @@ def render(mail: OutgoingMail, settings: MailSettings) -> EmailMessage:
     # After the parts: setting the content clears the Content-* headers.
     msg["Content-Language"] = language
     return msg
+
+
+def _one_line(text: str) -> str:
+    """A header holds one line: a title pasted with line breaks must not break the message."""
+    return " ".join(str(text).split())
 
 
 class SmtpSender:

@@ -151,3 +151,14 @@ async def test_a_requester_named_only_by_email_is_told_too(
     await send_due(session, mailer)
     mail = sink.to("elise.martin@insa-lyon.example.org")
     assert len(mail) == 1 and "Bonjour Élise Martin" in text_of(mail[0])
+
+
+async def test_a_title_with_line_breaks_still_makes_a_one_line_subject(
+        session: AsyncSession, mailer: MailDelivery, sink: SmtpSink) -> None:
+    ticket = await open_account_ticket(session, LYON_AGENT)
+    ticket.title = "Deux\r\nlignes"  # older tickets, or a desk, may carry one
+    await act(session, ROUEN_EXPERT, ticket, "START")
+    await act(session, ROUEN_EXPERT, ticket, "HOLD", reason="?")
+    await send_due(session, mailer)
+    question = [m for m in sink.to(await email_of(session, LYON_AGENT)) if m["X-Groupdesk-Kind"] == "QUESTION"]
+    assert question[0]["Subject"] == f"[{ticket.ref}] Deux lignes - question"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db import utcnow
 from server.notify.delivery import MailDelivery
 from server.notify.digest import gather_digests
 from server.notify.models import MailOutbox, Notification
@@ -84,3 +85,15 @@ async def test_a_daily_digest_gathers_the_days_mails_into_one(
     held = list(await session.scalars(select(MailOutbox).where(MailOutbox.held.is_(True))))
     assert held and all(r.digest_id == written[0] and r.sent_at is not None for r in held)
     assert await gather_digests(session, now=mailer.clock() + dt.timedelta(days=3)) == []
+
+
+async def test_turning_the_digest_off_sends_what_was_held_at_the_next_tick(
+        session: AsyncSession, gql: Any, mailer: MailDelivery, sink: SmtpSink) -> None:
+    await gql(PREFS, {"input": {"digest": "HOURLY"}}, as_user=LYON_AGENT)
+    await open_account_ticket(session, LYON_AGENT)
+    await send_due(session, mailer)
+    assert sink.to(await email_of(session, LYON_AGENT)) == []
+    await gql(PREFS, {"input": {"digest": "NONE"}}, as_user=LYON_AGENT)
+    assert len(await gather_digests(session, now=utcnow())) == 1  # no period left to wait
+    await send_due(session, mailer)
+    assert [m["X-Groupdesk-Kind"] for m in sink.to(await email_of(session, LYON_AGENT))] == ["DIGEST"]
