@@ -149,10 +149,9 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> N
     if mails:
         for mail in mails:
             mail["created_at"] = event.created_at
-        ids = list(await session.scalars(
-            insert(MailOutbox).returning(MailOutbox.id, sort_by_parameter_order=True), mails))
-        outbox.announce_after_commit(session, [i for i, m in zip(ids, mails, strict=True)
-                                               if not m["held"]])
+        # One batched statement; rows come back in any order, each naming itself.
+        written = await session.execute(insert(MailOutbox).returning(MailOutbox.id, MailOutbox.held), mails)
+        outbox.announce_after_commit(session, [i for i, held in written.all() if not held])
     await listeners.announce(session, created)
 
 
@@ -164,14 +163,14 @@ async def _notify_in_app(session: AsyncSession, ticket: Ticket, event: TicketEve
     short = {k: payload[k] for k in ("ref", "title", "actor", "state", "level")}
     if payload["message"]:
         short["message"] = payload["message"][:280]
-    people = [(user_id, kind.value) for user_id, (_, kind) in sorted(chosen.items())]
-    rows = [{"user_id": user_id, "ticket_id": ticket.id, "event_id": event.id, "kind": kind,
-             "data": short, "created_at": event.created_at} for user_id, kind in people]
-    ids = list(await session.scalars(
-        insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows))
-    return [listeners.NotificationCreated(id=i, user_id=user_id, ticket_id=ticket.id, kind=kind,
-                                          created_at=event.created_at)
-            for i, (user_id, kind) in zip(ids, people, strict=True)]
+    rows = [{"user_id": user_id, "ticket_id": ticket.id, "event_id": event.id, "kind": kind.value,
+             "data": short, "created_at": event.created_at}
+            for user_id, (_, kind) in sorted(chosen.items())]
+    written = await session.execute(
+        insert(Notification).returning(Notification.id, Notification.user_id, Notification.kind), rows)
+    return sorted((listeners.NotificationCreated(id=i, user_id=user_id, ticket_id=ticket.id, kind=kind,
+                                                 created_at=event.created_at)
+                   for i, user_id, kind in written.all()), key=lambda n: n.id)
 
 
 def _mail(ticket: Ticket, found: Found, kind: NotificationKind,
