@@ -1,7 +1,8 @@
 """Who follows a ticket's history: the followers the assembly registers, told of every event.
 
 `tickets` announces what happened and never imports who listens: the mirror (an outbox row for the
-school's desk) is one follower; notifications and live updates will be others. Each follower is
+school's desk) is one follower, notifications (in-app rows and mails) another; live updates will be
+others. Each follower is
 called in the change's own transaction, with the session that holds it, so what a follower writes
 (the mirror's outbox row) commits or rolls back with the change itself.
 
