@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.config import Settings
 from server.db import utcnow, writer_session
 from server.logs import quiet_scheduler_routine
+from server.sla.escalation import sweep
 from server.tickets.autoclose import close_resolved_tickets
 from server.tickets.idempotency import delete_expired_keys
 
@@ -18,6 +20,7 @@ log = logging.getLogger("groupdesk.jobs")
 
 AUTO_CLOSE_JOB = "auto-close"
 EXPIRED_KEYS_JOB = "expired-idempotency-keys"
+SLA_SWEEP_JOB = "sla-sweep"
 
 
 async def auto_close_tick(sessions: async_sessionmaker[AsyncSession], after_days: int) -> int:
@@ -38,6 +41,14 @@ async def expired_keys_tick(sessions: async_sessionmaker[AsyncSession]) -> int:
     return deleted
 
 
+async def sla_sweep_tick(sessions: async_sessionmaker[AsyncSession],
+                         clock: Callable[[], dt.datetime] = utcnow) -> int:
+    """Escalate the tickets past a service level threshold, in one transaction; how many
+    escalations were recorded (server.sla.escalation guards against other processes)."""
+    async with writer_session(sessions) as session:
+        return await sweep(session, now=clock())
+
+
 def build_scheduler(settings: Settings,
                     sessions: async_sessionmaker[AsyncSession]) -> AsyncIOScheduler | None:
     """The scheduler with its jobs, not started; None when GROUPDESK_TICK_SECONDS is 0."""
@@ -51,4 +62,8 @@ def build_scheduler(settings: Settings,
                       coalesce=True, max_instances=1, replace_existing=True)
     scheduler.add_job(expired_keys_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
                       id=EXPIRED_KEYS_JOB, coalesce=True, max_instances=1, replace_existing=True)
+    if settings.sla_sweep_seconds:
+        scheduler.add_job(sla_sweep_tick, "interval", seconds=settings.sla_sweep_seconds,
+                          args=[sessions], id=SLA_SWEEP_JOB, coalesce=True, max_instances=1,
+                          replace_existing=True)
     return scheduler
