@@ -21,6 +21,7 @@ from schema.catalog.mutations import CatalogDeactivation, CatalogMutation
 from schema.mirror.desk import DeskMutation
 from schema.mirror.mutations import MirrorMutation
 from schema.tickets.mutations import TicketMutation
+from schema.sla.mutations import ServiceLevelMutation
 from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
 from schema.subscriptions import Subscription
@@ -32,7 +33,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
-               MirrorMutation, DeskMutation):
+               MirrorMutation, DeskMutation, ServiceLevelMutation):
     pass
 
 

@@ -32,9 +32,9 @@ BOOKING_CONFLICT = ("ade", "Room bookings", "Booking conflict")  # nobody is des
 BOOKING = {"room": "Amphi Gaston Berger", "day": "2026-12-10"}
 
 
-async def untaken(session: AsyncSession) -> Ticket:
+async def untaken(session: AsyncSession, priority: str | None = None) -> Ticket:
     return await open_ticket(session, actor=await principal(session, LYON_AGENT),
-                             title="Two courses in one room",
+                             title="Two courses in one room", priority=priority,
                              sub_service_id=await sub_service_id(session, BOOKING_CONFLICT),
                              request_data=BOOKING)
 
