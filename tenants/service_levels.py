@@ -43,7 +43,10 @@ def parse_week(hours: Mapping[str, Any]) -> dict[int, tuple[tuple[dt.time, dt.ti
             raise ValueError(f"{day!r} is not a weekday ({', '.join(WEEKDAYS)})")
         if isinstance(openings, str) or not isinstance(openings, Sequence):
             raise ValueError(f"{day}: give a list of openings like ['08:30-12:00']")
-        parsed = sorted(parse_opening(o) for o in openings)
+        try:
+            parsed = sorted(parse_opening(o) for o in openings)
+        except ValueError as error:
+            raise ValueError(f"{day}: {error}") from None
         for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
             if start < end:
                 raise ValueError(f"{day}: openings overlap")

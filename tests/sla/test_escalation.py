@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
+from server.jobs.scheduler import SLA_SWEEP_JOB, build_scheduler
 from server.sla import escalation
 from server.sla.escalation import sweep
 from server.sla.models import SlaLevel, SlaTarget, TicketEscalation
 from server.tickets import actions
+from server.tickets.changes import escalate, set_priority
 from server.tickets.models import EventKind, SlaState, Ticket, TicketEvent, Visibility
 from server.tickets.service import open_ticket
 from server.tickets.workflow import Action, TicketState
@@ -154,11 +156,30 @@ async def test_the_escalation_row_is_unique_per_ticket_target_and_level(session)
 
 async def test_manual_escalation_still_raises_the_level(session) -> None:
     ticket = await untaken(session)
-    from server.tickets.changes import escalate
-
     await escalate(session, actor=await principal(session, LYON_AGENT), ticket_id=ticket.id,
                    expected_version=ticket.version, reason="The exam is tomorrow")
     assert ticket.escalation_level == 1
     assert ticket.sla_check_at is not None
     await sweep(session, now=ticket.sla_check_at)
     assert ticket.escalation_level == 2
+
+
+async def test_a_priority_change_brings_the_targets_of_the_new_priority(session) -> None:
+    ticket = await untaken(session)
+    normal_due = ticket.take_due_at
+    await set_priority(session, actor=await principal(session, LYON_AGENT), ticket_id=ticket.id,
+                       expected_version=ticket.version, priority="CRITICAL")
+    assert (ticket.take_target_seconds, ticket.resolve_target_seconds) == (3600, 27000)
+    assert ticket.take_due_at is not None and normal_due is not None
+    assert ticket.take_due_at < normal_due
+
+
+def test_the_scheduler_sweeps_service_levels_unless_turned_off(settings, sessions) -> None:
+    on = build_scheduler(settings.model_copy(update={"tick_seconds": 300, "sla_sweep_seconds": 30}),
+                         sessions)
+    assert on is not None
+    job = on.get_job(SLA_SWEEP_JOB)
+    assert job is not None and job.trigger.interval.total_seconds() == 30
+    off = build_scheduler(settings.model_copy(update={"tick_seconds": 300, "sla_sweep_seconds": 0}),
+                          sessions)
+    assert off is not None and off.get_job(SLA_SWEEP_JOB) is None
