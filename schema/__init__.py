@@ -23,6 +23,7 @@ from schema.mirror.mutations import MirrorMutation
 from schema.notify.mutations import NotificationMutation
 from schema.notify.queries import NotificationQuery
 from schema.tickets.mutations import TicketMutation
+from schema.sla.mutations import ServiceLevelMutation
 from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
 from schema.subscriptions import Subscription
@@ -34,7 +35,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
-               MirrorMutation, DeskMutation, NotificationMutation):
+               MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation):
     pass
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from schema.errors import Unauthenticated
 from server.config import Settings
+from server.db import utcnow
 from server.db_serial import SerialSession
 from tenants.context import Principal
 
@@ -32,6 +35,8 @@ class Context:
     _session: AsyncSession | None = None
     _loaders: Loaders | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # "Now" for time-based answers (a ticket's SLA clock); tests pass a clock they move by hand.
+    clock: Callable[[], dt.datetime] = utcnow
 
     def for_operation(self) -> Context:
         """A copy for one operation of a WebSocket: its own session and loaders, the same caller."""
@@ -49,7 +54,7 @@ class Context:
         if self._loaders is None:
             from schema.loaders import Loaders
 
-            self._loaders = Loaders(self.session, self.principal)
+            self._loaders = Loaders(self.session, self.principal, self.clock)
         return self._loaders
 
     @property

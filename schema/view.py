@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +26,7 @@ from schema.graphiql import render_graphiql
 from schema.refusals import REFUSALS, refusal_response, ws_rejection
 from schema.socket_guard import OPEN_SOCKET, GuardedTransportWSHandler, forget_socket, open_socket
 from server.config import Settings
+from server.db import utcnow
 from server.identity.auth import AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
 from server.identity.rate_limits import RateLimits
@@ -84,7 +87,8 @@ class GroupdeskGraphQL(GraphQL):
     graphql_transport_ws_handler_class = GuardedTransportWSHandler
 
     def __init__(self, schema: Any, *, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 authenticator: Authenticator, rate_limits: RateLimits | None = None) -> None:
+                 authenticator: Authenticator, rate_limits: RateLimits | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
@@ -95,6 +99,7 @@ class GroupdeskGraphQL(GraphQL):
         self.settings = settings
         self.sessions = sessions
         self.authenticator = authenticator
+        self.clock = clock
         self.gate = AuthenticationGate(authenticator, rate_limits)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
@@ -105,7 +110,8 @@ class GroupdeskGraphQL(GraphQL):
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
         return Context(settings=self.settings, sessions=self.sessions, principal=principal,
                        request=request, response=response, websocket=isinstance(request, WebSocket),
-                       request_id=request.scope.get("state", {}).get("request_id", "-"))
+                       request_id=request.scope.get("state", {}).get("request_id", "-"),
+                       clock=self.clock)
 
     async def on_ws_connect(self, context: Context) -> Any:
         """Authenticate the connection_init payload; refuse the connection with the reason."""

@@ -16,7 +16,9 @@ from server.errors import ValidationFailed
 from server.identity.models import ExpertDesignation, Tenant, User
 from server.mirror.desks import check_spec, desk_of, store_desk
 from tenants.context import TenantKind
+from server.sla.federation import import_calendar, import_targets
 from tenants.federation import Federation
+from tenants.federation.specs import TargetSpec
 
 
 @dataclass
@@ -101,6 +103,18 @@ async def _import_desks(session: AsyncSession, report: ImportReport, federation:
         getattr(report, outcome)["desks"] += 1
 
 
+async def _import_service_levels(session: AsyncSession, report: ImportReport,
+                                 federation: Federation, tenants: dict[str, Tenant],
+                                 targets: list[tuple[int, tuple[TargetSpec, ...]]]) -> None:
+    """The business calendar and the targets (server.sla.federation)."""
+    counts = await import_targets(session, federation.default_targets, targets)
+    if federation.calendar is not None:
+        counts += await import_calendar(session, federation.calendar,
+                                        {slug: t.id for slug, t in tenants.items()})
+    for (kind, outcome), n in counts.items():
+        getattr(report, outcome)[kind] += n
+
+
 async def import_federation(session: AsyncSession, federation: Federation,
                             progress: Progress = _silent) -> ImportReport:
     report = ImportReport()
@@ -134,6 +148,7 @@ async def import_federation(session: AsyncSession, federation: Federation,
     bricks = {b.code: b for b in await session.scalars(select(Brick))}
     services = {(s.brick_id, s.name.lower()): s for s in await session.scalars(select(Service))}
     subs = {(s.service_id, s.name.lower()): s for s in await session.scalars(select(SubService))}
+    targets: list[tuple[int, tuple[TargetSpec, ...]]] = []
     for index, b in enumerate(federation.bricks, 1):
         progress("catalogue", index - 1, len(federation.bricks))
         brick = await _upsert(session, report, "bricks", bricks.get(b.code), Brick,
@@ -155,8 +170,10 @@ async def import_federation(session: AsyncSession, federation: Federation,
                                          default_priority=Priority(ss.default_priority),
                                          active=ss.active))
                 scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
+                targets.append((sub.id, ss.targets))
 
     progress("catalogue", len(federation.bricks), len(federation.bricks))
+    await _import_service_levels(session, report, federation, tenants, targets)
     designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):
         progress("designations", index, len(federation.designations))

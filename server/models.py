@@ -6,12 +6,14 @@ from server.identity.models import ApiToken, ExpertDesignation, Tenant, User
 from server.mirror.models import DeskSetting, InboundEvent, Mirror, OutboxEvent
 from server.notify.models import MailOutbox, Notification, NotificationPreference
 from server.scim.models import UserGroup, UserGroupMember
+from server.sla.models import CalendarSetting, SchoolCalendar, ServiceLevelTarget, TicketEscalation
 from server.tickets.idempotency import IdempotencyKey
 from server.tickets.models import Ticket, TicketComment, TicketCounter, TicketEvent
 
 __all__ = [
-    "ApiToken", "Base", "Brick", "DeskSetting", "ExpertDesignation", "IdempotencyKey", "InboundEvent",
-    "MailOutbox", "Mirror", "Notification", "NotificationPreference",
+    "ApiToken", "Base", "Brick", "CalendarSetting", "DeskSetting", "ExpertDesignation", "IdempotencyKey",
+    "InboundEvent", "MailOutbox", "Mirror", "Notification", "NotificationPreference", "SchoolCalendar",
+    "ServiceLevelTarget", "TicketEscalation",
     "OutboxEvent", "Service", "SubService", "Tenant", "Ticket", "TicketComment", "TicketCounter",
     "TicketEvent", "User", "UserGroup", "UserGroupMember",
 ]

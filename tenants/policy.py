@@ -53,6 +53,11 @@ def may_manage_catalog(p: Principal) -> bool:
     return is_group_admin(p)
 
 
+def may_manage_service_levels(p: Principal) -> bool:
+    """Targets per sub-service and priority bind the whole group's experts: group admins set them."""
+    return is_group_admin(p)
+
+
 def may_designate_experts(p: Principal) -> bool:
     return is_group_admin(p)
 

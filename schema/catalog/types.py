@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -13,6 +13,9 @@ from strawberry.scalars import JSON
 from schema.context import Info
 from schema.nodes import resolve_nodes
 from server.catalog import models, queries
+
+if TYPE_CHECKING:
+    from schema.sla.types import EstimatedDelay, ServiceLevelTarget
 
 
 async def _nodes(cls: Any, model: type, info: Info, node_ids: Iterable[str]) -> list[Any]:
@@ -47,6 +50,29 @@ class SubService(relay.Node):
     @strawberry.field
     async def service(self, info: Info) -> Service:
         return Service.from_model(await info.context.loaders.service.load(self.service_id))
+
+    @strawberry.field(description="What the sub-service promises, per priority (LOW first).")
+    async def service_level_targets(self, info: Info) -> list[Annotated[
+            ServiceLevelTarget, strawberry.lazy("schema.sla.types")]]:
+        from schema.sla.types import ServiceLevelTarget
+
+        rows = await info.context.loaders.targets_of_sub_service.load(self.id)
+        return [ServiceLevelTarget.from_model(r) for r in rows]
+
+    @strawberry.field(description="What a school can expect before opening a ticket here: the "
+                                  "median take time of the last 90 days' tickets (5 at least), "
+                                  "else the take target at the default priority.")
+    async def estimated_delay(self, info: Info) -> Annotated[
+            EstimatedDelay, strawberry.lazy("schema.sla.types")]:
+        from schema.sla.types import EstimatedDelay
+
+        ctx = info.context
+        found = await ctx.loaders.estimated_delay.load(self.id)
+        calendar = await ctx.loaders.calendar_of_tenant.load(ctx.viewer.tenant_id)
+        return EstimatedDelay(take_business_seconds=found.take_business_seconds,
+                              resolve_business_seconds=found.resolve_business_seconds,
+                              taken_by=found.taken_by(calendar, ctx.clock()), basis=found.basis,
+                              sample_size=found.sample_size)
 
 
 @strawberry.type(description="A service of a brick; it groups sub-services.")

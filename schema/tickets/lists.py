@@ -14,6 +14,7 @@ from schema import pagination
 from schema.errors import BadInput
 from schema.pagination import PAGING
 from schema.catalog.types import Priority
+from schema.sla.types import SlaState
 from schema.tickets.types import Ticket, TicketConnection, TicketState
 from server.errors import GroupdeskError, ValidationFailed
 from server.tickets import listing, queue
@@ -24,7 +25,9 @@ from server.tickets.ordering import TicketOrder as Order
 
 TicketOrderField = strawberry.enum(OrderField, name="TicketOrderField",
                                    description="What a ticket list is sorted by; PRIORITY is by "
-                                               "urgency, CRITICAL highest.")
+                                               "urgency, CRITICAL highest; SLA_DUE_AT by the next "
+                                               "due time of a running SLA clock, tickets without "
+                                               "one last (ascending).")
 OrderDirection = strawberry.enum(Direction, name="OrderDirection")
 
 
@@ -51,6 +54,11 @@ class TicketFilter:
         "Words in the title, description or comments (internal ones only for the group's "
         "staff), accents ignored; \"a phrase\", -excluded, or. An exact ref (GRP-2026-000123) "
         "finds that ticket."))
+    sla_states: list[SlaState] | None = strawberry.field(default=None, description=(
+        "The SLA state as last recorded: by the ticket's latest change or the sweep, which "
+        "moves it on within GROUPDESK_SLA_SWEEP_SECONDS of a clock crossing 75% or 100%."))
+    due_before: dt.datetime | None = strawberry.field(default=None, description=(
+        "Tickets whose running SLA clock falls due (take, then resolve) before this instant."))
 
 
 @strawberry.input(description="The order of a ticket list; ties are broken by id, same direction.")
@@ -68,7 +76,7 @@ def _ids(gids: list[relay.GlobalID] | None, type_name: str, field: str) -> froze
 # driver's bind parameters (asyncpg allows 32,767) long before it means anything.
 LISTS = {"states": "states", "schoolIds": "school_ids", "brickIds": "brick_ids",
          "serviceIds": "service_ids", "subServiceIds": "sub_service_ids",
-         "assigneeIds": "assignee_ids", "priorities": "priorities"}
+         "assigneeIds": "assignee_ids", "priorities": "priorities", "slaStates": "sla_states"}
 
 
 def _check_lengths(given: TicketFilter, most: int) -> None:
@@ -93,7 +101,8 @@ def _filter(given: TicketFilter | None, max_values: int) -> listing.TicketFilter
         priorities=frozenset(given.priorities or []), escalated=given.escalated,
         min_escalation_level=given.min_escalation_level, created_after=given.created_after,
         created_before=given.created_before, updated_after=given.updated_after,
-        updated_before=given.updated_before, text=given.text)
+        updated_before=given.updated_before, text=given.text,
+        sla_states=frozenset(given.sla_states or []), due_before=given.due_before)
 
 
 def _order(given: TicketOrder | None) -> Order:

@@ -18,6 +18,7 @@ from schema.tickets import relations
 from schema.tickets.relations import RelationConnection
 from schema.catalog.types import Brick, Priority, Service, SubService
 from schema.identity.types import Tenant, User
+from schema.sla.types import TicketSla
 from schema.tickets.enums import (
     CommentSource,
     TicketAction,
@@ -28,6 +29,7 @@ from schema.tickets.enums import (
 from server.tickets import models, queries, workflow
 from server.tickets.access import parties_on
 from server.tickets.relations import COMMENTS, HISTORY
+from server.sla.status import ticket_sla
 
 if TYPE_CHECKING:
     from schema.mirror.types import TicketMirror
@@ -111,6 +113,8 @@ class Ticket(relay.Node):
     service_id: strawberry.Private[int]
     brick_id: strawberry.Private[int]
     assignee_id: strawberry.Private[int | None]
+    # The stored row, for what is computed from several of its columns (the SLA clock).
+    row: strawberry.Private[models.Ticket]
     title: str
     description: str
     priority: Priority
@@ -135,7 +139,7 @@ class Ticket(relay.Node):
         return cls(
             id=m.id, ref=m.ref, tenant_id=m.tenant_id, opened_by_id=m.opened_by_id,
             sub_service_id=m.sub_service_id, service_id=m.service_id, brick_id=m.brick_id,
-            assignee_id=m.assignee_id, title=m.title, description=m.description,
+            assignee_id=m.assignee_id, row=m, title=m.title, description=m.description,
             priority=m.priority, state=m.state, request_data=m.request_data,
             local_ref=m.local_ref, requester_name=m.requester_name,
             requester_email=m.requester_email, escalation_level=m.escalation_level,
@@ -203,6 +207,12 @@ class Ticket(relay.Node):
 
         row = await info.context.loaders.mirror_of_ticket.load(self.id)
         return TicketMirror.from_model(row) if row is not None else None
+
+    @strawberry.field(description="The service level clock: due times, business time elapsed, "
+                                  "OK, WARNING (75%) or BREACHED.")
+    async def sla(self, info: Info) -> TicketSla:
+        calendar = await info.context.loaders.calendar_of_tenant.load(self.tenant_id)
+        return TicketSla.from_status(ticket_sla(self.row, calendar, info.context.clock()))
 
     @strawberry.field(description="The workflow actions the viewer may take now.")
     def allowed_actions(self, info: Info) -> list[TicketAction]:

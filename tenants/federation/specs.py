@@ -53,6 +53,43 @@ class UserSpec:
 
 
 @dataclass(frozen=True)
+class TargetSpec:
+    """What a sub-service promises for one priority, in business seconds (None: nothing)."""
+
+    priority: Priority
+    take_seconds: int | None
+    resolve_seconds: int | None
+
+
+@dataclass(frozen=True)
+class ClosureSpec:
+    """Days the federation is closed, both included."""
+
+    first: str  # ISO days, so that specs stay plain data
+    last: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class SchoolCalendarSpec:
+    """A school's departures from the federation's calendar."""
+
+    school: str
+    time_zone: str | None = None
+    alsace_moselle: bool = False
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """The federation's business calendar: time zone, weekly opening hours, closures."""
+
+    time_zone: str
+    hours: tuple[tuple[str, tuple[str, ...]], ...]  # (weekday, openings) pairs, as written
+    closures: tuple[ClosureSpec, ...] = ()
+    schools: tuple[SchoolCalendarSpec, ...] = ()
+
+
+@dataclass(frozen=True)
 class SubServiceSpec:
     """The catalogue leaf tickets are opened on, with its request form (a JSON Schema)."""
 
@@ -62,6 +99,8 @@ class SubServiceSpec:
     requires_approval: bool = False
     default_priority: Priority = "NORMAL"
     active: bool = True
+    # Per priority, over the federation's default targets.
+    targets: tuple[TargetSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +143,9 @@ class Federation:
     users: tuple[UserSpec, ...]
     bricks: tuple[BrickSpec, ...]
     designations: tuple[DesignationSpec, ...]
+    # The `service_levels:` section; None: the default calendar and no default targets.
+    calendar: CalendarSpec | None = None
+    default_targets: tuple[TargetSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,11 @@ OPERATIONS: dict[str, Operation] = {
     "designateExpert": mutation("designateExpert", "DesignateExpertInput", ADMIN_ONLY,
                                 variables=lambda w, t: {"input": {"userId": w.expert, "brickId": w.other_brick}}),
     "revokeExpert": mutation("revokeExpert", "ID", ADMIN_ONLY, variables=lambda w, t: {"id": w.designation}),
+    # Service level targets bind the whole group's experts: group administrators only.
+    "setServiceLevelTarget": mutation(
+        "setServiceLevelTarget", "SetServiceLevelTargetInput", ADMIN_ONLY,
+        variables=lambda w, t: {"input": {"subServiceId": w.sub_service, "priority": "HIGH",
+                                          "takeMinutes": 60, "resolveMinutes": 480}}),
     # API tokens: group administrators only; a refusal comes before any lookup.
     "createApiToken": mutation("createApiToken", "CreateApiTokenInput", ADMIN_ONLY,
                                variables=lambda w, t: {"input": {"tenantId": w.lyon, "name": "matrix 2"}}),
