@@ -9,7 +9,8 @@ be refused by history (server.tickets.followers), never silently leave a school'
 from __future__ import annotations
 
 from server.mirror.follow import follow
-from server.tickets import followers
+from server.identity import departures
+from server.tickets import followers, leavers
 
 
 def register_followers() -> None:
@@ -17,3 +18,5 @@ def register_followers() -> None:
     # The school's desk sees public changes: the mirror writes its outbox row in the change's
     # transaction. Notifications and live updates will follow here, each one line.
     followers.register(follow)
+    # A person who leaves hands their open tickets back to routing.
+    departures.register(leavers.release_tickets)

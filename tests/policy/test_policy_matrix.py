@@ -44,6 +44,8 @@ FINGERPRINT = [
     "SELECT id, kind, url, credential_refs FROM desk_setting ORDER BY id",
     "SELECT id, status, attempts, remote_ref, next_attempt_at FROM mirror ORDER BY id",
     "SELECT count(*) FROM inbound_event",
+    "SELECT id, tenant_id, roles, active FROM user_account ORDER BY id",
+    "SELECT count(*) FROM audit_event",
 ]
 
 
@@ -71,6 +73,10 @@ def outcome(body: dict[str, Any], name: str, world: World) -> str:
     value = body["data"][name]
     if name in ("tickets", "myQueue"):
         return OK if world.ticket in {e["node"]["id"] for e in value["edges"]} else HIDDEN
+    if name == "users":
+        return OK if world.person in {e["node"]["id"] for e in value["edges"]} else HIDDEN
+    if name == "auditEvents":
+        return OK if value["edges"] else HIDDEN
     if name == "mirrors":  # Lyon's ticket has a mirror: its school has a desk
         shown = {(e["node"]["ticket"] or {}).get("id") for e in value["edges"]}
         return OK if world.ticket in shown else HIDDEN

@@ -65,6 +65,9 @@ class World:
     other_expert: str
     api_token: str
     api_token_prefix: str
+    # A person of Lyon who is no expert (the users list shows them only to those who list Lyon).
+    person: str
+    rennes: str
     version: int = 1
 
     @property
@@ -122,6 +125,7 @@ async def build_world(session: AsyncSession) -> World:
     token, _ = await create_api_token(session, actor=await principal(session, "valentine.orsembaud"),
                                       tenant_id=lyon, name="matrix", purpose="DESK")
     celeste = await _id(session, select(User.id).where(User.username == "celeste.morvandieu"))
+    rennes = await _id(session, select(Tenant.id).where(Tenant.slug == "insa-rennes"))
     await session.commit()
     return World(
         lyon=gid("Tenant", lyon), ticket=gid("Ticket", ticket.id), ticket_id=ticket.id,
@@ -131,6 +135,7 @@ async def build_world(session: AsyncSession) -> World:
         sub_service=gid("SubService", account_creation), designation=gid("ExpertDesignation", designation.id),
         expert=gid("User", lyon_expert.id), other_expert=gid("User", celeste),
         api_token=gid("ApiToken", token.id), api_token_prefix=token.prefix,
+        person=gid("User", users["matrix.school-agent.lyon"].id), rennes=gid("Tenant", rennes),
     )
 
 
