@@ -4,7 +4,9 @@ Revision ID: 0012
 Revises: 0009
 Create Date: 2026-11-30 19:10:00
 """
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,6 +19,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+
+
+def _restore_comment_search_triggers() -> None:
+    """A batch rebuild of ticket_comment on SQLite drops its full-text triggers: create them again,
+    exactly as 0006 wrote them."""
+    if op.get_bind().dialect.name != 'sqlite':
+        return
+    spec = importlib.util.spec_from_file_location(
+        'ticket_search_0006', Path(__file__).with_name('0006_ticket_search.py'))
+    assert spec is not None and spec.loader is not None
+    search = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(search)
+    for statement in search.SQLITE_TRIGGERS:
+        if ' ON ticket_comment ' in statement:
+            name = statement.split()[2]
+            op.execute(sa.text(f'DROP TRIGGER IF EXISTS {name}'))
+            op.execute(sa.text(statement))
 
 
 def upgrade() -> None:
@@ -63,6 +82,7 @@ def upgrade() -> None:
             batch.add_column(sa.Column('api_token_id', sa.Integer(), nullable=True))
             batch.create_foreign_key(op.f(f'fk_{table}_api_token_id_api_token'), 'api_token',
                                      ['api_token_id'], ['id'])
+    _restore_comment_search_triggers()
     # Not in batch mode: rebuilding `ticket` on SQLite would copy into its generated priority_rank.
     op.add_column('ticket', sa.Column('approval', JSON, nullable=True))
     with op.batch_alter_table('user_account') as batch:
@@ -86,6 +106,7 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.drop_constraint(op.f(f'fk_{table}_api_token_id_api_token'), type_='foreignkey')
             batch.drop_column('api_token_id')
+    _restore_comment_search_triggers()
     op.drop_index(op.f('ix_ticket_approval_ticket_id'), table_name='ticket_approval')
     op.drop_table('ticket_approval')
     op.drop_index('ix_audit_event_tenant_id_created_at', table_name='audit_event')
