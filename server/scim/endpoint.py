@@ -11,7 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, cast
 
-from scim2_models import ForbiddenException, ScimProvider, UnauthorizedException
+from scim2_models import ForbiddenException, SCIMException, ScimProvider, UnauthorizedException
 from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.applications.base import BaseApplication
 from scim2_server.handler import AsyncScimHandler
@@ -75,16 +75,18 @@ class ScimEndpoint(ASGIApplication):
             storage = SqlScimStorage(session, actor, group_prefix=self.group_prefix)
             # A refused request changes nothing, but the refusal goes into the tenant's audit trail.
             attempt = await session.begin_nested()
-            response = await AsyncScimHandler(self.service, storage).handle(request)
+            try:
+                response = await AsyncScimHandler(self.service, storage).handle(request)
+            except SCIMException as exc:
+                response = self.handle_exception(request, exc)
             if response.status < HTTPStatus.BAD_REQUEST:
                 await attempt.commit()
                 return response
             await attempt.rollback()
-            if request.method.upper() == "GET":
-                return response  # a look-up that found nothing is no provisioning error
-            detail = (response.body or {}).get("detail")
-            await record_error(session, actor, method=request.method, path=request.path,
-                               status=int(response.status), detail=str(detail) if detail else None)
+            if request.method.upper() != "GET":  # a look-up that found nothing is no provisioning error
+                detail = (response.body or {}).get("detail")
+                await record_error(session, actor, method=request.method, path=request.path,
+                                   status=int(response.status), detail=str(detail) if detail else None)
             return response
 
     def handle_exception(self, request: ScimRequest, exception: Exception) -> ScimResponse:
