@@ -50,7 +50,7 @@ async def test_catalogue_designations_desks_and_tokens_are_audited(gql: Any, ses
     assert rows[0].changes["description"]["to"] == "Document chains"
     assert rows[1].changes["username"] == "fanny.lestrehan" and rows[1].changes["scope"].startswith("brick:")
     assert rows[3].tenant_id == await tenant_id(session, "insa-lyon")
-    assert rows[3].changes["kind"] == "WEBHOOK" and "LYON_SECRET" in str(rows[3].changes["credentials"])
+    assert rows[3].changes["kind"] == "webhook" and "LYON_SECRET" in str(rows[3].changes["credentials"])
 
 
 async def test_the_trail_pages_newest_first_and_a_manager_reads_only_their_school(
