@@ -104,9 +104,9 @@ async def reactivate_user(session: AsyncSession, *, actor: Actor, user_id: int) 
     """Let a deactivated user log in again (their tickets, rerouted meanwhile, stay where they went)."""
     _require_admin(actor)
     user = await find_user(session, user_id=user_id)
-    if user.scim_deleted_at is not None:
-        raise ValidationFailed({"id": f"{user.username} was deleted by their school's SCIM provider: "
-                                      "it brings them back"})
+    if user.scim_deleted_at is not None or (user.scim_managed and not user.active):
+        raise ValidationFailed({"id": f"{user.username} was disabled by their school's SCIM provider: "
+                                      "it enables them again"})
     if not user.active:
         user.active = True
         await session.flush()

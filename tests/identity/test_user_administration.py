@@ -128,3 +128,19 @@ async def test_the_audit_row_rolls_back_with_its_change(session: AsyncSession) -
     await savepoint.rollback()
 
     assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+async def test_a_user_the_school_provider_disabled_is_enabled_by_that_provider_only(
+        gql: Any, client: Any, session: AsyncSession) -> None:
+    from tests.scim.conftest import ScimClient, scim_token_for
+
+    lyon = ScimClient(client, await scim_token_for(session, "insa-lyon"))
+    await session.commit()
+    agent = await user_id(session, LYON_AGENT)
+    response = await lyon.patch(f"Users/{agent}", {"op": "replace", "path": "active", "value": False})
+    assert response.status_code in (200, 204), response.text
+
+    refused = await gql("""mutation($id: ID!) { reactivateUser(id: $id) { __typename
+      ... on ValidationFailed { fields { field message } } } }""", {"id": gid("User", agent)}, as_user=ADMIN)
+    assert refused["reactivateUser"]["fields"] == [{"field": "id", "message": (
+        f"{LYON_AGENT} was disabled by their school's SCIM provider: it enables them again")}]
