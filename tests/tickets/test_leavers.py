@@ -61,7 +61,8 @@ async def test_a_deprovisioned_expert_ticket_is_rerouted_with_the_reason(
     experts = (await gql(EXPERTS, as_user=ADMIN))["experts"]
     assert {e["user"]["username"]: e["active"] for e in experts}[ROUEN_EXPERT] is False
     actions = set(await session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith("scim."))))
-    assert actions == {f"scim.user.{'deleted' if how == 'delete' else 'updated'}"}
+    # A deleted user also loses what groups could grant (the expert role).
+    assert actions == ({"scim.user.deleted", "scim.user.roles_set"} if how == "delete" else {"scim.user.updated"})
 
 
 async def test_a_deactivated_expert_ticket_waits_in_the_queue_when_nobody_else_covers_it(
@@ -98,3 +99,16 @@ async def test_scim_provisioning_errors_are_in_the_tenant_audit_trail_with_the_r
     assert entry["tenant"] == {"slug": "insa-rouen"} and entry["credential"] == "SCIM_TOKEN"
     assert entry["changes"]["status"] == 409 and "already taken" in entry["changes"]["detail"]
     assert entry["requestId"] == response.headers["x-request-id"]
+
+
+async def test_roles_a_school_provider_grants_through_groups_are_audited(
+        gql: Any, client: httpx.AsyncClient, session: AsyncSession) -> None:
+    lyon = ScimClient(client, await scim_token_for(session, "insa-lyon"))
+    await session.commit()
+    user = await lyon.create_user("new.manager@insa-lyon.example.org")
+    await lyon.create_group("groupdesk-school-manager", user["id"])
+
+    trail = (await gql("""{ auditEvents(filter: {action: "scim.user.roles_set"}, first: 5) { edges { node {
+      tenant { slug } credential changes } } } }""", as_user=ADMIN))["auditEvents"]["edges"]
+    assert [e["node"]["changes"]["roles"] for e in trail] == [{"from": [], "to": ["school-manager"]}]
+    assert trail[0]["node"]["tenant"] == {"slug": "insa-lyon"} and trail[0]["node"]["credential"] == "SCIM_TOKEN"
