@@ -11,7 +11,8 @@ from __future__ import annotations
 from server.mirror.follow import follow
 from server.notify.follow import follow as notify
 from server.sla.follow import follow as follow_service_levels
-from server.tickets import followers
+from server.identity import departures
+from server.tickets import followers, leavers
 
 
 def register_followers() -> None:
@@ -23,3 +24,5 @@ def register_followers() -> None:
     followers.register(follow)
     # People concerned are told in the app and by mail: rows written in the change's transaction.
     followers.register(notify)
+    # A person who leaves hands their open tickets back to routing.
+    departures.register(leavers.release_tickets)

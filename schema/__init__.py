@@ -17,6 +17,8 @@ from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
 from schema.identity.queries import IdentityQuery
+from schema.identity.users import UserMutation, UserQuery
+from schema.audit.queries import AuditQuery
 from schema.catalog.mutations import CatalogDeactivation, CatalogMutation
 from schema.mirror.desk import DeskMutation
 from schema.mirror.mutations import MirrorMutation
@@ -35,7 +37,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
-               MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation):
+               MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation, UserMutation):
     pass
 
 
@@ -67,7 +69,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
     class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery,
-                NotificationQuery):
+                NotificationQuery, UserQuery, AuditQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return GroupdeskSchema(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import Enum
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -68,12 +69,21 @@ class Conflict(Problem):
     current_version: int | None = None
 
 
+@strawberry.enum(description="What forbids an action: the ticket's state (nobody may, now) or the "
+                             "caller's role (someone else may).")
+class RefusalReason(Enum):
+    STATE = "STATE"
+    ROLE = "ROLE"
+
+
 @strawberry.type(description="This action is not allowed now; `allowedActions` lists what is.")
 class ActionNotAllowed(Problem):
     action: str = strawberry.field(description="What was refused: a workflow action or ANSWER, COMMENT, "
                                                "SET_PRIORITY, ESCALATE.")
     state: TicketState
     allowed_actions: list[TicketAction]
+    reason: RefusalReason = strawberry.field(description="Whether the ticket's state or the caller's "
+                                                         "role forbids it.")
 
 
 def to_problem(exc: domain.GroupdeskError, fields: dict[str, str] | None = None) -> Problem:
@@ -90,7 +100,8 @@ def to_problem(exc: domain.GroupdeskError, fields: dict[str, str] | None = None)
     if isinstance(exc, domain.ActionNotAllowed):
         return ActionNotAllowed(message=exc.message, action=exc.action,
                                 state=workflow.TicketState(exc.state),
-                                allowed_actions=[workflow.Action(a) for a in exc.allowed])
+                                allowed_actions=[workflow.Action(a) for a in exc.allowed],
+                                reason=RefusalReason(exc.reason))
     raise exc
 
 

@@ -67,16 +67,27 @@ class Conflict(GroupdeskError):
 
 
 class ActionNotAllowed(GroupdeskError):
+    """`reason` says what forbids it: the ticket's STATE (nobody may, now) or the caller's ROLE
+    (someone else may: `who` names them)."""
+
+    STATE = "STATE"
+    ROLE = "ROLE"
+
     def __init__(self, action: str, state: str, allowed: Iterable[str], *, asked: str = "",
-                 why: str = "") -> None:
+                 why: str = "", reason: str = STATE, who: str = "") -> None:
         self.action = action
         self.state = state
         self.allowed = sorted(allowed)
+        self.reason = reason
         now = ", ".join(self.allowed) or "none"
         # `asked` is what the caller asked for when it differs from the workflow action (answerTicket
         # resumes the work); `why` says what it needs, when the name alone would not tell.
-        super().__init__(f"{asked or action} is not allowed on a ticket in state {state}{why}; "
-                         f"allowed now: {now}")
+        if reason == self.ROLE:
+            super().__init__(f"{asked or action} on a ticket in state {state} is for {who or 'others'}, "
+                             f"not for your role{why}; allowed now: {now}")
+        else:
+            super().__init__(f"{asked or action} is not allowed on a ticket in state {state}{why}; "
+                             f"allowed now: {now}")
 
 
 class ConfigurationError(GroupdeskError):

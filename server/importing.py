@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.catalog.models import Brick, Priority, Service, SubService
 from server.db import Base
 from server.errors import ValidationFailed
+from server.identity.linking import is_placeholder_issuer
 from server.identity.models import ExpertDesignation, Tenant, User
 from server.mirror.desks import check_spec, desk_of, store_desk
-from tenants.context import TenantKind
 from server.sla.federation import import_calendar, import_targets
+from tenants.context import TenantKind
 from tenants.federation import Federation
-from tenants.federation.specs import TargetSpec
+from tenants.federation.specs import LOCAL_ISSUER, TargetSpec
 
 
 @dataclass
@@ -136,11 +137,17 @@ async def import_federation(session: AsyncSession, federation: Federation,
         values = dict(username=spec.username, tenant_id=tenants[spec.tenant].id, issuer=spec.issuer,
                       subject=spec.subject or spec.username, email=spec.email,
                       display_name=spec.display_name, role_names=sorted(r.value for r in spec.roles),
-                      active=spec.active, language=spec.language)
+                      active=spec.active, language=spec.language, technical=spec.technical,
+                      roles_administered=True)
+        if existing is not None and spec.issuer == LOCAL_ISSUER and not is_placeholder_issuer(existing.issuer):
+            # The person's first SSO login claimed the account (server.identity.linking): the file,
+            # which names no identity, must not undo it.
+            values.pop("issuer")
+            values.pop("subject")
         if existing is not None and existing.scim_managed:
             # The school's SCIM feed owns this person's roles and profile now; the file does not.
             for name in ("role_names", "email", "display_name", "issuer", "subject", "active"):
-                values.pop(name)
+                values.pop(name, None)
             report.notes.append(f"user {spec.username} is managed by SCIM: only its tenant was applied")
         users[spec.username] = await _upsert(session, report, "users", existing, User, values)
 

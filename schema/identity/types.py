@@ -99,6 +99,12 @@ class ExpertDesignation(relay.Node):
     async def user(self, info: Info) -> User:
         return User.from_model(await info.context.loaders.user.load(self.user_id))
 
+    @strawberry.field(description="False when the user left (deactivated, deprovisioned) or lost the "
+                                  "expert role: routing never picks an inactive designation.")
+    async def active(self, info: Info) -> bool:
+        user = await info.context.loaders.user.load(self.user_id)
+        return bool(user.active and RoleValue.EXPERT in user.roles)
+
     @strawberry.field
     async def brick(self, info: Info) -> Brick:
         return Brick.from_model(await info.context.loaders.brick.load(self.brick_id))

@@ -17,8 +17,10 @@ from schema.pagination import PAGING, CountedConnection
 from schema.tickets import relations
 from schema.tickets.relations import RelationConnection
 from schema.catalog.types import Brick, Priority, Service, SubService
+from schema.identity.api_token_types import ApiToken
 from schema.identity.types import Tenant, User
 from schema.sla.types import TicketSla
+from schema.tickets.approval_types import ApprovalRequest
 from schema.tickets.enums import (
     CommentSource,
     TicketAction,
@@ -26,7 +28,8 @@ from schema.tickets.enums import (
     TicketState,
     Visibility,
 )
-from server.tickets import models, queries, workflow
+from server.identity import queries as identity_queries
+from server.tickets import approval, models, queries, workflow
 from server.tickets.access import parties_on
 from server.tickets.relations import COMMENTS, HISTORY
 from server.sla.status import ticket_sla
@@ -45,6 +48,19 @@ async def _user(info: Info, user_id: int | None) -> User | None:
     return User.from_model(await info.context.loaders.user.load(user_id))
 
 
+async def _api_token(info: Info, token_id: int | None) -> ApiToken | None:
+    """The token a comment or event came through, for those who manage tokens (null for others)."""
+    if token_id is None:
+        return None
+    found = await identity_queries.api_tokens_by_ids(info.context.session, viewer=info.context.viewer,
+                                                     ids=[token_id])
+    return ApiToken.from_model(found[token_id]) if token_id in found else None
+
+
+VIA_API_TOKEN = "Whether it came through an API token (a desk's technical account) rather than a login."
+API_TOKEN = "Group administrators: the API token it came through; null otherwise."
+
+
 @strawberry.type(description="A comment on a ticket.")
 class TicketComment(relay.Node):
     id: relay.NodeID[int]
@@ -53,11 +69,18 @@ class TicketComment(relay.Node):
     visibility: Visibility
     source: CommentSource
     created_at: dt.datetime
+    api_token_id: strawberry.Private[int | None]
+    via_api_token: bool = strawberry.field(description=VIA_API_TOKEN)
 
     @classmethod
     def from_model(cls, m: models.TicketComment) -> TicketComment:
         return cls(id=m.id, author_id=m.author_id, body=m.body, visibility=m.visibility,
-                   source=m.source, created_at=m.created_at)
+                   source=m.source, created_at=m.created_at, api_token_id=m.api_token_id,
+                   via_api_token=m.api_token_id is not None)
+
+    @strawberry.field(description=API_TOKEN)
+    async def api_token(self, info: Info) -> ApiToken | None:
+        return await _api_token(info, self.api_token_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -76,11 +99,18 @@ class TicketEvent(relay.Node):
     visibility: Visibility
     data: JSON = strawberry.field(description="What changed: from/to states, reason, assignee...")
     created_at: dt.datetime
+    api_token_id: strawberry.Private[int | None]
+    via_api_token: bool = strawberry.field(description=VIA_API_TOKEN)
 
     @classmethod
     def from_model(cls, m: models.TicketEvent) -> TicketEvent:
         return cls(id=m.id, kind=m.kind, actor_id=m.actor_id, visibility=m.visibility,
-                   data=m.data, created_at=m.created_at)
+                   data=m.data, created_at=m.created_at, api_token_id=m.api_token_id,
+                   via_api_token=m.api_token_id is not None)
+
+    @strawberry.field(description=API_TOKEN)
+    async def api_token(self, info: Info) -> ApiToken | None:
+        return await _api_token(info, self.api_token_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -133,6 +163,8 @@ class Ticket(relay.Node):
     updated_at: dt.datetime
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    # What approving it takes (server.tickets.approval); the policy reads its approvers.
+    approval: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
     def from_model(cls, m: models.Ticket) -> Ticket:
@@ -145,7 +177,7 @@ class Ticket(relay.Node):
             requester_email=m.requester_email, escalation_level=m.escalation_level,
             solution=m.solution, version=m.version, assigned_at=m.assigned_at,
             created_at=m.created_at, updated_at=m.updated_at, resolved_at=m.resolved_at,
-            closed_at=m.closed_at)
+            closed_at=m.closed_at, approval=m.approval)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -213,6 +245,13 @@ class Ticket(relay.Node):
     async def sla(self, info: Info) -> TicketSla:
         calendar = await info.context.loaders.calendar_of_tenant.load(self.tenant_id)
         return TicketSla.from_status(ticket_sla(self.row, calendar, info.context.clock()))
+    @strawberry.field(description="What approving it takes (who approves, the cost, how many "
+                                  "approvals) and the decisions so far; null when it needs none.")
+    async def approval_request(self, info: Info) -> ApprovalRequest | None:
+        if self.approval is None:
+            return None
+        rows = await approval.decisions_on(info.context.session, self.id)
+        return ApprovalRequest.of(self.approval, rows)
 
     @strawberry.field(description="The workflow actions the viewer may take now.")
     def allowed_actions(self, info: Info) -> list[TicketAction]:

@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Service, SubService
 from server.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from server.audit.record import record
+from server.identity.administration import find_user
 from server.identity.models import ExpertDesignation, User
 from tenants import policy
 from tenants.context import Principal, Role
@@ -36,14 +38,17 @@ async def resolve_scope(session: AsyncSession, *, brick_id: int | None, service_
     return brick_id, None, None
 
 
-async def designate_expert(session: AsyncSession, *, actor: Principal, user_id: int,
-                           brick_id: int | None = None, service_id: int | None = None,
+async def designate_expert(session: AsyncSession, *, actor: Principal, user_id: int | None = None,
+                           username: str | None = None, brick_id: int | None = None,
+                           service_id: int | None = None,
                            sub_service_id: int | None = None) -> ExpertDesignation:
+    """Designate a user, named by id or else by username, on one brick, service or sub-service."""
     if not policy.may_designate_experts(actor):
         raise PermissionDenied("only group administrators designate experts")
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("user", user_id)
+    if user_id is not None and username is not None:
+        raise ValidationFailed({"username": "give userId or username, not both"})
+    user = await find_user(session, user_id=user_id, username=username)
+    user_id = user.id
     if not user.active:
         raise ValidationFailed({"user": "the user is deactivated"})
     if Role.EXPERT not in user.roles:
@@ -59,6 +64,9 @@ async def designate_expert(session: AsyncSession, *, actor: Principal, user_id: 
                                     sub_service_id=scope_ids[2], scope=scope)
     session.add(designation)
     await session.flush()
+    await record(session, actor=actor, action="designation.created", target_kind="designation",
+                 target_id=designation.id, tenant_id=user.tenant_id,
+                 changes={"username": user.username, "scope": scope})
     return designation
 
 
@@ -68,7 +76,12 @@ async def revoke_expert(session: AsyncSession, *, actor: Principal, designation_
     designation = await session.get(ExpertDesignation, designation_id)
     if designation is None:
         raise NotFound("designation", designation_id)
+    user = await session.get(User, designation.user_id)
+    assert user is not None
     await session.delete(designation)
     await session.flush()
+    await record(session, actor=actor, action="designation.revoked", target_kind="designation",
+                 target_id=designation_id, tenant_id=user.tenant_id,
+                 changes={"username": user.username, "scope": designation.scope})
     return designation_id
 

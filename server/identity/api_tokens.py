@@ -14,6 +14,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.record import record
 from server.db import utcnow
 from server.errors import Conflict, NotFound, PermissionDenied
 from server.identity.models import ApiToken, ApiTokenPurpose, Tenant, User
@@ -86,6 +87,11 @@ async def _acting_user(session: AsyncSession, tenant: Tenant, user_id: int) -> U
     checks = Checks()
     if user.tenant_id != tenant.id:
         checks.add("userId", f"the account must belong to tenant {tenant.slug}")
+    elif not user.technical:
+        # A long-lived secret acting as a person would let anyone holding it write in their name.
+        checks.add("userId", f"{user.username} is a person, not a technical account: API tokens act "
+                             f"as a school's technical account only (leave userId out to use "
+                             f"{tenant.slug}'s)")
     elif not user.active:
         checks.add("userId", f"user {user.username} is deactivated")
     checks.done()
@@ -129,6 +135,10 @@ async def create_api_token(
                      created_by_id=_creator_id(actor), created_at=utcnow())
     session.add(token)
     await session.flush()
+    await record(session, actor=actor, action="api_token.created", target_kind="api_token",
+                 target_id=token.id, tenant_id=tenant.id,
+                 changes={"name": token.name, "purpose": purpose.value, "account": user.username,
+                          "prefix": token.prefix})
     return token, raw
 
 
@@ -160,6 +170,9 @@ async def revoke_api_token(session: AsyncSession, *, actor: Actor, token_id: int
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         await session.flush()
+        await record(session, actor=actor, action="api_token.revoked", target_kind="api_token",
+                     target_id=token.id, tenant_id=token.tenant_id,
+                     changes={"name": token.name, "prefix": token.prefix})
     return token
 
 

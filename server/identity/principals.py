@@ -36,11 +36,13 @@ async def designations_of(session: AsyncSession, user_id: int) -> frozenset[Desi
     return frozenset(Designation(*row) for row in rows)
 
 
-async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Principal:
+async def principal_of(session: AsyncSession, user: User, tenant: Tenant, *,
+                       api_token_id: int | None = None) -> Principal:
     return Principal(
         user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
         tenant_kind=tenant.kind, roles=policy.effective_roles(user.roles, tenant.kind),
         designations=await designations_of(session, user.id), technical=user.technical,
+        api_token_id=api_token_id,
     )
 
 
@@ -53,7 +55,7 @@ async def api_token_principal(session: AsyncSession, token: ApiToken) -> Princip
         raise AuthenticationFailed(f"API token {token.prefix}... acts for {tenant.slug}, but its account "
                                    f"{user.username} no longer belongs to it", status=403)
     require_active(user, tenant)
-    return await principal_of(session, user, tenant)
+    return await principal_of(session, user, tenant, api_token_id=token.id)
 
 
 async def holder_problem(session: AsyncSession, holder: SocketHolder) -> str | None:

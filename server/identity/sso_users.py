@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import utcnow, writer_session
 from server.identity.claims import TenantClaimMode, profile_from_claims, roles_from_claims, tenant_from_claims
-from server.identity.linking import link_provisioned_user
+from server.identity.linking import ClaimTaken, link_provisioned_user
 from server.identity.models import Tenant, User
 from server.identity.principals import AuthenticationFailed, principal_of, require_active
 from server.identity.tokens import TokenRejected, VerifiedToken
@@ -118,7 +118,7 @@ async def sso_principal(sessions: async_sessionmaker[AsyncSession], identity: Ss
     for attempt in range(WRITE_ATTEMPTS):
         try:
             return await _write(sessions, identity)
-        except IntegrityError:
+        except (IntegrityError, ClaimTaken):
             # A concurrent login inserted this identity or took the username first: each retry
             # reads what it committed, so the next attempt updates, or picks the next username.
             if attempt == WRITE_ATTEMPTS - 1:
@@ -132,7 +132,8 @@ async def _write(sessions: async_sessionmaker[AsyncSession], identity: SsoIdenti
         # Read again under the write lock: another request may have written in between.
         tenant, user = await _lookup(session, identity)
         if user is None:
-            # A person SCIM provisioned before their first login: claim that user, don't make another.
+            # A person SCIM or the federation file provisioned before their first login: claim that
+            # user, don't make another.
             user = await link_provisioned_user(
                 session, tenant_id=tenant.id, issuer=identity.issuer, subject=identity.subject,
                 username=identity.username, email=identity.email if identity.email_verified else None)
@@ -189,6 +190,11 @@ def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) ->
         # The identity provider's SCIM feed owns these; a token must not undo what it set.
         for name in ("role_names", "email", "display_name"):
             wanted.pop(name)
+    elif user.roles_administered:
+        # The federation file or a group administrator set the roles: a token does not undo them.
+        wanted.pop("role_names")
+    # A technical account stays one (the federation file may declare it), whatever the token says.
+    wanted["technical"] = identity.technical or user.technical
     changed = {name: value for name, value in wanted.items() if getattr(user, name) != value}
     if user.last_login_at is None or identity.signed_in_at > user.last_login_at:
         changed["last_login_at"] = identity.signed_in_at

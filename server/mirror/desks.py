@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.record import record
 from server.errors import ConfigurationError, NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
 from server.mirror.models import DeskSetting
@@ -77,7 +78,13 @@ async def configure_desk(session: AsyncSession, *, actor: Principal, tenant_id: 
     if tenant.kind is not TenantKind.SCHOOL:
         raise ValidationFailed({"tenantId": f"{tenant.slug} is not a school: only schools have desks"})
     spec = None if desk is None else check_spec(desk)
-    setting, _ = await store_desk(session, tenant, spec)
+    setting, outcome = await store_desk(session, tenant, spec)
+    if outcome != "unchanged":
+        # Secrets are references (environment variable names): the trail may name them.
+        await record(session, actor=actor, action=f"desk.{outcome}", target_kind="desk",
+                     target_id=tenant.slug, tenant_id=tenant.id,
+                     changes={} if spec is None else {"kind": spec.kind, "url": spec.url,
+                                                      "credentials": spec.refs_as_data()})
     return tenant, setting
 
 

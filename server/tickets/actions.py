@@ -53,7 +53,7 @@ async def _new_assignee(session: AsyncSession, ticket: Ticket, assignee_id: int 
     return user
 
 
-async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, action: Action, *,
+async def apply(session: AsyncSession, actor: Principal, ticket: Ticket, action: Action, *,
                  reason: str | None = None, solution: str | None = None,
                  assignee_id: int | None = None, kind: EventKind | None = None,
                  extra: dict[str, Any] | None = None) -> Ticket:
@@ -91,7 +91,7 @@ async def perform(session: AsyncSession, *, actor: Principal, ticket_id: int,
                   solution: str | None = None, assignee_id: int | None = None) -> Ticket:
     """Apply a workflow action to a ticket the caller sees, at the version the caller saw (None: any)."""
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
-    return await _apply(session, actor, ticket, Action(action), reason=reason, solution=solution,
+    return await apply(session, actor, ticket, Action(action), reason=reason, solution=solution,
                         assignee_id=assignee_id)
 
 
@@ -109,8 +109,8 @@ async def answer(session: AsyncSession, *, actor: Principal, ticket_id: int,
         why = (": only the school that opened it or its assignee answers" if pending
                else ": a ticket takes an answer only while it waits on the school (PENDING)")
         raise ActionNotAllowed("ANSWER", refused.state, refused.allowed, asked="answerTicket (ANSWER)",
-                               why=why) from None
+                               why=why, reason=refused.reason) from None
     comment = await comments.write(session, actor, ticket, body=message, field="message",
                                    visibility=Visibility.PUBLIC, source=source)
-    return await _apply(session, actor, ticket, Action.RESUME, kind=EventKind.ANSWERED,
+    return await apply(session, actor, ticket, Action.RESUME, kind=EventKind.ANSWERED,
                         extra={"comment_id": comment.id})

@@ -38,7 +38,7 @@ async def write(session: AsyncSession, actor: Principal, ticket: Ticket, *, body
     checks.text(field, body, max_len=TEXT_MAX)
     checks.done()
     comment = TicketComment(ticket_id=ticket.id, author_id=actor.user_id, body=body.strip(),
-                            visibility=visibility, source=source)
+                            visibility=visibility, source=source, api_token_id=actor.api_token_id)
     session.add(comment)
     await session.flush()
     await history.record(session, ticket, EventKind.COMMENTED, actor=actor,

@@ -121,6 +121,9 @@ class Ticket(Base):
     # A flag with a level, not a state: 0 is not escalated.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, index=True)
     solution: Mapped[str | None] = mapped_column(Text)
+    # What approving this ticket takes, fixed when it was opened (server.tickets.approval): who
+    # approves, the cost read from the form, and how many approvals that cost needs.
+    approval: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Starts at 1, +1 on every change; writers send the version they saw (see tickets.locking).
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -172,6 +175,8 @@ class TicketComment(Base):
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, 16))
     source: Mapped[CommentSource] = mapped_column(_enum(CommentSource, 16),
                                                   default=CommentSource.GROUP)
+    # The API token the author wrote through (a desk's technical account); None for a person's login.
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -187,4 +192,25 @@ class TicketEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, 16))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The API token the actor acted through; None for a person's login or the system.
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApprovalDecision(StrEnum):
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class TicketApproval(Base):
+    """One approver's decision on a ticket waiting for approval, with the comment they gave."""
+
+    __tablename__ = "ticket_approval"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    approver_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decision: Mapped[ApprovalDecision] = mapped_column(_enum(ApprovalDecision, 16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

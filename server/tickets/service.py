@@ -11,6 +11,7 @@ from server.catalog.models import Brick, Priority, Service, SubService
 from server.db import utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
+from server.tickets.approval import approval_request
 from server.tickets import assignment, history
 from server.tickets.forms import form_errors
 from server.tickets.models import LOCAL_REF_MAX, TEXT_MAX, TITLE_MAX, EventKind, Ticket
@@ -117,7 +118,7 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         request_data=data, local_ref=_blank_to_none(local_ref),
         requester_name=_blank_to_none(requester_name),
         requester_email=_blank_to_none(requester_email), escalation_level=0, version=1,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, approval=approval_request(sub, data),
     )
     session.add(ticket)
     await session.flush()

@@ -45,6 +45,8 @@ class UserSpec:
     subject: str | None = None  # None means "same as username"; see `identity`.
     # The language the person reads; None follows their school's (tenants/i18n.language_of).
     language: str | None = None
+    # A desk's or a provider's account rather than a person: no browser login, API tokens only.
+    technical: bool = False
 
     @property
     def identity(self) -> tuple[str, str]:

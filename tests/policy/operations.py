@@ -116,6 +116,22 @@ OPERATIONS: dict[str, Operation] = {
     "myQueue": query("{ myQueue(first: 100) { edges { node { id } } } }",
                      rule("hidden/hidden", {"expert": "ok/hidden"}), ticket_state=_S.NEW),
     "apiTokens": query("{ apiTokens { id } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
+    # People: Lyon's agent is listed for the group's admins and Lyon's managers (every caller lists the
+    # experts); read by id as any user of the agent's school or the group's staff may.
+    "users": query("{ users(first: 100) { edges { node { id } } } }",
+                   rule("hidden/hidden", {"group-admin": "ok/ok", "school-manager": "ok/hidden"})),
+    "user": query("query($id: ID!) { user(id: $id) { id } }", SEES_LYON_TICKET, target=lambda w: w.person,
+                  missing=gid("User", 987654), variables=lambda w, t: {"id": t}),
+    # The audit trail: Lyon's API token was created; group admins and Lyon's managers read it.
+    "auditEvents": query("{ auditEvents(first: 100) { edges { node { id } } } }",
+                         rule("hidden/hidden", {"group-admin": "ok/ok", "school-manager": "ok/hidden"})),
+    # User administration: group administrators only; a refusal comes before any lookup.
+    "setUserRoles": mutation("setUserRoles", "SetUserRolesInput", ADMIN_ONLY,
+                             variables=lambda w, t: {"input": {"userId": w.person, "roles": ["SCHOOL_MANAGER"]}}),
+    "deactivateUser": mutation("deactivateUser", "ID", ADMIN_ONLY, variables=lambda w, t: {"id": w.person}),
+    "reactivateUser": mutation("reactivateUser", "ID", ADMIN_ONLY, variables=lambda w, t: {"id": w.person}),
+    "moveUser": mutation("moveUser", "MoveUserInput", ADMIN_ONLY,
+                         variables=lambda w, t: {"input": {"userId": w.person, "tenantId": w.rennes}}),
     # The catalogue and its experts: group administrators only.
     "createBrick": mutation("createBrick", "CreateBrickInput", ADMIN_ONLY,
                             variables=lambda w, t: {"input": {"code": "matrix", "name": "Matrix"}}),
@@ -176,7 +192,7 @@ OPERATIONS: dict[str, Operation] = {
     "closeTicket": mutation("closeTicket", "TicketChangeInput", ticket_rule("ok", {
         "group-admin": "ok/ok", "operations": "ok/ok", "expert": "not allowed/hidden"}),
         **_ticket_change(_S.RESOLVED)),
-    "approveTicket": mutation("approveTicket", "TicketChangeInput", ticket_rule("not allowed", {
+    "approveTicket": mutation("approveTicket", "ApproveTicketInput", ticket_rule("not allowed", {
         "group-admin": "ok/ok", "operations": "not allowed/not allowed", "school-manager": "ok/hidden"}),
         **{**_APPROVAL, "variables": lambda w, t: {"input": {"id": t, "version": 1}}}),
     "rejectTicket": mutation("rejectTicket", "TicketReasonInput", ticket_rule("not allowed", {
