@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.argument_checks import ArgumentChecks
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
+from schema.languages import ReadingLanguage
 from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
@@ -53,6 +54,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Parsing and the document limits are GuardedSchema's (schema.limits), read from the settings.
     extensions: list = [
         WebSocketOperationScope,
+        ReadingLanguage,
         RequireAuthentication,
         ArgumentChecks,
         TransactionScope,

@@ -15,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
+from schema.languages import localize_payloads
 from server.identity.auth import Authentication
 from server.identity.gate import AuthenticationGate
 from server.identity.open_sockets import OPEN_SOCKETS, OpenSocket, SocketHolder
 from server.identity.principals import holder_problem
 from server.identity.rate_limits import RateLimited
 from server.outages import outage_of
+from tenants.i18n import DEFAULT_LANGUAGE
 
 WS_FORBIDDEN = 4403
 # Where the connection's context keeps its registration (Context.extras of the connection).
@@ -97,3 +99,12 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler):  # type: ignore[
                     "extensions": {"code": "RATE_LIMITED", "retryAfter": exc.retry_after}}]})
                 return
         await super().handle_subscribe(message)
+
+    async def send_message(self, message: Any) -> None:
+        # Errors of an operation, in the connection's language (codes and fields unchanged).
+        if isinstance(message, dict) and message.get("type") in ("next", "error"):
+            payload = message.get("payload")
+            errors = payload.get("errors") if isinstance(payload, dict) else payload
+            if isinstance(errors, list):
+                localize_payloads(errors, getattr(self.context, "language", DEFAULT_LANGUAGE))
+        await super().send_message(message)

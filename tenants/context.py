@@ -73,6 +73,8 @@ class Principal:
     # Where the user is designated as an expert, exactly (they count only with the expert role).
     designations: frozenset[Designation] = field(default_factory=frozenset)
     technical: bool = False
+    # What the caller reads: their own language, else their school's (tenants.i18n.language_of).
+    language: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)

@@ -20,6 +20,7 @@ from server.identity.models import ApiToken, ApiTokenPurpose, Tenant, User
 from server.validation import Checks
 from tenants import policy
 from tenants.context import Operator, Principal, Role
+from tenants.i18n.messages import Message
 
 TOKEN_PREFIX = "gdk_"
 # What a listing shows of the secret: the marker and 8 random characters.
@@ -53,7 +54,7 @@ def looks_like_api_token(raw: str) -> bool:
 
 def _require_manager(actor: Actor) -> None:
     if not policy.may_manage_api_tokens(actor):
-        raise PermissionDenied("only group administrators manage API tokens")
+        raise PermissionDenied(Message("only group administrators manage API tokens"))
 
 
 def _creator_id(actor: Actor) -> int | None:
@@ -72,10 +73,11 @@ async def technical_user(session: AsyncSession, tenant: Tenant, purpose: ApiToke
         await session.flush()
         return user
     if user.tenant_id != tenant.id or not user.technical:
-        raise Conflict(f"username {username} is taken by an account that is not {tenant.slug}'s "
-                       f"technical account; pass userId to choose the account")
+        raise Conflict(Message("username {username} is taken by an account that is not {slug}'s "
+                               "technical account; pass userId to choose the account", username=username,
+                               slug=tenant.slug))
     if not user.active:
-        raise Conflict(f"technical account {username} is deactivated")
+        raise Conflict(Message("technical account {username} is deactivated", username=username))
     return user
 
 
@@ -85,9 +87,9 @@ async def _acting_user(session: AsyncSession, tenant: Tenant, user_id: int) -> U
         raise NotFound("user", user_id)
     checks = Checks()
     if user.tenant_id != tenant.id:
-        checks.add("userId", f"the account must belong to tenant {tenant.slug}")
+        checks.add("userId", Message("the account must belong to tenant {slug}", slug=tenant.slug))
     elif not user.active:
-        checks.add("userId", f"user {user.username} is deactivated")
+        checks.add("userId", Message("user {username} is deactivated", username=user.username))
     checks.done()
     return user
 
@@ -114,9 +116,9 @@ async def create_api_token(
     try:
         purpose = ApiTokenPurpose(str(purpose).upper())
     except ValueError:
-        checks.add("purpose", "must be one of " + ", ".join(p.value for p in ApiTokenPurpose))
+        checks.add("purpose", Message("must be one of {values}", values=", ".join(p.value for p in ApiTokenPurpose)))
     if not tenant.active:
-        checks.add("tenantId", f"tenant {tenant.slug} is deactivated")
+        checks.add("tenantId", Message("tenant {slug} is deactivated", slug=tenant.slug))
     checks.done()
     assert isinstance(purpose, ApiTokenPurpose)
     if user_id is None:

@@ -9,6 +9,7 @@ from server.identity.models import ApiToken, ExpertDesignation, Tenant, User
 from server.identity.open_sockets import SocketHolder
 from tenants import policy
 from tenants.context import Designation, Principal
+from tenants.i18n import language_of
 
 
 class AuthenticationFailed(Exception):
@@ -41,6 +42,7 @@ async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Pri
         user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
         tenant_kind=tenant.kind, roles=policy.effective_roles(user.roles, tenant.kind),
         designations=await designations_of(session, user.id), technical=user.technical,
+        language=language_of(user.language, tenant.language),
     )
 
 
