@@ -25,6 +25,7 @@ from server import migrations
 from server.config import Settings
 from server.db import create_engine, writer_session
 from server.importing import import_federation
+from tests.support.live_server import ENGLISH
 from tenants.federation import demo_federation_path, load_federation
 
 pytest_plugins = ["tests.support.realm_fixtures"]
@@ -167,11 +168,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture
 def app(settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Any:
     return create_app(settings, engine=engine, sessions=sessions)
-
-
-# Messages follow the reader's language, French by default for the demo schools. Tests read them in
-# English (their source text) unless they are about the language: those send their own header.
-ENGLISH = {"Accept-Language": "en"}
 
 
 @pytest.fixture
