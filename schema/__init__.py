@@ -17,6 +17,7 @@ from schema.languages import ReadingLanguage
 from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
+from schema.identity.languages import LanguageMutation
 from schema.identity.queries import IdentityQuery
 from schema.catalog.mutations import CatalogDeactivation, CatalogMutation
 from schema.mirror.desk import DeskMutation
@@ -33,7 +34,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
-               MirrorMutation, DeskMutation):
+               MirrorMutation, DeskMutation, LanguageMutation):
     pass
 
 

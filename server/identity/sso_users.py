@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import utcnow, writer_session
 from server.identity.claims import TenantClaimMode, profile_from_claims, roles_from_claims, tenant_from_claims
+from server.identity.languages import language_of_locale
 from server.identity.linking import link_provisioned_user
 from server.identity.models import Tenant, User
 from server.identity.principals import AuthenticationFailed, principal_of, require_active
@@ -68,6 +69,8 @@ class SsoIdentity:
     technical: bool
     # When the bearer signed in (auth_time), or else when the token was issued.
     signed_in_at: dt.datetime
+    # The language of the token's `locale` claim, when it names one groupdesk speaks.
+    language: str | None = None
 
 
 def identity_from_token(verified: VerifiedToken, rule: TenantRule) -> SsoIdentity:
@@ -89,6 +92,7 @@ def identity_from_token(verified: VerifiedToken, rule: TenantRule) -> SsoIdentit
         email_verified=claims.get("email_verified") is True, display_name=display_name[:200],
         role_names=sorted(role.value for role in roles), tenant_slug=rule.tenant_of(verified),
         technical=service_client is not None, signed_in_at=_signed_in_at(claims),
+        language=language_of_locale(claims.get("locale")),
     )
 
 
@@ -184,7 +188,8 @@ def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) ->
     }
     if user is None:
         # The tenant is set once, at creation: a later token naming another school is refused.
-        return {**wanted, "tenant_id": tenant.id, "last_login_at": identity.signed_in_at}
+        return {**wanted, "tenant_id": tenant.id, "last_login_at": identity.signed_in_at,
+                "language": identity.language}
     if user.scim_managed:
         # The identity provider's SCIM feed owns these; a token must not undo what it set.
         for name in ("role_names", "email", "display_name"):
@@ -192,6 +197,10 @@ def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) ->
     changed = {name: value for name, value in wanted.items() if getattr(user, name) != value}
     if user.last_login_at is None or identity.signed_in_at > user.last_login_at:
         changed["last_login_at"] = identity.signed_in_at
+        # A new sign-in says which language the person reads; a choice made through the API since
+        # (setMyLanguage) holds until then, so every request of one login does not undo it.
+        if identity.language is not None and identity.language != user.language:
+            changed["language"] = identity.language
     return changed
 
 
