@@ -14,7 +14,7 @@ from schema.catalog.types import Brick, Service, SubService
 from server.catalog.queries import catalog_nodes
 from server.identity import models, queries
 from tenants.context import Role as RoleValue
-from tenants.policy import may_see_language
+from server.identity.languages import language_shown
 from tenants.context import TenantKind as TenantKindValue
 
 TenantKind = strawberry.enum(TenantKindValue)
@@ -66,7 +66,7 @@ class User(relay.Node):
     @strawberry.field(description="The language this person chose (`fr`, `en`); null when they read "
                                   "their school's. Shown to themselves and group administrators only.")
     def language(self, info: Info) -> str | None:
-        return self.chosen_language if may_see_language(info.context.viewer, self.id) else None
+        return language_shown(info.context.viewer, user_id=self.id, language=self.chosen_language)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):

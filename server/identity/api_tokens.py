@@ -176,7 +176,7 @@ async def list_api_tokens(
     return list(await session.scalars(stmt))
 
 
-async def wrong_purpose(session: AsyncSession, raw: str, *, expected: ApiTokenPurpose) -> str | None:
+async def wrong_purpose(session: AsyncSession, raw: str, *, expected: ApiTokenPurpose) -> Message | None:
     """Why a live token of another purpose is refused here, in its holder's terms; None otherwise.
 
     Unknown and revoked tokens keep one message, so a guesser learns nothing about which is which.
@@ -187,7 +187,7 @@ async def wrong_purpose(session: AsyncSession, raw: str, *, expected: ApiTokenPu
     if token is None or token.revoked or token.purpose is expected:
         return None
     if token.purpose is ApiTokenPurpose.SCIM:
-        return ("this is a SCIM token: it provisions users and groups on /scim/v2 only; /graphql takes "
-                "a desk API token (groupdesk api-token create --purpose desk) or a user's SSO token")
-    return ("this is a desk API token: it calls /graphql and the desk hooks only; /scim/v2 takes a SCIM "
-            "token (groupdesk api-token create --purpose scim)")
+        return Message("this is a SCIM token: it provisions users and groups on /scim/v2 only; /graphql takes "
+                       "a desk API token (groupdesk api-token create --purpose desk) or a user's SSO token")
+    return Message("this is a desk API token: it calls /graphql and the desk hooks only; /scim/v2 takes a SCIM "
+                   "token (groupdesk api-token create --purpose scim)")

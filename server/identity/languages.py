@@ -25,6 +25,11 @@ def language_of_locale(locale: object) -> str | None:
     return primary if primary in LANGUAGES else None
 
 
+def language_shown(viewer: Principal, *, user_id: int, language: str | None) -> str | None:
+    """A person's chosen language as `viewer` may see it: theirs, and group administrators'."""
+    return language if policy.may_see_language(viewer, user_id) else None
+
+
 async def choose_language(session: AsyncSession, *, actor: Principal, language: str | None) -> User:
     """The caller's own language; None follows their school's. Nobody chooses for someone else."""
     if not policy.may_choose_language(actor):

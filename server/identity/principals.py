@@ -10,6 +10,7 @@ from server.identity.open_sockets import SocketHolder
 from tenants import policy
 from tenants.context import Designation, Principal
 from tenants.i18n import language_of
+from tenants.i18n.messages import Message
 
 
 class AuthenticationFailed(Exception):
@@ -24,9 +25,9 @@ class AuthenticationFailed(Exception):
 def require_active(user: User, tenant: Tenant) -> None:
     """Refuse a deactivated user or tenant, naming which (403: the credentials themselves are fine)."""
     if not user.active:
-        raise AuthenticationFailed(f"user {user.username} is deactivated", status=403)
+        raise AuthenticationFailed(Message("user {username} is deactivated", username=user.username), status=403)
     if not tenant.active:
-        raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
+        raise AuthenticationFailed(Message("tenant {slug} is deactivated", slug=tenant.slug), status=403)
 
 
 async def designations_of(session: AsyncSession, user_id: int) -> frozenset[Designation]:
@@ -52,8 +53,9 @@ async def api_token_principal(session: AsyncSession, token: ApiToken) -> Princip
     tenant = await session.get(Tenant, token.tenant_id)
     assert user is not None and tenant is not None  # foreign keys
     if user.tenant_id != tenant.id:
-        raise AuthenticationFailed(f"API token {token.prefix}... acts for {tenant.slug}, but its account "
-                                   f"{user.username} no longer belongs to it", status=403)
+        raise AuthenticationFailed(Message("API token {prefix}... acts for {slug}, but its account "
+                                           "{username} no longer belongs to it", prefix=token.prefix,
+                                           slug=tenant.slug, username=user.username), status=403)
     require_active(user, tenant)
     return await principal_of(session, user, tenant)
 

@@ -24,6 +24,7 @@ from server.identity.models import Tenant, User
 from server.identity.principals import AuthenticationFailed, principal_of, require_active
 from server.identity.tokens import TokenRejected, VerifiedToken
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 # Keycloak names a client's service account `service-account-<client id>`.
 SERVICE_ACCOUNT_PREFIX = "service-account-"
@@ -159,13 +160,13 @@ async def _lookup(session: AsyncSession, identity: SsoIdentity) -> tuple[Tenant,
         select(User).where(User.issuer == identity.issuer, User.subject == identity.subject))
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == identity.tenant_slug))
     if tenant is None:
-        raise AuthenticationFailed(f"unknown tenant {_shown(identity.tenant_slug)}", status=403)
+        raise AuthenticationFailed(Message("unknown tenant {slug}", slug=_shown(identity.tenant_slug)), status=403)
     if user is not None:
         if user.tenant_id != tenant.id:
             await _refuse_another_school(session, user, tenant)
         require_active(user, tenant)
     elif not tenant.active:
-        raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
+        raise AuthenticationFailed(Message("tenant {slug} is deactivated", slug=tenant.slug), status=403)
     return tenant, user
 
 
@@ -173,8 +174,9 @@ async def _refuse_another_school(session: AsyncSession, user: User, tenant: Tena
     """A login never moves a user between schools: the old school's grants would follow, out of its reach."""
     home = await session.get(Tenant, user.tenant_id)
     home_name = home.name if home is not None else f"tenant {user.tenant_id}"
-    raise AuthenticationFailed(f"this account belongs to {home_name}; a token for {tenant.name} cannot use it: "
-                               f"ask a group administrator to move it", status=403)
+    raise AuthenticationFailed(Message("this account belongs to {home}; a token for {school} cannot use it: "
+                                       "ask a group administrator to move it", home=home_name, school=tenant.name),
+                               status=403)
 
 
 def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) -> dict[str, Any]:

@@ -181,7 +181,7 @@ async def test_mutation_over_the_socket_is_committed(server: Server) -> None:
     assert created == [{"data": {"createBrick": {"__typename": "Brick"}}}]
     assert again == [{"data": {"brick": {"name": "Over WS"}}}]
 
-    async with httpx.AsyncClient(base_url=server.live.url) as client:
+    async with httpx.AsyncClient(headers=ENGLISH, base_url=server.live.url) as client:
         response = await client.post("/graphql", json={"query": '{ brick(code: "ws-brick") { name } }'},
                                      headers={"Authorization": f"Bearer {admin}"})
     body = response.json()

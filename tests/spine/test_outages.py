@@ -23,7 +23,7 @@ from server.db import create_engine, session_factory, writer_session
 from server.importing import import_federation
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 from tests.support.tcp_proxy import TcpProxy
 from tests.tickets.helpers import LYON_AGENT
 
@@ -94,7 +94,7 @@ async def database(backend: str, tmp_path: Path) -> AsyncIterator[SwitchableData
 async def served(database: SwitchableDatabase, settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     engine = database.app_engine()
     app = create_app(settings, engine=engine, sessions=session_factory(engine))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+    async with httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app),
                                  base_url="http://groupdesk.test") as client:
         yield client, app
     await app.state.runtime.verifier.aclose()
@@ -190,7 +190,7 @@ async def live(database: SwitchableDatabase, tmp_path: Path) -> AsyncIterator[tu
 async def test_websocket_gets_service_unavailable_and_never_a_driver_message(
         database: SwitchableDatabase, live: tuple[LiveServer, str]) -> None:
     server, token = live
-    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"])
+    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=ENGLISH)
     await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     assert json.loads(await asyncio.wait_for(socket.recv(), 30)) == {"type": "connection_ack"}
 
@@ -205,7 +205,7 @@ async def test_websocket_gets_service_unavailable_and_never_a_driver_message(
     await socket.close()
 
     # A new connection cannot be authenticated: closed with 1013, try again later.
-    refused = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"])
+    refused = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=ENGLISH)
     await refused.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     with pytest.raises(ConnectionClosed) as closed:
         await asyncio.wait_for(refused.recv(), 30)
