@@ -142,7 +142,7 @@ class GroupdeskGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         # GET's `variables`: invalid UTF-8 or JSON, or nesting too deep, is a 400 (request_body).
-        return request_body.loads(data, max_depth=self.settings.max_json_depth, what="`variables`")
+        return request_body.loads(data, max_depth=self.settings.max_json_depth, what=Message("`variables`"))
 
     async def parse_http_body(self, request: Any) -> Any:
         return await request_body.read(request, super().parse_http_body,
@@ -152,7 +152,7 @@ class GroupdeskGraphQL(GraphQL):
         try:
             return await super().run(request, context, root_value)
         except request_body.BadRequestBody as exc:
-            return exc.response()
+            return exc.response(language_of_request(request.headers, None))
         except REFUSALS as exc:
             return refusal_response(exc, graphql_response=over_http.wants_graphql_response(request),
                                     language=language_of_request(request.headers, None))

@@ -226,3 +226,18 @@ async def test_a_websocket_refused_at_connection_init_says_why_in_the_asked_lang
         reasons[language] = socket.close_reason
     assert reasons["fr"] == 'authentification requise : envoyez {"Authorization": "Bearer <token>"} dans connection_init'
     assert reasons["en"] == 'authentication required: send {"Authorization": "Bearer <token>"} in connection_init'
+
+
+async def test_a_body_that_is_not_a_graphql_request_is_refused_in_the_asked_language(
+        bare: httpx.AsyncClient) -> None:
+    answers = {}
+    for language in ("fr", "en"):
+        response = await bare.post("/graphql", content=b"[]", headers={
+            "content-type": "application/json", "Accept-Language": language})
+        assert response.status_code == 400
+        answers[language] = response.json()
+    assert answers["fr"]["errors"][0]["message"] == (
+        "le corps de la requête doit être un objet JSON avec une `query` (reçu un tableau)")
+    assert answers["en"]["errors"][0]["message"] == (
+        "the request body must be a JSON object with a `query` (got an array)")
+    assert error_shape(answers["fr"]) == error_shape(answers["en"]) == [("BAD_REQUEST", [])]
