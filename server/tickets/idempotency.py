@@ -76,7 +76,8 @@ async def _claimed(session: AsyncSession, user_id: int, key: str) -> Idempotency
 async def _replay(session: AsyncSession, claim: IdempotencyKey, digest: str) -> Ticket:
     if claim.fingerprint != digest:
         raise Conflict(Message("{field} {key} was already used to open another ticket with a "
-                               "different input: use a new key for a new ticket", field=KEY_FIELD, key=repr(claim.key)))
+                               "different input: use a new key for a new ticket",
+                               field=KEY_FIELD, key=repr(claim.key)))
     ticket = await session.get(Ticket, claim.ticket_id)
     assert ticket is not None
     return ticket

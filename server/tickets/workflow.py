@@ -181,7 +181,8 @@ def transition(
         raise ActionNotAllowed(action.value, state.value, [a.value for a in allowed])
     given = {"reason": reason, "solution": solution}
     if rule.needs is not None and _is_blank(given[rule.needs]):
-        raise ValidationFailed([FieldError(rule.needs, _MISSING.get(action, Message("required for {action}", action=action.value)))])
+        missing = _MISSING.get(action) or Message("required for {action}", action=action.value)
+        raise ValidationFailed([FieldError(rule.needs, missing)])
     return rule.target
 
 

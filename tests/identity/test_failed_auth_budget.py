@@ -35,7 +35,8 @@ async def client_from(settings: Settings, engine: Any,
                      engine=engine, sessions=sessions)
 
     def make(address: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+        return httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app, client=(address, 40000)),
                                  base_url="http://groupdesk.test")
     yield make
     await app.state.runtime.rate_limits.aclose()

@@ -107,7 +107,8 @@ async def limited_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
 async def test_a_websocket_from_a_blocked_address_is_closed_with_4429(limited_server: LiveServer) -> None:
     codes = []
     for _ in range(3):
-        async with connect(f"{limited_server.ws_url}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=ENGLISH) as socket:
+        async with connect(f"{limited_server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                           additional_headers=ENGLISH) as socket:
             await socket.send(json.dumps({"type": "connection_init", "payload": {"token": "gdk_" + "y" * 43}}))
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 30)

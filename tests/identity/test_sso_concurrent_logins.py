@@ -37,7 +37,8 @@ async def app_on_its_own_database(backend: str, tmp_path: Path, realm_server: Re
                             migrate_on_start=False, oidc_server_url=realm_server.url,
                             oidc_realms=insa_realm.name)
         app = create_app(settings, engine=engine)
-        async with httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(headers=ENGLISH,
+                                     transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             yield client, url
         await app.state.runtime.verifier.aclose()
     finally:

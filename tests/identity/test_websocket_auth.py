@@ -55,7 +55,8 @@ async def server(tmp_path_factory: pytest.TempPathFactory, realm_server: RealmSe
 
 async def open_socket(server: Server, payload: Any) -> ClientConnection:
     """Connect and send connection_init with `payload` (None: send no payload at all)."""
-    socket = await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL], additional_headers=ENGLISH)
+    socket = await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL],
+                           additional_headers=ENGLISH)
     await socket.send(json.dumps({"type": "connection_init"} if payload is None
                                  else {"type": "connection_init", "payload": payload}))
     return socket
@@ -138,7 +139,8 @@ async def test_malformed_payload_is_refused(server: Server) -> None:
 
 
 async def test_subscribing_before_the_acknowledgement_is_refused(server: Server) -> None:
-    async with await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL], additional_headers=ENGLISH) as socket:
+    async with await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL],
+                             additional_headers=ENGLISH) as socket:
         await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": HEARTBEAT}}))
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(socket.recv(), 30)

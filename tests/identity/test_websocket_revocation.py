@@ -53,7 +53,8 @@ class Live:
         return self.issuer.sign(username, username=username)
 
     async def socket(self, bearer: str) -> ClientConnection:
-        socket = await connect(f"{self.live.ws_url}/graphql", subprotocols=[PROTOCOL], additional_headers=ENGLISH)
+        socket = await connect(f"{self.live.ws_url}/graphql", subprotocols=[PROTOCOL],
+                               additional_headers=ENGLISH)
         await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {bearer}"}}))
         assert json.loads(await asyncio.wait_for(socket.recv(), DEADLINE)) == {"type": "connection_ack"}
         return socket

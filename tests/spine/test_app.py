@@ -78,5 +78,6 @@ async def test_production_hides_graphiql_and_has_no_local_issuer(engine, tmp_pat
     app = create_app(settings, engine=engine)
     assert app.state.runtime.local_issuer is None
     assert not (tmp_path / "k.json").exists()
-    async with httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.get("/graphql", headers={"Accept": "text/html"})).status_code == 404

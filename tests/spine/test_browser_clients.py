@@ -34,7 +34,8 @@ def client_with(settings: Settings, engine: AsyncEngine,
     def make(**changes: Any) -> httpx.AsyncClient:
         changed = Settings(_env_file=None, **{**settings.model_dump(), **changes})
         app = create_app(changed, engine=engine, sessions=sessions)
-        return httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
+        return httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
 
     return make
 

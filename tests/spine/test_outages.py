@@ -190,7 +190,8 @@ async def live(database: SwitchableDatabase, tmp_path: Path) -> AsyncIterator[tu
 async def test_websocket_gets_service_unavailable_and_never_a_driver_message(
         database: SwitchableDatabase, live: tuple[LiveServer, str]) -> None:
     server, token = live
-    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=ENGLISH)
+    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                           additional_headers=ENGLISH)
     await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     assert json.loads(await asyncio.wait_for(socket.recv(), 30)) == {"type": "connection_ack"}
 
@@ -205,7 +206,8 @@ async def test_websocket_gets_service_unavailable_and_never_a_driver_message(
     await socket.close()
 
     # A new connection cannot be authenticated: closed with 1013, try again later.
-    refused = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=ENGLISH)
+    refused = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                            additional_headers=ENGLISH)
     await refused.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     with pytest.raises(ConnectionClosed) as closed:
         await asyncio.wait_for(refused.recv(), 30)

@@ -60,7 +60,8 @@ async def served(backend: str, tmp_path: Path) -> AsyncIterator[tuple[LiveServer
 
 
 async def acknowledged(server: LiveServer, token: str) -> ClientConnection:
-    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=ENGLISH)
+    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                           additional_headers=ENGLISH)
     await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     assert json.loads(await asyncio.wait_for(socket.recv(), DEADLINE)) == {"type": "connection_ack"}
     return socket

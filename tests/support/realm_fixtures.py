@@ -119,7 +119,8 @@ async def sso_client_for(settings: Any, engine: Any, sessions: Any,
         configured = settings.model_copy(update={"oidc_server_url": realm_server.url, "oidc_realms": realms,
                                                  **overrides})
         app = create_app(configured, engine=engine, sessions=sessions)
-        client = httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
+        client = httpx.AsyncClient(headers=ENGLISH,
+                                   transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
         made.append((app, client))
         return client
 
