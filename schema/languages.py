@@ -33,6 +33,8 @@ def language_of_request(headers: Any, principal: Principal | None, params: objec
 def localize(errors: Iterable[GraphQLError], language: str) -> None:
     """Render each error's message (and its fields' messages) in the language, in place."""
     for error in errors:
+        if (error.extensions or {}).get("code") == "SERVICE_UNAVAILABLE":
+            continue  # answered as a whole by a 503 (server.outages), in the request's language
         # graphql-core copies a raised error's message as a plain str: the original keeps the Message.
         text: Any = error.message
         original = getattr(error.original_error, "message", None)

@@ -128,8 +128,9 @@ class GroupdeskGraphQL(GraphQL):
         except Exception as exc:
             if (outage := outage_of(exc)) is None:
                 raise
-            websocket.state.rejection = (WS_TRY_AGAIN_LATER, outage.message)
-            raise ConnectionRejectionError({"message": outage.message}) from None
+            reason = in_language(outage.message, asked)
+            websocket.state.rejection = (WS_TRY_AGAIN_LATER, reason)
+            raise ConnectionRejectionError({"message": reason}) from None
         assert found is not None
         context.principal = found.principal
         context.language = language_of_request(websocket.headers, found.principal, context.connection_params)

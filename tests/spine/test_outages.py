@@ -234,3 +234,20 @@ async def test_a_wrong_statement_or_an_unreachable_desk_is_not_a_database_outage
 
     assert outage_of(wrong.value) is None
     assert outage_of(desk_down.value) is None
+
+
+async def test_an_outage_is_said_in_the_language_the_request_asks_for(
+        database: SwitchableDatabase, served: tuple[httpx.AsyncClient, Any]) -> None:
+    client, app = served
+    token = app.state.runtime.local_issuer.sign(LYON_AGENT, username=LYON_AGENT)
+    await database.down()
+    answers = {}
+    for language in ("fr", "en"):
+        response = await client.post("/graphql", json={"query": TICKETS}, headers={
+            "Authorization": f"Bearer {token}", "Accept-Language": language})
+        assert response.status_code == 503, response.text
+        answers[language] = response.json()["errors"]
+    # Who asks cannot be read while the database is down: the header decides, else French.
+    assert answers["en"] == UNAVAILABLE["errors"]
+    assert answers["fr"] == [{"message": "la base de données est indisponible, réessayez plus tard",
+                              "extensions": {"code": "SERVICE_UNAVAILABLE"}}]
