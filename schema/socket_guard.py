@@ -23,6 +23,7 @@ from server.identity.principals import holder_problem
 from server.identity.rate_limits import RateLimited
 from server.outages import outage_of
 from tenants.i18n import DEFAULT_LANGUAGE
+from tenants.i18n.messages import in_language
 
 WS_FORBIDDEN = 4403
 # Where the connection's context keeps its registration (Context.extras of the connection).
@@ -37,9 +38,10 @@ def _reason(message: str) -> str:
     return encoded[: WS_REASON_MAX_BYTES - 3].decode("utf-8", errors="ignore") + "..."
 
 
-def open_socket(websocket: WebSocket, found: Authentication, *,
-                sessions: async_sessionmaker[AsyncSession], interval: float) -> OpenSocket:
-    """Register an acknowledged connection and start watching its holder."""
+def open_socket(websocket: WebSocket, found: Authentication, *, sessions: async_sessionmaker[AsyncSession],
+                interval: float, language: str = DEFAULT_LANGUAGE) -> OpenSocket:
+    """Register an acknowledged connection and start watching its holder; it is closed saying why in
+    the connection's language."""
     principal = found.principal
     holder = SocketHolder(user_id=principal.user_id, tenant_id=principal.tenant_id, token_id=found.token_id)
 
@@ -50,7 +52,7 @@ def open_socket(websocket: WebSocket, found: Authentication, *,
     async def close(reason: str) -> None:
         if websocket.application_state is WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError):
-                await websocket.close(code=WS_FORBIDDEN, reason=_reason(reason))
+                await websocket.close(code=WS_FORBIDDEN, reason=_reason(in_language(reason, language)))
 
     socket = OpenSocket(holder, check=check, close=close, interval=interval)
     OPEN_SOCKETS.add(socket)

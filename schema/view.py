@@ -135,7 +135,8 @@ class GroupdeskGraphQL(GraphQL):
         context.principal = found.principal
         context.language = language_of_request(websocket.headers, found.principal, context.connection_params)
         context.extras[OPEN_SOCKET] = open_socket(websocket, found, sessions=self.sessions,
-                                                  interval=self.settings.ws_recheck_seconds)
+                                                  interval=self.settings.ws_recheck_seconds,
+                                                  language=context.language)
         if found.expires_at is not None:
             delay = found.expires_at + self.settings.oidc_leeway - time.time()
             websocket.state.expiry = asyncio.create_task(_close_when_expired(websocket, delay, context.language))

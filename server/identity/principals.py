@@ -60,7 +60,7 @@ async def api_token_principal(session: AsyncSession, token: ApiToken) -> Princip
     return await principal_of(session, user, tenant)
 
 
-async def holder_problem(session: AsyncSession, holder: SocketHolder) -> str | None:
+async def holder_problem(session: AsyncSession, holder: SocketHolder) -> Message | None:
     """Why a connection's holder may no longer act (revoked, deactivated, moved), or None.
 
     Two indexed reads at most: cheap enough for every operation started over a WebSocket.
@@ -69,17 +69,17 @@ async def holder_problem(session: AsyncSession, holder: SocketHolder) -> str | N
         select(User.username, User.active, User.tenant_id, Tenant.slug, Tenant.active)
         .join(Tenant, Tenant.id == holder.tenant_id).where(User.id == holder.user_id))).first()
     if row is None:
-        return "the account no longer exists"
+        return Message("the account no longer exists")
     username, user_active, user_tenant_id, slug, tenant_active = row
     if holder.token_id is not None:
         token = (await session.execute(select(ApiToken.prefix, ApiToken.revoked_at)
                                        .where(ApiToken.id == holder.token_id))).first()
         if token is None or token.revoked_at is not None:
-            return f"API token {token.prefix if token else ''}... was revoked"
+            return Message("API token {prefix}... was revoked", prefix=token.prefix if token else "")
     if not user_active:
-        return f"user {username} is deactivated"
+        return Message("user {username} is deactivated", username=username)
     if not tenant_active:
-        return f"tenant {slug} is deactivated"
+        return Message("tenant {slug} is deactivated", slug=slug)
     if user_tenant_id != holder.tenant_id:
-        return f"user {username} no longer belongs to tenant {slug}"
+        return Message("user {username} no longer belongs to tenant {slug}", username=username, slug=slug)
     return None

@@ -20,7 +20,7 @@ from groupdesk.app import create_app
 from server import migrations
 from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
-from server.identity.models import Tenant
+from server.identity.models import Tenant, User
 from server.importing import import_federation
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
@@ -152,7 +152,7 @@ async def test_an_anonymous_request_is_refused_in_the_language_it_asks(bare: htt
 
 
 @pytest.fixture
-async def served(backend: str, tmp_path: Path) -> AsyncIterator[tuple[LiveServer, Any]]:
+async def served(backend: str, tmp_path: Path) -> AsyncIterator[tuple[LiveServer, Any, Any]]:
     """A live server on a database of the test's own (WebSockets need a real socket)."""
     url = await new_database(backend, tmp_path)
     engine = create_engine(url)
@@ -166,7 +166,7 @@ async def served(backend: str, tmp_path: Path) -> AsyncIterator[tuple[LiveServer
         app = create_app(settings)
         server = LiveServer(app, ws="websockets-sansio", lifespan="on")
         server.start()
-        yield server, app.state.runtime.local_issuer
+        yield server, app.state.runtime.local_issuer, engine
     finally:
         if server is not None:
             server.stop()
@@ -191,8 +191,8 @@ async def _result(socket: ClientConnection, query: str) -> dict[str, Any]:
     return dict(message["payload"])
 
 
-async def test_a_websocket_reads_the_language_of_its_connection(served: tuple[LiveServer, Any]) -> None:
-    server, issuer = served
+async def test_a_websocket_reads_the_language_of_its_connection(served: tuple[LiveServer, Any, Any]) -> None:
+    server, issuer, _ = served
     token = issuer.sign(AGENT, username=AGENT)
     french = await _socket(server, {"token": token})
     by_payload = await _socket(server, {"token": token, "Accept-Language": "en"})
@@ -215,8 +215,8 @@ async def test_a_websocket_reads_the_language_of_its_connection(served: tuple[Li
 
 
 async def test_a_websocket_refused_at_connection_init_says_why_in_the_asked_language(
-        served: tuple[LiveServer, Any]) -> None:
-    server, _ = served
+        served: tuple[LiveServer, Any, Any]) -> None:
+    server, _, _ = served
     reasons = {}
     for language in ("fr", "en"):
         socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"])
@@ -241,3 +241,23 @@ async def test_a_body_that_is_not_a_graphql_request_is_refused_in_the_asked_lang
     assert answers["en"]["errors"][0]["message"] == (
         "the request body must be a JSON object with a `query` (got an array)")
     assert error_shape(answers["fr"]) == error_shape(answers["en"]) == [("BAD_REQUEST", [])]
+
+
+async def test_a_websocket_closed_for_a_deactivated_user_says_why_in_its_language(
+        served: tuple[LiveServer, Any, Any]) -> None:
+    server, issuer, engine = served
+    token = issuer.sign(AGENT, username=AGENT)
+    french = await _socket(server, {"token": token})
+    english = await _socket(server, {"token": token, "Accept-Language": "en"})
+    async with writer_session(session_factory(engine)) as session:
+        user = await session.scalar(select(User).where(User.username == AGENT))
+        assert user is not None
+        user.active = False
+    reasons = {}
+    for name, socket in (("fr", french), ("en", english)):
+        # Each operation re-checks the holder first: this one closes the socket instead of running.
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": PAGE}}))
+        await asyncio.wait_for(socket.wait_closed(), DEADLINE)
+        assert socket.close_code == 4403
+        reasons[name] = socket.close_reason
+    assert reasons == {"fr": f"l'utilisateur {AGENT} est désactivé", "en": f"user {AGENT} is deactivated"}
