@@ -13,9 +13,11 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.argument_checks import ArgumentChecks
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
+from schema.languages import ReadingLanguage
 from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
+from schema.identity.languages import LanguageMutation
 from schema.identity.queries import IdentityQuery
 from schema.identity.users import UserMutation, UserQuery
 from schema.audit.queries import AuditQuery
@@ -37,7 +39,8 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
-               MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation, UserMutation):
+               MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation, UserMutation,
+               LanguageMutation):
     pass
 
 
@@ -58,6 +61,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Parsing and the document limits are GuardedSchema's (schema.limits), read from the settings.
     extensions: list = [
         WebSocketOperationScope,
+        ReadingLanguage,
         RequireAuthentication,
         ArgumentChecks,
         TransactionScope,

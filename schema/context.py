@@ -15,6 +15,7 @@ from server.config import Settings
 from server.db import utcnow
 from server.db_serial import SerialSession
 from tenants.context import Principal
+from tenants.i18n import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -28,6 +29,8 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = "-"
+    # The language messages are rendered in (schema.languages): the request's, else the caller's.
+    language: str = DEFAULT_LANGUAGE
     # A WebSocket connection's context: each operation on it runs with its own copy (for_operation).
     websocket: bool = False
     # The graphql-transport-ws connection_init payload (strawberry sets it).

@@ -112,6 +112,8 @@ class Principal:
     technical: bool = False
     # The API token the caller authenticated with; None for an SSO or development token.
     api_token_id: int | None = None
+    # What the caller reads: their own language, else their school's (tenants.i18n.language_of).
+    language: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)

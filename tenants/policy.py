@@ -293,6 +293,17 @@ def may_operate_mirrors(p: Principal) -> bool:
     return is_group_admin(p)
 
 
+def may_see_language(p: Principal, user_id: int) -> bool:
+    """A person's chosen language is theirs: shown to them and to group administrators."""
+    return p.user_id == user_id or is_group_admin(p)
+
+
+def may_choose_language(p: Principal) -> bool:
+    """A person chooses the language they read, for themselves only; technical accounts send
+    Accept-Language instead (their messages are read by whoever runs the integration)."""
+    return not p.technical
+
+
 def is_desk_integration(p: Principal) -> bool:
     """A school's desk technical account: acts on its own school's tickets only."""
     return Role.DESK_INTEGRATION in p.roles and p.tenant_kind is TenantKind.SCHOOL

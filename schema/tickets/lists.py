@@ -22,6 +22,7 @@ from server.pagination import PageArgs
 from server.tickets.listing import TicketPage
 from server.tickets.ordering import Direction, OrderField
 from server.tickets.ordering import TicketOrder as Order
+from tenants.i18n.messages import Message
 
 TicketOrderField = strawberry.enum(OrderField, name="TicketOrderField",
                                    description="What a ticket list is sorted by; PRIORITY is by "
@@ -80,7 +81,7 @@ LISTS = {"states": "states", "schoolIds": "school_ids", "brickIds": "brick_ids",
 
 
 def _check_lengths(given: TicketFilter, most: int) -> None:
-    too_long = {f"filter.{name}": f"at most {most} values (got {len(values)})"
+    too_long = {f"filter.{name}": Message("at most {limit} values (got {count})", limit=most, count=len(values))
                 for name, attribute in LISTS.items()
                 if len(values := getattr(given, attribute) or []) > most}
     if too_long:

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.audit.record import record
 from server.catalog.approvers import check_cost, checked_approvers
 from server.catalog.models import EMPTY_FORM, Brick, Priority, Service, SubService
-from server.errors import Conflict, NotFound, PermissionDenied
+from server.errors import KIND_NAMES, Conflict, NotFound, PermissionDenied
 from server.validation import DESCRIPTION_MAX, NAME_MAX, Checks
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 # "Leave this field as it is" in update functions (None may be a real value elsewhere).
 UNSET: Any = object()
@@ -23,7 +24,7 @@ _Row = TypeVar("_Row", Brick, Service, SubService)
 
 def _require_admin(actor: Principal) -> None:
     if not policy.may_manage_catalog(actor):
-        raise PermissionDenied("only group administrators manage the catalogue")
+        raise PermissionDenied(Message("only group administrators manage the catalogue"))
 
 
 async def _get(session: AsyncSession, model: type[_Row], ident: int, kind: str) -> _Row:
@@ -46,7 +47,8 @@ def _check_priority(checks: Checks, value: Any) -> Priority | None:
     try:
         return Priority(value)
     except ValueError:
-        checks.add("defaultPriority", "must be one of " + ", ".join(p.value for p in Priority))
+        checks.add("defaultPriority", Message("must be one of {values}",
+                                              values=", ".join(p.value for p in Priority)))
         return None
 
 
@@ -59,7 +61,8 @@ async def _ensure_unique_name(session: AsyncSession, model: type[Service | SubSe
         stmt = stmt.where(model.id != exclude_id)
     if await session.scalar(stmt.limit(1)) is not None:
         kind = "service" if model is Service else "sub-service"
-        raise Conflict(f"a {kind} named {name!r} already exists there")
+        raise Conflict(Message("a {kind} named {name} already exists there", kind=KIND_NAMES.get(kind, kind),
+                               name=repr(name)))
 
 
 def _assign(obj: Any, **values: Any) -> dict[str, Any]:
@@ -91,7 +94,7 @@ async def create_brick(session: AsyncSession, *, actor: Principal, code: str, na
     _check_texts(checks, name, description)
     checks.done()
     if await session.scalar(select(Brick.id).where(Brick.code == code)) is not None:
-        raise Conflict(f"a brick with code {code!r} already exists")
+        raise Conflict(Message("a brick with code {code} already exists", code=repr(code)))
     brick = Brick(code=code, name=name.strip(), description=description, active=True)
     session.add(brick)
     await session.flush()

@@ -15,6 +15,7 @@ from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import TEXT_MAX, CommentSource, EventKind, Ticket, Visibility
 from server.tickets.workflow import Action, TicketState, transition
 from server.validation import Checks
+from tenants.i18n.messages import Message
 from tenants.context import Principal, Role
 
 EVENT_OF: dict[Action, EventKind] = {
@@ -40,16 +41,18 @@ def _check_texts(**texts: str | None) -> None:
 
 async def _new_assignee(session: AsyncSession, ticket: Ticket, assignee_id: int | None) -> User:
     if assignee_id is None:
-        raise ValidationFailed({"assigneeId": "required to assign a ticket"})
+        raise ValidationFailed({"assigneeId": Message("required to assign a ticket")})
     user = await session.get(User, assignee_id)
     if user is None:
         raise NotFound("user", assignee_id)
     if not user.active:
-        raise ValidationFailed({"assigneeId": f"{user.username} is deactivated"})
+        raise ValidationFailed({"assigneeId": Message("{name} is deactivated", name=user.username)})
     if Role.EXPERT not in user.roles:
-        raise ValidationFailed({"assigneeId": f"{user.username} does not have the expert role"})
+        raise ValidationFailed({"assigneeId": Message("{name} does not have the expert role",
+                                                       name=user.username)})
     if user.id == ticket.assignee_id:
-        raise ValidationFailed({"assigneeId": f"the ticket is already assigned to {user.username}"})
+        raise ValidationFailed({"assigneeId": Message("the ticket is already assigned to {name}",
+                                                       name=user.username)})
     return user
 
 
@@ -106,8 +109,8 @@ async def answer(session: AsyncSession, *, actor: Principal, ticket_id: int,
     except ActionNotAllowed as refused:
         # An answer resumes the work, but the caller asked to answer: name what they asked for.
         pending = ticket.state is TicketState.PENDING
-        why = (": only the school that opened it or its assignee answers" if pending
-               else ": a ticket takes an answer only while it waits on the school (PENDING)")
+        why = (Message(": only the school that opened it or its assignee answers") if pending
+               else Message(": a ticket takes an answer only while it waits on the school (PENDING)"))
         raise ActionNotAllowed("ANSWER", refused.state, refused.allowed, asked="answerTicket (ANSWER)",
                                why=why, reason=refused.reason) from None
     comment = await comments.write(session, actor, ticket, body=message, field="message",

@@ -24,6 +24,7 @@ from server.tickets.models import TEXT_MAX, ApprovalDecision, EventKind, Ticket,
 from server.tickets.workflow import Action, transition
 from server.validation import Checks
 from tenants.context import ApprovalRule, Principal
+from tenants.i18n.messages import Message
 
 
 def cost_of(request_data: dict[str, Any], cost_field: str | None) -> float | None:
@@ -75,8 +76,9 @@ async def approve(session: AsyncSession, *, actor: Principal, ticket_id: int,
     given = [d for d in await decisions_on(session, ticket.id) if d.decision is ApprovalDecision.APPROVED]
     if any(d.approver_id == actor.user_id for d in given):
         raise ActionNotAllowed(Action.APPROVE.value, ticket.state.value, [], reason=ActionNotAllowed.ROLE,
-                               who="a second approver", why=": you gave the first approval and the "
-                               "cost needs another person's")
+                               who=Message("a second approver"),
+                               why=Message(": you gave the first approval and the cost needs another "
+                                           "person's"))
     session.add(TicketApproval(ticket_id=ticket.id, approver_id=actor.user_id,
                                decision=ApprovalDecision.APPROVED, comment=text,
                                api_token_id=actor.api_token_id))

@@ -23,6 +23,7 @@ from server.tickets.workflow import TicketState
 from server.validation import Checks, text_problem
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 __all__ = ["DEFAULT_PAGE_SIZE", "PageArgs", "TicketFilter", "TicketPage", "list_tickets"]
 
@@ -66,16 +67,16 @@ class TicketFilter:
                             ("updatedBefore", self.updated_before),
                             ("dueBefore", self.due_before)):
             if value is not None and value.tzinfo is None:
-                checks.add(name, "give a time zone (e.g. 2026-11-21T08:00:00Z)")
+                checks.add(name, Message("give a time zone (e.g. 2026-11-21T08:00:00Z)"))
         for lower, upper, name in ((self.created_after, self.created_before, "createdBefore"),
                                    (self.updated_after, self.updated_before, "updatedBefore")):
             if (lower is not None and upper is not None and lower.tzinfo and upper.tzinfo
                     and upper <= lower):
-                checks.add(name, "must be later than the lower bound")
+                checks.add(name, Message("must be later than the lower bound"))
         if self.min_escalation_level is not None and self.min_escalation_level < 0:
-            checks.add("minEscalationLevel", "must be 0 or more")
+            checks.add("minEscalationLevel", Message("must be 0 or more"))
         if self.text is not None and len(self.text) > search.TEXT_MAX:
-            checks.add("text", f"at most {search.TEXT_MAX} characters")
+            checks.add("text", Message("at most {limit} characters", limit=search.TEXT_MAX))
         elif self.text is not None and (problem := text_problem(self.text)) is not None:
             checks.add("text", problem)
         checks.done()

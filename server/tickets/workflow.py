@@ -13,6 +13,7 @@ from typing import Literal
 
 from server.errors import ActionNotAllowed, FieldError, ValidationFailed
 from tenants.policy import Party
+from tenants.i18n.messages import Message
 
 
 class TicketState(StrEnum):
@@ -145,10 +146,10 @@ def _index(transitions: tuple[Transition, ...]) -> dict[tuple[TicketState, Actio
 
 
 _BY_STATE_AND_ACTION = _index(TRANSITIONS)
-_MISSING: dict[Action, str] = {
-    Action.HOLD: "required to put a ticket on hold",
-    Action.REJECT: "required to reject a ticket",
-    Action.RESOLVE: "required to resolve a ticket",
+_MISSING: dict[Action, Message] = {
+    Action.HOLD: Message("required to put a ticket on hold"),
+    Action.REJECT: Message("required to reject a ticket"),
+    Action.RESOLVE: Message("required to resolve a ticket"),
 }
 
 
@@ -186,7 +187,8 @@ def transition(
                                reason=ActionNotAllowed.ROLE, who=rule.who())
     given = {"reason": reason, "solution": solution}
     if rule.needs is not None and _is_blank(given[rule.needs]):
-        raise ValidationFailed([FieldError(rule.needs, _MISSING.get(action, f"required for {action}"))])
+        missing = _MISSING.get(action) or Message("required for {action}", action=action.value)
+        raise ValidationFailed([FieldError(rule.needs, missing)])
     return rule.target
 
 

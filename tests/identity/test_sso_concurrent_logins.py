@@ -20,6 +20,7 @@ from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
 from tests.identity.test_sso_login import VIEWER, person
 from tests.support.realm import Realm, RealmServer
+from tests.support.live_server import ENGLISH
 
 
 @pytest.fixture
@@ -36,7 +37,8 @@ async def app_on_its_own_database(backend: str, tmp_path: Path, realm_server: Re
                             migrate_on_start=False, oidc_server_url=realm_server.url,
                             oidc_realms=insa_realm.name)
         app = create_app(settings, engine=engine)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(headers=ENGLISH,
+                                     transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             yield client, url
         await app.state.runtime.verifier.aclose()
     finally:

@@ -93,6 +93,10 @@ _LYON_SUPPORT_AND_OPS = {"group-admin": "not allowed/not allowed", "operations":
 OPERATIONS: dict[str, Operation] = {
     # Who one is, and what the whole federation shares.
     "viewer": query("{ viewer { user { username } } }", EVERYONE),
+    # Everyone chooses their own language, nobody another's; technical accounts send Accept-Language.
+    "setMyLanguage": Operation(Kind.MUTATION, 'mutation { setMyLanguage(language: "en") '
+                               "{ __typename ... on Problem { message } } }",
+                               rule("ok/ok", {"desk-integration": "denied/denied"})),
     "tenants": query("{ tenants { slug } }", EVERYONE),
     "bricks": query("{ bricks { code } }", EVERYONE),
     "brick": query('{ brick(code: "scenari") { code } }', EVERYONE),
