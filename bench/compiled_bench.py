@@ -6,9 +6,11 @@
 Each backend gets a fresh database (the demo federation and N bulk-loaded tickets, as `python -m
 bench tickets` builds it). One app serves `tickets(first: 50)` with brick, service, subService,
 school, openedBy and assignee over HTTP in-process; rounds alternate compiled execution on and off
-(GROUPDESK_COMPILED_EXECUTION), so both meet the same machine load. Reported per mode: p50/p99
-latency of one request and the process's CPU time per request, and the ratio. Both modes must
-answer the same bytes, or the bench stops.
+(GROUPDESK_COMPILED_EXECUTION), so both meet the same machine load. Then the same alternation
+runs the operation alone (the schema's `execute` with a ready caller, no HTTP, no
+authentication): what the planner changes. Reported per mode: p50/p99 latency and the process's
+CPU time per request (the bench's HTTP client shares the process), and the ratios. Both modes must
+give the same answer, or the bench stops.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
-from bench.tickets_bench import ADMIN, _postgres_database, progress
+from bench.tickets_bench import ADMIN, _postgres_database, _principal, progress
 from bench.tickets_data import load_tickets, prepare
 from server.db import create_engine
 
@@ -49,7 +51,9 @@ class Figures:
 async def measure(url: str, *, tickets: int, rounds: int, samples: int) -> dict[str, Figures]:
     import httpx
 
+    import schema
     from groupdesk.app import create_app
+    from schema.context import Context
     from server.config import Settings
 
     engine = create_engine(url)
@@ -63,33 +67,57 @@ async def measure(url: str, *, tickets: int, rounds: int, samples: int) -> dict[
                                 demo_federation=False, migrate_on_start=False, _env_file=None)
             app = create_app(settings, engine=engine)
             headers = {"Authorization": f"Bearer {app.state.runtime.local_issuer.sign(ADMIN, username=ADMIN)}"}
-            figures = {mode: Figures([]) for mode in MODES}
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                          base_url="http://bench") as client:
-                async def page() -> bytes:
+                async def page() -> Any:
                     response = await client.post("/graphql", json={"query": PAGE}, headers=headers)
                     assert response.status_code == 200 and b'"errors"' not in response.content, \
                         response.text
-                    return response.content
+                    return _without_cost(response.content)
 
-                answers = {}
-                for mode, compiled in MODES.items():
-                    settings.compiled_execution = compiled
-                    answers[mode] = _without_cost(await page())  # warm-up, and the answers agree
-                assert answers["compiled"] == answers["graphql-core"], "the two modes disagree"
-                for n in range(rounds):
-                    progress(f"round {n + 1} of {rounds}")
-                    for mode, compiled in MODES.items():
-                        settings.compiled_execution = compiled
-                        cpu = time.process_time()
-                        for _ in range(samples):
-                            started = time.perf_counter()
-                            await page()
-                            figures[mode].latencies.append(time.perf_counter() - started)
-                        figures[mode].cpu += time.process_time() - cpu
+                figures = await _alternate(page, settings, rounds=rounds, samples=samples,
+                                           label="HTTP")
+            caller = await _principal(engine, ADMIN)
+            executable = schema.build_schema()
+
+            async def operation() -> Any:
+                context = Context(settings=settings, sessions=app.state.runtime.sessions,
+                                  principal=caller)
+                try:
+                    result = await executable.execute(PAGE, context_value=context)
+                finally:
+                    await context.finish(success=False)
+                assert not result.errors, result.errors
+                return result.data
+
+            for mode, found in (await _alternate(operation, settings, rounds=rounds, samples=samples,
+                                                 label="execute")).items():
+                figures[f"{mode}, execute only"] = found
         return figures
     finally:
         await engine.dispose()
+
+
+async def _alternate(run: Any, settings: Any, *, rounds: int, samples: int,
+                     label: str) -> dict[str, Figures]:
+    """`run` in alternating rounds of each mode, after checking both give the same answer."""
+    figures = {mode: Figures([]) for mode in MODES}
+    answers = {}
+    for mode, compiled in MODES.items():
+        settings.compiled_execution = compiled
+        answers[mode] = await run()  # a warm-up too
+    assert answers["compiled"] == answers["graphql-core"], "the two modes disagree"
+    for n in range(rounds):
+        progress(f"{label}: round {n + 1} of {rounds}")
+        for mode, compiled in MODES.items():
+            settings.compiled_execution = compiled
+            cpu = time.process_time()
+            for _ in range(samples):
+                started = time.perf_counter()
+                await run()
+                figures[mode].latencies.append(time.perf_counter() - started)
+            figures[mode].cpu += time.process_time() - cpu
+    return figures
 
 
 def _without_cost(body: bytes) -> Any:
@@ -123,9 +151,10 @@ async def main_async(args: argparse.Namespace) -> None:
         summaries = {mode: f.summary() for mode, f in figures.items()}
         for mode, (p50, p99, cpu) in summaries.items():
             print(f"| {mode} | {p50:.1f} | {p99:.1f} | {cpu:.1f} |")
-        core, compiled = summaries["graphql-core"], summaries["compiled"]
-        print(f"| ratio (graphql-core / compiled) | {core[0] / compiled[0]:.1f}x | "
-              f"{core[1] / compiled[1]:.1f}x | {core[2] / compiled[2]:.1f}x |")
+        for suffix in ("", ", execute only"):
+            core, compiled = summaries[f"graphql-core{suffix}"], summaries[f"compiled{suffix}"]
+            print(f"| ratio{suffix} (graphql-core / compiled) | {core[0] / compiled[0]:.1f}x | "
+                  f"{core[1] / compiled[1]:.1f}x | {core[2] / compiled[2]:.1f}x |")
 
 
 def main(argv: list[str]) -> None:

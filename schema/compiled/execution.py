@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLField
+from graphql import ExecutionResult, GraphQLField, get_operation_ast
 from graphql.execution import Executor
 from strawberry import Schema
 from strawberry.types import ExecutionContext
@@ -69,14 +69,16 @@ class CompiledSchema(Schema):
                 or not hasattr(context, "session"):
             return None
         operation_name = kwargs.get("operation_name")
-        executor = Executor.build(self._schema, document, context_value=context,
-                                  raw_variable_values=kwargs.get("variable_values"),
-                                  operation_name=operation_name)
-        if isinstance(executor, list):  # graphql-core says why (unknown operation, bad variables)
-            fallback.fall_back(query, "variables refused", operation_name)
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:  # graphql-core says which operation is missing
             return None
         try:
-            plan = self._plan_cache().get(query, operation_name, document, executor.operation)
+            plan = self._plan_cache().get(query, operation_name, document, operation)
+            executor = Executor.build(self._schema, document, context_value=context,
+                                      raw_variable_values=kwargs.get("variable_values"),
+                                      operation_name=operation_name)
+            if isinstance(executor, list):  # graphql-core says what is wrong with them
+                raise NotCompiled("variables refused")
             shape = plan.shape(executor)
             values, fetched = await fetch(shape, executor, context, self._convert)
         except NotCompiled as refused:

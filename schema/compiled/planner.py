@@ -11,6 +11,7 @@ the document a `NotCompiled` with the reason, and graphql-core runs it.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,9 @@ from graphql import (
     OperationType,
     VariableNode,
     get_named_type,
+    get_nullable_type,
     is_leaf_type,
+    is_non_null_type,
     is_object_type,
     visit,
 )
@@ -61,6 +64,9 @@ class Selection:
     object_type: str = ""
     # Root fields only: the field's definition and the first node, for its arguments.
     definition: GraphQLField | None = None
+    # A single scalar or enum (not a list): its serializer, so objects write it without detours.
+    coerce: Callable[[Any], Any] | None = None
+    non_null: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +163,11 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
             relations.setdefault(parent.name, {})[name] = relation
     named: GraphQLNamedType = get_named_type(definition.type)
     if is_leaf_type(named):
+        single = get_nullable_type(definition.type) is named
         return Selection(key=key, name=name, parent=parent.name, type=definition.type,
-                         nodes=nodes, read=read, definition=definition if is_root else None)
+                         nodes=nodes, read=read, definition=definition if is_root else None,
+                         coerce=named.coerce_output_value if single else None,  # type: ignore[union-attr]
+                         non_null=is_non_null_type(definition.type))
     # An object, or the Node interface of `node(id)`, compiled for tickets only.
     runtime = named if is_object_type(named) else _node_type(executor.schema, named)
     assert isinstance(runtime, GraphQLObjectType)

@@ -138,7 +138,8 @@ async def fetch(shape: Shape, executor: Executor, context: Any,
             tickets.extend(value.page.rows)
         elif value is not None and not isinstance(value, Failed):
             tickets.append(value)
-    await _relatives(shape, fetched, context.session, {"Ticket": tickets})
+    if not any(isinstance(v, Failed) for v in values):  # after a failure the session may be unusable
+        await _relatives(shape, fetched, context.session, {"Ticket": tickets})
     return values, fetched
 
 

@@ -104,7 +104,15 @@ class Response:
                 out[child.key] = selection.object_type
                 continue
             assert child.read is not None
-            out[child.key] = self._field(child, child.read(raw, run), [*path, child.key])
+            value = child.read(raw, run)
+            coerce = child.coerce
+            # Most fields are single scalars: written here, with no path built unless null.
+            if coerce is not None and value is not None:
+                out[child.key] = coerce(value)
+            elif coerce is not None and not child.non_null:
+                out[child.key] = None
+            else:
+                out[child.key] = self._field(child, value, [*path, child.key])
         return out
 
 

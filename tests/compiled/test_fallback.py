@@ -124,3 +124,11 @@ def test_an_error_under_a_non_null_root_nulls_the_data() -> None:
     response = Response(Fetched(viewer=None, rows={Kind.TENANT: {}}))
     assert response.data(shape, [Listing(_Page([_Ticket()]), None)]) is None  # type: ignore[arg-type]
     assert response.errors[0].path == ["tickets", "edges", 0, "node", "school"]
+
+
+async def test_variables_graphql_core_refuses_are_left_to_it(gql) -> None:
+    before = fallbacks("variables refused")
+    body = await gql("query($n: Int!) { tickets(first: $n) { totalCount } }", {"n": "many"},
+                     as_user=ADMIN, expect_errors=True)
+    assert body["errors"][0]["message"].startswith("Variable '$n' has invalid value")
+    assert fallbacks("variables refused") == before + 1
