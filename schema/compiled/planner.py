@@ -19,6 +19,7 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     FieldNode,
+    GraphQLError,
     GraphQLField,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -116,6 +117,8 @@ class DocumentPlan:
                 found = _build(executor)
             except NotCompiled as refused:
                 found = refused
+            except GraphQLError:  # a directive's value graphql-core refuses: its error, not ours
+                found = NotCompiled("directive arguments refused")
             self.shapes[key] = found
             if len(self.shapes) > SHAPES_PER_DOCUMENT:
                 self.shapes.popitem(last=False)

@@ -80,7 +80,7 @@ async def _root(selection: Selection, executor: Executor, context: Any, convert:
     try:
         raw = get_argument_values(selection.definition, selection.nodes[0], executor.variable_values)
         args = convert(selection.definition, raw)
-    except GraphQLError:
+    except (GraphQLError, ValueError, TypeError):
         raise NotCompiled("arguments refused") from None
     session, viewer = context.session, context.viewer
     if selection.name in LISTERS:
