@@ -37,11 +37,16 @@ class NotCompiled(Exception):
         self.reason = reason
 
 
+# Not unsupported, refused: graphql-core answers the client's mistake, which is no news for the log.
+REFUSED = frozenset({"arguments refused", "variables refused", "directive arguments refused",
+                     "node id refused"})
+
+
 def fall_back(document_key: str, reason: str, operation_name: str | None) -> None:
-    """Count a fallback; log its reason the first time this document meets it."""
+    """Count a fallback; log its reason the first time this document meets it (not a refusal)."""
     FALLBACKS.labels(reason=reason).inc()
     key = (document_key, reason)
-    if key in _logged:
+    if reason in REFUSED or key in _logged:
         return
     _logged[key] = None
     if len(_logged) > _LOGGED_MAX:

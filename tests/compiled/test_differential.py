@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 import pytest
-from graphql import GraphQLError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,9 +39,6 @@ async def answer(sessions: async_sessionmaker[AsyncSession], settings: Settings,
                                                      context_value=context)
     finally:
         await context.finish(success=False)
-    for e in result.errors or []:
-        if e.original_error is not None and not isinstance(e.original_error, GraphQLError):
-            print("DEBUG", compiled, repr(e.original_error)[:300], query, variables)
     return json.dumps({"data": result.data, "errors": [e.formatted for e in result.errors or []]})
 
 

@@ -134,3 +134,12 @@ async def test_variables_graphql_core_refuses_are_left_to_it(gql) -> None:
                      as_user=ADMIN, expect_errors=True)
     assert body["errors"][0]["message"].startswith("Variable '$n' has invalid value")
     assert fallbacks("variables refused") == before + 1
+
+
+async def test_refused_arguments_are_counted_but_not_logged(gql, caplog) -> None:
+    before = fallbacks("arguments refused")
+    with caplog.at_level(logging.INFO, logger="groupdesk.graphql.planner"):
+        body = await gql("{ tickets(first: 0) { totalCount } }", as_user=ADMIN, expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert fallbacks("arguments refused") == before + 1
+    assert not [r for r in caplog.records if r.name == "groupdesk.graphql.planner"]
