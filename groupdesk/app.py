@@ -200,12 +200,14 @@ async def start_delivery(runtime: Runtime) -> None:
 
 
 async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text exposition of the mirror's backlog, deliveries and failures."""
+    """Prometheus text exposition of the mirror's backlog, deliveries and failures, and of the
+    operations compiled or left to graphql-core (this process's counts)."""
+    from schema.compiled.fallback import metrics_text
     from server.mirror.metrics import mirror_metrics
 
     runtime: Runtime = request.app.state.runtime
     async with runtime.sessions() as session:
-        text = await mirror_metrics(session)
+        text = await mirror_metrics(session) + metrics_text()
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

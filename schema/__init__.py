@@ -12,6 +12,7 @@ from strawberry.extensions import MaskErrors, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema.argument_checks import ArgumentChecks
+from schema.compiled.execution import CompiledSchema
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
 from schema.languages import ReadingLanguage
 from schema.limits import CostReport, GuardedSchema
@@ -50,8 +51,9 @@ def _expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
-class GroupdeskSchema(GuardedSchema, ReportingSchema):
-    """Documents checked before they run (schema.limits); errors sorted for the logs (schema.reporting)."""
+class GroupdeskSchema(CompiledSchema, GuardedSchema, ReportingSchema):
+    """Known queries compiled (schema.compiled); documents checked before they run (schema.limits);
+    errors sorted for the logs (schema.reporting)."""
 
 
 @functools.cache

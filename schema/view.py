@@ -21,6 +21,7 @@ from strawberry.types.unset import UNSET
 
 from schema import request_body
 from schema import graphql_over_http as over_http
+from schema.compiled.serializer import encode_response
 from schema.context import Context
 from schema.graphiql import render_graphiql
 from schema.languages import language_of_request, localize
@@ -204,6 +205,10 @@ class GroupdeskGraphQL(GraphQL):
         if over_http.wants_graphql_response(request) and over_http.graphql_response_status(result) >= 400:
             body.pop("data", None)
         return body
+
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: a WebSocket sends bytes as binary frames, which graphql-transport-ws forbids.
+        return encode_response(data).decode()
 
     async def render_graphql_ide(self, request: Request) -> Any:
         return render_graphiql()

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     max_directives_per_field: int = Field(default=5, ge=1)
     max_query_cost: int = Field(default=50_000, ge=1)
     max_execution_seconds: float = Field(default=10.0, gt=0)
+    # Known documents run a compiled plan (schema.compiled); false runs every one through graphql-core.
+    compiled_execution: bool = True
     # Schema introspection (GraphiQL's docs); default: on in development, off in production.
     introspection: bool | None = None
     # A resolved ticket closes itself after this many days unless the school reopens it.

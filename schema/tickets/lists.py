@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -114,9 +115,13 @@ def _order(given: TicketOrder | None) -> Order:
 Lister = Callable[..., Awaitable[TicketPage]]
 
 
-async def _list(info: Info, lister: Lister, filter: TicketFilter | None, order: TicketOrder | None,
-                first: int | None, after: str | None, last: int | None,
-                before: str | None) -> TicketConnection:
+async def read_list(info: Any, lister: Lister, filter: TicketFilter | None,
+                    order: TicketOrder | None, first: int | None, after: str | None,
+                    last: int | None, before: str | None) -> TicketPage:
+    """The page a ticket list's arguments ask for; refused arguments are BAD_USER_INPUT.
+
+    Shared with compiled execution (schema.compiled), which needs only `info.context`.
+    """
     ctx = info.context
     try:
         wanted = _filter(filter, ctx.settings.max_filter_values)
@@ -127,7 +132,19 @@ async def _list(info: Info, lister: Lister, filter: TicketFilter | None, order: 
         return await lister(ctx.session, viewer=ctx.viewer, filter=wanted, order=_order(order),
                             page=page, max_page_size=max_page_size)
 
-    found = await pagination.read(info, reader, first=first, after=after, last=last, before=before)
+    found: TicketPage = await pagination.read(info, reader, first=first, after=after, last=last,
+                                              before=before)
+    return found
+
+
+# The lists by root field, for compiled execution.
+LISTERS: dict[str, Lister] = {"tickets": listing.list_tickets, "myQueue": queue.my_queue}
+
+
+async def _list(info: Info, lister: Lister, filter: TicketFilter | None, order: TicketOrder | None,
+                first: int | None, after: str | None, last: int | None,
+                before: str | None) -> TicketConnection:
+    found = await read_list(info, lister, filter, order, first, after, last, before)
     return pagination.connection(TicketConnection, found, Ticket.from_model)
 
 

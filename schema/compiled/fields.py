@@ -1,0 +1,133 @@
+"""What the planner compiles: for each GraphQL object type, how each field's value is read.
+
+A reader takes the parent's value and the run (the viewer and the rows fetched) and returns the
+field's raw value; the GraphQL type of the field then serializes it, as graphql-core would
+(enums by name, DateTime by isoformat, JSON as is). A field without a reader here is not
+compiled: its documents fall back to graphql-core. Readers mirror the resolvers of
+schema/tickets/types.py, schema/identity/types.py and schema/catalog/types.py; the differential
+tests (tests/compiled) prove each one equal to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, Protocol
+
+from strawberry.relay import to_base64
+
+from schema.identity.types import roles_of
+from server.tickets import workflow
+from server.tickets.access import parties_on
+from server.tickets.relatives import Kind
+
+
+class Run(Protocol):
+    """What a reader may use: the caller, and the related rows fetched for the whole page."""
+
+    @property
+    def viewer(self) -> Any: ...
+
+    def related(self, kind: Kind, ident: int | None) -> Any: ...
+
+
+Reader = Callable[[Any, Run], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A to-one relation: the kind of row it points at and the column holding its id."""
+
+    kind: Kind
+    column: str
+
+    def ids(self, row: Any) -> int | None:
+        return getattr(row, self.column)  # type: ignore[no-any-return]
+
+
+def _attr(name: str) -> Reader:
+    get = attrgetter(name)
+    return lambda value, run: get(value)
+
+
+def _global_id(type_name: str) -> Reader:
+    return lambda row, run: to_base64(type_name, row.id)
+
+
+def _related(relation: Relation) -> Reader:
+    kind, get = relation.kind, attrgetter(relation.column)
+    return lambda row, run: run.related(kind, get(row))
+
+
+def _plain(type_name: str, *names: str) -> dict[str, Reader]:
+    return {"id": _global_id(type_name), **{n: _attr(n) for n in names}}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _columns(type_name: str, *names: str) -> dict[str, Reader]:
+    """Readers of row attributes under their GraphQL (camel case) names."""
+    return {"id": _global_id(type_name), **{_camel(n): _attr(n) for n in names}}
+
+
+def _allowed_actions(row: Any, run: Run) -> Any:
+    return workflow.allowed_actions(row.state, parties_on(run.viewer, row))
+
+
+# To-one relations the planner fetches in batches (server.tickets.relatives), by type and field.
+RELATIONS: dict[str, dict[str, Relation]] = {
+    "Ticket": {
+        "school": Relation(Kind.TENANT, "tenant_id"),
+        "openedBy": Relation(Kind.USER, "opened_by_id"),
+        "assignee": Relation(Kind.USER, "assignee_id"),
+        "brick": Relation(Kind.BRICK, "brick_id"),
+        "service": Relation(Kind.SERVICE, "service_id"),
+        "subService": Relation(Kind.SUB_SERVICE, "sub_service_id"),
+    },
+    "User": {"tenant": Relation(Kind.TENANT, "tenant_id")},
+}
+
+# The GraphQL type of the rows of each kind.
+TYPE_OF_KIND = {Kind.TENANT: "Tenant", Kind.USER: "User", Kind.BRICK: "Brick",
+                Kind.SERVICE: "Service", Kind.SUB_SERVICE: "SubService"}
+
+# A connection is read from a `Listing` (schema.compiled.rows): its page and, when asked, its total.
+READERS: dict[str, dict[str, Reader]] = {
+    "TicketConnection": {
+        "edges": lambda listing, run: listing.edges,
+        "pageInfo": lambda listing, run: listing.page,
+        "totalCount": lambda listing, run: listing.total,
+    },
+    "TicketEdge": {"cursor": lambda edge, run: edge[1], "node": lambda edge, run: edge[0]},
+    "PageInfo": {
+        "hasNextPage": _attr("has_next_page"),
+        "hasPreviousPage": _attr("has_previous_page"),
+        "startCursor": lambda page, run: page.cursors[0] if page.cursors else None,
+        "endCursor": lambda page, run: page.cursors[-1] if page.cursors else None,
+    },
+    "Ticket": {
+        **_columns("Ticket", "ref", "title", "description", "priority", "state", "request_data",
+                   "local_ref", "requester_name", "requester_email", "escalation_level",
+                   "solution", "version", "assigned_at", "created_at", "updated_at",
+                   "resolved_at", "closed_at"),
+        "allowedActions": _allowed_actions,
+    },
+    "Tenant": _plain("Tenant", "slug", "name", "kind", "active"),
+    "User": {
+        **_columns("User", "username", "email", "display_name", "active", "technical"),
+        "roles": lambda user, run: roles_of(user.roles),
+    },
+    "Brick": _plain("Brick", "code", "name", "description", "active"),
+    "Service": _plain("Service", "name", "description", "active"),
+    "SubService": {
+        **_columns("SubService", "name", "description", "form", "requires_approval",
+                   "default_priority", "active"),
+    },
+}
+for _type_name, _relations in RELATIONS.items():
+    for _field, _relation in _relations.items():
+        READERS[_type_name][_field] = _related(_relation)

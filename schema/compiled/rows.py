@@ -1,0 +1,164 @@
+"""The rows a plan needs, in a fixed number of statements: its root fields, then each relation kind.
+
+Root fields read through the same server functions as their resolvers (the list's keyset page,
+filters and the viewer's visibility in SQL: server.tickets.listing and .queue; one ticket:
+server.tickets.queries), then every to-one relation the plan selects is read for all the rows at
+once, one statement per kind and level (server.tickets.relatives). Arguments graphql-core would
+refuse are left to it (NotCompiled), so its errors stay exactly as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError, GraphQLField
+from graphql.execution import Executor
+from graphql.execution.values import get_argument_values
+from strawberry.relay import from_base64
+
+from schema.compiled.fallback import NotCompiled
+from schema.compiled.fields import TYPE_OF_KIND
+from schema.compiled.planner import NODE_TYPE, TYPENAME, Selection, Shape
+from schema.ids import database_id, node_id
+from schema.tickets.lists import LISTERS, read_list
+from server.errors import NotFound
+from server.tickets import queries
+from server.tickets.listing import TicketPage
+from server.tickets.relatives import Kind, rows_by_id
+
+# Strawberry's conversion of a root field's coerced arguments into its resolver's (inputs, ids).
+Convert = Callable[[GraphQLField, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A connection's value: its page and, when selected, the whole list's length."""
+
+    page: TicketPage
+    total: int | None
+
+    @property
+    def edges(self) -> list[tuple[Any, str]]:
+        return list(zip(self.page.rows, self.page.cursors, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A root field whose reading raised: graphql-core would answer it null with this error."""
+
+    error: Exception
+
+
+@dataclass(slots=True)
+class Fetched:
+    """The viewer and every related row of the run, by kind and id (a fields.Run)."""
+
+    viewer: Any
+    rows: dict[Kind, dict[int, Any]] = field(default_factory=dict)
+
+    def related(self, kind: Kind, ident: int | None) -> Any:
+        return None if ident is None else self.rows.get(kind, {}).get(ident)
+
+
+class _Info:
+    """What the shared list reader needs of a resolver's info: the request's context."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
+def _wants(selection: Selection, name: str) -> bool:
+    return any(child.name == name for child in selection.children)
+
+
+async def _root(selection: Selection, executor: Executor, context: Any, convert: Convert) -> Any:
+    assert selection.definition is not None
+    try:
+        raw = get_argument_values(selection.definition, selection.nodes[0], executor.variable_values)
+        args = convert(selection.definition, raw)
+    except (GraphQLError, ValueError, TypeError):
+        raise NotCompiled("arguments refused") from None
+    session, viewer = context.session, context.viewer
+    if selection.name in LISTERS:
+        try:
+            page = await read_list(_Info(context), LISTERS[selection.name], args.get("filter"),
+                                   args.get("order_by"), args.get("first"), args.get("after"),
+                                   args.get("last"), args.get("before"))
+        except GraphQLError:
+            raise NotCompiled("arguments refused") from None
+        total = await page.total(session) if _wants(selection, "totalCount") else None
+        return Listing(page, total)
+    try:
+        if selection.name == "ticket":
+            ident = node_id(args["id"], NODE_TYPE, field="id")
+            assert ident is not None
+            return await queries.get_ticket(session, viewer=viewer, ticket_id=ident)
+        if selection.name == "ticketByRef":
+            return await queries.get_ticket_by_ref(session, viewer=viewer, ref=args["ref"])
+    except NotFound:
+        return None
+    return await _node(str(raw["id"]), session, viewer)
+
+
+async def _node(gid: str, session: Any, viewer: Any) -> Any:
+    try:
+        type_name, ident = from_base64(gid)
+    except ValueError:
+        raise NotCompiled("node id refused") from None
+    if type_name != NODE_TYPE:
+        raise NotCompiled(f"node of type {type_name}")
+    wanted = database_id(ident)
+    if wanted is None:
+        return None
+    return (await queries.tickets_by_ids(session, viewer=viewer, ticket_ids=[wanted])).get(wanted)
+
+
+async def fetch(shape: Shape, executor: Executor, context: Any,
+                convert: Convert) -> tuple[list[Any], Fetched]:
+    """Each root field's value, in the shape's order, and the related rows they name."""
+    fetched = Fetched(viewer=context.viewer)
+    values: list[Any] = []
+    tickets: list[Any] = []
+    for selection in shape.roots:
+        if selection.name == TYPENAME:
+            values.append(None)
+            continue
+        try:
+            value = await _root(selection, executor, context, convert)
+        except NotCompiled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - answered like graphql-core: the field errs
+            value = Failed(exc)
+        values.append(value)
+        if isinstance(value, Listing):
+            tickets.extend(value.page.rows)
+        elif value is not None and not isinstance(value, Failed):
+            tickets.append(value)
+    if not any(isinstance(v, Failed) for v in values):  # after a failure the session may be unusable
+        await _relatives(shape, fetched, context.session, {"Ticket": tickets})
+    return values, fetched
+
+
+async def _relatives(shape: Shape, fetched: Fetched, session: Any,
+                     level: Mapping[str, list[Any]]) -> None:
+    """Level by level (a ticket's people, then their schools), one statement per kind and level."""
+    while level:
+        wanted: dict[Kind, set[int]] = {}
+        for type_name, rows in level.items():
+            for relation in shape.relations.get(type_name, ()):
+                known = fetched.rows.get(relation.kind, {})
+                ids = wanted.setdefault(relation.kind, set())
+                ids.update(i for row in rows if (i := relation.ids(row)) is not None
+                           and i not in known)
+        following: dict[str, list[Any]] = {}
+        for kind, ids in wanted.items():
+            if not ids:
+                continue
+            found = await rows_by_id(session, kind, ids)
+            fetched.rows.setdefault(kind, {}).update(found)
+            following.setdefault(TYPE_OF_KIND[kind], []).extend(found.values())
+        level = following

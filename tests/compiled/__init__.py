@@ -1,0 +1,1 @@
+"""Compiled execution: the planner against graphql-core."""

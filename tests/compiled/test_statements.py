@@ -1,0 +1,40 @@
+"""The compiled page costs a fixed number of statements, whatever its size, and is compiled."""
+
+from __future__ import annotations
+
+import pytest
+
+from schema.compiled import fallback
+from tests.tickets.helpers import ADMIN, LYON_AGENT, ROUEN_EXPERT
+from tests.tickets.test_statement_count import counting, hundred_tickets  # noqa: F401 - fixture
+
+# The page the consoles send: a page of tickets with every to-one relation.
+PAGE = """query($n: Int!) { tickets(first: $n) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node {
+    id ref title state priority requesterName escalationLevel allowedActions createdAt
+    brick { code } service { name } subService { name } school { slug }
+    openedBy { username tenant { slug } } assignee { username }
+  } } } }"""
+
+
+def compiled_count() -> float:
+    return fallback.REGISTRY.get_sample_value("groupdesk_graphql_compiled_operations_total") or 0.0
+
+
+@pytest.mark.parametrize("viewer", [ADMIN, ROUEN_EXPERT, LYON_AGENT])
+async def test_compiled_page_statements_do_not_grow_with_the_page(gql, engine, hundred_tickets,  # noqa: F811
+                                                                  viewer) -> None:
+    counts = {}
+    for size in (10, 100):
+        before = compiled_count()
+        with counting(engine) as statements:
+            data = await gql(PAGE, {"n": size}, as_user=viewer)
+        assert compiled_count() == before + 1, "the page was not compiled"
+        edges = data["tickets"]["edges"]
+        assert len(edges) == min(size, data["tickets"]["totalCount"])
+        counts[size] = len(statements)
+    assert counts[10] == counts[100], counts
+    # Authentication 2, the page and its count 2, then one statement per relation kind: schools,
+    # users, bricks, services, sub-services, and the users' schools not yet read: at most 10.
+    assert counts[100] <= 10, counts
