@@ -6,6 +6,7 @@ tells it of every change in the change's own transaction, so the outbox is compl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -68,6 +69,26 @@ def message_of(kind: History, data: dict[str, Any]) -> str | None:
     return None
 
 
+def form_answers(form: dict[str, Any] | None, data: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """The request form's answers as (field title, value), in the form's order, then any extra."""
+    data = data or {}
+    properties = (form or {}).get("properties") or {}
+    names = [n for n in properties if n in data] + [n for n in data if n not in properties]
+    answers = []
+    for name in names:
+        spec = properties.get(name) or {}
+        title = str(spec.get("title") or name) if isinstance(spec, dict) else name
+        value = data[name]
+        if isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        else:
+            text = str(value)
+        answers.append((title, text))
+    return tuple(answers)
+
+
 async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
     """The ticket as the desk sees it (related rows come from the session's identity map)."""
     school = await session.get(Tenant, ticket.tenant_id)
@@ -82,7 +103,8 @@ async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
         service=service.name if service else "", sub_service=sub.name if sub else "",
         requester_name=ticket.requester_name, requester_email=ticket.requester_email,
         assignee=assignee.display_name if assignee else None,
-        language=school.language if school else "fr")
+        language=school.language if school else "fr",
+        form=form_answers(sub.form if sub else None, ticket.request_data))
 
 
 async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> OutboxEvent | None:
@@ -112,6 +134,10 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> O
     row = await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id,
                                kind=desk_kind, ticket=await desk_ticket(session, ticket),
                                message=message_of(kind, data), author=author, origin=origin)
+    if row is not None and kind is History.OPENED and ticket.local_ref:
+        # Opened with the local ticket's ref (often by the desk itself): link to it, never
+        # open a second local ticket.
+        await outbox.link_remote(session, ticket.id, ticket.local_ref)
     if row is not None and kind is History.COMMENTED and data.get("comment_id") is not None:
         comments[data["comment_id"]] = row
     return row

@@ -65,11 +65,19 @@ def snapshot(ticket: DeskTicket, message: str | None, author: str | None,
             "occurred_at": occurred_at.isoformat()}
 
 
-def desk_event(row: OutboxEvent, remote: RemoteTicket | None) -> DeskEvent:
+def event_id(installation: str, row_id: int) -> str:
+    """The idempotency key a desk sees: this installation's identity and the row's id, so
+    that another installation's event 1 is never taken for ours."""
+    return f"grp-{installation}-{row_id}" if installation else f"grp-{row_id}"
+
+
+def desk_event(row: OutboxEvent, remote: RemoteTicket | None, installation: str = "") -> DeskEvent:
     """The connector's view of an outbox row; its id is the idempotency key the desk sees."""
     payload = row.payload
-    ticket = DeskTicket(**payload["ticket"], local_ref=remote.ref if remote else None)
-    return DeskEvent(event_id=f"grp-{row.id}", kind=EventKind(row.kind), ticket=ticket,
+    fields = dict(payload["ticket"])
+    fields["form"] = tuple(tuple(pair) for pair in fields.get("form") or ())
+    ticket = DeskTicket(**fields, local_ref=remote.ref if remote else None)
+    return DeskEvent(event_id=event_id(installation, row.id), kind=EventKind(row.kind), ticket=ticket,
                      message=payload.get("message"), author=payload.get("author"),
                      occurred_at=dt.datetime.fromisoformat(payload["occurred_at"]))
 
@@ -122,3 +130,10 @@ def _pending_unless_failing() -> Any:
     """SYNCED becomes PENDING; FAILED and PAUSED stay as they are (the new event waits behind)."""
     return case((Mirror.status == MirrorStatus.SYNCED, MirrorStatus.PENDING.value),
                 else_=Mirror.status)
+
+
+async def link_remote(session: AsyncSession, ticket_id: int, local_ref: str) -> None:
+    """Point a mirror without a local ticket yet at the school's own ticket (no creation)."""
+    await session.execute(update(Mirror).where(Mirror.ticket_id == ticket_id, Mirror.remote_id.is_(None))
+                          .values(remote_id=local_ref, remote_ref=local_ref)
+                          .execution_options(synchronize_session=False))

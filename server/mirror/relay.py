@@ -92,4 +92,6 @@ class EmbeddedRelay:
         if outcome.retry_in_ms is not None and self.loop is not None:
             # Come back when the backoff is over rather than at the next sweep.
             self.loop.call_later(outcome.retry_in_ms / 1000 + 0.01, self.kick, [ticket_id])
+        elif outcome.more and self.loop is not None:
+            self.loop.call_soon(self.kick, [ticket_id])
         return outcome

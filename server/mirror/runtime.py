@@ -32,5 +32,6 @@ def delivery_runtime(settings: Settings, sessions: async_sessionmaker[AsyncSessi
         return build_connector(config, http=http)
 
     delivery = MirrorDelivery(sessions, policy=RetryPolicy.from_settings(settings),
-                              lease_seconds=settings.mirror_lease_seconds, connectors=connectors)
+                              lease_seconds=settings.mirror_lease_seconds, connectors=connectors,
+                              installation=settings.installation_id)
     return DeliveryRuntime(delivery, http)

@@ -26,6 +26,9 @@ class EventKind(StrEnum):
     RESOLVED = "ticket.resolved"
     REOPENED = "ticket.reopened"
     CLOSED = "ticket.closed"
+    # The group ticket's state re-applied on the desk (a resync after a divergence, or work
+    # resumed by an answer that came from the desk itself).
+    RESYNCED = "ticket.resynced"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class DeskConfig:
     credentials: Mapping[str, str] = field(default_factory=dict)
     mappings: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = 10.0
+    # This groupdesk installation's identity, carried by every marker written on the desk.
+    installation: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class DeskTicket:
     # The school's language for every text written into its desk (tenants/i18n); payloads stored
     # before schools had one read as they were written then, in English.
     language: str = "en"
+    # The request form's answers as (field title, value) pairs, in the form's order.
+    form: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,11 +22,25 @@ from tenants.desks.base import (
 from tenants.desks.glpi_client import GlpiClient
 
 NEW, ASSIGNED, PLANNED, WAITING, SOLVED, CLOSED = 1, 2, 3, 4, 5, 6
-NAME, ID = "1", "2"  # Ticket search options: 1 is the name (title), 2 the id
+NAME, ID, CONTENT = "1", "2", "21"  # Ticket search options: name (title), id, description
+# The GLPI statuses that agree with each group state (what reconciliation compares).
+EXPECTED: dict[str, tuple[int, ...]] = {
+    "NEW": (NEW,), "WAITING_FOR_APPROVAL": (NEW,), "APPROVED": (NEW,),
+    "ASSIGNED": (ASSIGNED, PLANNED), "IN_PROGRESS": (ASSIGNED, PLANNED), "PENDING": (WAITING,),
+    "RESOLVED": (SOLVED,), "CLOSED": (CLOSED,), "REJECTED": (CLOSED,),
+}
+RESYNC_AS: dict[str, EventKind] = {
+    "ASSIGNED": EventKind.TAKEN, "IN_PROGRESS": EventKind.TAKEN, "PENDING": EventKind.PENDING,
+    "RESOLVED": EventKind.RESOLVED, "CLOSED": EventKind.CLOSED, "REJECTED": EventKind.CLOSED,
+}
 
 
-def plan(kind: EventKind, status: int) -> list[str]:
+def plan(kind: EventKind, status: int, group_state: str | None = None) -> list[str]:
     """Steps bringing a GLPI ticket in line with an event: `solution` or `status:N`."""
+    if kind is EventKind.RESYNCED:
+        if group_state in EXPECTED and status in EXPECTED[group_state]:
+            return []
+        kind = RESYNC_AS.get(group_state or "", EventKind.COMMENTED)
     if status == CLOSED and kind not in (EventKind.COMMENTED, EventKind.CLOSED):
         raise DeskError(f"{kind.value} cannot be mirrored to a closed ticket", retryable=False)
     match kind:
@@ -67,13 +82,17 @@ class GlpiConnector:
             "criteria[0][value]": prefix,
             "forcedisplay[0]": ID,
             "forcedisplay[1]": NAME,
+            "forcedisplay[2]": CONTENT,
             "range": "0-49",
         }
         body = self.client.json(await self.client.request("GET", "search/Ticket", params=params))
         data = (body.get("data") or []) if isinstance(body, Mapping) else []
         # Rows come as a list, or keyed by id with `withindexes`; no `data` at all when empty.
         rows = [{ID: k, **v} for k, v in data.items()] if isinstance(data, Mapping) else list(data)
-        ids = sorted(int(r[ID]) for r in rows if str(r.get(NAME, "")).startswith(prefix))
+        # Only a ticket carrying this installation's exact marker is ours.
+        mark = render.ticket_marker(self.config.installation, group_ref)
+        ids = sorted(int(r[ID]) for r in rows
+                     if str(r.get(NAME, "")).startswith(prefix) and mark in str(r.get(CONTENT, "")))
         return RemoteTicket(id=str(ids[0]), ref=str(ids[0])) if ids else None
 
     async def create(self, ticket: DeskTicket) -> RemoteTicket:
@@ -84,7 +103,7 @@ class GlpiConnector:
         urgency = render.priority_rank(ticket.priority) + 1  # GLPI: 1 very low .. 5 very high
         fields: dict[str, Any] = {
             "name": render.titled(ticket),
-            "content": render.text_to_html(render.description(ticket)),
+            "content": render.text_to_html(render.description(ticket, self.config.installation)),
             "type": self.maps.get("type", 2),  # 2: request, 1: incident
             "urgency": urgency,
             "impact": self.maps.get("impact", 3),
@@ -117,9 +136,16 @@ class GlpiConnector:
         if event.kind is EventKind.OPENED:
             raise ValueError("ticket.opened is mirrored by create(), not apply()")
         tid = int(remote.id)
-        status = int((await self._get(f"Ticket/{tid}"))["status"])
+        current = await self._get(f"Ticket/{tid}")
+        owner = render.foreign_marker(html.unescape(str(current.get("content") or "")),
+                                      self.config.installation, event.ticket.group_ref)
+        if owner is not None:
+            raise DeskError(f"GLPI ticket {tid} belongs to another groupdesk installation ({owner}), "
+                            f"not this one ({self.config.installation}): the mirror points to the "
+                            "wrong ticket", retryable=False)
+        status = int(current["status"])
         try:
-            steps = plan(event.kind, status)
+            steps = plan(event.kind, status, event.ticket.state)
         except DeskError:
             raise DeskError(f"GLPI ticket {tid} is closed: {event.kind.value} cannot be mirrored",
                             retryable=False) from None
@@ -140,6 +166,8 @@ class GlpiConnector:
             if not (event.message or "").strip():
                 raise DeskError(f"GLPI needs a solution text to resolve; {event.ticket.group_ref} was "
                                 "resolved without one", retryable=False)
+            return text
+        if event.kind is EventKind.RESYNCED and (event.message or "").strip():
             return text
         return render.closed_without_solution(event.ticket)
 

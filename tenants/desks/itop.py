@@ -41,20 +41,27 @@ class ItopConnector:
         self.ref_field: str | None = ref_field
 
     async def find(self, group_ref: str) -> RemoteTicket | None:
-        """Look the group ref up in the dedicated field if mapped, else as the title prefix."""
+        """The UserRequest carrying this installation's exact marker for the ref, if any.
+
+        Candidates come from the dedicated field if mapped, else the title prefix; only one whose
+        description holds our marker is ours: another installation's ticket with the same ref
+        (a staging copy, a rebuilt server) is never adopted.
+        """
         prefix = render.ref_prefix(group_ref)
         if self.ref_field:
             oql = f"SELECT {CLASS} WHERE {self.ref_field} = {oql_quote(group_ref)}"
-            fields = f"id,ref,{self.ref_field}"
+            fields = f"id,ref,description,{self.ref_field}"
         else:
             oql = f"SELECT {CLASS} WHERE title LIKE {oql_quote(prefix + '%')}"
-            fields = "id,ref,title"
+            fields = "id,ref,title,description"
         rows = await self.client.get(CLASS, oql, fields)
         # LIKE is case-insensitive and treats _ and % as wildcards: keep exact matches only.
         if self.ref_field:
             rows = [r for r in rows if r.get(self.ref_field) == group_ref]
         else:
             rows = [r for r in rows if str(r.get("title", "")).startswith(prefix)]
+        mark = render.ticket_marker(self.config.installation, group_ref)
+        rows = [r for r in rows if mark in str(r.get("description") or "")]
         if not rows:
             return None
         oldest = min(rows, key=lambda r: int(r["id"]))
@@ -84,7 +91,7 @@ class ItopConnector:
         fields: dict[str, Any] = {
             "org_id": org,
             "title": render.titled(ticket),
-            "description": render.text_to_html(render.description(ticket)),
+            "description": render.text_to_html(render.description(ticket, self.config.installation)),
             # iTop computes priority from impact x urgency; with impact 2 priority equals urgency.
             "urgency": str(5 - render.priority_rank(ticket.priority)),
             "impact": str(self.maps.get("impact", 2)),
@@ -133,7 +140,7 @@ class ItopConnector:
         if event.kind is EventKind.OPENED:
             raise ValueError("ticket.opened is mirrored by create(), not apply()")
         key: Key = int(remote.id) if remote.id.isdigit() else {"ref": remote.ref}
-        rows = await self.client.get(CLASS, key, "id,ref,status,team_id,agent_id,public_log")
+        rows = await self.client.get(CLASS, key, "id,ref,status,team_id,agent_id,description,public_log")
         if not rows:
             raise DeskError(
                 f"iTop has no UserRequest {remote.ref or remote.id}: it was deleted or the mirror "
@@ -141,11 +148,19 @@ class ItopConnector:
                 retryable=False,
             )
         current = rows[0]
+        owner = render.foreign_marker(str(current.get("description") or ""), self.config.installation,
+                                      event.ticket.group_ref)
+        if owner is not None:
+            raise DeskError(
+                f"iTop {current.get('ref')} belongs to another groupdesk installation ({owner}), not "
+                f"this one ({self.config.installation}): the mirror points to the wrong ticket",
+                retryable=False,
+            )
         if _logged(current.get("public_log"), render.marker(event)):
             return  # a previous delivery of this event went through entirely
         status = str(current.get("status"))
         try:
-            steps = plan(event.kind, status)
+            steps = plan(event.kind, status, event.ticket.state)
         except Unreachable as exc:
             raise DeskError(
                 f"iTop {current.get('ref')} is '{status}': {event.kind.value} cannot be mirrored ({exc})",
@@ -187,9 +202,9 @@ class ItopConnector:
             fields.update(team_id=team, agent_id=agent)
         text = (event.message or "").strip()
         if "pending_reason" in needs:
-            fields["pending_reason"] = text
+            fields["pending_reason"] = text or render.headline(event)
         if "solution" in needs:
-            if not text and event.kind is EventKind.CLOSED:
+            if not text and event.kind in (EventKind.CLOSED, EventKind.RESYNCED):
                 text = render.closed_without_solution(event.ticket)
             fields["solution"] = text
             fields["resolution_code"] = self.maps.get("resolution_code", "assistance")

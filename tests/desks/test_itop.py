@@ -116,7 +116,7 @@ async def test_closed_ticket_cannot_be_reopened(itop: DeskConnector) -> None:
         ({"token": "not-a-token"}, "iTop login failed: Invalid login"),
         (
             {"user": itop_fake.PORTAL_USER, "password": itop_fake.PORTAL_PASSWORD},
-            "iTop login failed: This user is not authorized to use the web services. (The profile "
+            "iTop account lacks rights: This user is not authorized to use the web services. (The profile "
             "REST Services User is required to access the REST web services)",
         ),
     ],

@@ -105,24 +105,30 @@ async def test_with_a_broker_the_app_only_sends_deliver_ticket_messages_after_co
     broker_url = os.environ.get("GROUPDESK_TEST_BROKER_REDIS_URL", "redis://127.0.0.1:6379/12")
     require_broker(broker_url, "Redis")
     client = redis.Redis.from_url(broker_url)
-    stale = client.keys("dramatiq:*")
-    if stale:  # this Redis database is the test's own
-        client.delete(*stale)
     app = create_app(relay_settings(url, tmp_path, broker_url=broker_url), engine=engine)
     sessions = session_factory(engine)
     async with app.router.lifespan_context(app), sessions() as session:
+        from server.jobs.actors import QUEUE
+
+        # The queue is named in the deployment's namespace (GROUPDESK_QUEUE_PREFIX).
+        assert QUEUE.endswith("mirror") and QUEUE != "mirror"
+        ours = f"dramatiq:{QUEUE}"
+        stale = client.keys(f"{ours}*")
+        if stale:
+            client.delete(*stale)
         await set_desk(session, SCHOOL, webhook_desk(receiver.url))
         life = Life(session)
         await life.open()
 
         async def sent() -> bool:
-            return bool(client.hvals("dramatiq:mirror.msgs"))
+            return any(jsonlib.loads(m)["args"] == [life.ticket_id] for m in client.hvals(f"{ours}.msgs"))
 
         await until(sent)
-    messages = [jsonlib.loads(m) for m in client.hvals("dramatiq:mirror.msgs")]
-    assert [(m["actor_name"], m["args"]) for m in messages] == [("deliver_ticket", [life.ticket_id])]
+    messages = [jsonlib.loads(m) for m in client.hvals(f"{ours}.msgs")]
+    assert [(m["actor_name"], m["args"]) for m in messages if m["args"] == [life.ticket_id]] == [
+        ("deliver_ticket", [life.ticket_id])]
     assert receiver.deliveries == []  # no relay in the app: the workers deliver
-    client.delete(*client.keys("dramatiq:*"))
+    client.delete(*client.keys(f"{ours}*"))
     client.close()
 
 

@@ -233,7 +233,8 @@ class FakeGlpi(SwitchableDesk):
                 criteria.setdefault(found.group(1), {})[found.group(2)] = value
             elif re.fullmatch(r"forcedisplay\[\d+\]", key):
                 display.append(value)
-        columns = {"1": "name", "2": "id", "12": "status", "80": "entities_id"}
+        columns = {"1": "name", "2": "id", "12": "status", "19": "date_mod", "21": "content",
+                   "80": "entities_id"}
         rows = []
         for ticket in sorted(self.tickets.values(), key=lambda t: t["name"]):
             if all(text_matches(ticket[columns[c["field"]]], c.get("searchtype", "contains"), c.get("value", ""))
