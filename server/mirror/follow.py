@@ -123,6 +123,11 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> O
     # An answer turns its comment's outbox event into ticket.answered instead of sending the
     # same text twice.
     comments: dict[int, OutboxEvent] = session.info.setdefault(outbox.COMMENTS_KEY, {})
+    if kind is History.ANSWERED and origin is Origin.DESK:
+        # The school answered in its own desk, whose ticket still waits on the school: the desk
+        # is told to move on (its answer itself is never sent back).
+        await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id, kind=Desk.RESYNCED,
+                             ticket=await desk_ticket(session, ticket), origin=Origin.GROUP)
     if kind is History.ANSWERED and data.get("comment_id") in comments:
         # The answer's text is already in the outbox as a comment: make that event the answer.
         answer = comments.pop(data["comment_id"])

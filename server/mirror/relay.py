@@ -2,7 +2,8 @@
 
 It runs the same MirrorDelivery and RetryPolicy as the dramatiq actors. Commits that write outbox
 events wake it at once; an APScheduler interval job sweeps the outbox for anything due (retries
-whose backoff is over, a desk back up, events written by another process).
+whose backoff is over, a desk back up, events written by another process), and another polls the
+desks that cannot push (GROUPDESK_DESK_POLL_SECONDS).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from server.config import Settings
 from server.db import utcnow
 from server.mirror import outbox
 from server.mirror.delivery import MirrorDelivery, Outcome
+from server.mirror.poll import DeskPoller
 from server.mirror.runtime import delivery_runtime
 from server.mirror.sweep import due_tickets
 
@@ -26,9 +28,12 @@ log = logging.getLogger("groupdesk.mirror")
 
 class EmbeddedRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], delivery: MirrorDelivery, *,
-                 interval: float, concurrency: int) -> None:
+                 interval: float, concurrency: int, poller: DeskPoller | None = None,
+                 poll_interval: float = 0) -> None:
         self.sessions = sessions
         self.delivery = delivery
+        self.poller = poller
+        self.poll_interval = poll_interval
         self.interval = interval
         self.limit = asyncio.Semaphore(concurrency)
         self.scheduler: AsyncIOScheduler | None = None
@@ -41,7 +46,8 @@ class EmbeddedRelay:
     def for_app(cls, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> EmbeddedRelay:
         runtime = delivery_runtime(settings, sessions)
         relay = cls(sessions, runtime.delivery, interval=settings.relay_interval_seconds,
-                    concurrency=settings.mirror_concurrency)
+                    concurrency=settings.mirror_concurrency, poller=runtime.poller,
+                    poll_interval=settings.desk_poll_seconds)
         relay.closing = runtime.aclose
         return relay
 
@@ -51,6 +57,10 @@ class EmbeddedRelay:
         self.scheduler = AsyncIOScheduler(event_loop=self.loop)
         self.scheduler.add_job(self.sweep, "interval", seconds=self.interval, coalesce=True,
                                max_instances=1, next_run_time=utcnow(), id="mirror-sweep")
+        if self.poller is not None and self.poll_interval > 0:
+            # Desks that cannot push are read in the same runtime, one poll at a time.
+            self.scheduler.add_job(self.poller.poll_all, "interval", seconds=self.poll_interval,
+                                   coalesce=True, max_instances=1, id="desk-poll")
         self.scheduler.start()
 
     async def stop(self) -> None:

@@ -9,16 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.config import Settings
 from server.mirror.delivery import MirrorDelivery
+from server.mirror.poll import DeskPoller
 from server.mirror.retry import RetryPolicy
 from tenants.desks import DeskConfig, DeskConnector, build_connector
 
 
 @dataclass
 class DeliveryRuntime:
-    """A delivery and the HTTP client its connectors share (closed with `aclose`)."""
+    """A delivery, the poller of desks that cannot push, and the HTTP client their connectors
+    share (closed with `aclose`)."""
 
     delivery: MirrorDelivery
     http: httpx.AsyncClient
+    poller: DeskPoller
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -34,4 +37,5 @@ def delivery_runtime(settings: Settings, sessions: async_sessionmaker[AsyncSessi
     delivery = MirrorDelivery(sessions, policy=RetryPolicy.from_settings(settings),
                               lease_seconds=settings.mirror_lease_seconds, connectors=connectors,
                               installation=settings.installation_id)
-    return DeliveryRuntime(delivery, http)
+    poller = DeskPoller(sessions, connectors=connectors, installation=settings.installation_id)
+    return DeliveryRuntime(delivery, http, poller)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import httpx
 from tenants.desks import render
 from tenants.desks.base import (
     CheckResult,
+    DeskChanges,
     DeskConfig,
     DeskError,
     DeskEvent,
@@ -19,6 +21,7 @@ from tenants.desks.base import (
     EventKind,
     RemoteTicket,
 )
+from tenants.desks.itop_changes import itop_changes
 from tenants.desks.itop_client import API_VERSION, ItopClient, Key, oql_quote
 from tenants.desks.itop_lifecycle import Unreachable, plan, target_fields
 
@@ -215,6 +218,11 @@ class ItopConnector:
         if isinstance(team, Mapping) or isinstance(agent, Mapping):
             return False
         return str(current.get("team_id")) == str(team) and str(current.get("agent_id")) == str(agent)
+
+    async def changes(self, since: str | None, start: datetime,
+                      remote_ids: Collection[str]) -> DeskChanges:
+        """What the school's agents changed on these tickets since the cursor (see itop_changes)."""
+        return await itop_changes(self.client, self.maps, since, start, remote_ids)
 
     async def check(self) -> CheckResult:
         """list_operations proves URL, version, login and REST profile; then the mappings."""
