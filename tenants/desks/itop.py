@@ -22,7 +22,8 @@ from tenants.desks.base import (
     RemoteTicket,
 )
 from tenants.desks.itop_changes import itop_changes
-from tenants.desks.itop_client import API_VERSION, ItopClient, Key, oql_quote
+from tenants.desks.itop_check import check_itop
+from tenants.desks.itop_client import ItopClient, Key, oql_quote
 from tenants.desks.itop_lifecycle import Unreachable, plan, target_fields
 
 CLASS = "UserRequest"
@@ -225,31 +226,8 @@ class ItopConnector:
         return await itop_changes(self.client, self.maps, since, start, remote_ids)
 
     async def check(self) -> CheckResult:
-        """list_operations proves URL, version, login and REST profile; then the mappings."""
-        try:
-            answer = await self.client.call("list_operations")
-            notes = [f"iTop REST {API_VERSION} answers at {self.client.base_url}"]
-            creds = self.config.credentials
-            if creds.get("user") and not creds.get("token"):
-                verdict = await self.client.call(
-                    "core/check_credentials", user=creds["user"], password=creds.get("password", "")
-                )
-                if not verdict.get("authorized"):
-                    return CheckResult(False, f"iTop login failed for {creds['user']!r}")
-                notes.append(f"logged in as {creds['user']}")
-            notes.append(f"{len(answer.get('operations') or [])} operations")
-            org = self.maps.get("org_id", self.maps.get("org"))
-            if org is None:
-                return CheckResult(False, "iTop mapping has no org_id: tickets cannot be created")
-            orgs = await self.client.get("Organization", org, "name")
-            if not orgs:
-                return CheckResult(False, f"iTop has no Organization matching org_id {org!r}")
-            notes.append(f"organization {orgs[0].get('name')!r}")
-            if self.maps.get("team_id") is None or self.maps.get("agent_id") is None:
-                return CheckResult(False, "iTop mapping lacks team_id or agent_id: assignments would fail")
-            return CheckResult(True, "; ".join(notes))
-        except DeskError as exc:
-            return CheckResult(False, exc.message)
+        """The login, every mapping (exactly one object each) and the account's rights."""
+        return await check_itop(self.client, self.config)
 
     async def aclose(self) -> None:
         """Close the HTTP client if we own it."""

@@ -194,10 +194,10 @@ class FakeItop(SwitchableDesk):
             return {"code": 1, "message": NOT_AUTHORIZED}
         return login
 
-    def _may_write(self, login: str) -> None:
-        """Writing UserRequests takes a support profile besides the REST one."""
+    def _may_write(self, login: str, action: str = "creating") -> None:
+        """Writing UserRequests takes a support profile besides the REST one (checked first)."""
         if not self.users[login][1] & {"Service Desk Agent", "Support Agent", "Administrator"}:
-            raise m.ItopFailure(NO_RIGHTS, code=1)
+            raise m.ItopFailure(NO_RIGHTS.replace("creating", action), code=1)
 
     # -- operations -------------------------------------------------------------------------------
     def list_operations(self, data: Mapping[str, Any], login: str) -> dict[str, Any]:
@@ -240,7 +240,7 @@ class FakeItop(SwitchableDesk):
     def update(self, data: Mapping[str, Any], login: str) -> dict[str, Any]:
         cls = self._class(data)
         self._param(data, "comment")
-        self._may_write(login)
+        self._may_write(login, "modifying")
         obj = self._one(cls, self._param(data, "key"))
         self._set_fields(obj, data.get("fields") or {}, login)
         m.compute_priority(obj)
@@ -251,7 +251,7 @@ class FakeItop(SwitchableDesk):
         cls = self._class(data)
         self._param(data, "comment")
         stimulus = str(self._param(data, "stimulus"))
-        self._may_write(login)
+        self._may_write(login, "modifying")
         obj = self._one(cls, self._param(data, "key"))
         trial = copy.deepcopy(obj)  # the object is only saved if the whole call succeeds
         self._set_fields(trial, data.get("fields") or {}, login)
