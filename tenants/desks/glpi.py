@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import httpx
 from tenants.desks import render
 from tenants.desks.base import (
     CheckResult,
+    DeskChanges,
     DeskConfig,
     DeskError,
     DeskEvent,
@@ -19,6 +21,7 @@ from tenants.desks.base import (
     EventKind,
     RemoteTicket,
 )
+from tenants.desks.glpi_changes import glpi_changes
 from tenants.desks.glpi_client import GlpiClient
 
 NEW, ASSIGNED, PLANNED, WAITING, SOLVED, CLOSED = 1, 2, 3, 4, 5, 6
@@ -202,6 +205,11 @@ class GlpiConnector:
             if isinstance(result, Mapping) and result.get(str(tid)) is False:
                 raise DeskError(f"GLPI refused to set ticket {tid} to status {status}: "
                                 f"{result.get('message') or 'no reason given'}", retryable=False)
+
+    async def changes(self, since: str | None, start: datetime,
+                      remote_ids: Collection[str]) -> DeskChanges:
+        """What the school's technicians changed on these tickets since the cursor (glpi_changes)."""
+        return await glpi_changes(self.client, self.maps, since, start, remote_ids)
 
     async def check(self) -> CheckResult:
         """initSession proves URL, App-Token and user token; getFullSession names the account."""

@@ -143,3 +143,33 @@ async def test_nothing_is_applied_and_the_cursor_stays_when_the_desk_account_is_
     user.active = True
     await session.commit()
     assert (await poller(sessions).poll(school)).applied == 1  # re-read, never skipped
+
+
+async def test_a_glpi_technicians_followup_and_solution_reach_the_group_ticket_without_echo(
+        session, sessions, life: Life, glpi, delivery: MirrorDelivery) -> None:
+    from tests.mirror.conftest import glpi_desk
+    from tests.support.fake_glpi import AGENT_FIRST, AGENT_LAST
+
+    await set_desk(session, SCHOOL, {**glpi_desk(glpi.url), "mappings": {
+        **glpi_desk(glpi.url)["mappings"], "timezone": "Europe/Paris"}})
+    await life.open()
+    await life.act(EXPERT, "START")
+    await life.comment(EXPERT, "Looking into it.")
+    assert (await delivery.deliver(life.ticket_id)).error is None
+    mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == life.ticket_id))
+    school = (await life.ticket()).tenant_id
+    polls = poller(sessions)
+    assert (await polls.poll(school)).applied == 0  # the API account's own followups stay home
+    glpi.agent_follows_up(mirror.remote_id, "<p>Seen by the user &amp; fixed on their side.</p>")
+    assert (await polls.poll(school)).applied == 1
+    assert (await polls.poll(school)).applied == 0
+    [comment] = await desk_comments(session, life.ticket_id)
+    assert comment.startswith("Seen by the user & fixed on their side.")
+    assert f"{AGENT_FIRST} {AGENT_LAST}" in comment
+    glpi.agent_solves(mirror.remote_id, "<p>Quota raised locally.</p>")
+    result = await polls.poll(school)
+    assert (result.applied, result.diverged) == (1, 1)
+    event = await last_event(session, life.ticket_id)
+    assert event.kind is EventKind.RESOLVED_LOCALLY and event.data["message"] == "Quota raised locally."
+    await session.refresh(mirror)
+    assert mirror.status is MirrorStatus.DIVERGED and "is 'solved'" in mirror.divergence

@@ -14,6 +14,7 @@ import secrets
 import threading
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,6 +24,8 @@ from starlette.routing import Route
 from tests.support.live_server import LiveServer, SwitchableDesk
 
 APP_TOKEN, USER_TOKEN, LOGIN = "app-5d1c0ffee", "user-9b7e4a21", "groupdesk-api"
+API_USER_ID = 7  # the account the API logs in as (getFullSession's glpiID)
+AGENT_ID, AGENT_FIRST, AGENT_LAST = 9, "Léa", "Garnier"  # a technician working in GLPI's own UI
 WAITING, ACCEPTED, REFUSED = 2, 3, 4  # solution approval states (CommonITILValidation)
 
 
@@ -31,8 +34,12 @@ def error(status: int, code: str, text: str) -> JSONResponse:
     return JSONResponse([code, text], status_code=status)
 
 
+# GLPI writes dates in its server's local time, without an offset.
+ZONE = {"tz": ZoneInfo("Europe/Paris")}
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.now(UTC).astimezone(ZONE["tz"]).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def text_matches(value: Any, searchtype: str, wanted: str) -> bool:
@@ -42,6 +49,8 @@ def text_matches(value: Any, searchtype: str, wanted: str) -> bool:
         return text == wanted
     if searchtype == "notequals":
         return text != wanted
+    if searchtype in ("morethan", "lessthan"):  # dates and numbers
+        return text > wanted if searchtype == "morethan" else text < wanted
     anchored = re.fullmatch(r"(\^?)(.*?)(\$?)", wanted, re.DOTALL)
     assert anchored is not None
     core = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in anchored.group(2).strip())
@@ -63,6 +72,9 @@ class FakeGlpi(SwitchableDesk):
         self.init_count = 0
         self.kill_count = 0
         self.statuses: dict[int, list[int]] = {}
+        self.users = {API_USER_ID: {"id": API_USER_ID, "name": LOGIN, "firstname": "", "realname": ""},
+                      AGENT_ID: {"id": AGENT_ID, "name": "lgarnier", "firstname": AGENT_FIRST,
+                                 "realname": AGENT_LAST}}
         self.app = Starlette(routes=[Route("/apirest.php/{path:path}", self.endpoint,
                                            methods=["GET", "POST", "PUT", "DELETE"])])
         self.server = LiveServer(self.app)
@@ -89,6 +101,22 @@ class FakeGlpi(SwitchableDesk):
     def tickets_named(self, prefix: str) -> list[dict[str, Any]]:
         with self.lock:
             return [copy.deepcopy(t) for t in self.tickets.values() if t["name"].startswith(prefix)]
+
+    # -- what a technician does in GLPI's own interface ------------------------------------------
+    def agent_follows_up(self, tid: int | str, content: str) -> None:
+        with self.lock:
+            cid = self._new_id("ITILFollowup")
+            self.followups[cid] = {"id": cid, "itemtype": "Ticket", "items_id": int(tid), "content": content,
+                                   "is_private": 0, "date": now(), "users_id": AGENT_ID}
+            self.tickets[int(tid)]["date_mod"] = now()
+
+    def agent_solves(self, tid: int | str, content: str) -> None:
+        with self.lock:
+            cid = self._new_id("ITILSolution")
+            self.solutions[cid] = {"id": cid, "itemtype": "Ticket", "items_id": int(tid), "content": content,
+                                   "date": now(), "users_id": AGENT_ID, "status": WAITING}
+            self._move(self.tickets[int(tid)], 5)
+            self.tickets[int(tid)]["date_mod"] = now()
 
     # -- HTTP -----------------------------------------------------------------------------------
     async def endpoint(self, request: Request) -> Response:
@@ -120,8 +148,11 @@ class FakeGlpi(SwitchableDesk):
             self.sessions.discard(session)
             self.kill_count += 1
             return Response(status_code=200)
+        if parts[0] == "User" and len(parts) == 2 and parts[1].isdigit() and request.method == "GET":
+            user = self.users.get(int(parts[1]))
+            return JSONResponse(user) if user else error(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
         if path == "getFullSession":
-            return JSONResponse({"session": {"glpiID": 7, "glpiname": LOGIN,
+            return JSONResponse({"session": {"glpiID": API_USER_ID, "glpiname": LOGIN,
                                              "glpiactiveprofile": {"id": 6, "name": "Technician"}}})
         if path == "search/Ticket":
             return self.search(request)
@@ -218,7 +249,8 @@ class FakeGlpi(SwitchableDesk):
         cid = self._new_id(itemtype)
         pool = self.followups if itemtype == "ITILFollowup" else self.solutions
         pool[cid] = {"id": cid, "itemtype": "Ticket", "items_id": ticket["id"], "content": data["content"],
-                     "is_private": int(data.get("is_private", 0)), "date": now()}
+                     "is_private": int(data.get("is_private", 0)), "date": now(), "users_id": API_USER_ID}
+        ticket["date_mod"] = now()
         if itemtype == "ITILSolution":
             pool[cid]["status"] = WAITING
             self._move(ticket, 5)  # adding a solution solves the ticket
