@@ -101,6 +101,31 @@ async def _import_desks(session: AsyncSession, report: ImportReport, federation:
         getattr(report, outcome)["desks"] += 1
 
 
+def _list_missing_catalogue(report: ImportReport, bricks: dict[str, Brick],
+                            services: dict[tuple[int, str], Service],
+                            subs: dict[tuple[int, str], SubService],
+                            scopes: dict[tuple[str, str | None, str | None], tuple[int, int | None, int | None]]
+                            ) -> None:
+    """Active catalogue entries the file no longer lists: kept (tickets name them), and listed."""
+    seen = {ids for ids in scopes.values()}
+    brick_ids = {b for b, _, _ in seen}
+    service_ids = {s for _, s, _ in seen if s is not None}
+    sub_ids = {ss for _, _, ss in seen if ss is not None}
+    by_id = {b.id: b for b in bricks.values()}
+    service_by_id = {s.id: s for s in services.values()}
+    for brick in sorted(bricks.values(), key=lambda b: b.code):
+        if brick.active and brick.id not in brick_ids:
+            report.not_in_file.append(f"brick {brick.code}")
+    for service in sorted(services.values(), key=lambda s: (s.brick_id, s.name)):
+        if service.active and service.id not in service_ids and service.brick_id in brick_ids:
+            report.not_in_file.append(f"service {by_id[service.brick_id].code} > {service.name}")
+    for sub in sorted(subs.values(), key=lambda s: (s.service_id, s.name)):
+        parent = service_by_id.get(sub.service_id)
+        if sub.active and sub.id not in sub_ids and parent is not None and parent.id in service_ids:
+            report.not_in_file.append(
+                f"sub-service {by_id[parent.brick_id].code} > {parent.name} > {sub.name}")
+
+
 async def import_federation(session: AsyncSession, federation: Federation,
                             progress: Progress = _silent) -> ImportReport:
     report = ImportReport()
@@ -157,6 +182,7 @@ async def import_federation(session: AsyncSession, federation: Federation,
                 scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
 
     progress("catalogue", len(federation.bricks), len(federation.bricks))
+    _list_missing_catalogue(report, bricks, services, subs, scopes)
     designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):
         progress("designations", index, len(federation.designations))
