@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     installation_id: str | None = None
     # How often the desks that cannot push (iTop, GLPI) are polled for what their agents did; 0: never.
     desk_poll_seconds: float = Field(default=30.0, ge=0)
+    # The catalogue's source (a federation file path or URL) synced every catalog_sync_seconds (0: never).
+    catalog_sync_source: str | None = None
+    catalog_sync_seconds: int = Field(default=0, ge=0)
+    catalog_sync_deactivate_missing: bool = False
     # Broker queue names start with this, so deployments sharing a Redis or RabbitMQ never mix.
     queue_prefix: str = Field(default="groupdesk", pattern=r"^[A-Za-z0-9_.-]{0,40}$")
     # GraphQL guard rails.

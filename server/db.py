@@ -13,6 +13,7 @@ code to this list; a new boundary is added here first):
 - `server/mirror/hooks.py`: the desk hook, one transaction per call from a school's desk.
 - `server/jobs/scheduler.py`: the scheduler's ticks (auto-close, expired idempotency keys).
 - `server/mirror/claims.py`: delivery's claims on a ticket's outbox and their outcomes.
+- `server/catalog_sync.py`: a catalogue sync (the import, then its recorded run).
 - `server/mirror/poll.py`: one poll of a school's desk (its changes and its cursor together).
 - `server/identity/sso_users.py`: SSO user upserts at login.
 - `server/identity/auth.py`: an API token's last use, recorded as it authenticates.

@@ -1,4 +1,4 @@
-"""Two-way sync: this installation's identity, desk poll cursors, mirror divergence.
+"""Two-way sync: this installation's identity, desk poll cursors, mirror divergence, catalogue sync runs.
 
 Revision ID: 0013
 Revises: 0009
@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import server.db
 
@@ -42,6 +43,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_desk_poll')),
         sa.UniqueConstraint('tenant_id', name=op.f('uq_desk_poll_tenant_id')),
     )
+    op.create_table(
+        'catalog_sync_run',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('source', sa.String(length=500), nullable=False),
+        sa.Column('started_at', server.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('finished_at', server.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('ok', sa.Boolean(), nullable=False),
+        sa.Column('changes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+                  nullable=False),
+        sa.Column('error', sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_sync_run')),
+    )
     with op.batch_alter_table('mirror') as batch:
         batch.add_column(sa.Column('local_state', sa.String(length=32), nullable=True))
         batch.add_column(sa.Column('divergence', sa.Text(), nullable=True))
@@ -54,5 +67,6 @@ def downgrade() -> None:
         batch.drop_column('local_closed')
         batch.drop_column('divergence')
         batch.drop_column('local_state')
+    op.drop_table('catalog_sync_run')
     op.drop_table('desk_poll')
     op.drop_table('installation')

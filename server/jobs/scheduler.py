@@ -17,6 +17,7 @@ from server.tickets.idempotency import delete_expired_keys
 log = logging.getLogger("groupdesk.jobs")
 
 AUTO_CLOSE_JOB = "auto-close"
+CATALOG_SYNC_JOB = "catalog-sync"
 EXPIRED_KEYS_JOB = "expired-idempotency-keys"
 
 
@@ -38,6 +39,17 @@ async def expired_keys_tick(sessions: async_sessionmaker[AsyncSession]) -> int:
     return deleted
 
 
+async def catalog_sync_tick(sessions: async_sessionmaker[AsyncSession], source: str,
+                            deactivate_missing: bool) -> int:
+    """The scheduled `groupdesk catalog sync`: its run is recorded like a manual one."""
+    from server.catalog_sync import sync_catalogue
+
+    outcome = await sync_catalogue(sessions, source, deactivate_missing=deactivate_missing)
+    if outcome.error is not None:
+        log.warning("catalogue sync failed", extra={"fields": {"run": outcome.run_id, "error": outcome.error}})
+    return outcome.run_id
+
+
 def build_scheduler(settings: Settings,
                     sessions: async_sessionmaker[AsyncSession]) -> AsyncIOScheduler | None:
     """The scheduler with its jobs, not started; None when GROUPDESK_TICK_SECONDS is 0."""
@@ -51,4 +63,9 @@ def build_scheduler(settings: Settings,
                       coalesce=True, max_instances=1, replace_existing=True)
     scheduler.add_job(expired_keys_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
                       id=EXPIRED_KEYS_JOB, coalesce=True, max_instances=1, replace_existing=True)
+    if settings.catalog_sync_source and settings.catalog_sync_seconds:
+        scheduler.add_job(catalog_sync_tick, "interval", seconds=settings.catalog_sync_seconds,
+                          args=[sessions, settings.catalog_sync_source,
+                                settings.catalog_sync_deactivate_missing],
+                          id=CATALOG_SYNC_JOB, coalesce=True, max_instances=1, replace_existing=True)
     return scheduler

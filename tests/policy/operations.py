@@ -114,6 +114,7 @@ OPERATIONS: dict[str, Operation] = {
     # Queued on Scenari: the Lyon expert (designated on the brick) may take it; nobody else queues it.
     "myQueue": query("{ myQueue(first: 100) { edges { node { id } } } }",
                      rule("hidden/hidden", {"expert": "ok/hidden"}), ticket_state=_S.NEW),
+    "catalogSyncRuns": query("{ catalogSyncRuns { ok } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
     "apiTokens": query("{ apiTokens { id } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
     # The catalogue and its experts: group administrators only.
     "createBrick": mutation("createBrick", "CreateBrickInput", ADMIN_ONLY,
