@@ -11,16 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Service, SubService
 from server.identity.models import Tenant, User
 from server.mirror import outbox
-from server.mirror.models import Origin, OutboxEvent
+from server.mirror.models import DeskSetting, Origin, OutboxEvent
 from server.tickets.models import EventKind as History
 from server.tickets.models import Ticket, TicketEvent, Visibility
 from server.tickets.workflow import TicketState
-from tenants.desks.base import DeskTicket
+from tenants.desks.base import DeskKind, DeskTicket
 from tenants.desks.base import EventKind as Desk
 
 _ORIGIN_KEY = "groupdesk.mirror.origin"
@@ -107,6 +108,12 @@ async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
         form=form_answers(sub.form if sub else None, ticket.request_data))
 
 
+async def _has_lifecycle(session: AsyncSession, ticket: Ticket) -> bool:
+    """Whether the school's desk keeps a local state of its own (iTop, GLPI), not just messages."""
+    kind = await session.scalar(select(DeskSetting.kind).where(DeskSetting.tenant_id == ticket.tenant_id))
+    return kind in (DeskKind.ITOP, DeskKind.GLPI)
+
+
 async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> OutboxEvent | None:
     """Write the outbox event a public change calls for (none for internal ones or no desk)."""
     kind, data, public = event.kind, event.data, event.visibility is Visibility.PUBLIC
@@ -123,7 +130,7 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> O
     # An answer turns its comment's outbox event into ticket.answered instead of sending the
     # same text twice.
     comments: dict[int, OutboxEvent] = session.info.setdefault(outbox.COMMENTS_KEY, {})
-    if kind is History.ANSWERED and origin is Origin.DESK:
+    if kind is History.ANSWERED and origin is Origin.DESK and await _has_lifecycle(session, ticket):
         # The school answered in its own desk, whose ticket still waits on the school: the desk
         # is told to move on (its answer itself is never sent back).
         await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id, kind=Desk.RESYNCED,
