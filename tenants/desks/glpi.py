@@ -212,16 +212,41 @@ class GlpiConnector:
         return await glpi_changes(self.client, self.maps, since, start, remote_ids)
 
     async def check(self) -> CheckResult:
-        """initSession proves URL, App-Token and user token; getFullSession names the account."""
+        """initSession proves URL, App-Token and user token; then every mapped item must exist."""
         try:
             body = await self._get("getFullSession")
-            session = body.get("session", {}) if isinstance(body, Mapping) else {}
-            who = session.get("glpiname", "?")
-            profile = (session.get("glpiactiveprofile") or {}).get("name", "?")
-            return CheckResult(True, f"GLPI API answers at {self.client.base_url}; logged in as "
-                                     f"{who} with profile {profile}")
         except DeskError as exc:
             return CheckResult(False, exc.message)
+        session = body.get("session", {}) if isinstance(body, Mapping) else {}
+        who = session.get("glpiname", "?")
+        profile = (session.get("glpiactiveprofile") or {}).get("name", "?")
+        problems = []
+        for name, itemtype, value in self._mapped_items():
+            try:
+                await self._get(f"{itemtype}/{int(value)}")
+            except (DeskError, TypeError, ValueError) as exc:
+                problems.append(f"mapping {name} = {value!r}: no such {itemtype}"
+                                + ("" if isinstance(exc, DeskError) and exc.code == "ERROR_ITEM_NOT_FOUND"
+                                   else f" ({getattr(exc, 'message', exc)})"))
+        if problems:
+            return CheckResult(False, "; ".join(problems))
+        return CheckResult(True, f"GLPI API answers at {self.client.base_url}; logged in as "
+                                 f"{who} with profile {profile}")
+
+    def _mapped_items(self) -> list[tuple[str, str, Any]]:
+        """(mapping, GLPI itemtype, id) for the entity, categories, user and group the mappings name."""
+        items: list[tuple[str, str, Any]] = []
+        if self.maps.get("entities_id") is not None:
+            items.append(("entities_id", "Entity", self.maps["entities_id"]))
+        categories = self.maps.get("itilcategories_id")
+        if isinstance(categories, Mapping):
+            items += [(f"itilcategories_id[{k}]", "ITILCategory", v) for k, v in categories.items()]
+        elif categories is not None:
+            items.append(("itilcategories_id", "ITILCategory", categories))
+        for key, itemtype in (("users_id_assign", "User"), ("groups_id_assign", "Group")):
+            if self.maps.get(key) is not None:
+                items.append((key, itemtype, self.maps[key]))
+        return items
 
     async def aclose(self) -> None:
         """End the GLPI session and close the HTTP client if we own it."""

@@ -72,7 +72,11 @@ class FakeGlpi(SwitchableDesk):
         self.init_count = 0
         self.kill_count = 0
         self.statuses: dict[int, list[int]] = {}
+        # The entity tree and ITIL categories the mappings name (id 0 is the root entity).
+        self.items = {"Entity": {0: {"id": 0, "name": "Root entity"}, 4: {"id": 4, "name": "INSA Lyon"}},
+                      "ITILCategory": {7: {"id": 7, "name": "Scenari"}}}
         self.users = {API_USER_ID: {"id": API_USER_ID, "name": LOGIN, "firstname": "", "realname": ""},
+                      5: {"id": 5, "name": "escalations", "firstname": "Group", "realname": "Escalations"},
                       AGENT_ID: {"id": AGENT_ID, "name": "lgarnier", "firstname": AGENT_FIRST,
                                  "realname": AGENT_LAST}}
         self.app = Starlette(routes=[Route("/apirest.php/{path:path}", self.endpoint,
@@ -148,6 +152,9 @@ class FakeGlpi(SwitchableDesk):
             self.sessions.discard(session)
             self.kill_count += 1
             return Response(status_code=200)
+        if parts[0] in self.items and len(parts) == 2 and parts[1].isdigit() and request.method == "GET":
+            item = self.items[parts[0]].get(int(parts[1]))
+            return JSONResponse(item) if item else error(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
         if parts[0] == "User" and len(parts) == 2 and parts[1].isdigit() and request.method == "GET":
             user = self.users.get(int(parts[1]))
             return JSONResponse(user) if user else error(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
