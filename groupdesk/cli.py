@@ -193,6 +193,32 @@ def cmd_check_desk(args: argparse.Namespace) -> int:
     return asyncio.run(_check_desk(_settings(), args.school))
 
 
+async def _catalog_sync(settings: Settings, source: str, deactivate: bool, dry_run: bool) -> int:
+    from server import migrations
+    from server.catalog_sync import sync_catalogue
+    from server.db import create_engine, session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrations.upgrade(engine)
+        outcome = await sync_catalogue(session_factory(engine), source, deactivate_missing=deactivate,
+                                       dry_run=dry_run)
+    finally:
+        await engine.dispose()
+    if outcome.error is not None:
+        print(f"groupdesk: {outcome.error}", file=sys.stderr)
+        return 2
+    assert outcome.report is not None
+    print(outcome.report.summary() or "nothing to import")
+    print(f"run {outcome.run_id} recorded; " + ("dry run: nothing written" if dry_run else
+          ("catalogue updated" if outcome.report.changed else "already up to date: nothing changed")))
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    return asyncio.run(_catalog_sync(_settings(), args.source, args.deactivate_missing, args.dry_run))
+
+
 def cmd_api_token(args: argparse.Namespace) -> int:
     from groupdesk.cli_api_tokens import run_api_token
 
@@ -235,6 +261,15 @@ def parser() -> argparse.ArgumentParser:
                     help="then open the demo tickets (one in every state) if the database has no ticket; "
                          "development only")
     ld.set_defaults(func=cmd_load)
+    cat = sub.add_parser("catalog", **examples("catalog"), help="keep the catalogue in step with its source")
+    cat_sub = cat.add_subparsers(dest="action", required=True, metavar="ACTION")
+    cs = cat_sub.add_parser("sync", **examples("sync"),
+                            help="import bricks, services and sub-services from a federation file or URL")
+    cs.add_argument("source", help="a federation file's path or http(s) URL")
+    cs.add_argument("--deactivate-missing", action="store_true",
+                    help="deactivate the entries the source no longer names (default: only list them)")
+    cs.add_argument("--dry-run", action="store_true", help="report, write nothing but the run's record")
+    cat.set_defaults(func=cmd_catalog)
     t = sub.add_parser("token", **examples("token"),
                        help="print a development bearer token for a user (stdout only)")
     t.add_argument("username", help="a user of the loaded federation, e.g. amandine.roclerc "

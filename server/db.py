@@ -15,6 +15,8 @@ code to this list; a new boundary is added here first):
   the SLA sweep).
 - `server/mirror/claims.py`: delivery's claims on a ticket's outbox and their outcomes.
 - `server/notify/delivery.py`: a notification mail's claim, and its outcome (sent, or retried).
+- `server/catalog_sync.py`: a catalogue sync (the import, then its recorded run).
+- `server/mirror/poll.py`: one poll of a school's desk (its changes and its cursor together).
 - `server/identity/sso_users.py`: SSO user upserts at login.
 - `server/identity/auth.py`: an API token's last use, recorded as it authenticates.
 - `server/migrations.py`: the migrations, on their own connection.

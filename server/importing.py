@@ -116,6 +116,82 @@ async def _import_service_levels(session: AsyncSession, report: ImportReport,
         getattr(report, outcome)[kind] += n
 
 
+def _list_missing_catalogue(report: ImportReport, bricks: dict[str, Brick],
+                            services: dict[tuple[int, str], Service],
+                            subs: dict[tuple[int, str], SubService],
+                            scopes: Scopes) -> list[Brick | Service | SubService]:
+    """Active catalogue entries the file no longer lists: kept (tickets name them), and listed."""
+    seen = {ids for ids in scopes.values()}
+    brick_ids = {b for b, _, _ in seen}
+    service_ids = {s for _, s, _ in seen if s is not None}
+    sub_ids = {ss for _, _, ss in seen if ss is not None}
+    by_id = {b.id: b for b in bricks.values()}
+    service_by_id = {s.id: s for s in services.values()}
+    missing: list[Brick | Service | SubService] = []
+    for brick in sorted(bricks.values(), key=lambda b: b.code):
+        if brick.active and brick.id not in brick_ids:
+            report.not_in_file.append(f"brick {brick.code}")
+            missing.append(brick)
+    for service in sorted(services.values(), key=lambda s: (s.brick_id, s.name)):
+        if service.active and service.id not in service_ids and service.brick_id in brick_ids:
+            report.not_in_file.append(f"service {by_id[service.brick_id].code} > {service.name}")
+            missing.append(service)
+    for sub in sorted(subs.values(), key=lambda s: (s.service_id, s.name)):
+        parent = service_by_id.get(sub.service_id)
+        if sub.active and sub.id not in sub_ids and parent is not None and parent.id in service_ids:
+            report.not_in_file.append(
+                f"sub-service {by_id[parent.brick_id].code} > {parent.name} > {sub.name}")
+            missing.append(sub)
+    return missing
+
+
+Scopes = dict[tuple[str, str | None, str | None], tuple[int, int | None, int | None]]
+
+
+async def import_catalogue(session: AsyncSession, report: ImportReport, federation: Federation,
+                           progress: Progress = _silent, *, deactivate_missing: bool = False,
+                           targets: list[tuple[int, tuple[TargetSpec, ...]]] | None = None) -> Scopes:
+    """The bricks, services and sub-services of a federation file; those it no longer names are
+    listed (and, with `deactivate_missing`, deactivated), never deleted: tickets name them.
+    `targets` collects each sub-service's service level targets for the caller to import."""
+    scopes: Scopes = {}
+    bricks = {b.code: b for b in await session.scalars(select(Brick))}
+    services = {(s.brick_id, s.name.lower()): s for s in await session.scalars(select(Service))}
+    subs = {(s.service_id, s.name.lower()): s for s in await session.scalars(select(SubService))}
+    for index, b in enumerate(federation.bricks, 1):
+        progress("catalogue", index - 1, len(federation.bricks))
+        brick = await _upsert(session, report, "bricks", bricks.get(b.code), Brick,
+                              dict(code=b.code, name=b.name, description=b.description,
+                                   active=b.active))
+        scopes[(b.code, None, None)] = (brick.id, None, None)
+        for s in b.services:
+            service = await _upsert(session, report, "services",
+                                    services.get((brick.id, s.name.lower())), Service,
+                                    dict(brick_id=brick.id, name=s.name,
+                                         description=s.description, active=s.active))
+            scopes[(b.code, s.name.lower(), None)] = (brick.id, service.id, None)
+            for ss in s.sub_services:
+                sub = await _upsert(session, report, "sub-services",
+                                    subs.get((service.id, ss.name.lower())), SubService,
+                                    dict(service_id=service.id, name=ss.name,
+                                         description=ss.description, form=dict(ss.form),
+                                         requires_approval=ss.requires_approval,
+                                         default_priority=Priority(ss.default_priority),
+                                         active=ss.active))
+                scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
+                if targets is not None:
+                    targets.append((sub.id, ss.targets))
+
+    progress("catalogue", len(federation.bricks), len(federation.bricks))
+    missing = _list_missing_catalogue(report, bricks, services, subs, scopes)
+    if deactivate_missing:
+        for entry in missing:
+            entry.active = False
+            report.updated["deactivated"] += 1
+        await session.flush()
+    return scopes
+
+
 async def import_federation(session: AsyncSession, federation: Federation,
                             progress: Progress = _silent) -> ImportReport:
     report = ImportReport()
@@ -151,35 +227,8 @@ async def import_federation(session: AsyncSession, federation: Federation,
             report.notes.append(f"user {spec.username} is managed by SCIM: only its tenant was applied")
         users[spec.username] = await _upsert(session, report, "users", existing, User, values)
 
-    scopes: dict[tuple[str, str | None, str | None], tuple[int, int | None, int | None]] = {}
-    bricks = {b.code: b for b in await session.scalars(select(Brick))}
-    services = {(s.brick_id, s.name.lower()): s for s in await session.scalars(select(Service))}
-    subs = {(s.service_id, s.name.lower()): s for s in await session.scalars(select(SubService))}
     targets: list[tuple[int, tuple[TargetSpec, ...]]] = []
-    for index, b in enumerate(federation.bricks, 1):
-        progress("catalogue", index - 1, len(federation.bricks))
-        brick = await _upsert(session, report, "bricks", bricks.get(b.code), Brick,
-                              dict(code=b.code, name=b.name, description=b.description,
-                                   active=b.active))
-        scopes[(b.code, None, None)] = (brick.id, None, None)
-        for s in b.services:
-            service = await _upsert(session, report, "services",
-                                    services.get((brick.id, s.name.lower())), Service,
-                                    dict(brick_id=brick.id, name=s.name,
-                                         description=s.description, active=s.active))
-            scopes[(b.code, s.name.lower(), None)] = (brick.id, service.id, None)
-            for ss in s.sub_services:
-                sub = await _upsert(session, report, "sub-services",
-                                    subs.get((service.id, ss.name.lower())), SubService,
-                                    dict(service_id=service.id, name=ss.name,
-                                         description=ss.description, form=dict(ss.form),
-                                         requires_approval=ss.requires_approval,
-                                         default_priority=Priority(ss.default_priority),
-                                         active=ss.active))
-                scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
-                targets.append((sub.id, ss.targets))
-
-    progress("catalogue", len(federation.bricks), len(federation.bricks))
+    scopes = await import_catalogue(session, report, federation, progress, targets=targets)
     await _import_service_levels(session, report, federation, tenants, targets)
     designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):

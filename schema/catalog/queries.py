@@ -7,8 +7,9 @@ from strawberry import relay
 
 from schema.context import Info
 from schema.ids import node_id
-from schema.catalog.types import Brick, SubService
+from schema.catalog.types import Brick, CatalogSyncRun, SubService
 from schema.identity.types import ExpertDesignation
+from server import catalog_sync
 from server.catalog import queries
 from server.errors import NotFound
 
@@ -40,3 +41,9 @@ class CatalogQuery:
         rows = await queries.list_designations(info.context.session, viewer=info.context.viewer,
                                                brick_code=brick_code)
         return [ExpertDesignation.from_model(r) for r in rows]
+
+    @strawberry.field(description="Group administrators: the latest catalogue sync runs, newest first "
+                                  "(empty for the others).")
+    async def catalog_sync_runs(self, info: Info) -> list[CatalogSyncRun]:
+        rows = await catalog_sync.sync_runs(info.context.session, viewer=info.context.viewer)
+        return [CatalogSyncRun.from_model(r) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -149,3 +150,19 @@ class Brick(relay.Node):
     async def services(self, info: Info) -> list[Service]:
         rows = await info.context.loaders.services_of_brick.load(self.id)
         return [Service.from_model(r) for r in rows]
+
+
+@strawberry.type(description="One run of the catalogue sync: when, from where, what changed or why it failed.")
+class CatalogSyncRun:
+    source: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    ok: bool
+    changes: JSON = strawberry.field(description="created/updated counts by kind, and `missing`: the "
+                                                 "entries the source no longer names.")
+    error: str | None
+
+    @classmethod
+    def from_model(cls, m: models.CatalogSyncRun) -> CatalogSyncRun:
+        return cls(source=m.source, started_at=m.started_at, finished_at=m.finished_at, ok=m.ok,
+                   changes=m.changes or {}, error=m.error)

@@ -77,3 +77,15 @@ class MirrorMutation:
                 ticket_id=require_id(ticket_id, "Ticket", "ticket", field="ticketId")))
         return await attempt(ctx.session, act, fields={"ticket": "ticketId",
                                                        "mirror of ticket": "ticketId"})
+
+    @strawberry.mutation(description="Group administrators: re-apply the group ticket's state on its "
+                                     "local ticket (after a divergence).")
+    async def resync_mirror(self, info: Info, ticket_id: relay.GlobalID) -> RetryMirrorPayload:
+        ctx = info.context
+
+        async def act() -> TicketMirror:
+            return TicketMirror.from_model(await service.resync_mirror(
+                ctx.session, actor=ctx.viewer,
+                ticket_id=require_id(ticket_id, "Ticket", "ticket", field="ticketId")))
+        return await attempt(ctx.session, act, fields={"ticket": "ticketId",
+                                                       "mirror of ticket": "ticketId"})

@@ -17,7 +17,8 @@ from tenants.desks.base import DeskKind as DeskKindValue
 
 MirrorStatus = strawberry.enum(models.MirrorStatus, description=(
     "PENDING: changes wait for delivery; SYNCED: the local ticket is up to date; FAILED: the last "
-    "delivery failed and will be retried; PAUSED: delivery stopped until an admin retries it."))
+    "delivery failed and will be retried; PAUSED: delivery stopped until an admin retries it; "
+    "DIVERGED: the local ticket is not in the state the group ticket implies (see divergence)."))
 DeskKind = strawberry.enum(DeskKindValue, name="DeskKind", description="The kind of a school's local desk.")
 
 
@@ -33,13 +34,20 @@ class TicketMirror:
     attempts: int = strawberry.field(description="Failed attempts since the last success.")
     last_synced_at: dt.datetime | None
     next_attempt_at: dt.datetime | None
+    divergence: str | None = strawberry.field(description="How the local ticket differs from the "
+                                                          "group ticket (DIVERGED), in words.")
+    local_state: str | None = strawberry.field(description="Where the local ticket stood at the last "
+                                                           "poll: NEW, WORKING, PENDING, RESOLVED, CLOSED.")
+    local_closed: bool = strawberry.field(description="The school closed its local ticket while the "
+                                                      "group ticket was still open.")
 
     @classmethod
     def from_model(cls, m: models.Mirror) -> TicketMirror:
         return cls(ticket_id=m.ticket_id, tenant_id=m.tenant_id, desk=m.desk_kind,
                    remote_ref=m.remote_ref, status=m.status, last_error=m.last_error,
                    attempts=m.attempts, last_synced_at=m.last_synced_at,
-                   next_attempt_at=m.next_attempt_at)
+                   next_attempt_at=m.next_attempt_at, divergence=m.divergence,
+                   local_state=m.local_state, local_closed=bool(m.local_closed))
 
     @strawberry.field(description="The group ticket (null if the viewer may not see it).")
     async def ticket(self, info: Info) -> Ticket | None:

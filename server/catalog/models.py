@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, JSONType, Timestamps
+from server.db import Base, JSONType, Timestamps, UTCDateTime, utcnow
 
 
 class Priority(StrEnum):
@@ -68,3 +69,18 @@ class SubService(Timestamps, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     service: Mapped[Service] = relationship(lazy="raise")
+
+
+class CatalogSyncRun(Base):
+    """One run of `groupdesk catalog sync` (by hand or scheduled): when, from where, what changed."""
+
+    __tablename__ = "catalog_sync_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"created": {...}, "updated": {...}, "missing": [...], "deactivated": n}
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)

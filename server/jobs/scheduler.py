@@ -23,6 +23,7 @@ from server.tickets.idempotency import delete_expired_keys
 log = logging.getLogger("groupdesk.jobs")
 
 AUTO_CLOSE_JOB = "auto-close"
+CATALOG_SYNC_JOB = "catalog-sync"
 EXPIRED_KEYS_JOB = "expired-idempotency-keys"
 DIGEST_JOB = "notification-digests"
 SLA_SWEEP_JOB = "sla-sweep"
@@ -53,12 +54,25 @@ async def digest_tick(sessions: async_sessionmaker[AsyncSession]) -> int:
     if written:
         log.info("notification digests written", extra={"fields": {"digests": len(written)}})
     return len(written)
+
+
 async def sla_sweep_tick(sessions: async_sessionmaker[AsyncSession],
                          clock: Callable[[], dt.datetime] = utcnow) -> int:
     """Escalate the tickets past a service level threshold, in one transaction; how many
     escalations were recorded (server.sla.escalation guards against other processes)."""
     async with writer_session(sessions) as session:
         return await sweep(session, now=clock())
+
+
+async def catalog_sync_tick(sessions: async_sessionmaker[AsyncSession], source: str,
+                            deactivate_missing: bool) -> int:
+    """The scheduled `groupdesk catalog sync`: its run is recorded like a manual one."""
+    from server.catalog_sync import sync_catalogue
+
+    outcome = await sync_catalogue(sessions, source, deactivate_missing=deactivate_missing)
+    if outcome.error is not None:
+        log.warning("catalogue sync failed", extra={"fields": {"run": outcome.run_id, "error": outcome.error}})
+    return outcome.run_id
 
 
 def build_scheduler(settings: Settings,
@@ -80,4 +94,9 @@ def build_scheduler(settings: Settings,
         scheduler.add_job(sla_sweep_tick, "interval", seconds=settings.sla_sweep_seconds,
                           args=[sessions], id=SLA_SWEEP_JOB, coalesce=True, max_instances=1,
                           replace_existing=True)
+    if settings.catalog_sync_source and settings.catalog_sync_seconds:
+        scheduler.add_job(catalog_sync_tick, "interval", seconds=settings.catalog_sync_seconds,
+                          args=[sessions, settings.catalog_sync_source,
+                                settings.catalog_sync_deactivate_missing],
+                          id=CATALOG_SYNC_JOB, coalesce=True, max_instances=1, replace_existing=True)
     return scheduler

@@ -81,6 +81,21 @@ class Sweep:
         return len(due) + len(mails)
 
 
+class Poll:
+    """Polls the desks that cannot push, on the worker's event loop (the same runtime as delivery)."""
+
+    def __call__(self) -> int:
+        thread = get_event_loop_thread()
+        if thread is None:
+            return 0
+        try:
+            results = thread.run_coroutine(context.current().mirror.poller.poll_all())
+        except Exception:  # the database is away: the next tick tries again
+            log.exception("desk poll failed")
+            return 0
+        return sum(r.applied for r in results.values())
+
+
 def run_worker(settings: Settings, *, threads: int = 8, sweep: bool = True) -> int:
     """Run until SIGTERM or SIGINT; in-flight deliveries finish (or resume from the outbox later)."""
     if not settings.broker_url:
@@ -100,6 +115,10 @@ def run_worker(settings: Settings, *, threads: int = 8, sweep: bool = True) -> i
     if sweep:
         scheduler.add_job(Sweep(settings.mirror_sweep_grace_seconds, mails=settings.smtp_host is not None), "interval", seconds=settings.relay_interval_seconds,
                           coalesce=True, max_instances=1, next_run_time=utcnow(), id="mirror-sweep")
+        # Polling goes with the sweep: the workers started with --no-sweep leave it to this one.
+        if settings.desk_poll_seconds > 0:
+            scheduler.add_job(Poll(), "interval", seconds=settings.desk_poll_seconds, coalesce=True,
+                              max_instances=1, id="desk-poll")
         scheduler.start()
     stopping = threading.Event()
 

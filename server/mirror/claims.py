@@ -56,8 +56,10 @@ class Claim:
 
 class Claims:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, policy: RetryPolicy,
-                 lease_seconds: float, clock: Callable[[], dt.datetime]) -> None:
+                 lease_seconds: float, clock: Callable[[], dt.datetime],
+                 installation: str | None = None) -> None:
         self.sessions = sessions
+        self.installation = installation
         self.policy = policy
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.clock = clock
@@ -84,7 +86,7 @@ class Claims:
                       if mirror.remote_id else None)
             claim = Claim(ticket_id, uuid.uuid4().hex, mirror.desk_kind, remote, events)
             try:
-                claim.config = await connector_config(session, mirror.tenant_id)
+                claim.config = await connector_config(session, mirror.tenant_id, self.installation)
             except ConfigurationError as exc:
                 claim.config_error = exc.message
             mirror.claimed_by, mirror.claimed_until = claim.token, now + self.lease
@@ -126,6 +128,8 @@ class Claims:
                                             .with_only_columns(OutboxEvent.id).limit(1)) is not None
                 values |= dict(claimed_by=None, claimed_until=None,
                                status=MirrorStatus.PENDING if more else MirrorStatus.SYNCED)
+                if not more:
+                    values["divergence"] = None
                 claim.released = True
             else:
                 values |= dict(status=MirrorStatus.PENDING, claimed_until=now + self.lease)

@@ -20,7 +20,7 @@ from server.mirror.claims import Claim, Claims
 from server.mirror.models import OutboxEvent
 from server.mirror.outbox import desk_event
 from server.mirror.retry import RetryPolicy
-from tenants.desks import DeskConfig, DeskConnector, DeskError, DeskTicket, EventKind
+from tenants.desks import DeskConfig, DeskConnector, DeskError, EventKind
 
 log = logging.getLogger("groupdesk.mirror")
 ROUNDS = 3
@@ -37,13 +37,16 @@ class Outcome:
     paused: bool = False
     retry_in_ms: int | None = None
     error: str | None = None
+    # Events still wait after the rounds one run allows: the caller delivers again at once.
+    more: bool = False
 
 
 class MirrorDelivery:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, policy: RetryPolicy,
                  lease_seconds: float, connectors: ConnectorFactory,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
-        self.claims = Claims(sessions, policy=policy, lease_seconds=lease_seconds, clock=clock)
+                 clock: Callable[[], dt.datetime] = utcnow, installation: str | None = None) -> None:
+        self.claims = Claims(sessions, policy=policy, lease_seconds=lease_seconds, clock=clock,
+                             installation=installation)
         self.connectors = connectors
 
     async def deliver(self, ticket_id: int) -> Outcome:
@@ -69,7 +72,8 @@ class MirrorDelivery:
                                retry_in_ms=outcome.retry_in_ms, error=outcome.error)
             # `more`: events committed while we held the ticket, announced to deliveries that
             # found it busy; the next round takes them.
-        return Outcome(total)
+        # Still more after the last round: say so, rather than leave them to the next sweep.
+        return Outcome(total, more=more)
 
     async def _run(self, claim: Claim) -> tuple[Outcome, bool]:
         if not claim.events:
@@ -89,11 +93,11 @@ class MirrorDelivery:
             for index, row in enumerate(claim.events):
                 current = row
                 if (remote := claim.remote) is None:
-                    ticket = DeskTicket(**row.payload["ticket"])
+                    ticket = desk_event(row, None, config.installation).ticket
                     remote = await connector.find(ticket.group_ref) or await connector.create(ticket)
                     await self.claims.keep_remote(claim, remote, config.kind)
                 if row.kind != EventKind.OPENED.value:
-                    await connector.apply(remote, desk_event(row, remote))
+                    await connector.apply(remote, desk_event(row, remote, config.installation))
                 last = index == len(claim.events) - 1
                 held, more = await self.claims.delivered(claim, row.id, release=last)
                 if not held:
@@ -112,6 +116,11 @@ class MirrorDelivery:
     async def _failed(self, claim: Claim, row: OutboxEvent, message: str, retryable: bool,
                       delivered: int) -> tuple[Outcome, bool]:
         paused, retry_in, text = await self.claims.failed(claim, row, message, retryable=retryable)
+        ref = (row.payload.get("ticket") or {}).get("group_ref", "?")
         if paused:
-            log.warning("mirror of ticket %s paused: %s", claim.ticket_id, text)
+            log.warning("mirror of ticket %s (%s) paused at event %s (%s): %s", claim.ticket_id, ref,
+                        row.id, row.kind, message)
+        elif retry_in is not None:
+            log.warning("mirror delivery of ticket %s (%s) event %s (%s) failed, retry in %s ms: %s",
+                        claim.ticket_id, ref, row.id, row.kind, retry_in, message)
         return Outcome(delivered, paused=paused, retry_in_ms=retry_in, error=text), True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.audit.record import record
 from server.errors import ConfigurationError, NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
+from server.mirror.installation import installation_identity
 from server.mirror.models import DeskSetting
 from tenants import policy
 from tenants.context import Principal, TenantKind
@@ -90,25 +92,28 @@ async def configure_desk(session: AsyncSession, *, actor: Principal, tenant_id: 
     return tenant, setting
 
 
-async def connector_config(session: AsyncSession, tenant_id: int) -> DeskConfig:
-    """The school's desk with its secrets read now; ConfigurationError says what is missing."""
+async def connector_config(session: AsyncSession, tenant_id: int,
+                           installation: str | None = None) -> DeskConfig:
+    """The school's desk with its secrets read now and this installation's identity (the
+    setting's `installation` override, else the database's); ConfigurationError says what is missing."""
     setting = await desk_of(session, tenant_id)
     if setting is None:
         tenant = await session.get(Tenant, tenant_id)
         raise ConfigurationError(f"{tenant.slug if tenant else tenant_id} has no desk configured")
+    identity = await installation_identity(session, installation)
     try:
-        return resolve(spec_of(setting))
+        return replace(resolve(spec_of(setting)), installation=identity)
     except CredentialMissing as exc:
         raise ConfigurationError(f"{setting.kind.value} desk credentials: {exc}") from None
 
 
-async def check_desk(session: AsyncSession, slug: str) -> CheckResult:
+async def check_desk(session: AsyncSession, slug: str, installation: str | None = None) -> CheckResult:
     """Reach the school's desk with its credentials and say what is wrong, if anything."""
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
         return CheckResult(False, f"no tenant {slug!r} (see `groupdesk load`)")
     try:
-        config = await connector_config(session, tenant.id)
+        config = await connector_config(session, tenant.id, installation)
     except ConfigurationError as exc:
         return CheckResult(False, exc.message)
     try:

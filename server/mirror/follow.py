@@ -6,20 +6,22 @@ tells it of every change in the change's own transaction, so the outbox is compl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Service, SubService
 from server.identity.models import Tenant, User
 from server.mirror import outbox
-from server.mirror.models import Origin, OutboxEvent
+from server.mirror.models import DeskSetting, Origin, OutboxEvent
 from server.tickets.models import EventKind as History
 from server.tickets.models import Ticket, TicketEvent, Visibility
 from server.tickets.workflow import TicketState
-from tenants.desks.base import DeskTicket
+from tenants.desks.base import DeskKind, DeskTicket
 from tenants.desks.base import EventKind as Desk
 
 _ORIGIN_KEY = "groupdesk.mirror.origin"
@@ -68,6 +70,26 @@ def message_of(kind: History, data: dict[str, Any]) -> str | None:
     return None
 
 
+def form_answers(form: dict[str, Any] | None, data: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """The request form's answers as (field title, value), in the form's order, then any extra."""
+    data = data or {}
+    properties = (form or {}).get("properties") or {}
+    names = [n for n in properties if n in data] + [n for n in data if n not in properties]
+    answers = []
+    for name in names:
+        spec = properties.get(name) or {}
+        title = str(spec.get("title") or name) if isinstance(spec, dict) else name
+        value = data[name]
+        if isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        else:
+            text = str(value)
+        answers.append((title, text))
+    return tuple(answers)
+
+
 async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
     """The ticket as the desk sees it (related rows come from the session's identity map)."""
     school = await session.get(Tenant, ticket.tenant_id)
@@ -82,7 +104,14 @@ async def desk_ticket(session: AsyncSession, ticket: Ticket) -> DeskTicket:
         service=service.name if service else "", sub_service=sub.name if sub else "",
         requester_name=ticket.requester_name, requester_email=ticket.requester_email,
         assignee=assignee.display_name if assignee else None,
-        language=school.language if school else "fr")
+        language=school.language if school else "fr",
+        form=form_answers(sub.form if sub else None, ticket.request_data))
+
+
+async def _has_lifecycle(session: AsyncSession, ticket: Ticket) -> bool:
+    """Whether the school's desk keeps a local state of its own (iTop, GLPI), not just messages."""
+    kind = await session.scalar(select(DeskSetting.kind).where(DeskSetting.tenant_id == ticket.tenant_id))
+    return kind in (DeskKind.ITOP, DeskKind.GLPI)
 
 
 async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> OutboxEvent | None:
@@ -101,6 +130,11 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> O
     # An answer turns its comment's outbox event into ticket.answered instead of sending the
     # same text twice.
     comments: dict[int, OutboxEvent] = session.info.setdefault(outbox.COMMENTS_KEY, {})
+    if kind is History.ANSWERED and origin is Origin.DESK and await _has_lifecycle(session, ticket):
+        # The school answered in its own desk, whose ticket still waits on the school: the desk
+        # is told to move on (its answer itself is never sent back).
+        await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id, kind=Desk.RESYNCED,
+                             ticket=await desk_ticket(session, ticket), origin=Origin.GROUP)
     if kind is History.ANSWERED and data.get("comment_id") in comments:
         # The answer's text is already in the outbox as a comment: make that event the answer.
         answer = comments.pop(data["comment_id"])
@@ -112,6 +146,10 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> O
     row = await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id,
                                kind=desk_kind, ticket=await desk_ticket(session, ticket),
                                message=message_of(kind, data), author=author, origin=origin)
+    if row is not None and kind is History.OPENED and ticket.local_ref:
+        # Opened with the local ticket's ref (often by the desk itself): link to it, never
+        # open a second local ticket.
+        await outbox.link_remote(session, ticket.id, ticket.local_ref)
     if row is not None and kind is History.COMMENTED and data.get("comment_id") is not None:
         comments[data["comment_id"]] = row
     return row

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import NotFound, PermissionDenied, ValidationFailed
@@ -24,10 +24,10 @@ from server.identity.auth import principal_of
 from server.identity.models import Tenant, User
 from server.mirror.follow import from_desk
 from server.mirror.models import InboundEvent, Mirror
-from server.tickets import actions, comments
+from server.tickets import actions, comments, history
 from server.tickets.access import visible_tickets
 from server.tickets.locking import lock_ticket, next_version
-from server.tickets.models import CommentSource, Ticket, Visibility
+from server.tickets.models import CommentSource, EventKind, Ticket, Visibility
 from server.tickets.workflow import Action, TicketState
 from tenants import policy
 from tenants.context import Principal, Role
@@ -42,7 +42,7 @@ class DeskEventKind(StrEnum):
 
     COMMENTED = "ticket.commented"   # a public answer or comment from the school
     CLOSED = "ticket.closed"         # the local ticket was closed
-    RESOLVED = "ticket.resolved"     # the local ticket was resolved (treated like closed)
+    RESOLVED = "ticket.resolved"     # the local ticket was resolved (the experts are told)
     LINKED = "ticket.linked"         # the local ticket's ref, when the desk created it itself
 
 
@@ -67,16 +67,26 @@ async def desk_account(session: AsyncSession, tenant: Tenant) -> Principal:
 
 
 async def _ticket(session: AsyncSession, actor: Principal, *, ticket_id: int | None,
-                  group_ref: str | None) -> Ticket:
-    """The ticket, only if the desk speaks for it: its own school's (NotFound otherwise)."""
+                  group_ref: str | None, local_ref: str | None = None) -> Ticket:
+    """The ticket, only if the desk speaks for it: its own school's (NotFound otherwise).
+
+    Without a group ref, the local ticket's ref finds it (the mirror's, or the one given at opening).
+    """
     stmt = select(Ticket).where(visible_tickets(policy.desk_scope(actor)))
     if ticket_id is not None:
         stmt = stmt.where(Ticket.id == ticket_id)
-    else:
+    elif (group_ref or "").strip():
         stmt = stmt.where(Ticket.ref == (group_ref or "").strip().upper())
-    ticket = await session.scalar(stmt)
+    elif (local_ref or "").strip():
+        local = (local_ref or "").strip()
+        linked = select(Mirror.ticket_id).where(Mirror.tenant_id == actor.tenant_id,
+                                                or_(Mirror.remote_ref == local, Mirror.remote_id == local))
+        stmt = stmt.where(or_(Ticket.id.in_(linked), Ticket.local_ref == local)).order_by(Ticket.id)
+    else:
+        raise ValidationFailed({"group_ref": "give the group ref, or the local ticket's local_ref"})
+    ticket = (await session.scalars(stmt.limit(1))).first()
     if ticket is None:
-        raise NotFound("ticket", ticket_id if ticket_id is not None else group_ref)
+        raise NotFound("ticket", ticket_id if ticket_id is not None else group_ref or local_ref)
     return ticket
 
 
@@ -93,7 +103,7 @@ async def receive(session: AsyncSession, *, actor: Principal, kind: DeskEventKin
         known = ", ".join(k.value for k in DeskEventKind)
         raise ValidationFailed({"type": Message("unknown desk event {kind} (known: {known})", kind=repr(kind),
                                                  known=known)}) from None
-    ticket = await _ticket(session, actor, ticket_id=ticket_id, group_ref=group_ref)
+    ticket = await _ticket(session, actor, ticket_id=ticket_id, group_ref=group_ref, local_ref=local_ref)
     if event_id is not None:
         if len(event_id) > 200 or not event_id.strip():
             raise ValidationFailed({"eventId": Message("1 to {limit} characters", limit=200)})
@@ -125,8 +135,26 @@ async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, kind: 
         await comments.add_comment(session, actor=actor, ticket_id=ticket.id, body=body,
                                    visibility=Visibility.PUBLIC, source=CommentSource.DESK)
         return "commented"
-    # The local ticket was closed or resolved.
-    if ticket.state is TicketState.CLOSED:
+    if kind is DeskEventKind.RESOLVED:
+        return await _resolved_locally(session, actor, ticket, message, author)
+    return await _closed_locally(session, actor, ticket, message, author)
+
+
+async def _resolved_locally(session: AsyncSession, actor: Principal, ticket: Ticket, message: str | None,
+                            author: str | None) -> str:
+    """The school resolved its local ticket: the experts are told; the group's state is theirs."""
+    if ticket.state in (TicketState.RESOLVED, TicketState.CLOSED, TicketState.REJECTED):
+        return "already resolved"
+    locked = await lock_ticket(session, actor, ticket.id, None)
+    next_version(locked)
+    await history.record(session, locked, EventKind.RESOLVED_LOCALLY, actor=actor, data=_said(message, author))
+    return "resolved locally"
+
+
+async def _closed_locally(session: AsyncSession, actor: Principal, ticket: Ticket, message: str | None,
+                          author: str | None) -> str:
+    """The school closed its local ticket: it confirms a resolution, or leaves the experts a note."""
+    if ticket.state in (TicketState.CLOSED, TicketState.REJECTED):
         return "already closed"
     if ticket.state is TicketState.RESOLVED:
         await actions.perform(session, actor=actor, ticket_id=ticket.id, action=Action.CLOSE,
@@ -140,7 +168,22 @@ async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, kind: 
         note += f"\n\n{extra}"
     await comments.add_comment(session, actor=actor, ticket_id=ticket.id, body=_signed(note, author),
                                visibility=Visibility.PUBLIC, source=CommentSource.DESK)
+    locked = await lock_ticket(session, actor, ticket.id, None)
+    await history.record(session, locked, EventKind.CLOSED_LOCALLY, actor=actor, data=_said(message, author))
+    mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket.id))
+    if mirror is not None:
+        mirror.local_closed = True
+    await session.flush()
     return "noted"
+
+
+def _said(message: str | None, author: str | None) -> dict[str, str]:
+    data = {}
+    if (message or "").strip():
+        data["message"] = (message or "").strip()
+    if (author or "").strip():
+        data["author"] = (author or "").strip()
+    return data
 
 
 async def link(session: AsyncSession, actor: Principal, ticket: Ticket, local_ref: str | None) -> str:

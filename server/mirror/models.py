@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Enum,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,12 +31,14 @@ DeskKindType = Enum(DeskKind, native_enum=False, length=16, create_constraint=Fa
 
 
 class MirrorStatus(StrEnum):
-    """PENDING: events wait; SYNCED: all delivered; FAILED: retrying; PAUSED: waits for an admin."""
+    """PENDING: events wait; SYNCED: all delivered; FAILED: retrying; PAUSED: waits for an admin;
+    DIVERGED: the desk's ticket is not in the state the group ticket implies (see `divergence`)."""
 
     PENDING = "PENDING"
     SYNCED = "SYNCED"
     FAILED = "FAILED"
     PAUSED = "PAUSED"
+    DIVERGED = "DIVERGED"
 
 
 class Origin(StrEnum):
@@ -108,6 +112,11 @@ class Mirror(Timestamps, Base):
     # A delivery's claim: who holds the ticket and until when (a crashed worker's claim expires).
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What the last poll found on the desk, and why it differs from the group ticket (DIVERGED).
+    local_state: Mapped[str | None] = mapped_column(String(32))
+    divergence: Mapped[str | None] = mapped_column(Text)
+    # The school closed its local ticket while the group ticket was still open.
+    local_closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class InboundEvent(Base):
@@ -122,3 +131,32 @@ class InboundEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Installation(Base):
+    """This groupdesk installation's identity, written into every marker it leaves on a desk.
+
+    One row, made by the first migration that knows it; GROUPDESK_INSTALLATION_ID overrides it
+    (a restored copy that must keep speaking as the original, or one that must not).
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identity: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeskPoll(Base):
+    """Where the poll of a school's desk stands: its cursor moves only with what it committed."""
+
+    __tablename__ = "desk_poll"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), unique=True)
+    # The desk's own notion of "since" (iTop: its local 'Y-m-d H:i:s'; GLPI: date_mod).
+    cursor: Mapped[str | None] = mapped_column(String(40))
+    polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Changes applied by the last poll, for operators.
+    applied: Mapped[int] = mapped_column(Integer, default=0)

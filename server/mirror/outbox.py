@@ -34,6 +34,10 @@ def subscribe(listener: Listener) -> Callable[[], None]:
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
+    # SQLAlchemy tells after_commit of a savepoint's release too (every mutation runs in one):
+    # announcing then would send deliverers to look before the transaction's real commit.
+    if session.in_nested_transaction():
+        return
     session.info.pop(COMMENTS_KEY, None)
     ids = session.info.pop(_COMMITTED_KEY, None)
     if not ids:
@@ -47,6 +51,8 @@ def _announce(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint undone: what came before it still commits (an extra wake-up is harmless)
     session.info.pop(_COMMITTED_KEY, None)
     session.info.pop(COMMENTS_KEY, None)
 
@@ -65,11 +71,19 @@ def snapshot(ticket: DeskTicket, message: str | None, author: str | None,
             "occurred_at": occurred_at.isoformat()}
 
 
-def desk_event(row: OutboxEvent, remote: RemoteTicket | None) -> DeskEvent:
+def event_id(installation: str, row_id: int) -> str:
+    """The idempotency key a desk sees: this installation's identity and the row's id, so
+    that another installation's event 1 is never taken for ours."""
+    return f"grp-{installation}-{row_id}" if installation else f"grp-{row_id}"
+
+
+def desk_event(row: OutboxEvent, remote: RemoteTicket | None, installation: str = "") -> DeskEvent:
     """The connector's view of an outbox row; its id is the idempotency key the desk sees."""
     payload = row.payload
-    ticket = DeskTicket(**payload["ticket"], local_ref=remote.ref if remote else None)
-    return DeskEvent(event_id=f"grp-{row.id}", kind=EventKind(row.kind), ticket=ticket,
+    fields = dict(payload["ticket"])
+    fields["form"] = tuple(tuple(pair) for pair in fields.get("form") or ())
+    ticket = DeskTicket(**fields, local_ref=remote.ref if remote else None)
+    return DeskEvent(event_id=event_id(installation, row.id), kind=EventKind(row.kind), ticket=ticket,
                      message=payload.get("message"), author=payload.get("author"),
                      occurred_at=dt.datetime.fromisoformat(payload["occurred_at"]))
 
@@ -122,3 +136,10 @@ def _pending_unless_failing() -> Any:
     """SYNCED becomes PENDING; FAILED and PAUSED stay as they are (the new event waits behind)."""
     return case((Mirror.status == MirrorStatus.SYNCED, MirrorStatus.PENDING.value),
                 else_=Mirror.status)
+
+
+async def link_remote(session: AsyncSession, ticket_id: int, local_ref: str) -> None:
+    """Point a mirror without a local ticket yet at the school's own ticket (no creation)."""
+    await session.execute(update(Mirror).where(Mirror.ticket_id == ticket_id, Mirror.remote_id.is_(None))
+                          .values(remote_id=local_ref, remote_ref=local_ref)
+                          .execution_options(synchronize_session=False))

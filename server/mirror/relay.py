@@ -4,7 +4,8 @@ It runs the same deliveries and retry policies as the dramatiq actors, for each 
 mirror (a ticket's outbox events to the school's desk) and any lane the assembly adds (the mail
 outbox of notifications). Commits that write a lane's rows wake it at once; an APScheduler interval
 job sweeps every lane for anything due (retries whose backoff is over, a desk or mail relay back
-up, rows written by another process).
+up, rows written by another process), and another polls the desks that cannot push
+(GROUPDESK_DESK_POLL_SECONDS).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from server.config import Settings
 from server.db import utcnow
 from server.mirror import outbox
 from server.mirror.delivery import MirrorDelivery, Outcome
+from server.mirror.poll import DeskPoller
 from server.mirror.runtime import delivery_runtime
 from server.mirror.sweep import due_tickets
 
@@ -61,9 +63,12 @@ class MirrorLane:
 
 class EmbeddedRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], delivery: MirrorDelivery, *,
-                 interval: float, concurrency: int, lanes: Sequence[Lane] = ()) -> None:
+                 interval: float, concurrency: int, lanes: Sequence[Lane] = (),
+                 poller: DeskPoller | None = None, poll_interval: float = 0) -> None:
         self.sessions = sessions
         self.delivery = delivery
+        self.poller = poller
+        self.poll_interval = poll_interval
         self.interval = interval
         self.limit = asyncio.Semaphore(concurrency)
         self.mirror = MirrorLane(delivery)
@@ -79,7 +84,8 @@ class EmbeddedRelay:
                 lanes: Sequence[Lane] = ()) -> EmbeddedRelay:
         runtime = delivery_runtime(settings, sessions)
         relay = cls(sessions, runtime.delivery, interval=settings.relay_interval_seconds,
-                    concurrency=settings.mirror_concurrency, lanes=lanes)
+                    concurrency=settings.mirror_concurrency, lanes=lanes, poller=runtime.poller,
+                    poll_interval=settings.desk_poll_seconds)
         relay.closing = runtime.aclose
         return relay
 
@@ -90,6 +96,10 @@ class EmbeddedRelay:
         self.scheduler = AsyncIOScheduler(event_loop=self.loop)
         self.scheduler.add_job(self.sweep, "interval", seconds=self.interval, coalesce=True,
                                max_instances=1, next_run_time=utcnow(), id="mirror-sweep")
+        if self.poller is not None and self.poll_interval > 0:
+            # Desks that cannot push are read in the same runtime, one poll at a time.
+            self.scheduler.add_job(self.poller.poll_all, "interval", seconds=self.poll_interval,
+                                   coalesce=True, max_instances=1, id="desk-poll")
         self.scheduler.start()
 
     async def stop(self) -> None:
@@ -136,4 +146,7 @@ class EmbeddedRelay:
         if outcome.retry_in_ms is not None and self.loop is not None:
             # Come back when the backoff is over rather than at the next sweep.
             self.loop.call_later(outcome.retry_in_ms / 1000 + 0.01, self.kick, [key], lane)
+        elif outcome.more and self.loop is not None:
+            # Events committed while this run delivered: go again now, not at the next sweep.
+            self.loop.call_soon(self.kick, [key], lane)
         return outcome

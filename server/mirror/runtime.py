@@ -9,16 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.config import Settings
 from server.mirror.delivery import MirrorDelivery
+from server.mirror.poll import DeskPoller
 from server.mirror.retry import RetryPolicy
 from tenants.desks import DeskConfig, DeskConnector, build_connector
 
 
 @dataclass
 class DeliveryRuntime:
-    """A delivery and the HTTP client its connectors share (closed with `aclose`)."""
+    """A delivery, the poller of desks that cannot push, and the HTTP client their connectors
+    share (closed with `aclose`)."""
 
     delivery: MirrorDelivery
     http: httpx.AsyncClient
+    poller: DeskPoller
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -32,5 +35,7 @@ def delivery_runtime(settings: Settings, sessions: async_sessionmaker[AsyncSessi
         return build_connector(config, http=http)
 
     delivery = MirrorDelivery(sessions, policy=RetryPolicy.from_settings(settings),
-                              lease_seconds=settings.mirror_lease_seconds, connectors=connectors)
-    return DeliveryRuntime(delivery, http)
+                              lease_seconds=settings.mirror_lease_seconds, connectors=connectors,
+                              installation=settings.installation_id)
+    poller = DeskPoller(sessions, connectors=connectors, installation=settings.installation_id)
+    return DeliveryRuntime(delivery, http, poller)

@@ -7,9 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import NotFound, PermissionDenied
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus
+from server.mirror import outbox
+from server.mirror.follow import desk_ticket
 from server.mirror.outbox import announce_after_commit
+from server.tickets.locking import lock_ticket
+from server.tickets.workflow import TicketState
 from tenants import policy
 from tenants.context import Principal
+from tenants.desks.base import EventKind
 from tenants.i18n.messages import Message
 
 
@@ -35,4 +40,23 @@ async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: in
     mirror.attempts, mirror.last_error, mirror.next_attempt_at = 0, None, None
     await session.flush()
     announce_after_commit(session, ticket_id)
+    return mirror
+
+
+async def resync_mirror(session: AsyncSession, *, actor: Principal, ticket_id: int) -> Mirror:
+    """Group admins: re-apply the group ticket's state on the local ticket (after a divergence)."""
+    if not policy.may_operate_mirrors(actor):
+        raise PermissionDenied("only group administrators resync mirrors")
+    ticket = await lock_ticket(session, actor, ticket_id, None)  # the ticket first, as changes do
+    mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket_id))
+    if mirror is None:
+        raise NotFound("mirror of ticket", ticket_id)
+    # The desk may need the words that go with the state (iTop's solution is mandatory).
+    message = ticket.solution if ticket.state in (TicketState.RESOLVED, TicketState.CLOSED) else None
+    await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id, kind=EventKind.RESYNCED,
+                         ticket=await desk_ticket(session, ticket), message=message)
+    if mirror.status is not MirrorStatus.PAUSED:
+        mirror.status = MirrorStatus.PENDING
+    mirror.divergence = None
+    await session.flush()
     return mirror

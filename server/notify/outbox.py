@@ -32,6 +32,10 @@ def subscribe(listener: Listener) -> Callable[[], None]:
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
+    # SQLAlchemy tells after_commit of a savepoint's release too (every mutation runs in one):
+    # announcing then would send the sender to look before the transaction's real commit.
+    if session.in_nested_transaction():
+        return
     ids = session.info.pop(_COMMITTED_KEY, None)
     if not ids:
         return
@@ -44,6 +48,8 @@ def _announce(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint undone: what came before it still commits (an extra wake-up is harmless)
     session.info.pop(_COMMITTED_KEY, None)
 
 

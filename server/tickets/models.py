@@ -46,6 +46,8 @@ class EventKind(StrEnum):
     PRIORITY_CHANGED = "PRIORITY_CHANGED"
     ESCALATED = "ESCALATED"
     COMMENTED = "COMMENTED"
+    RESOLVED_LOCALLY = "RESOLVED_LOCALLY"  # the school's desk resolved its local ticket
+    CLOSED_LOCALLY = "CLOSED_LOCALLY"      # the school's desk closed it while the group works on
 
 
 class SlaState(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,6 +26,9 @@ class EventKind(StrEnum):
     RESOLVED = "ticket.resolved"
     REOPENED = "ticket.reopened"
     CLOSED = "ticket.closed"
+    # The group ticket's state re-applied on the desk (a resync after a divergence, or work
+    # resumed by an answer that came from the desk itself).
+    RESYNCED = "ticket.resynced"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class DeskConfig:
     credentials: Mapping[str, str] = field(default_factory=dict)
     mappings: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = 10.0
+    # This groupdesk installation's identity, carried by every marker written on the desk.
+    installation: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class DeskTicket:
     # The school's language for every text written into its desk (tenants/i18n); payloads stored
     # before schools had one read as they were written then, in English.
     language: str = "en"
+    # The request form's answers as (field title, value) pairs, in the form's order.
+    form: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,4 +140,68 @@ class DeskConnector(Protocol):
 
     async def aclose(self) -> None:
         """Release connections and sessions."""
+        ...
+
+
+class LocalStatus(StrEnum):
+    """A local ticket's state in the few words the group needs, whatever the desk's lifecycle."""
+
+    NEW = "NEW"
+    WORKING = "WORKING"
+    PENDING = "PENDING"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+
+
+# The local statuses that agree with each group state (what reconciliation compares).
+AGREES: Mapping[str, tuple[LocalStatus, ...]] = {
+    "NEW": (LocalStatus.NEW,), "WAITING_FOR_APPROVAL": (LocalStatus.NEW,),
+    "APPROVED": (LocalStatus.NEW,), "ASSIGNED": (LocalStatus.WORKING,),
+    "IN_PROGRESS": (LocalStatus.WORKING,), "PENDING": (LocalStatus.PENDING,),
+    "RESOLVED": (LocalStatus.RESOLVED,), "CLOSED": (LocalStatus.CLOSED,),
+    "REJECTED": (LocalStatus.CLOSED,),
+}
+
+
+@dataclass(frozen=True)
+class LocalComment:
+    """A public entry a person wrote on the local ticket (never one the integration wrote)."""
+
+    remote_id: str
+    change_id: str  # stable: the same entry read twice has the same id
+    message: str
+    author: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class LocalTicketState:
+    """Where a local ticket stands now, as one poll read it."""
+
+    remote_id: str
+    ref: str
+    status: LocalStatus
+    raw_status: str
+    # The local solution or the closing text, when the desk has one.
+    message: str | None = None
+    # Who made the last status change, when the desk says.
+    changed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class DeskChanges:
+    """What one poll read: comments written since the cursor, the state of every local ticket
+    that changed, and the cursor to read from next time."""
+
+    comments: list[LocalComment]
+    states: list[LocalTicketState]
+    cursor: str
+
+
+@runtime_checkable
+class PolledDesk(Protocol):
+    """A desk that cannot push its changes: the group pulls them."""
+
+    async def changes(self, since: str | None, start: datetime, remote_ids: Collection[str]) -> DeskChanges:
+        """What changed on the given local tickets since the cursor (or `start`, UTC, without one)."""
         ...

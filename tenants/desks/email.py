@@ -50,6 +50,7 @@ class EmailConnector:
         self.password = config.credentials.get("password", "")
         self.timeout = config.timeout
         self.domain = self.sender.rpartition("@")[2].strip(">") or "groupdesk.invalid"
+        self.installation = config.installation
 
     def message_id(self, group_ref: str, event_id: str | None = None) -> str:
         """Stable Message-IDs: a re-sent event keeps its id, so duplicates are recognisable."""
@@ -66,7 +67,7 @@ class EmailConnector:
 
     async def create(self, ticket: DeskTicket) -> RemoteTicket:
         """Send the opening message; the gateway files it as a new local ticket."""
-        body = render.description(ticket)
+        body = render.description(ticket, self.installation)
         msg = self._message(ticket, f"{_tag(ticket)} {ticket.title}", body, datetime.now(UTC))
         msg["Message-ID"] = self.message_id(ticket.group_ref)
         msg["X-Groupdesk-Event"] = "ticket.opened"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -10,6 +12,7 @@ import httpx
 from tenants.desks import render
 from tenants.desks.base import (
     CheckResult,
+    DeskChanges,
     DeskConfig,
     DeskError,
     DeskEvent,
@@ -18,14 +21,29 @@ from tenants.desks.base import (
     EventKind,
     RemoteTicket,
 )
+from tenants.desks.glpi_changes import glpi_changes
 from tenants.desks.glpi_client import GlpiClient
 
 NEW, ASSIGNED, PLANNED, WAITING, SOLVED, CLOSED = 1, 2, 3, 4, 5, 6
-NAME, ID = "1", "2"  # Ticket search options: 1 is the name (title), 2 the id
+NAME, ID, CONTENT = "1", "2", "21"  # Ticket search options: name (title), id, description
+# The GLPI statuses that agree with each group state (what reconciliation compares).
+EXPECTED: dict[str, tuple[int, ...]] = {
+    "NEW": (NEW,), "WAITING_FOR_APPROVAL": (NEW,), "APPROVED": (NEW,),
+    "ASSIGNED": (ASSIGNED, PLANNED), "IN_PROGRESS": (ASSIGNED, PLANNED), "PENDING": (WAITING,),
+    "RESOLVED": (SOLVED,), "CLOSED": (CLOSED,), "REJECTED": (CLOSED,),
+}
+RESYNC_AS: dict[str, EventKind] = {
+    "ASSIGNED": EventKind.TAKEN, "IN_PROGRESS": EventKind.TAKEN, "PENDING": EventKind.PENDING,
+    "RESOLVED": EventKind.RESOLVED, "CLOSED": EventKind.CLOSED, "REJECTED": EventKind.CLOSED,
+}
 
 
-def plan(kind: EventKind, status: int) -> list[str]:
+def plan(kind: EventKind, status: int, group_state: str | None = None) -> list[str]:
     """Steps bringing a GLPI ticket in line with an event: `solution` or `status:N`."""
+    if kind is EventKind.RESYNCED:
+        if group_state in EXPECTED and status in EXPECTED[group_state]:
+            return []
+        kind = RESYNC_AS.get(group_state or "", EventKind.COMMENTED)
     if status == CLOSED and kind not in (EventKind.COMMENTED, EventKind.CLOSED):
         raise DeskError(f"{kind.value} cannot be mirrored to a closed ticket", retryable=False)
     match kind:
@@ -67,13 +85,17 @@ class GlpiConnector:
             "criteria[0][value]": prefix,
             "forcedisplay[0]": ID,
             "forcedisplay[1]": NAME,
+            "forcedisplay[2]": CONTENT,
             "range": "0-49",
         }
         body = self.client.json(await self.client.request("GET", "search/Ticket", params=params))
         data = (body.get("data") or []) if isinstance(body, Mapping) else []
         # Rows come as a list, or keyed by id with `withindexes`; no `data` at all when empty.
         rows = [{ID: k, **v} for k, v in data.items()] if isinstance(data, Mapping) else list(data)
-        ids = sorted(int(r[ID]) for r in rows if str(r.get(NAME, "")).startswith(prefix))
+        # Only a ticket carrying this installation's exact marker is ours.
+        mark = render.ticket_marker(self.config.installation, group_ref)
+        ids = sorted(int(r[ID]) for r in rows
+                     if str(r.get(NAME, "")).startswith(prefix) and mark in str(r.get(CONTENT, "")))
         return RemoteTicket(id=str(ids[0]), ref=str(ids[0])) if ids else None
 
     async def create(self, ticket: DeskTicket) -> RemoteTicket:
@@ -84,7 +106,7 @@ class GlpiConnector:
         urgency = render.priority_rank(ticket.priority) + 1  # GLPI: 1 very low .. 5 very high
         fields: dict[str, Any] = {
             "name": render.titled(ticket),
-            "content": render.text_to_html(render.description(ticket)),
+            "content": render.text_to_html(render.description(ticket, self.config.installation)),
             "type": self.maps.get("type", 2),  # 2: request, 1: incident
             "urgency": urgency,
             "impact": self.maps.get("impact", 3),
@@ -117,9 +139,16 @@ class GlpiConnector:
         if event.kind is EventKind.OPENED:
             raise ValueError("ticket.opened is mirrored by create(), not apply()")
         tid = int(remote.id)
-        status = int((await self._get(f"Ticket/{tid}"))["status"])
+        current = await self._get(f"Ticket/{tid}")
+        owner = render.foreign_marker(html.unescape(str(current.get("content") or "")),
+                                      self.config.installation, event.ticket.group_ref)
+        if owner is not None:
+            raise DeskError(f"GLPI ticket {tid} belongs to another groupdesk installation ({owner}), "
+                            f"not this one ({self.config.installation}): the mirror points to the "
+                            "wrong ticket", retryable=False)
+        status = int(current["status"])
         try:
-            steps = plan(event.kind, status)
+            steps = plan(event.kind, status, event.ticket.state)
         except DeskError:
             raise DeskError(f"GLPI ticket {tid} is closed: {event.kind.value} cannot be mirrored",
                             retryable=False) from None
@@ -140,6 +169,8 @@ class GlpiConnector:
             if not (event.message or "").strip():
                 raise DeskError(f"GLPI needs a solution text to resolve; {event.ticket.group_ref} was "
                                 "resolved without one", retryable=False)
+            return text
+        if event.kind is EventKind.RESYNCED and (event.message or "").strip():
             return text
         return render.closed_without_solution(event.ticket)
 
@@ -175,17 +206,47 @@ class GlpiConnector:
                 raise DeskError(f"GLPI refused to set ticket {tid} to status {status}: "
                                 f"{result.get('message') or 'no reason given'}", retryable=False)
 
+    async def changes(self, since: str | None, start: datetime,
+                      remote_ids: Collection[str]) -> DeskChanges:
+        """What the school's technicians changed on these tickets since the cursor (glpi_changes)."""
+        return await glpi_changes(self.client, self.maps, since, start, remote_ids)
+
     async def check(self) -> CheckResult:
-        """initSession proves URL, App-Token and user token; getFullSession names the account."""
+        """initSession proves URL, App-Token and user token; then every mapped item must exist."""
         try:
             body = await self._get("getFullSession")
-            session = body.get("session", {}) if isinstance(body, Mapping) else {}
-            who = session.get("glpiname", "?")
-            profile = (session.get("glpiactiveprofile") or {}).get("name", "?")
-            return CheckResult(True, f"GLPI API answers at {self.client.base_url}; logged in as "
-                                     f"{who} with profile {profile}")
         except DeskError as exc:
             return CheckResult(False, exc.message)
+        session = body.get("session", {}) if isinstance(body, Mapping) else {}
+        who = session.get("glpiname", "?")
+        profile = (session.get("glpiactiveprofile") or {}).get("name", "?")
+        problems = []
+        for name, itemtype, value in self._mapped_items():
+            try:
+                await self._get(f"{itemtype}/{int(value)}")
+            except (DeskError, TypeError, ValueError) as exc:
+                problems.append(f"mapping {name} = {value!r}: no such {itemtype}"
+                                + ("" if isinstance(exc, DeskError) and exc.code == "ERROR_ITEM_NOT_FOUND"
+                                   else f" ({getattr(exc, 'message', exc)})"))
+        if problems:
+            return CheckResult(False, "; ".join(problems))
+        return CheckResult(True, f"GLPI API answers at {self.client.base_url}; logged in as "
+                                 f"{who} with profile {profile}")
+
+    def _mapped_items(self) -> list[tuple[str, str, Any]]:
+        """(mapping, GLPI itemtype, id) for the entity, categories, user and group the mappings name."""
+        items: list[tuple[str, str, Any]] = []
+        if self.maps.get("entities_id") is not None:
+            items.append(("entities_id", "Entity", self.maps["entities_id"]))
+        categories = self.maps.get("itilcategories_id")
+        if isinstance(categories, Mapping):
+            items += [(f"itilcategories_id[{k}]", "ITILCategory", v) for k, v in categories.items()]
+        elif categories is not None:
+            items.append(("itilcategories_id", "ITILCategory", categories))
+        for key, itemtype in (("users_id_assign", "User"), ("groups_id_assign", "Group")):
+            if self.maps.get(key) is not None:
+                items.append((key, itemtype, self.maps[key]))
+        return items
 
     async def aclose(self) -> None:
         """End the GLPI session and close the HTTP client if we own it."""

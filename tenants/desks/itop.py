@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import httpx
 from tenants.desks import render
 from tenants.desks.base import (
     CheckResult,
+    DeskChanges,
     DeskConfig,
     DeskError,
     DeskEvent,
@@ -19,7 +21,9 @@ from tenants.desks.base import (
     EventKind,
     RemoteTicket,
 )
-from tenants.desks.itop_client import API_VERSION, ItopClient, Key, oql_quote
+from tenants.desks.itop_changes import itop_changes
+from tenants.desks.itop_check import check_itop
+from tenants.desks.itop_client import ItopClient, Key, oql_quote
 from tenants.desks.itop_lifecycle import Unreachable, plan, target_fields
 
 CLASS = "UserRequest"
@@ -41,20 +45,27 @@ class ItopConnector:
         self.ref_field: str | None = ref_field
 
     async def find(self, group_ref: str) -> RemoteTicket | None:
-        """Look the group ref up in the dedicated field if mapped, else as the title prefix."""
+        """The UserRequest carrying this installation's exact marker for the ref, if any.
+
+        Candidates come from the dedicated field if mapped, else the title prefix; only one whose
+        description holds our marker is ours: another installation's ticket with the same ref
+        (a staging copy, a rebuilt server) is never adopted.
+        """
         prefix = render.ref_prefix(group_ref)
         if self.ref_field:
             oql = f"SELECT {CLASS} WHERE {self.ref_field} = {oql_quote(group_ref)}"
-            fields = f"id,ref,{self.ref_field}"
+            fields = f"id,ref,description,{self.ref_field}"
         else:
             oql = f"SELECT {CLASS} WHERE title LIKE {oql_quote(prefix + '%')}"
-            fields = "id,ref,title"
+            fields = "id,ref,title,description"
         rows = await self.client.get(CLASS, oql, fields)
         # LIKE is case-insensitive and treats _ and % as wildcards: keep exact matches only.
         if self.ref_field:
             rows = [r for r in rows if r.get(self.ref_field) == group_ref]
         else:
             rows = [r for r in rows if str(r.get("title", "")).startswith(prefix)]
+        mark = render.ticket_marker(self.config.installation, group_ref)
+        rows = [r for r in rows if mark in str(r.get("description") or "")]
         if not rows:
             return None
         oldest = min(rows, key=lambda r: int(r["id"]))
@@ -84,7 +95,7 @@ class ItopConnector:
         fields: dict[str, Any] = {
             "org_id": org,
             "title": render.titled(ticket),
-            "description": render.text_to_html(render.description(ticket)),
+            "description": render.text_to_html(render.description(ticket, self.config.installation)),
             # iTop computes priority from impact x urgency; with impact 2 priority equals urgency.
             "urgency": str(5 - render.priority_rank(ticket.priority)),
             "impact": str(self.maps.get("impact", 2)),
@@ -133,7 +144,7 @@ class ItopConnector:
         if event.kind is EventKind.OPENED:
             raise ValueError("ticket.opened is mirrored by create(), not apply()")
         key: Key = int(remote.id) if remote.id.isdigit() else {"ref": remote.ref}
-        rows = await self.client.get(CLASS, key, "id,ref,status,team_id,agent_id,public_log")
+        rows = await self.client.get(CLASS, key, "id,ref,status,team_id,agent_id,description,public_log")
         if not rows:
             raise DeskError(
                 f"iTop has no UserRequest {remote.ref or remote.id}: it was deleted or the mirror "
@@ -141,11 +152,19 @@ class ItopConnector:
                 retryable=False,
             )
         current = rows[0]
+        owner = render.foreign_marker(str(current.get("description") or ""), self.config.installation,
+                                      event.ticket.group_ref)
+        if owner is not None:
+            raise DeskError(
+                f"iTop {current.get('ref')} belongs to another groupdesk installation ({owner}), not "
+                f"this one ({self.config.installation}): the mirror points to the wrong ticket",
+                retryable=False,
+            )
         if _logged(current.get("public_log"), render.marker(event)):
             return  # a previous delivery of this event went through entirely
         status = str(current.get("status"))
         try:
-            steps = plan(event.kind, status)
+            steps = plan(event.kind, status, event.ticket.state)
         except Unreachable as exc:
             raise DeskError(
                 f"iTop {current.get('ref')} is '{status}': {event.kind.value} cannot be mirrored ({exc})",
@@ -187,9 +206,9 @@ class ItopConnector:
             fields.update(team_id=team, agent_id=agent)
         text = (event.message or "").strip()
         if "pending_reason" in needs:
-            fields["pending_reason"] = text
+            fields["pending_reason"] = text or render.headline(event)
         if "solution" in needs:
-            if not text and event.kind is EventKind.CLOSED:
+            if not text and event.kind in (EventKind.CLOSED, EventKind.RESYNCED):
                 text = render.closed_without_solution(event.ticket)
             fields["solution"] = text
             fields["resolution_code"] = self.maps.get("resolution_code", "assistance")
@@ -201,32 +220,14 @@ class ItopConnector:
             return False
         return str(current.get("team_id")) == str(team) and str(current.get("agent_id")) == str(agent)
 
+    async def changes(self, since: str | None, start: datetime,
+                      remote_ids: Collection[str]) -> DeskChanges:
+        """What the school's agents changed on these tickets since the cursor (see itop_changes)."""
+        return await itop_changes(self.client, self.maps, since, start, remote_ids)
+
     async def check(self) -> CheckResult:
-        """list_operations proves URL, version, login and REST profile; then the mappings."""
-        try:
-            answer = await self.client.call("list_operations")
-            notes = [f"iTop REST {API_VERSION} answers at {self.client.base_url}"]
-            creds = self.config.credentials
-            if creds.get("user") and not creds.get("token"):
-                verdict = await self.client.call(
-                    "core/check_credentials", user=creds["user"], password=creds.get("password", "")
-                )
-                if not verdict.get("authorized"):
-                    return CheckResult(False, f"iTop login failed for {creds['user']!r}")
-                notes.append(f"logged in as {creds['user']}")
-            notes.append(f"{len(answer.get('operations') or [])} operations")
-            org = self.maps.get("org_id", self.maps.get("org"))
-            if org is None:
-                return CheckResult(False, "iTop mapping has no org_id: tickets cannot be created")
-            orgs = await self.client.get("Organization", org, "name")
-            if not orgs:
-                return CheckResult(False, f"iTop has no Organization matching org_id {org!r}")
-            notes.append(f"organization {orgs[0].get('name')!r}")
-            if self.maps.get("team_id") is None or self.maps.get("agent_id") is None:
-                return CheckResult(False, "iTop mapping lacks team_id or agent_id: assignments would fail")
-            return CheckResult(True, "; ".join(notes))
-        except DeskError as exc:
-            return CheckResult(False, exc.message)
+        """The login, every mapping (exactly one object each) and the account's rights."""
+        return await check_itop(self.client, self.config)
 
     async def aclose(self) -> None:
         """Close the HTTP client if we own it."""

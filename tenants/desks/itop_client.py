@@ -91,7 +91,10 @@ class ItopClient:
                     raise DeskError(f"iTop refused: {_clean(obj.get('message', ''))}", retryable=False)
             return
         if code == UNAUTHORIZED:
-            raise DeskError(f"iTop login failed: {message}", retryable=False, code=code)
+            # Code 1 is a bad login or missing rights: the message tells which.
+            if "invalid login" in message.lower():
+                raise DeskError(f"iTop login failed: {message}", retryable=False, code=code)
+            raise DeskError(f"iTop account lacks rights: {message}", retryable=False, code=code)
         retryable = code == INTERNAL_ERROR and bool(_TRANSIENT.search(message))
         label = "iTop refused" if code == INTERNAL_ERROR else f"iTop refused the call (code {code})"
         raise DeskError(f"{label}: {message}", retryable=retryable, code=code)

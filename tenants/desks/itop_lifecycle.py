@@ -42,10 +42,36 @@ class Unreachable(Exception):
     """The local ticket's state offers no way to mirror this event."""
 
 
-def plan(kind: EventKind, status: str) -> list[str]:
-    """The stimuli to apply, in order, from `status`; empty when only a comment is needed."""
+# What a resync re-applies for each group state: the event that leads there.
+RESYNC_AS: dict[str, EventKind] = {
+    "ASSIGNED": EventKind.TAKEN, "IN_PROGRESS": EventKind.TAKEN, "PENDING": EventKind.PENDING,
+    "RESOLVED": EventKind.RESOLVED, "CLOSED": EventKind.CLOSED, "REJECTED": EventKind.CLOSED,
+}
+# The local states that agree with each group state (what reconciliation compares).
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "NEW": ("new", "escalated_tto", "approved", "waiting_for_approval"),
+    "WAITING_FOR_APPROVAL": ("new", "escalated_tto", "approved", "waiting_for_approval"),
+    "APPROVED": ("new", "escalated_tto", "approved"),
+    "ASSIGNED": ("assigned", "escalated_ttr"),
+    "IN_PROGRESS": ("assigned", "escalated_ttr"),
+    "PENDING": ("pending",),
+    "RESOLVED": ("resolved",),
+    "CLOSED": ("closed",),
+    "REJECTED": ("closed", "rejected"),
+}
+
+
+def plan(kind: EventKind, status: str, group_state: str | None = None) -> list[str]:
+    """The stimuli to apply, in order, from `status`; empty when only a comment is needed.
+
+    A resync walks to the local state that agrees with `group_state`.
+    """
     if status not in TRANSITIONS:
         raise Unreachable(f"unknown state {status!r}")
+    if kind is EventKind.RESYNCED:
+        if group_state in EXPECTED and status in EXPECTED[group_state]:
+            return []
+        kind = RESYNC_AS.get(group_state or "", EventKind.COMMENTED)
     steps = _plan(kind, status)
     _check(status, steps)
     return steps

@@ -10,6 +10,7 @@ from tenants.desks.base import DeskEvent, DeskTicket, EventKind
 from tenants.i18n import gettext_for
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,80}$")
+_TICKET_MARK = re.compile(r"\[groupdesk ([A-Za-z0-9-]{4,40}) ([A-Z]+-\d{4}-\d+)\]")
 
 
 def ref_prefix(group_ref: str) -> str:
@@ -28,8 +29,28 @@ def service_path(ticket: DeskTicket) -> str:
     return " > ".join(part for part in (ticket.brick, ticket.service, ticket.sub_service) if part)
 
 
-def description(ticket: DeskTicket) -> str:
-    """The local description: the request text followed by what the local agent needs to know."""
+def ticket_marker(installation: str, group_ref: str) -> str:
+    """The tag naming a group ticket of one installation: look-ups match it exactly."""
+    return f"[groupdesk {installation} {group_ref}]" if installation else f"[groupdesk {group_ref}]"
+
+
+def foreign_marker(text: str, installation: str, group_ref: str) -> str | None:
+    """Another installation's identity when `text` carries its marker for this ref (never ours)."""
+    for found in _TICKET_MARK.finditer(text or ""):
+        owner, ref = found.group(1), found.group(2)
+        if ref == group_ref and owner != installation:
+            return owner
+    return None
+
+
+def form_lines(ticket: DeskTicket) -> str:
+    """The request form's answers, one `Title: value` line each."""
+    return fact_lines([(str(title), str(value)) for title, value in ticket.form])
+
+
+def description(ticket: DeskTicket, installation: str = "") -> str:
+    """The local description: the request text, the form's answers, then what the local agent
+    needs to know, ending with the ticket's marker."""
     _ = gettext_for(ticket.language)
     facts = [
         (_("Group ticket"), ticket.group_ref),
@@ -42,7 +63,11 @@ def description(ticket: DeskTicket) -> str:
         if ticket.requester_email:
             who = f"{who} <{ticket.requester_email}>".strip()
         facts.append((_("Requester"), who))
-    return f"{ticket.description.strip()}\n\n-- \n" + fact_lines(facts)
+    text = ticket.description.strip()
+    if ticket.form:
+        text += "\n\n" + _("Request form") + ":\n" + form_lines(ticket)
+    marker = ticket_marker(installation, ticket.group_ref)
+    return f"{text}\n\n-- \n" + fact_lines(facts) + f"\n{marker}"
 
 
 def fact_lines(facts: list[tuple[str, str]]) -> str:
@@ -84,6 +109,8 @@ def headline(event: DeskEvent) -> str:
             return _("Reopened by {author}.").format(author=event.author or "groupdesk")
         case EventKind.CLOSED:
             return _("Closed by {author}.").format(author=event.author or "groupdesk")
+        case EventKind.RESYNCED:
+            return _("State brought back in line with groupdesk ({state}).").format(state=event.ticket.state)
     raise ValueError(f"unknown event kind {event.kind!r}")
 
 

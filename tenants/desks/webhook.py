@@ -43,6 +43,7 @@ class WebhookConnector:
     def __init__(self, config: DeskConfig, http: httpx.AsyncClient | None = None) -> None:
         self.url = config.url
         self.secret = config.credentials.get("secret", "")
+        self.installation = config.installation
         self._desk = HttpDesk("Webhook receiver", config.url, config.timeout, http)
 
     def _signer(self) -> Webhook:
@@ -91,7 +92,8 @@ class WebhookConnector:
 
     async def create(self, ticket: DeskTicket) -> RemoteTicket:
         """Post ticket.opened; a retry reuses the webhook-id so the receiver can drop it."""
-        data = {**asdict(ticket), "message": None, "author": None, "remote": None}
+        data = {**asdict(ticket), "message": None, "author": None, "remote": None,
+                "installation": self.installation}
         body = envelope(EventKind.OPENED.value, f"opened-{ticket.group_ref}", datetime.now(UTC), data)
         response = await self._post(f"opened-{ticket.group_ref}", body)
         return _remote(response) or RemoteTicket(ticket.group_ref, ticket.group_ref)
@@ -103,6 +105,7 @@ class WebhookConnector:
             "message": event.message,
             "author": event.author,
             "remote": {"id": remote.id, "ref": remote.ref},
+            "installation": self.installation,
         }
         await self._post(event.event_id, envelope(event.kind.value, event.event_id, event.occurred_at, data))
 

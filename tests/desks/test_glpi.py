@@ -99,6 +99,21 @@ async def test_check_names_the_account(glpi: DeskConnector) -> None:
     assert result.ok and "logged in as groupdesk-api with profile Technician" in result.detail
 
 
+async def test_check_names_each_mapped_item_glpi_does_not_have(fake_glpi: FakeGlpi) -> None:
+    from dataclasses import replace
+
+    config = glpi_config(fake_glpi)
+    connector = build_connector(replace(config, mappings={
+        **config.mappings, "entities_id": 12, "itilcategories_id": {"Scenari": 7, "Moodle": 99}}))
+    try:
+        result = await connector.check()
+    finally:
+        await connector.aclose()
+    assert not result.ok
+    assert result.detail.split("; ") == ["mapping entities_id = 12: no such Entity",
+                                         "mapping itilcategories_id[Moodle] = 99: no such ITILCategory"]
+
+
 @pytest.mark.parametrize("how", ["refused", "503"])
 async def test_desk_down_is_retryable(glpi: DeskConnector, fake_glpi: FakeGlpi, how: str) -> None:
     fake_glpi.down(how)

@@ -68,9 +68,9 @@ def test_a_french_school_reads_french_and_an_english_one_english() -> None:
     french, english = _event("fr"), _event("en")
     assert render.headline(french) == "Résolu par Lucien Haffenwald."
     assert render.headline(english) == "Resolved by Lucien Haffenwald."
-    assert render.description(french.ticket).endswith(
+    assert render.description(french.ticket, "inst-a1").endswith(
         "Ticket groupe: GRP-2026-000007\nÉcole: INSA Rennes\nService: Partage > Storage > Quota\n"
-        "Priorité: HIGH\nDemandeur: Noé Lambert")
+        "Priorité: HIGH\nDemandeur: Noé Lambert\n[groupdesk inst-a1 GRP-2026-000007]")
     assert render.closed_without_solution(french.ticket) == (
         "Clos dans groupdesk (GRP-2026-000007) sans solution distincte.")
     # The marker a retried delivery looks for is the same whatever the language.

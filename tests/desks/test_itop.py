@@ -116,7 +116,7 @@ async def test_closed_ticket_cannot_be_reopened(itop: DeskConnector) -> None:
         ({"token": "not-a-token"}, "iTop login failed: Invalid login"),
         (
             {"user": itop_fake.PORTAL_USER, "password": itop_fake.PORTAL_PASSWORD},
-            "iTop login failed: This user is not authorized to use the web services. (The profile "
+            "iTop account lacks rights: This user is not authorized to use the web services. (The profile "
             "REST Services User is required to access the REST web services)",
         ),
     ],
@@ -199,9 +199,45 @@ async def test_check_reports_a_wrong_organization(fake_itop: FakeItop) -> None:
     connector = build_connector(itop_config(fake_itop, org_id=99))
     try:
         result = await connector.check()
-        assert not result.ok and result.detail == "iTop has no Organization matching org_id 99"
+        assert not result.ok
+        assert result.detail == "mapping org_id = 99 matches 0 Organization objects, not exactly one"
     finally:
         await connector.aclose()
+
+
+async def test_check_resolves_every_mapping_and_names_each_that_does_not_match_one_object(
+        fake_itop: FakeItop) -> None:
+    service = {"Scenari": {"service_id": 31, "servicesubcategory_id": 77},
+               "Moodle": {"service_id": {"name": "Moodle"}}}
+    connector = build_connector(itop_config(fake_itop, team_id={"name": "Support numérique"},
+                                            agent_id={"org_id": 3}, service=service))
+    try:
+        result = await connector.check()
+    finally:
+        await connector.aclose()
+    assert not result.ok
+    problems = result.detail.split("; ")
+    assert "mapping team_id = {'name': 'Support numérique'} matches 0 Team objects, not exactly one" in problems
+    assert "mapping agent_id = {'org_id': 3} matches 2 Person objects, not exactly one" in problems
+    assert ("mapping service[Scenari].servicesubcategory_id = 77 matches 0 ServiceSubcategory objects, "
+            "not exactly one") in problems
+    assert ("mapping service[Moodle].service_id = {'name': 'Moodle'} matches 0 Service objects, "
+            "not exactly one") in problems
+    assert len(problems) == 4
+
+
+async def test_check_reports_missing_rights_as_missing_rights_not_as_a_failed_login(
+        fake_itop: FakeItop) -> None:
+    reader = {"user": itop_fake.READER_USER, "password": itop_fake.READER_PASSWORD}
+    connector = build_connector(itop_config(fake_itop, credentials=reader))
+    try:
+        result = await connector.check()
+    finally:
+        await connector.aclose()
+    assert not result.ok and "login failed" not in result.detail
+    assert "the account may not create UserRequests (iTop account lacks rights: The current user does " \
+           "not have enough permissions for creating data of class UserRequest)" in result.detail
+    assert "may not update UserRequests" in result.detail and "may not apply stimuli to" in result.detail
 
 
 async def test_unknown_requester_falls_back_to_the_mapped_caller(fake_itop: FakeItop) -> None:

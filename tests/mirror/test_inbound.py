@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from server.mirror.delivery import MirrorDelivery
-from server.mirror.models import Origin, OutboxEvent
-from server.tickets.models import CommentSource, TicketComment
+from server.mirror.models import Mirror, Origin, OutboxEvent
+from server.tickets.models import CommentSource, EventKind, TicketComment, TicketEvent
 from tests.mirror.conftest import (
     DESK_ACCOUNT,
     EXPERT,
@@ -88,12 +88,16 @@ async def test_what_came_from_the_desk_is_never_sent_back_to_it(
                                     "data": {"group_ref": (await life.ticket()).ref,
                                              "message": "Chimie L1."}})
     assert status == 200
-    assert await group_events(session, life.ticket_id) == before
+    # Only the state goes back: the local ticket leaves `pending`; the answer's text stays home.
+    assert await group_events(session, life.ticket_id) == [*before, "ticket.resynced"]
     desk_rows = await session.scalar(select(func.count()).where(
         OutboxEvent.ticket_id == life.ticket_id, OutboxEvent.origin == Origin.DESK,
         OutboxEvent.delivered_at.is_not(None)))
     assert desk_rows == 1  # recorded as the answer, already "delivered": it is the desk's own
-    assert (await delivery.deliver(life.ticket_id)).delivered == 0
+    assert (await delivery.deliver(life.ticket_id)).delivered == 1
+    local = itop.tickets_titled(f"[{(await life.ticket()).ref}]")[0]
+    assert local["status"] == "assigned"
+    assert not any("Chimie L1." in entry for entry in itop.public_log(local["ref"]))
 
 
 async def test_a_bad_signature_is_refused_and_changes_nothing(session, life: Life, itop: SlowItop,
@@ -129,11 +133,45 @@ async def test_local_closure_closes_a_resolved_ticket_and_only_notes_an_open_one
                                 .order_by(TicketComment.id.desc()).limit(1))
     assert note.startswith("L'école a clos son ticket local")
     await life.act(EXPERT, "RESOLVE", solution="Done.")
-    status, body = await post(client, {"type": "ticket.resolved", "data": {"group_ref": ref}})
+    status, body = await post(client, {"type": "ticket.closed", "data": {"group_ref": ref}})
     assert (status, body["effect"]) == (200, "closed")
     assert (await life.ticket()).state.value == "CLOSED"
     # The group closed because the desk did: nothing to tell the desk about its own closure.
     assert (await group_events(session, life.ticket_id))[-1] == "ticket.resolved"
+
+
+async def test_a_local_resolution_tells_the_experts_without_claiming_the_school_closed_anything(
+        session, life: Life, itop: SlowItop, client) -> None:
+    await on_hold(session, life, itop)
+    ticket = await life.ticket()
+    status, body = await post(client, {"type": "ticket.resolved", "data": {
+        "group_ref": ticket.ref, "message": "Fixed the quota ourselves.", "author": "Sacha Morel"}})
+    assert (status, body["effect"]) == (200, "resolved locally")
+    assert (await life.ticket()).state.value == "PENDING"  # the experts decide
+    kinds = list(await session.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id)
+                                       .order_by(TicketEvent.id)))
+    assert kinds[-1] is EventKind.RESOLVED_LOCALLY
+    event = await session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                 .order_by(TicketEvent.id.desc()).limit(1))
+    assert event.data == {"message": "Fixed the quota ourselves.", "author": "Sacha Morel"}
+    assert not [c for c in await public_comments(session, ticket.id) if "clos" in c.body]
+
+
+async def test_a_hook_without_group_ref_finds_the_ticket_by_its_local_ref_and_keeps_the_closing_words(
+        session, life: Life, itop: SlowItop, client, delivery: MirrorDelivery) -> None:
+    await on_hold(session, life, itop)
+    await delivery.deliver(life.ticket_id)
+    mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == life.ticket_id))
+    status, body = await post(client, {"type": "ticket.closed", "data": {
+        "local_ref": mirror.remote_ref, "message": "Duplicate of R-000012."}})
+    assert (status, body["effect"], body["group_ref"]) == (200, "noted", (await life.ticket()).ref)
+    note = await session.scalar(select(TicketComment.body).where(TicketComment.ticket_id == life.ticket_id)
+                                .order_by(TicketComment.id.desc()).limit(1))
+    assert "Duplicate of R-000012." in note
+    await session.refresh(mirror)
+    assert mirror.local_closed
+    status, _ = await post(client, {"type": "ticket.closed", "data": {"local_ref": "R-999999"}})
+    assert status == 404
 
 
 async def test_another_schools_ticket_is_not_found_for_a_desk(session, life: Life, client, gql) -> None:

@@ -62,6 +62,36 @@ async def test_a_commit_wakes_the_relay_which_delivers_without_waiting_for_the_s
         assert types == ["ticket.opened", "ticket.assigned", "ticket.taken"]
 
 
+async def test_a_state_change_made_over_graphql_reaches_the_desk_without_waiting_for_the_sweep(
+        shared, receiver: WebhookReceiver, tmp_path) -> None:
+    # Every mutation runs in a savepoint, whose release SQLAlchemy reports as a commit: the wake-up
+    # must wait for the real commit, or the relay looks too early and the event waits for a sweep.
+    url, engine = shared
+    app = create_app(relay_settings(url, tmp_path, relay_interval_seconds=3600), engine=engine)
+    sessions = session_factory(engine)
+    issuer = app.state.runtime.local_issuer
+    async with app.router.lifespan_context(app), sessions() as session, httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as client:
+        await set_desk(session, SCHOOL, webhook_desk(receiver.url))
+        life = Life(session)
+        await life.open()
+
+        async def posted(count: int) -> bool:
+            return len([d for d in receiver.deliveries if d.method == "POST"]) >= count
+
+        await until(lambda: posted(2))  # opened, assigned
+        ticket = await life.ticket()
+        from strawberry import relay
+
+        answer = await client.post("/graphql", headers={
+            "Authorization": f"Bearer {issuer.sign(EXPERT, username=EXPERT)}"}, json={
+            "query": "mutation($i: TicketChangeInput!) { startTicket(input: $i) { __typename } }",
+            "variables": {"i": {"id": relay.to_base64("Ticket", ticket.id), "version": ticket.version}}})
+        assert answer.json()["data"]["startTicket"]["__typename"] == "Ticket", answer.json()
+        await until(lambda: posted(3))
+        assert [d.json()["type"] for d in receiver.deliveries if d.method == "POST"][-1] == "ticket.taken"
+
+
 async def test_the_relay_retries_after_the_backoff_and_metrics_count_failures_and_backlog(
         shared, receiver: WebhookReceiver, tmp_path) -> None:
     url, engine = shared
@@ -106,24 +136,30 @@ async def test_with_a_broker_the_app_only_sends_deliver_ticket_messages_after_co
     broker_url = os.environ.get("GROUPDESK_TEST_BROKER_REDIS_URL", "redis://127.0.0.1:6379/12")
     require_broker(broker_url, "Redis")
     client = redis.Redis.from_url(broker_url)
-    stale = client.keys("dramatiq:*")
-    if stale:  # this Redis database is the test's own
-        client.delete(*stale)
     app = create_app(relay_settings(url, tmp_path, broker_url=broker_url), engine=engine)
     sessions = session_factory(engine)
     async with app.router.lifespan_context(app), sessions() as session:
+        from server.jobs.actors import QUEUE
+
+        # The queue is named in the deployment's namespace (GROUPDESK_QUEUE_PREFIX).
+        assert QUEUE.endswith("mirror") and QUEUE != "mirror"
+        ours = f"dramatiq:{QUEUE}"
+        stale = client.keys(f"{ours}*")
+        if stale:
+            client.delete(*stale)
         await set_desk(session, SCHOOL, webhook_desk(receiver.url))
         life = Life(session)
         await life.open()
 
         async def sent() -> bool:
-            return bool(client.hvals("dramatiq:mirror.msgs"))
+            return any(jsonlib.loads(m)["args"] == [life.ticket_id] for m in client.hvals(f"{ours}.msgs"))
 
         await until(sent)
-    messages = [jsonlib.loads(m) for m in client.hvals("dramatiq:mirror.msgs")]
-    assert [(m["actor_name"], m["args"]) for m in messages] == [("deliver_ticket", [life.ticket_id])]
+    messages = [jsonlib.loads(m) for m in client.hvals(f"{ours}.msgs")]
+    assert [(m["actor_name"], m["args"]) for m in messages if m["args"] == [life.ticket_id]] == [
+        ("deliver_ticket", [life.ticket_id])]
     assert receiver.deliveries == []  # no relay in the app: the workers deliver
-    client.delete(*client.keys("dramatiq:*"))
+    client.delete(*client.keys(f"{ours}*"))
     client.close()
 
 
@@ -138,3 +174,42 @@ def test_broker_urls_other_than_redis_or_amqp_are_refused() -> None:
     assert isinstance(make_broker("amqp://guest:guest@127.0.0.1:5672/"), RabbitmqBroker)
     with pytest.raises(ConfigurationError, match="redis:// or amqp://"):
         make_broker("kafka://127.0.0.1:9092")
+
+
+async def test_the_embedded_runtime_polls_the_desk_and_delivers_what_its_answer_calls_for(
+        shared, itop, tmp_path) -> None:
+    from sqlalchemy import select as sql_select
+
+    from server.mirror.models import Mirror
+    from server.tickets.models import CommentSource, TicketComment
+    from tests.mirror.conftest import itop_desk
+
+    url, engine = shared
+    app = create_app(relay_settings(url, tmp_path, relay_interval_seconds=3600, desk_poll_seconds=0.2),
+                     engine=engine)
+    sessions = session_factory(engine)
+    async with app.router.lifespan_context(app), sessions() as session:
+        await set_desk(session, SCHOOL, itop_desk(itop.url, timezone="Europe/Paris"))
+        life = Life(session)
+        await life.open()
+        await life.act(EXPERT, "START")
+        await life.act(EXPERT, "HOLD", reason="Which workshop?")
+
+        async def local_pending() -> bool:
+            async with sessions() as s:
+                ref = await s.scalar(sql_select(Mirror.remote_ref).where(Mirror.ticket_id == life.ticket_id))
+            return ref is not None and itop.ticket(ref)["status"] == "pending"
+
+        await until(local_pending)
+        async with sessions() as s:
+            ref = await s.scalar(sql_select(Mirror.remote_ref).where(Mirror.ticket_id == life.ticket_id))
+        itop.agent_logs(ref, "Chimie L1, please.")
+
+        async def answered_and_moved_on() -> bool:
+            async with sessions() as s:
+                found = await s.scalar(sql_select(func.count()).where(
+                    TicketComment.ticket_id == life.ticket_id, TicketComment.source == CommentSource.DESK))
+            return found == 1 and itop.ticket(ref)["status"] == "assigned"
+
+        await until(answered_and_moved_on)
+        assert (await life.ticket()).state.value == "IN_PROGRESS"

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -21,6 +22,8 @@ from tests.support.slow_itop import SlowItop
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("GROUPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 RABBITMQ_URL = os.environ.get("GROUPDESK_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+# Each run gets its own queues: runs sharing the broker never take each other's messages.
+QUEUE_PREFIX = f"gdtest-{uuid.uuid4().hex[:8]}"
 
 
 def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Popen[bytes]:
@@ -28,7 +31,7 @@ def start_worker(url: str, log: Path, broker: str = REDIS_URL) -> subprocess.Pop
            "GROUPDESK_MIRROR_LEASE_SECONDS": "2", "GROUPDESK_MIRROR_SWEEP_GRACE_SECONDS": "1",
            "GROUPDESK_RELAY_INTERVAL_SECONDS": "0.3",
            "GROUPDESK_MIRROR_MIN_BACKOFF_MS": "50", "GROUPDESK_MIRROR_MAX_BACKOFF_MS": "200",
-           "GROUPDESK_MIRROR_MAX_RETRIES": "20"}
+           "GROUPDESK_MIRROR_MAX_RETRIES": "20", "GROUPDESK_QUEUE_PREFIX": QUEUE_PREFIX}
     with log.open("ab") as out:  # the child keeps its own descriptor
         return subprocess.Popen([sys.executable, "-m", "groupdesk.cli", "worker", "--threads", "2"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -119,6 +119,7 @@ OPERATIONS: dict[str, Operation] = {
     # Queued on Scenari: the Lyon expert (designated on the brick) may take it; nobody else queues it.
     "myQueue": query("{ myQueue(first: 100) { edges { node { id } } } }",
                      rule("hidden/hidden", {"expert": "ok/hidden"}), ticket_state=_S.NEW),
+    "catalogSyncRuns": query("{ catalogSyncRuns { ok } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
     "apiTokens": query("{ apiTokens { id } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
     # People: Lyon's agent is listed for the group's admins and Lyon's managers (every caller lists the
     # experts); read by id as any user of the agent's school or the group's staff may.
@@ -218,6 +219,9 @@ OPERATIONS: dict[str, Operation] = {
     "retryMirror": Operation(Kind.MUTATION, _desk_call("retryMirror(ticketId: $id)"), ADMIN_ONLY,
                              target=lambda w: w.ticket, missing=gid("Ticket", 987654),
                              variables=lambda w, t: {"id": t}),
+    "resyncMirror": Operation(Kind.MUTATION, _desk_call("resyncMirror(ticketId: $id)"), ADMIN_ONLY,
+                              target=lambda w: w.ticket, missing=gid("Ticket", 987654),
+                              variables=lambda w, t: {"id": t}),
     "linkLocalTicket": Operation(Kind.MUTATION, _desk_call('linkLocalTicket(ticketId: $id, localRef: "R-1")'),
                                  _DESK_ACCOUNT, target=lambda w: w.ticket, missing=gid("Ticket", 987654),
                                  variables=lambda w, t: {"id": t}),

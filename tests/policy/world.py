@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from server.catalog.models import Brick, Service, SubService
+from server.catalog.models import Brick, CatalogSyncRun, Service, SubService
 from server.identity.api_tokens import create_api_token
 from server.identity.models import ExpertDesignation, Tenant, User
 from server.notify.models import Notification
@@ -132,6 +132,8 @@ async def build_world(session: AsyncSession) -> World:
         Notification.user_id == users["matrix.school-manager.lyon"].id,
         Notification.ticket_id == approval.id))
     rennes = await _id(session, select(Tenant.id).where(Tenant.slug == "insa-rennes"))
+    # A catalogue sync run, which only group administrators read.
+    session.add(CatalogSyncRun(source="catalogue.yaml", ok=True, changes={}))
     await session.commit()
     return World(
         lyon=gid("Tenant", lyon), ticket=gid("Ticket", ticket.id), ticket_id=ticket.id,

@@ -106,3 +106,30 @@ async def test_a_broken_file_is_refused_whole_naming_file_line_and_field(fresh) 
     assert "priority" in str(refused.value)
     async with fresh() as session:
         assert await _snapshot(session) == before
+
+
+async def test_bricks_services_and_sub_services_the_file_no_longer_lists_are_kept_and_listed(fresh) -> None:
+    bigger = BASE.replace('''          - {name: Page restore, description: Restore a page, priority: HIGH}
+''', '''          - {name: Page restore, description: Restore a page, priority: HIGH}
+          - {name: Page export, description: Export a page}
+      - name: Spaces
+        description: Spaces
+        sub_services:
+          - {name: Space creation, description: A new space}
+  - code: forum
+    name: Forum
+    description: The forum
+    services:
+      - name: Threads
+        description: Threads
+        sub_services:
+          - {name: Thread move, description: Move a thread}
+''')
+    async with writer_session(fresh) as session:
+        await import_federation(session, parse_federation(bigger, filename="bigger.yaml"))
+    async with writer_session(fresh) as session:
+        report = await import_federation(session, parse_federation(BASE, filename="base.yaml"))
+    assert report.not_in_file == ["brick forum", "service wiki > Spaces", "sub-service wiki > Pages > Page export"]
+    assert "kept although not in the file: brick forum, service wiki > Spaces" in report.summary()
+    async with fresh() as session:
+        assert await session.scalar(select(Brick.active).where(Brick.code == "forum")) is True

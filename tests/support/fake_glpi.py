@@ -14,6 +14,7 @@ import secrets
 import threading
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,6 +24,8 @@ from starlette.routing import Route
 from tests.support.live_server import LiveServer, SwitchableDesk
 
 APP_TOKEN, USER_TOKEN, LOGIN = "app-5d1c0ffee", "user-9b7e4a21", "groupdesk-api"
+API_USER_ID = 7  # the account the API logs in as (getFullSession's glpiID)
+AGENT_ID, AGENT_FIRST, AGENT_LAST = 9, "Léa", "Garnier"  # a technician working in GLPI's own UI
 WAITING, ACCEPTED, REFUSED = 2, 3, 4  # solution approval states (CommonITILValidation)
 
 
@@ -31,8 +34,12 @@ def error(status: int, code: str, text: str) -> JSONResponse:
     return JSONResponse([code, text], status_code=status)
 
 
+# GLPI writes dates in its server's local time, without an offset.
+ZONE = {"tz": ZoneInfo("Europe/Paris")}
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.now(UTC).astimezone(ZONE["tz"]).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def text_matches(value: Any, searchtype: str, wanted: str) -> bool:
@@ -42,6 +49,8 @@ def text_matches(value: Any, searchtype: str, wanted: str) -> bool:
         return text == wanted
     if searchtype == "notequals":
         return text != wanted
+    if searchtype in ("morethan", "lessthan"):  # dates and numbers
+        return text > wanted if searchtype == "morethan" else text < wanted
     anchored = re.fullmatch(r"(\^?)(.*?)(\$?)", wanted, re.DOTALL)
     assert anchored is not None
     core = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in anchored.group(2).strip())
@@ -63,6 +72,13 @@ class FakeGlpi(SwitchableDesk):
         self.init_count = 0
         self.kill_count = 0
         self.statuses: dict[int, list[int]] = {}
+        # The entity tree and ITIL categories the mappings name (id 0 is the root entity).
+        self.items = {"Entity": {0: {"id": 0, "name": "Root entity"}, 4: {"id": 4, "name": "INSA Lyon"}},
+                      "ITILCategory": {7: {"id": 7, "name": "Scenari"}}}
+        self.users = {API_USER_ID: {"id": API_USER_ID, "name": LOGIN, "firstname": "", "realname": ""},
+                      5: {"id": 5, "name": "escalations", "firstname": "Group", "realname": "Escalations"},
+                      AGENT_ID: {"id": AGENT_ID, "name": "lgarnier", "firstname": AGENT_FIRST,
+                                 "realname": AGENT_LAST}}
         self.app = Starlette(routes=[Route("/apirest.php/{path:path}", self.endpoint,
                                            methods=["GET", "POST", "PUT", "DELETE"])])
         self.server = LiveServer(self.app)
@@ -89,6 +105,22 @@ class FakeGlpi(SwitchableDesk):
     def tickets_named(self, prefix: str) -> list[dict[str, Any]]:
         with self.lock:
             return [copy.deepcopy(t) for t in self.tickets.values() if t["name"].startswith(prefix)]
+
+    # -- what a technician does in GLPI's own interface ------------------------------------------
+    def agent_follows_up(self, tid: int | str, content: str) -> None:
+        with self.lock:
+            cid = self._new_id("ITILFollowup")
+            self.followups[cid] = {"id": cid, "itemtype": "Ticket", "items_id": int(tid), "content": content,
+                                   "is_private": 0, "date": now(), "users_id": AGENT_ID}
+            self.tickets[int(tid)]["date_mod"] = now()
+
+    def agent_solves(self, tid: int | str, content: str) -> None:
+        with self.lock:
+            cid = self._new_id("ITILSolution")
+            self.solutions[cid] = {"id": cid, "itemtype": "Ticket", "items_id": int(tid), "content": content,
+                                   "date": now(), "users_id": AGENT_ID, "status": WAITING}
+            self._move(self.tickets[int(tid)], 5)
+            self.tickets[int(tid)]["date_mod"] = now()
 
     # -- HTTP -----------------------------------------------------------------------------------
     async def endpoint(self, request: Request) -> Response:
@@ -120,8 +152,14 @@ class FakeGlpi(SwitchableDesk):
             self.sessions.discard(session)
             self.kill_count += 1
             return Response(status_code=200)
+        if parts[0] in self.items and len(parts) == 2 and parts[1].isdigit() and request.method == "GET":
+            item = self.items[parts[0]].get(int(parts[1]))
+            return JSONResponse(item) if item else error(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
+        if parts[0] == "User" and len(parts) == 2 and parts[1].isdigit() and request.method == "GET":
+            user = self.users.get(int(parts[1]))
+            return JSONResponse(user) if user else error(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
         if path == "getFullSession":
-            return JSONResponse({"session": {"glpiID": 7, "glpiname": LOGIN,
+            return JSONResponse({"session": {"glpiID": API_USER_ID, "glpiname": LOGIN,
                                              "glpiactiveprofile": {"id": 6, "name": "Technician"}}})
         if path == "search/Ticket":
             return self.search(request)
@@ -218,7 +256,8 @@ class FakeGlpi(SwitchableDesk):
         cid = self._new_id(itemtype)
         pool = self.followups if itemtype == "ITILFollowup" else self.solutions
         pool[cid] = {"id": cid, "itemtype": "Ticket", "items_id": ticket["id"], "content": data["content"],
-                     "is_private": int(data.get("is_private", 0)), "date": now()}
+                     "is_private": int(data.get("is_private", 0)), "date": now(), "users_id": API_USER_ID}
+        ticket["date_mod"] = now()
         if itemtype == "ITILSolution":
             pool[cid]["status"] = WAITING
             self._move(ticket, 5)  # adding a solution solves the ticket
@@ -233,7 +272,8 @@ class FakeGlpi(SwitchableDesk):
                 criteria.setdefault(found.group(1), {})[found.group(2)] = value
             elif re.fullmatch(r"forcedisplay\[\d+\]", key):
                 display.append(value)
-        columns = {"1": "name", "2": "id", "12": "status", "80": "entities_id"}
+        columns = {"1": "name", "2": "id", "12": "status", "19": "date_mod", "21": "content",
+                   "80": "entities_id"}
         rows = []
         for ticket in sorted(self.tickets.values(), key=lambda t: t["name"]):
             if all(text_matches(ticket[columns[c["field"]]], c.get("searchtype", "contains"), c.get("value", ""))

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +25,12 @@ from tests.support.live_server import LiveServer, SwitchableDesk
 
 REST_USER, REST_PASSWORD, REST_TOKEN = "groupdesk-rest", "s3cret-Rest!", "tok-7f3a9c1e"
 PORTAL_USER, PORTAL_PASSWORD = "portal-only", "portal-pass"
+# A school agent working in iTop's own console (never over REST).
+AGENT_USER, AGENT_NAME = "smorel", "Sacha Morel"
+# A REST account that may read but not write UserRequests.
+READER_USER, READER_PASSWORD = "rest-reader", "reader-pass"
+NO_RIGHTS = ("Error: The current user does not have enough permissions for creating data of class "
+             "UserRequest")
 NOT_AUTHORIZED = ("Error: This user is not authorized to use the web services. (The profile REST "
                   "Services User is required to access the REST web services)")
 OPERATIONS = ["list_operations", "core/check_credentials", "core/get", "core/create", "core/update",
@@ -33,10 +40,16 @@ OPERATIONS = ["list_operations", "core/check_credentials", "core/get", "core/cre
 class FakeItop(SwitchableDesk):
     """An iTop with one organization, a few contacts and a team; UserRequests kept in memory."""
 
-    def __init__(self, extra_fields: tuple[str, ...] = ()) -> None:
+    def __init__(self, extra_fields: tuple[str, ...] = (), tz: str = "Europe/Paris") -> None:
         self.lock = threading.RLock()
+        m.ZONE["tz"] = ZoneInfo(tz)
         self.users = {REST_USER: (REST_PASSWORD, {"REST Services User", "Service Desk Agent"}, 4),
-                      PORTAL_USER: (PORTAL_PASSWORD, {"Portal user"}, 5)}
+                      PORTAL_USER: (PORTAL_PASSWORD, {"Portal user"}, 5),
+                      AGENT_USER: ("agent-pass", {"Service Desk Agent"}, 6),
+                      READER_USER: (READER_PASSWORD, {"REST Services User"}, 7)}
+        # What case logs and change records show for each account: its contact's name.
+        self.friendly = {REST_USER: "groupdesk integration", PORTAL_USER: "Portal only",
+                         AGENT_USER: AGENT_NAME, READER_USER: "REST reader"}
         self.tokens = {REST_TOKEN: REST_USER}
         self.extra_fields = extra_fields
         self.objects: dict[str, dict[int, dict[str, Any]]] = {
@@ -49,7 +62,10 @@ class FakeItop(SwitchableDesk):
             "Service": {31: {"id": 31, "name": "Scenari"}},
             "ServiceSubcategory": {41: {"id": 41, "name": "Account creation", "service_id": 31}},
             "UserRequest": {},
+            # The history iTop keeps of every attribute change (status ones are what pollers read).
+            "CMDBChangeOpSetAttributeScalar": {},
         }
+        self.next_change = 900
         self.next_id = 56  # refs start at R-000056: real ones skip numbers too
         self.mode = "up"
         self.calls: list[dict[str, Any]] = []
@@ -79,6 +95,48 @@ class FakeItop(SwitchableDesk):
         """Stimuli applied to a ticket, in order."""
         with self.lock:
             return [c["stimulus"] for c in self.calls if c.get("stimulus") and c.get("ref") == ref]
+
+    # -- what an agent does in iTop's console -----------------------------------------------------
+    def agent_logs(self, ref: str, message: str, login: str = AGENT_USER) -> None:
+        """An agent adds a public log entry from the console."""
+        with self.lock:
+            obj = self._one("UserRequest", {"ref": ref})
+            m.set_caselog(obj, "public_log", message, self.friendly[login], self.users[login][2])
+            obj["last_update"] = m.now()
+
+    def agent_applies(self, ref: str, stimulus: str, login: str = AGENT_USER, **fields: Any) -> None:
+        """An agent applies a stimulus from the console (fields filled in its form)."""
+        with self.lock:
+            obj = self._one("UserRequest", {"ref": ref})
+            obj.update({k: str(v) for k, v in fields.items()})
+            target = m.stimulus_check(obj, stimulus)
+            self._status_change(obj, target, login)
+
+    def agent_creates(self, title: str, login: str = AGENT_USER) -> str:
+        """An agent opens a UserRequest in the console; returns its ref."""
+        with self.lock:
+            obj: dict[str, Any] = {f: None for f in m.USER_REQUEST_FIELDS + self.extra_fields}
+            obj.update(status="new", origin="phone", request_type="service_request", urgency="4",
+                       impact="1", resolution_code="assistance", public_log=[], private_log=[],
+                       title=title, description=f"<p>{title}</p>", **{k: 0 for k in m.LINKS})
+            obj["org_id"] = 3
+            obj["id"], obj["ref"] = self.next_id, f"R-{self.next_id:06d}"
+            self.next_id += 1
+            obj["start_date"] = obj["last_update"] = m.now()
+            m.compute_priority(obj)
+            self.objects["UserRequest"][obj["id"]] = obj
+            return str(obj["ref"])
+
+    def _status_change(self, obj: dict[str, Any], target: str, login: str) -> None:
+        self.next_change += 1
+        when = m.now()
+        self.objects["CMDBChangeOpSetAttributeScalar"][self.next_change] = {
+            "id": self.next_change, "objclass": "UserRequest", "objkey": obj["id"], "attcode": "status",
+            "oldvalue": obj["status"], "newvalue": target, "date": when, "userinfo": self.friendly[login]}
+        obj["status"] = target
+        if target in m.DATES:
+            obj[m.DATES[target]] = when
+        obj["last_update"] = when
 
     # -- HTTP -----------------------------------------------------------------------------------
     async def endpoint(self, request: Request) -> Response:
@@ -136,6 +194,11 @@ class FakeItop(SwitchableDesk):
             return {"code": 1, "message": NOT_AUTHORIZED}
         return login
 
+    def _may_write(self, login: str, action: str = "creating") -> None:
+        """Writing UserRequests takes a support profile besides the REST one (checked first)."""
+        if not self.users[login][1] & {"Service Desk Agent", "Support Agent", "Administrator"}:
+            raise m.ItopFailure(NO_RIGHTS.replace("creating", action), code=1)
+
     # -- operations -------------------------------------------------------------------------------
     def list_operations(self, data: Mapping[str, Any], login: str) -> dict[str, Any]:
         ops = [{"verb": v, "description": v, "extension": "CoreServices"} for v in OPERATIONS]
@@ -157,6 +220,7 @@ class FakeItop(SwitchableDesk):
         self._param(data, "comment")
         if cls != "UserRequest":
             raise m.ItopFailure(f"Error: this fake only creates UserRequest, not {cls}")
+        self._may_write(login)
         obj: dict[str, Any] = {f: None for f in m.USER_REQUEST_FIELDS + self.extra_fields}
         obj.update(status="new", origin="phone", request_type="service_request", urgency="4",
                    impact="1", resolution_code="assistance", public_log=[], private_log=[],
@@ -176,6 +240,7 @@ class FakeItop(SwitchableDesk):
     def update(self, data: Mapping[str, Any], login: str) -> dict[str, Any]:
         cls = self._class(data)
         self._param(data, "comment")
+        self._may_write(login, "modifying")
         obj = self._one(cls, self._param(data, "key"))
         self._set_fields(obj, data.get("fields") or {}, login)
         m.compute_priority(obj)
@@ -186,6 +251,7 @@ class FakeItop(SwitchableDesk):
         cls = self._class(data)
         self._param(data, "comment")
         stimulus = str(self._param(data, "stimulus"))
+        self._may_write(login, "modifying")
         obj = self._one(cls, self._param(data, "key"))
         trial = copy.deepcopy(obj)  # the object is only saved if the whole call succeeds
         self._set_fields(trial, data.get("fields") or {}, login)
@@ -194,11 +260,11 @@ class FakeItop(SwitchableDesk):
         if missing:
             raise m.ItopFailure("Missing mandatory attribute(s) for applying the stimulus: "
                                 + ", ".join(missing) + ".")
-        trial["status"] = target
-        if target in m.DATES:
-            trial[m.DATES[target]] = m.now()
+        status = trial["status"]
         obj.clear()
         obj.update(trial)
+        obj["status"] = status
+        self._status_change(obj, target, login)
         self.calls[-1]["ref"] = obj["ref"]
         return self._written(cls, obj, data, "applied stimulus")
 
@@ -249,7 +315,7 @@ class FakeItop(SwitchableDesk):
                 raise m.ItopFailure(f"Error: {att}: Unknown attribute" if att not in obj
                                     else f"Error: {att}: read-only attribute")
             if att in m.CASELOGS:
-                m.set_caselog(obj, att, value, login, self.users[login][2])
+                m.set_caselog(obj, att, value, self.friendly[login], self.users[login][2])
             elif att in m.LINKS:
                 obj[att] = self._link(att, value)
             else:

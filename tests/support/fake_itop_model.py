@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 class ItopFailure(Exception):
@@ -60,9 +61,13 @@ USER_REQUEST_FIELDS = (
 LABELS = {"org_id": "Organization", "title": "Title", "description": "Description"}
 
 
+# iTop writes dates in its server's local time, without an offset (set per fake).
+ZONE = {"tz": ZoneInfo("Europe/Paris")}
+
+
 def now() -> str:
-    """iTop's date format."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """iTop's date format, in the server's local time."""
+    return datetime.now(UTC).astimezone(ZONE["tz"]).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def matches(value: Any, op: str, expected: Any) -> bool:
@@ -79,13 +84,19 @@ def matches(value: Any, op: str, expected: Any) -> bool:
             pattern += ".*" if ch == "%" else "." if ch == "_" else re.escape(ch)
             i += 1
         return re.fullmatch(pattern, text, re.IGNORECASE | re.DOTALL) is not None
+    if op in ("<", "<=", ">", ">="):
+        left: Any = text
+        right: Any = str(expected)
+        if text.lstrip("-").isdigit() and right.lstrip("-").isdigit():
+            left, right = int(text), int(right)
+        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
     equal = text.casefold() == str(expected).casefold()
     return equal if op == "=" else not equal
 
 
 _OQL = re.compile(r"^\s*SELECT\s+(\w+)(?:\s+WHERE\s+(.+?))?\s*$", re.IGNORECASE | re.DOTALL)
 _COND = re.compile(
-    r"\s*(\w+)\s*(=|!=|LIKE)\s*('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+)\s*(?:AND\b|$)",
+    r"\s*(\w+)\s*(>=|<=|!=|=|>|<|LIKE)\s*('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+)\s*(?:AND\b|$)",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -100,7 +111,7 @@ def parse_oql(oql: str) -> tuple[str, list[tuple[str, str, str]]]:
     while pos < len(where):
         cond = _COND.match(where, pos)
         if not cond:
-            raise ItopFailure(f"Error: OQL syntax error (this fake only knows =, != and LIKE): {oql}")
+            raise ItopFailure(f"Error: OQL syntax error (this fake only knows =, !=, <, <=, >, >= and LIKE): {oql}")
         literal = cond.group(3)
         if literal[0] in "'\"":
             # OQL unescapes backslash sequences inside string literals.
