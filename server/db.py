@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from server import storable
+from server.writer_queue import take_turn
 
 # Named constraints: Alembic can only drop (batch-rebuild) what has a name on SQLite.
 NAMING_CONVENTION = {
@@ -133,13 +134,22 @@ async def writer_session(
 ) -> AsyncIterator[AsyncSession]:
     """A session for a unit of work that writes; commits on success, rolls back on error."""
     async with sessions() as session:
-        await session.connection(execution_options={WRITER: True})
+        await begin_writing(session)
         try:
             yield session
         except BaseException:
             await session.rollback()
             raise
         await session.commit()
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Begin the session's transaction as a writer: after its turn in this process's writer queue
+    (SQLite, see server/writer_queue.py), then with the write lock taken up front."""
+    if session.in_transaction():
+        return
+    await take_turn(session)
+    await session.connection(execution_options={WRITER: True})
 
 
 # Every session refuses, at flush, text the databases cannot store (NUL, lone surrogates).

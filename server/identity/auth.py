@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.db import writer_session
 from server.identity.api_tokens import authenticate_api_token, looks_like_api_token, wrong_purpose
 from server.identity.models import ApiTokenPurpose, Tenant, User
+from server.identity.principal_cache import PrincipalCache
 from server.identity.principals import (
     AuthenticationFailed,
     api_token_principal,
@@ -46,10 +47,11 @@ class Authentication:
 
 class Authenticator:
     def __init__(self, verifier: TokenVerifier, sessions: async_sessionmaker[AsyncSession], *,
-                 tenant_rule: TenantRule | None = None) -> None:
+                 tenant_rule: TenantRule | None = None, cache: PrincipalCache | None = None) -> None:
         self.verifier = verifier
         self.sessions = sessions
         self.tenant_rule = tenant_rule or TenantRule()
+        self.cache = cache or PrincipalCache(0)
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """None for an anonymous request; AuthenticationFailed for bad credentials."""
@@ -69,6 +71,14 @@ class Authenticator:
             return None
         if looks_like_api_token(token):
             return await self._api_token(token)
+        cached = self.cache.get(token)
+        if cached is not None:
+            return cached
+        found = await self._verified(token)
+        self.cache.put(token, found)
+        return found
+
+    async def _verified(self, token: str) -> Authentication:
         try:
             verified = await self.verifier.verify(token)
         except IdentityProviderUnavailable:
