@@ -56,18 +56,18 @@ class ReadyServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
-        if self.started:
+        if self.started and self.ready:
             print(self.ready, file=sys.stderr, flush=True)
 
 
 def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool,
-          ws_max_size: int) -> int:
-    """Run on the socket `bind` returned until interrupted."""
+          ws_max_size: int, quiet: bool = False) -> int:
+    """Run on the socket `bind` returned until interrupted (`quiet`: no ready line)."""
     # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES). No `server: uvicorn`
     # banner: it tells an attacker what to try, and a client nothing.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
                             ws_max_size=ws_max_size, server_header=False)
-    server = ReadyServer(config, ready_line(host, port, dev_issuer=dev_issuer))
+    server = ReadyServer(config, "" if quiet else ready_line(host, port, dev_issuer=dev_issuer))
     try:
         server.run(sockets=[sock])
     finally:

@@ -47,11 +47,12 @@ class Authentication:
 
 class Authenticator:
     def __init__(self, verifier: TokenVerifier, sessions: async_sessionmaker[AsyncSession], *,
-                 tenant_rule: TenantRule | None = None, cache: PrincipalCache | None = None) -> None:
+                 tenant_rule: TenantRule | None = None,
+                 cache: PrincipalCache[Authentication] | None = None) -> None:
         self.verifier = verifier
         self.sessions = sessions
         self.tenant_rule = tenant_rule or TenantRule()
-        self.cache = cache or PrincipalCache(0)
+        self.cache: PrincipalCache[Authentication] = cache or PrincipalCache(0)
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """None for an anonymous request; AuthenticationFailed for bad credentials."""
@@ -71,14 +72,11 @@ class Authenticator:
             return None
         if looks_like_api_token(token):
             return await self._api_token(token)
-        cached = self.cache.get(token)
-        if cached is not None:
-            return cached
-        found = await self._verified(token)
-        self.cache.put(token, found)
-        return found
+        return await self._verified(token)
 
     async def _verified(self, token: str) -> Authentication:
+        # The signature, expiry and key are checked on every request (a retired key is refused at
+        # once); only the database's part, the principal, is kept for the token's lifetime.
         try:
             verified = await self.verifier.verify(token)
         except IdentityProviderUnavailable:
@@ -91,6 +89,14 @@ class Authenticator:
             raise AuthenticationFailed(exc.reason, status=exc.status) from None
         expires_at = verified.claims.get("exp")
         expiry = float(expires_at) if isinstance(expires_at, int | float) else None
+        cached = self.cache.get(token)
+        if cached is not None:
+            return cached
+        found = await self._principal(verified, expiry)
+        self.cache.put(token, found, expires_at=found.expires_at)
+        return found
+
+    async def _principal(self, verified: VerifiedToken, expiry: float | None) -> Authentication:
         if verified.local:
             async with self.sessions() as session:
                 return Authentication(await self._local_principal(session, verified), expiry)
