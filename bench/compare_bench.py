@@ -145,6 +145,12 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                       else GROUPDESK_LIST for s in started}
             for server in started:
                 _check(server, bodies[server.name], 50)
+            for server in started:
+                # First requests fill caches (parsed documents, compiled SQL, each worker's own).
+                progress(f"warming up {server.name}")
+                measure(server.url, bodies[server.name], token=server.token,
+                        connections=args.connections, seconds=args.warmup,
+                        server_pid=server.process.pid, database_pids=pids)
             rounds: dict[str, list[Round]] = {s.name: [] for s in started}
             for n in range(args.rounds):
                 for server in started:
@@ -185,7 +191,9 @@ def _openings(args: argparse.Namespace, desk: servers.Server, dsn: str,
         "subServiceId": asyncio.run(sub_service()), "title": "Bench opening",
         "requestData": {"account_email": "new.author@insa-lyon.example.org",
                         "platform": "scenari-pedagogie", "role": "author"}}}}
-    progress("openings")
+    progress("openings (warm-up, then measured)")
+    measure(desk.url, body, token=desk.token, connections=args.connections, seconds=args.warmup,
+            server_pid=desk.process.pid, database_pids=pids)
     done = measure(desk.url, body, token=desk.token, connections=args.connections,
                    seconds=args.seconds, server_pid=desk.process.pid, database_pids=pids)
     return {**_summary([done]), "refs": asyncio.run(_refs_check(dsn))}
@@ -233,6 +241,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--warmup", type=float, default=5, help="seconds of load before the rounds")
     parser.add_argument("--workers", type=int, default=2,
                         help="also serve groupdesk with this many workers (1: not)")
     parser.add_argument("--database-url", help="an already loaded database (kept afterwards)")

@@ -65,7 +65,7 @@ def run_wrk(url: str, body: dict[str, Any], *, token: str | None, connections: i
         script.write(_SCRIPT % {"body": json.dumps(body), "auth": auth})
     try:
         done = subprocess.run(
-            ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s",
+            ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
              "--timeout", "10s", "-s", script.name, url],
             capture_output=True, text=True, check=True)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import socket
 import sys
 from typing import Any
@@ -47,6 +48,18 @@ def ready_line(host: str, port: int, *, dev_issuer: bool) -> str:
             "Authorization: Bearer <token>")
 
 
+def settle_heap() -> None:
+    """Move everything built at start (modules, the schema, the app) out of the collector's way.
+
+    The process holds about 200,000 long-lived objects once started. Every tenth or so page of
+    tickets triggers a full (generation 2) collection, which walked all of them: a 100-250 ms
+    pause on an idle 2-core machine, the p99 of single-client pages. Frozen, they are never
+    scanned again; the full collections left only walk what requests made (a few ms).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class ReadyServer(uvicorn.Server):
     """uvicorn's server that prints the ready line once it listens (not before, not on failure)."""
 
@@ -56,6 +69,8 @@ class ReadyServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
+        if self.started:
+            settle_heap()
         if self.started and self.ready:
             print(self.ready, file=sys.stderr, flush=True)
 

@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.argument_checks import ArgumentChecks
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
+from schema.plain_fields import read_plain_fields_directly
 from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
@@ -66,13 +67,15 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
-    return GroupdeskSchema(
+    built = GroupdeskSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
+    read_plain_fields_directly(built)
+    return built
 
 
 def export_sdl() -> str:

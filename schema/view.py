@@ -115,7 +115,7 @@ class GroupdeskGraphQL(GraphQL):
             if credential is None:
                 raise AuthenticationFailed('authentication required: send {"Authorization": '
                                            '"Bearer <token>"} in connection_init')
-            found = await self.gate.admit(credential, _client_address(websocket))
+            found = await self.gate.admit(credential, _client_address(websocket), cached=False)
         except REFUSALS as exc:
             websocket.state.rejection = ws_rejection(exc)
             raise ConnectionRejectionError({"message": websocket.state.rejection[1]}) from None

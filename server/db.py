@@ -94,7 +94,9 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping: it would cost every checkout a round trip. A connection the server dropped
+        # fails its first statement instead; SQLAlchemy then discards the whole pool, that request
+        # gets a 503 (server/outages.py) and the next one a fresh connection.
         return create_async_engine(url, echo=echo, **kwargs)
     if parsed.database in (None, "", ":memory:"):
         # One in-memory connection would be shared by every session: one rollback drops all work.

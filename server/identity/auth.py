@@ -59,22 +59,25 @@ class Authenticator:
         found = await self.authenticate_bearer(authorization)
         return found.principal if found is not None else None
 
-    async def authenticate_bearer(self, authorization: str | None) -> Authentication | None:
-        """Like `authenticate`, also telling when the credential expires (for long-lived WebSockets)."""
-        found = await self._authenticate_bearer(authorization)
+    async def authenticate_bearer(self, authorization: str | None, *,
+                                  cached: bool = True) -> Authentication | None:
+        """Like `authenticate`, also telling when the credential expires (for long-lived WebSockets);
+        `cached` False reads the principal from the database even for a token already seen."""
+        found = await self._authenticate_bearer(authorization, cached=cached)
         if found is not None:
             note_caller(found.principal.username, found.principal.tenant_slug)
         return found
 
-    async def _authenticate_bearer(self, authorization: str | None) -> Authentication | None:
+    async def _authenticate_bearer(self, authorization: str | None, *,
+                                   cached: bool = True) -> Authentication | None:
         token = bearer_token(authorization)
         if token is None:
             return None
         if looks_like_api_token(token):
             return await self._api_token(token)
-        return await self._verified(token)
+        return await self._verified(token, cached=cached)
 
-    async def _verified(self, token: str) -> Authentication:
+    async def _verified(self, token: str, *, cached: bool = True) -> Authentication:
         # The signature, expiry and key are checked on every request (a retired key is refused at
         # once); only the database's part, the principal, is kept for the token's lifetime.
         try:
@@ -89,9 +92,9 @@ class Authenticator:
             raise AuthenticationFailed(exc.reason, status=exc.status) from None
         expires_at = verified.claims.get("exp")
         expiry = float(expires_at) if isinstance(expires_at, int | float) else None
-        cached = self.cache.get(token)
-        if cached is not None:
-            return cached
+        known = self.cache.get(token) if cached else None
+        if known is not None:
+            return known
         found = await self._principal(verified, expiry)
         self.cache.put(token, found, expires_at=found.expires_at)
         return found
