@@ -200,15 +200,19 @@ def _openings(args: argparse.Namespace, desk: servers.Server, dsn: str,
 
 
 async def _refs_check(dsn: str) -> dict[str, Any]:
-    """This year's refs: as many as the counter says, none twice, none missing."""
+    """This year's refs: as many as the counter says, none twice, none missing.
+
+    One statement, so one snapshot: openings still queued in the server when wrk stops keep
+    committing, and a counter read apart from the refs could be one opening ahead of them."""
     year = time.gmtime().tm_year
     conn = await asyncpg.connect(dsn)
     try:
-        numbers = [int(r["ref"][9:]) for r in await conn.fetch(
-            "SELECT ref FROM ticket WHERE ref LIKE $1", f"GRP-{year}-%")]
-        last = await conn.fetchval("SELECT last FROM ticket_counter WHERE year = $1", year)
+        row = await conn.fetchrow(
+            "SELECT (SELECT last FROM ticket_counter WHERE year = $1) AS last, "
+            "array(SELECT ref FROM ticket WHERE ref LIKE $2) AS refs", year, f"GRP-{year}-%")
     finally:
         await conn.close()
+    numbers, last = [int(r[9:]) for r in row["refs"]], row["last"]
     return {"opened": len(numbers), "counter": last,
             "gapless": sorted(numbers) == list(range(1, len(numbers) + 1)) and last == len(numbers)}
 
