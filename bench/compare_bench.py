@@ -103,8 +103,9 @@ async def _ids(dsn: str, total: int) -> dict[str, Any]:
 
 
 def _single_client_pages(ids: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    def page(args: str) -> dict[str, Any]:
-        return {"query": "{ tickets(first: 20%s) { edges { node { %s } } } }" % (args, SHORT_NODE)}
+    def page(args: str, extra: str = "") -> dict[str, Any]:
+        return {"query": "{ tickets(first: 20%s) { %s edges { node { %s } } } }"
+                % (args, extra, SHORT_NODE)}
     return {
         "filtered first page (admin: scenari, open states)": (ADMIN, page(
             ', filter: {brickIds: ["%s"], states: [ASSIGNED, IN_PROGRESS, PENDING]}'
@@ -114,6 +115,11 @@ def _single_client_pages(ids: dict[str, Any]) -> dict[str, tuple[str, dict[str, 
         "deep keyset page (after a cursor 90% down)": (ADMIN, page(', after: "%s"' % ids["cursor"])),
         "French text search (\"connexion compte\")": (ADMIN, page(
             ', filter: {text: "connexion compte"}')),
+        "filtered first page with totalCount": (ADMIN, page(
+            ', filter: {brickIds: ["%s"], states: [ASSIGNED, IN_PROGRESS, PENDING]}'
+            % ids["scenari"], "totalCount totalCountIsEstimate")),
+        "French text search with totalCount": (ADMIN, page(
+            ', filter: {text: "connexion compte"}', "totalCount totalCountIsEstimate")),
     }
 
 

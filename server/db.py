@@ -97,6 +97,10 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         # No pre-ping: it would cost every checkout a round trip. A connection the server dropped
         # fails its first statement instead; SQLAlchemy then discards the whole pool, that request
         # gets a 503 (server/outages.py) and the next one a fresh connection.
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "asyncpg":
+            # No JIT: compiling a plan costs 15-20 ms, more than any statement of the API runs.
+            settings = kwargs.setdefault("connect_args", {}).setdefault("server_settings", {})
+            settings.setdefault("jit", "off")
         return create_async_engine(url, echo=echo, **kwargs)
     if parsed.database in (None, "", ":memory:"):
         # One in-memory connection would be shared by every session: one rollback drops all work.
