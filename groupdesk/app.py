@@ -26,6 +26,7 @@ from server.config import Settings
 from server.db import create_engine, session_factory, utcnow, writer_session
 from server.errors import ConfigurationError
 from server.identity.auth import Authenticator
+from server.identity.principal_cache import PrincipalCache
 from server.identity.claims import TenantClaimMode
 from server.identity import revocations  # noqa: F401  (commits that revoke close open sockets)
 from server.identity.local_issuer import LocalIssuer
@@ -87,7 +88,8 @@ def build_authenticator(settings: Settings, verifier: TokenVerifier,
                         sessions: async_sessionmaker[AsyncSession]) -> Authenticator:
     rule = TenantRule(mode=TenantClaimMode(settings.tenant_claim),
                       group_prefix=settings.tenant_group_prefix)
-    return Authenticator(verifier, sessions, tenant_rule=rule)
+    return Authenticator(verifier, sessions, tenant_rule=rule,
+                         cache=PrincipalCache(settings.principal_cache_seconds))
 
 
 def build_rate_limits(settings: Settings) -> RateLimits:

@@ -31,6 +31,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     configure_logging(settings.log_level)
+    if args.workers > 1:
+        from groupdesk.workers import serve_workers
+
+        return serve_workers(settings, sock, host, port, args.workers)
     try:
         app = create_app(settings)
     except ConfigurationError as exc:
@@ -235,6 +239,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", **examples("serve"), help="run the HTTP server (GraphQL on /graphql)")
     s.add_argument("--host", help="bind address (default: GROUPDESK_HOST or 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default: GROUPDESK_PORT or 8000)")
+    s.add_argument("--workers", type=int, default=1,
+                   help="server processes on the one port (default 1); the first runs the "
+                        "scheduler and the embedded relay, the others only serve")
     s.set_defaults(func=cmd_serve)
     w = sub.add_parser("worker", **examples("worker"),
                        help="deliver mirror events and notification mails from the broker "

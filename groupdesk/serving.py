@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import socket
 import sys
 from typing import Any
@@ -47,6 +48,18 @@ def ready_line(host: str, port: int, *, dev_issuer: bool) -> str:
             "Authorization: Bearer <token>")
 
 
+def settle_heap() -> None:
+    """Move everything built at start (modules, the schema, the app) out of the collector's way.
+
+    The process holds about 200,000 long-lived objects once started. Every tenth or so page of
+    tickets triggers a full (generation 2) collection, which walked all of them: a 100-250 ms
+    pause on an idle 2-core machine, the p99 of single-client pages. Frozen, they are never
+    scanned again; the full collections left only walk what requests made (a few ms).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class ReadyServer(uvicorn.Server):
     """uvicorn's server that prints the ready line once it listens (not before, not on failure)."""
 
@@ -57,17 +70,19 @@ class ReadyServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
+            settle_heap()
+        if self.started and self.ready:
             print(self.ready, file=sys.stderr, flush=True)
 
 
 def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool,
-          ws_max_size: int) -> int:
-    """Run on the socket `bind` returned until interrupted."""
+          ws_max_size: int, quiet: bool = False) -> int:
+    """Run on the socket `bind` returned until interrupted (`quiet`: no ready line)."""
     # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES). No `server: uvicorn`
     # banner: it tells an attacker what to try, and a client nothing.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
                             ws_max_size=ws_max_size, server_header=False)
-    server = ReadyServer(config, ready_line(host, port, dev_issuer=dev_issuer))
+    server = ReadyServer(config, "" if quiet else ready_line(host, port, dev_issuer=dev_issuer))
     try:
         server.run(sockets=[sock])
     finally:

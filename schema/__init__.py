@@ -15,6 +15,7 @@ from schema.argument_checks import ArgumentChecks
 from schema.compiled.execution import CompiledSchema
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
 from schema.languages import ReadingLanguage
+from schema.plain_fields import read_plain_fields_directly
 from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
@@ -78,13 +79,15 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
                 NotificationQuery, UserQuery, AuditQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
-    return GroupdeskSchema(
+    built = GroupdeskSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
+    read_plain_fields_directly(built)
+    return built
 
 
 def export_sdl() -> str:

@@ -16,7 +16,7 @@ from strawberry import relay
 from schema.context import Info
 from schema.errors import BadInput
 from server.errors import GroupdeskError
-from server.pagination import Page, PageArgs
+from server.pagination import Page, PageArgs, Total
 
 NodeType = TypeVar("NodeType")
 ConnectionType = TypeVar("ConnectionType", bound="CountedConnection[Any]")
@@ -32,9 +32,21 @@ class CountedConnection(relay.Connection[NodeType], Generic[NodeType]):
     page: strawberry.Private[Page[Any]]
 
     @strawberry.field(description="The whole list's length (its filter and what the viewer may "
-                                  "see), all pages; counted only when asked for.")
+                                  "see), all pages; counted only when asked for. Exact up to the "
+                                  "server's exact-count limit, an estimate beyond it (see "
+                                  "totalCountIsEstimate).")
     async def total_count(self, info: Info) -> int:
-        return await self.page.total(info.context.session)
+        return (await self._total(info)).value
+
+    @strawberry.field(description="True when totalCount is an estimate: the list is longer than "
+                                  "the server's exact-count limit, and counting it exactly would "
+                                  "read every row.")
+    async def total_count_is_estimate(self, info: Info) -> bool:
+        return not (await self._total(info)).exact
+
+    async def _total(self, info: Info) -> Total:
+        return await self.page.bounded(info.context.session,
+                                       exact_up_to=info.context.settings.exact_count_limit)
 
 
 async def read(info: Info, reader: Callable[[PageArgs, int], Awaitable[Page[Any]]], *,

@@ -128,7 +128,7 @@ class GroupdeskGraphQL(GraphQL):
             if credential is None:
                 raise AuthenticationFailed(Message('authentication required: send {"Authorization": '
                                                    '"Bearer <token>"} in connection_init'))
-            found = await self.gate.admit(credential, _client_address(websocket))
+            found = await self.gate.admit(credential, _client_address(websocket), cached=False)
         except REFUSALS as exc:
             websocket.state.rejection = ws_rejection(exc, language=asked)
             raise ConnectionRejectionError({"message": websocket.state.rejection[1]}) from None

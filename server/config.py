@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     oidc_jwks_max_stale: float = Field(default=3600.0, gt=0)
     oidc_jwks_retry_seconds: float = Field(default=2.0, gt=0)
     ws_recheck_seconds: float = Field(default=15.0, gt=0)
+    principal_cache_seconds: float = Field(default=60.0, ge=0)
+    exact_count_limit: int = Field(default=1_000, ge=1)
     rate_limit_storage: str = "memory://"
     rate_limit_failed_auth: str = "30/minute"
     rate_limit_principal: str = "600/minute"

@@ -41,6 +41,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from server import storable
+from server.writer_queue import take_turn
 
 # Named constraints: Alembic can only drop (batch-rebuild) what has a name on SQLite.
 NAMING_CONVENTION = {
@@ -97,7 +98,13 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping: it would cost every checkout a round trip. A connection the server dropped
+        # fails its first statement instead; SQLAlchemy then discards the whole pool, that request
+        # gets a 503 (server/outages.py) and the next one a fresh connection.
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "asyncpg":
+            # No JIT: compiling a plan costs 15-20 ms, more than any statement of the API runs.
+            settings = kwargs.setdefault("connect_args", {}).setdefault("server_settings", {})
+            settings.setdefault("jit", "off")
         return create_async_engine(url, echo=echo, **kwargs)
     if parsed.database in (None, "", ":memory:"):
         # One in-memory connection would be shared by every session: one rollback drops all work.
@@ -137,13 +144,22 @@ async def writer_session(
 ) -> AsyncIterator[AsyncSession]:
     """A session for a unit of work that writes; commits on success, rolls back on error."""
     async with sessions() as session:
-        await session.connection(execution_options={WRITER: True})
+        await begin_writing(session)
         try:
             yield session
         except BaseException:
             await session.rollback()
             raise
         await session.commit()
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Begin the session's transaction as a writer: after its turn in this process's writer queue
+    (SQLite, see server/writer_queue.py), then with the write lock taken up front."""
+    if session.in_transaction():
+        return
+    await take_turn(session)
+    await session.connection(execution_options={WRITER: True})
 
 
 # Every session refuses, at flush, text the databases cannot store (NUL, lone surrogates).

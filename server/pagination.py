@@ -5,16 +5,24 @@ and the largest page size, refused otherwise naming the argument. A page is read
 (size + 1 rows), plus one cheap EXISTS when a cursor is given (is there anything on the other side
 of it?); the total is counted only when asked for. No offsets: a page after a cursor costs the same
 on page 1 and on page 5,000.
+
+A total costs at most GROUPDESK_EXACT_COUNT_LIMIT rows read: the count stops one row past the limit.
+Up to it the total is exact; beyond it, it is an estimate and says so: PostgreSQL's planner's
+estimate of the list's rows (never below the limit + 1), on SQLite the limit + 1 (a lower bound).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, UnaryExpression, func, select
+from sqlalchemy import ClauseElement, ColumnElement, Executable, UnaryExpression, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from server.cursors import CursorOrder, Key, decode_cursor, encode_cursor
 from server.errors import ValidationFailed
@@ -81,6 +89,49 @@ class PageArgs:
 
 
 @dataclass(frozen=True, slots=True)
+class Total:
+    """A list's length: exact, or (beyond the exact-count limit) an estimate flagged as such."""
+
+    value: int
+    exact: bool
+
+
+class _Explain(Executable, ClauseElement):
+    """PostgreSQL's EXPLAIN (FORMAT JSON) of a statement, its parameters bound as usual."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+
+
+@compiles(_Explain, "postgresql")
+def _explain(element: _Explain, compiler: SQLCompiler, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+async def _estimated_rows(session: AsyncSession, statement: Any) -> int | None:
+    """The planner's estimate of a statement's rows (PostgreSQL), None elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    plan: Any = (await session.execute(_Explain(statement))).scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+async def bounded_total(session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]], *,
+                        exact_up_to: int) -> Total:
+    """The number of `model` rows matching `where`, reading at most `exact_up_to` + 1 of them."""
+    capped = select(model.id).where(*where).limit(exact_up_to + 1).subquery()
+    seen = await session.scalar(select(func.count()).select_from(capped)) or 0
+    if seen <= exact_up_to:
+        return Total(seen, exact=True)
+    estimate = await _estimated_rows(session, select(model.id).where(*where))
+    return Total(max(estimate or 0, exact_up_to + 1), exact=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Page(Generic[Row]):
     """One page of a list, its cursors, and what is needed to count the whole list."""
 
@@ -91,11 +142,24 @@ class Page(Generic[Row]):
     # The list's table and every condition of the list (visibility included), for its length.
     model: Any = field(repr=False)
     where: tuple[ColumnElement[bool], ...] = field(default=(), repr=False)
+    # Totals already counted for this page, by limit (totalCount and its flag share one count).
+    counted: dict[int, asyncio.Future[Total]] = field(default_factory=dict, repr=False,
+                                                       compare=False)
 
-    async def total(self, session: AsyncSession) -> int:
-        """How many rows the whole list holds, all pages."""
-        return await session.scalar(
-            select(func.count()).select_from(self.model).where(*self.where)) or 0
+    async def total(self, session: AsyncSession, *, exact_up_to: int | None = None) -> int:
+        """How many rows the whole list holds, all pages (see `bounded` for the limit)."""
+        if exact_up_to is None:
+            return await session.scalar(
+                select(func.count()).select_from(self.model).where(*self.where)) or 0
+        return (await self.bounded(session, exact_up_to=exact_up_to)).value
+
+    async def bounded(self, session: AsyncSession, *, exact_up_to: int) -> Total:
+        """The list's length, exact up to `exact_up_to` rows and estimated beyond."""
+        # Both fields are resolved at once: the second waits for the first's count.
+        if exact_up_to not in self.counted:
+            self.counted[exact_up_to] = asyncio.ensure_future(bounded_total(
+                session, self.model, self.where, exact_up_to=exact_up_to))
+        return await self.counted[exact_up_to]
 
 
 async def _exists(session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]]) -> bool:

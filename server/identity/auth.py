@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.db import writer_session
 from server.identity.api_tokens import authenticate_api_token, looks_like_api_token, wrong_purpose
 from server.identity.models import ApiTokenPurpose, Tenant, User
+from server.identity.principal_cache import PrincipalCache
 from server.identity.principals import (
     AuthenticationFailed,
     api_token_principal,
@@ -47,29 +48,39 @@ class Authentication:
 
 class Authenticator:
     def __init__(self, verifier: TokenVerifier, sessions: async_sessionmaker[AsyncSession], *,
-                 tenant_rule: TenantRule | None = None) -> None:
+                 tenant_rule: TenantRule | None = None,
+                 cache: PrincipalCache[Authentication] | None = None) -> None:
         self.verifier = verifier
         self.sessions = sessions
         self.tenant_rule = tenant_rule or TenantRule()
+        self.cache: PrincipalCache[Authentication] = cache or PrincipalCache(0)
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """None for an anonymous request; AuthenticationFailed for bad credentials."""
         found = await self.authenticate_bearer(authorization)
         return found.principal if found is not None else None
 
-    async def authenticate_bearer(self, authorization: str | None) -> Authentication | None:
-        """Like `authenticate`, also telling when the credential expires (for long-lived WebSockets)."""
-        found = await self._authenticate_bearer(authorization)
+    async def authenticate_bearer(self, authorization: str | None, *,
+                                  cached: bool = True) -> Authentication | None:
+        """Like `authenticate`, also telling when the credential expires (for long-lived WebSockets);
+        `cached` False reads the principal from the database even for a token already seen."""
+        found = await self._authenticate_bearer(authorization, cached=cached)
         if found is not None:
             note_caller(found.principal.username, found.principal.tenant_slug)
         return found
 
-    async def _authenticate_bearer(self, authorization: str | None) -> Authentication | None:
+    async def _authenticate_bearer(self, authorization: str | None, *,
+                                   cached: bool = True) -> Authentication | None:
         token = bearer_token(authorization)
         if token is None:
             return None
         if looks_like_api_token(token):
             return await self._api_token(token)
+        return await self._verified(token, cached=cached)
+
+    async def _verified(self, token: str, *, cached: bool = True) -> Authentication:
+        # The signature, expiry and key are checked on every request (a retired key is refused at
+        # once); only the database's part, the principal, is kept for the token's lifetime.
         try:
             verified = await self.verifier.verify(token)
         except IdentityProviderUnavailable:
@@ -82,6 +93,14 @@ class Authenticator:
             raise AuthenticationFailed(exc.reason, status=exc.status) from None
         expires_at = verified.claims.get("exp")
         expiry = float(expires_at) if isinstance(expires_at, int | float) else None
+        known = self.cache.get(token) if cached else None
+        if known is not None:
+            return known
+        found = await self._principal(verified, expiry)
+        self.cache.put(token, found, expires_at=found.expires_at)
+        return found
+
+    async def _principal(self, verified: VerifiedToken, expiry: float | None) -> Authentication:
         if verified.local:
             async with self.sessions() as session:
                 return Authentication(await self._local_principal(session, verified), expiry)

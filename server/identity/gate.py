@@ -25,14 +25,18 @@ class AuthenticationGate:
         self.authenticator = authenticator
         self.limits = limits
 
-    async def admit(self, authorization: str | None, address: str | None) -> Authentication | None:
-        """None for an anonymous request; AuthenticationFailed, RateLimited or IdentityProviderUnavailable."""
+    async def admit(self, authorization: str | None, address: str | None, *,
+                    cached: bool = True) -> Authentication | None:
+        """None for an anonymous request; AuthenticationFailed, RateLimited or IdentityProviderUnavailable.
+
+        `cached` False reads the caller from the database even when the token was seen (a new
+        WebSocket: it authenticates once for a long time, and must meet an outage at its door)."""
         if not authorization:
             return await self.authenticator.authenticate_bearer(authorization)
         if self.limits is not None and address:
             await self.limits.refuse_blocked_address(address)
         try:
-            found = await self.authenticator.authenticate_bearer(authorization)
+            found = await self.authenticator.authenticate_bearer(authorization, cached=cached)
         except AuthenticationFailed:
             if self.limits is not None and address:
                 await self.limits.record_failed_authentication(address)

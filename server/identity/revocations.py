@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from server.identity.models import ApiToken, Tenant, User
 from server.identity.open_sockets import OPEN_SOCKETS
+from server.identity.principal_cache import forget_everyone
 
 _PENDING = "groupdesk.revoked_credentials"
 
@@ -54,6 +55,7 @@ def _collect(session: Session, flush_context: UOWTransaction) -> None:
 def _announce(session: Session) -> None:
     keys = session.info.pop(_PENDING, None)
     if keys:
+        forget_everyone()
         OPEN_SOCKETS.announce(keys)
 
 

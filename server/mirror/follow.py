@@ -145,7 +145,8 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> O
         return answer
     row = await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id,
                                kind=desk_kind, ticket=await desk_ticket(session, ticket),
-                               message=message_of(kind, data), author=author, origin=origin)
+                               message=message_of(kind, data), author=author, origin=origin,
+                               new_ticket=kind is History.OPENED)
     if row is not None and kind is History.OPENED and ticket.local_ref:
         # Opened with the local ticket's ref (often by the desk itself): link to it, never
         # open a second local ticket.

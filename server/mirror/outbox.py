@@ -22,6 +22,10 @@ log = logging.getLogger("groupdesk.mirror")
 _COMMITTED_KEY = "groupdesk.outbox.tickets"
 # Public comments written in the transaction, by comment id (see server.mirror.follow).
 COMMENTS_KEY = "groupdesk.outbox.comments"
+# What this transaction already knows: each tenant's desk kind and the mirrors it wrote (and so
+# holds the row lock of). A second event of one change (opened, then routed) reads neither again.
+_DESKS_KEY = "groupdesk.outbox.desks"
+_TOUCHED_KEY = "groupdesk.outbox.touched"
 Listener = Callable[[frozenset[int]], None]
 _listeners: list[Listener] = []
 
@@ -38,7 +42,7 @@ def _announce(session: Session) -> None:
     # announcing then would send deliverers to look before the transaction's real commit.
     if session.in_nested_transaction():
         return
-    session.info.pop(COMMENTS_KEY, None)
+    _forget_transaction(session)
     ids = session.info.pop(_COMMITTED_KEY, None)
     if not ids:
         return
@@ -54,7 +58,12 @@ def _forget(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint undone: what came before it still commits (an extra wake-up is harmless)
     session.info.pop(_COMMITTED_KEY, None)
-    session.info.pop(COMMENTS_KEY, None)
+    _forget_transaction(session)
+
+
+def _forget_transaction(session: Session) -> None:
+    for key in (COMMENTS_KEY, _DESKS_KEY, _TOUCHED_KEY):
+        session.info.pop(key, None)
 
 
 def announce_after_commit(session: AsyncSession, ticket_id: int) -> None:
@@ -90,12 +99,17 @@ def desk_event(row: OutboxEvent, remote: RemoteTicket | None, installation: str 
 
 async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind: EventKind,
                   ticket: DeskTicket, message: str | None = None, author: str | None = None,
-                  origin: Origin = Origin.GROUP) -> OutboxEvent | None:
+                  origin: Origin = Origin.GROUP, new_ticket: bool = False) -> OutboxEvent | None:
     """Record one event for the school's desk (None when the school has no desk).
 
     Events that came from the desk are recorded as already delivered: never echoed back.
+    `new_ticket` says the ticket was written in this transaction, so it has no mirror yet.
     """
-    desk_kind = await session.scalar(select(DeskSetting.kind).where(DeskSetting.tenant_id == tenant_id))
+    desks: dict[int, Any] = session.info.setdefault(_DESKS_KEY, {})
+    if tenant_id not in desks:
+        desks[tenant_id] = await session.scalar(
+            select(DeskSetting.kind).where(DeskSetting.tenant_id == tenant_id))
+    desk_kind = desks[tenant_id]
     if desk_kind is None:
         return None
     now = utcnow()
@@ -104,7 +118,7 @@ async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind
                       delivered_at=now if origin is Origin.DESK else None, attempts=0)
     session.add(row)
     await _touch_mirror(session, ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
-                        pending=origin is Origin.GROUP)
+                        pending=origin is Origin.GROUP, new_ticket=new_ticket)
     await session.flush()
     if origin is Origin.GROUP:
         announce_after_commit(session, ticket_id)
@@ -112,13 +126,18 @@ async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind
 
 
 async def _touch_mirror(session: AsyncSession, *, ticket_id: int, tenant_id: int, desk_kind: Any,
-                        pending: bool) -> None:
+                        pending: bool, new_ticket: bool = False) -> None:
     """Create the ticket's mirror, or mark it PENDING again; always writes, to take the row lock.
 
     The row lock orders this transaction with a delivery marking the mirror SYNCED, so a delivery
     never calls a ticket in sync while an event it has not seen is being committed.
     """
-    exists = await session.scalar(select(Mirror.id).where(Mirror.ticket_id == ticket_id))
+    touched: set[tuple[int, bool]] = session.info.setdefault(_TOUCHED_KEY, set())
+    if (ticket_id, pending) in touched:
+        return  # written earlier in this transaction: its lock is held, its status already set
+    touched.add((ticket_id, pending))
+    exists = None if new_ticket else await session.scalar(
+        select(Mirror.id).where(Mirror.ticket_id == ticket_id))
     if exists is None:
         session.add(Mirror(ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
                            status=MirrorStatus.PENDING if pending else MirrorStatus.SYNCED,

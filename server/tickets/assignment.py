@@ -14,7 +14,7 @@ from server.tickets import history
 from server.tickets.access import coverage
 from server.tickets.models import EventKind, Ticket
 from server.tickets.routing import Candidate, DesignationLevel, RoutingDecision, choose_expert
-from server.tickets.workflow import OPEN_STATES, SYSTEM, Action, transition
+from server.tickets.workflow import OPEN_STATES, SYSTEM, Action, TicketState, transition
 from tenants.context import Role
 
 QUEUED_REASON = "no designated expert: waiting in the brick's queue"
@@ -30,57 +30,101 @@ def _level(d: ExpertDesignation) -> DesignationLevel:
     return DesignationLevel.BRICK
 
 
+def _load_of(user_id: Any) -> Any:
+    """The expert's open tickets, counted on the (assignee_id, state) index."""
+    return (select(func.count()).select_from(Ticket)
+            .where(Ticket.assignee_id == user_id, Ticket.state.in_(sorted(OPEN_STATES)))
+            .scalar_subquery())
+
+
+def _last_assigned(user_id: Any) -> Any:
+    """When the expert last got a ticket still assigned to them: one LIMIT 1 lookup on the
+    (assignee_id, assigned_at) index, never a scan of their whole history."""
+    return (select(Ticket.assigned_at)
+            .where(Ticket.assignee_id == user_id, Ticket.assigned_at.is_not(None))
+            .order_by(Ticket.assigned_at.desc()).limit(1).scalar_subquery())
+
+
 async def candidates_for(session: AsyncSession, ticket: Ticket) -> list[Candidate]:
     """Experts whose designation covers the ticket (its sub-service, service or brick), with their
     load: the same coverage rule as visibility and myQueue."""
+    return [candidate for candidate, _ in await _candidates_with_users(session, ticket)]
+
+
+async def _candidates_with_users(session: AsyncSession,
+                                 ticket: Ticket) -> list[tuple[Candidate, User]]:
+    """The candidates and their users, in one statement whatever the number of experts; the
+    ticket need not be written yet."""
     covers = coverage(DESIGNATION_PLACE, (ticket.brick_id, ticket.service_id, ticket.sub_service_id))
-    rows = (await session.execute(
-        select(ExpertDesignation, User).join(User, User.id == ExpertDesignation.user_id)
-        .where(covers).order_by(ExpertDesignation.id))).all()
-    if not rows:
-        return []
-    user_ids = sorted({user.id for _, user in rows})
     # The load counts tickets being worked on; recency is when the expert last got a ticket still
     # assigned to them (a reassigned-away ticket no longer counts as theirs).
-    loads: dict[int | None, int] = dict((await session.execute(
-        select(Ticket.assignee_id, func.count())
-        .where(Ticket.assignee_id.in_(user_ids), Ticket.state.in_(sorted(OPEN_STATES)))
-        .group_by(Ticket.assignee_id))).all())
-    latest: dict[int | None, dt.datetime | None] = dict((await session.execute(
-        select(Ticket.assignee_id, func.max(Ticket.assigned_at))
-        .where(Ticket.assignee_id.in_(user_ids)).group_by(Ticket.assignee_id))).all())
+    rows = (await session.execute(
+        select(ExpertDesignation, User, _load_of(User.id), _last_assigned(User.id))
+        .join(User, User.id == ExpertDesignation.user_id)
+        .where(covers).order_by(ExpertDesignation.id))).all()
     return [
-        Candidate(user_id=user.id, username=user.username, tenant_id=user.tenant_id,
-                  level=_level(designation), open_tickets=loads.get(user.id, 0),
-                  last_assigned_at=latest.get(user.id),
-                  # An expert who lost the role or left is never chosen.
-                  active=user.active and Role.EXPERT in user.roles)
-        for designation, user in rows
+        (Candidate(user_id=user.id, username=user.username, tenant_id=user.tenant_id,
+                   level=_level(designation), open_tickets=load or 0,
+                   last_assigned_at=_aware(latest),
+                   # An expert who lost the role or left is never chosen.
+                   active=user.active and Role.EXPERT in user.roles), user)
+        for designation, user, load, latest in rows
     ]
 
 
-async def route(session: AsyncSession, ticket: Ticket, *,
-                because: dict[str, Any] | None = None) -> RoutingDecision | None:
-    """Assign a queued ticket (NEW or APPROVED) by the routing rules, recording the decision.
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A scalar subquery's timestamp comes back raw: SQLite's has no zone (stored in UTC)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
 
-    `because` says why the ticket is routed again (its assignee left): its "why" leads the reason.
-    """
-    decision = choose_expert(await candidates_for(session, ticket),
-                             opening_tenant_id=ticket.tenant_id)
-    why = f"{because['why']}; " if because else ""
-    if decision is None:
-        await history.record(session, ticket, EventKind.ROUTED, actor=None,
-                             data={**(because or {}), "assignee_id": None, "reason": why + QUEUED_REASON,
-                                   "state": ticket.state.value})
-        return None
+
+async def decide(session: AsyncSession,
+                 ticket: Ticket) -> tuple[RoutingDecision | None, User | None]:
+    """The expert a queued ticket goes to by the routing rules, and their user (reads only).
+
+    A caller holding the user keeps it in the session, where followers describing the ticket find
+    it without another statement."""
+    pairs = await _candidates_with_users(session, ticket)
+    decision = choose_expert([c for c, _ in pairs], opening_tenant_id=ticket.tenant_id)
+    users = {user.id: user for _, user in pairs}
+    return decision, users[decision.user_id] if decision is not None else None
+
+
+def assign(ticket: Ticket, decision: RoutingDecision, *, at: dt.datetime) -> TicketState:
+    """Give the ticket to the chosen expert; the state it had before."""
     before = ticket.state
     ticket.state = transition(before, Action.ASSIGN, SYSTEM)
     ticket.assignee_id = decision.user_id
-    ticket.assigned_at = utcnow()
-    await history.record(session, ticket, EventKind.ROUTED, actor=None, data={
+    ticket.assigned_at = at
+    return before
+
+
+async def record_routing(session: AsyncSession, ticket: Ticket, decision: RoutingDecision | None,
+                         *, before: TicketState, at: dt.datetime | None = None,
+                         because: dict[str, Any] | None = None) -> None:
+    """The ROUTED event: who got the ticket and why, or that it waits in the brick's queue.
+
+    `because` says why the ticket is routed again (its assignee left): its "why" leads the reason.
+    """
+    why = f"{because['why']}; " if because else ""
+    if decision is None:
+        await history.record(session, ticket, EventKind.ROUTED, actor=None, at=at,
+                             data={**(because or {}), "assignee_id": None,
+                                   "reason": why + QUEUED_REASON, "state": ticket.state.value})
+        return
+    await history.record(session, ticket, EventKind.ROUTED, actor=None, at=at, data={
         **(because or {}), "assignee_id": decision.user_id, "assignee": decision.username,
         "level": decision.level.label, "reason": why + decision.reason,
         "from": before.value, "to": ticket.state.value,
     })
-    return decision
 
+
+async def route(session: AsyncSession, ticket: Ticket, *,
+                because: dict[str, Any] | None = None) -> RoutingDecision | None:
+    """Assign a queued ticket (NEW or APPROVED) by the routing rules, recording the decision
+    (`because`: why it is routed again, see record_routing)."""
+    decision, _expert = await decide(session, ticket)
+    before = assign(ticket, decision, at=utcnow()) if decision is not None else ticket.state
+    await record_routing(session, ticket, decision, before=before, because=because)
+    return decision

@@ -8,6 +8,7 @@ the assembly registers (server.tickets.followers), told of every event in that s
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +21,15 @@ from tenants.context import Principal
 
 async def record(session: AsyncSession, ticket: Ticket, kind: EventKind, *,
                  actor: Principal | None, data: dict[str, Any] | None = None,
-                 public: bool = True) -> TicketEvent:
-    """Append one event to the ticket's history; `actor` None is the system."""
+                 public: bool = True, at: dt.datetime | None = None) -> TicketEvent:
+    """Append one event to the ticket's history; `actor` None is the system.
+
+    `at` is when it happened (now by default); an opening gives its own time, so that the new
+    ticket's `updated_at` stays what it was written with and no UPDATE follows its INSERT.
+    """
     if ticket.id is None:  # Mapped[int], but None until the first flush
         await session.flush()  # type: ignore[unreachable]
-    now = utcnow()
+    now = at or utcnow()
     event = TicketEvent(ticket_id=ticket.id, kind=kind,
                         actor_id=actor.user_id if actor is not None else None,
                         api_token_id=actor.api_token_id if actor is not None else None,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Priority, Service, SubService
 from server.db import utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
-from server.identity.models import Tenant
+from server.identity.models import Tenant, User
 from server.tickets.approval import approval_request
 from server.tickets import assignment, history
 from server.tickets.forms import form_errors
@@ -54,20 +55,21 @@ def _why_not_opening(actor: Principal, tenant: Tenant) -> Message:
 
 
 async def _catalogue_entry(session: AsyncSession, checks: Checks,
-                           sub_service_id: int) -> tuple[SubService, Service]:
-    sub = await session.get(SubService, sub_service_id)
-    if sub is None:
+                           sub_service_id: int) -> tuple[SubService, Service, Brick]:
+    """The sub-service with its service and brick, in one statement."""
+    row = (await session.execute(
+        select(SubService, Service, Brick).join(Service, Service.id == SubService.service_id)
+        .join(Brick, Brick.id == Service.brick_id).where(SubService.id == sub_service_id))).first()
+    if row is None:
         raise NotFound("sub-service", sub_service_id)
-    service = await session.get(Service, sub.service_id)
-    brick = await session.get(Brick, service.brick_id) if service is not None else None
-    assert service is not None and brick is not None
+    sub, service, brick = row
     inactive = [f"{kind} {name!r}" for kind, name, active in (
         ("brick", brick.name, brick.active), ("service", service.name, service.active),
         ("sub-service", sub.name, sub.active)) if not active]
     if inactive:
         checks.add("subServiceId", Message("no new tickets on a deactivated catalogue entry: {entries}",
                                            entries=", ".join(inactive)))
-    return sub, service
+    return sub, service, brick
 
 
 def _priority(checks: Checks, value: Priority | str | None, default: Priority) -> Priority:
@@ -101,7 +103,7 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
     """Open a ticket on a sub-service for a school; it is routed (or awaits approval) at once."""
     school = await _school_for(session, actor, on_behalf_of_tenant_id)
     checks = Checks()
-    sub, service = await _catalogue_entry(session, checks, sub_service_id)
+    sub, service, brick = await _catalogue_entry(session, checks, sub_service_id)
     checks.text("title", title, max_len=TITLE_MAX)
     checks.text("description", description, max_len=TEXT_MAX, required=False)
     _contact_checks(checks, local_ref, requester_name, requester_email)
@@ -113,20 +115,30 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
     now = utcnow()
     state = TicketState.WAITING_FOR_APPROVAL if sub.requires_approval else TicketState.NEW
     ticket = Ticket(
-        ref=await next_ref(session, year=now.year), tenant_id=school.id, opened_by_id=actor.user_id,
-        sub_service_id=sub.id, service_id=service.id, brick_id=service.brick_id,
+        tenant_id=school.id, opened_by_id=actor.user_id,
+        sub_service_id=sub.id, service_id=service.id, brick_id=brick.id,
         title=title.strip(), description=description or "", priority=chosen, state=state,
         request_data=data, local_ref=_blank_to_none(local_ref),
         requester_name=_blank_to_none(requester_name),
         requester_email=_blank_to_none(requester_email), escalation_level=0, version=1,
         created_at=now, updated_at=now, approval=approval_request(sub, data),
     )
+    # Every read comes first: routing's choice and the opener (held here, so that the followers
+    # find it in the session) are known before anything is written.
+    opener = await session.get(User, actor.user_id)
+    decision, expert = (await assignment.decide(session, ticket) if state is TicketState.NEW
+                        else (None, None))
+    if decision is not None:
+        assignment.assign(ticket, decision, at=now)
+    # Then the counter row, the one row every opening contends for: its lock is held only for
+    # the few INSERTs that follow, not across the reads, routing and validation above.
+    ticket.ref = await next_ref(session, year=now.year)
     session.add(ticket)
-    await session.flush()
-    await history.record(session, ticket, EventKind.OPENED, actor=actor, data={
+    await history.record(session, ticket, EventKind.OPENED, actor=actor, at=now, data={
         "ref": ticket.ref, "state": state.value, "priority": chosen.value,
         "school_id": school.id, "on_behalf": school.id != actor.tenant_id,
     })
     if state is TicketState.NEW:
-        await assignment.route(session, ticket)
+        await assignment.record_routing(session, ticket, decision, before=state, at=now)
+    del opener, brick, expert
     return ticket
