@@ -3,9 +3,9 @@
 The token's signature, key and expiry are still checked on every request (server/identity/auth.py).
 A signed access token says the same thing for its whole lifetime, so the principal it gave is kept
 until the token expires, and never longer than GROUPDESK_PRINCIPAL_CACHE_SECONDS: a role granted or
-withdrawn elsewhere (a federation file, SCIM, another process) is seen within that time. A commit in
-this process that deactivates a user or a tenant, moves a user, or revokes a token empties every
-cache at once (server/identity/revocations.py), as it closes the sockets concerned. API tokens are
+withdrawn in another process is seen within that time. A commit in this process that deactivates a
+user or a tenant, moves a user, revokes a token, or changes what a principal holds (roles, language,
+designations) empties every cache at once (server/identity/revocations.py). API tokens are
 not kept: their last use is recorded as they authenticate.
 """
 

@@ -15,11 +15,15 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
-from server.identity.models import ApiToken, Tenant, User
+from server.identity.models import ApiToken, ExpertDesignation, Tenant, User
 from server.identity.open_sockets import OPEN_SOCKETS
 from server.identity.principal_cache import forget_everyone
 
 _PENDING = "groupdesk.revoked_credentials"
+_RESHAPED = "groupdesk.principals_reshaped"
+# What a cached principal holds of its user and tenant (server/identity/principals.py).
+_USER_HOLDS = ("role_names", "language", "technical", "active", "tenant_id")
+_TENANT_HOLDS = ("language", "kind", "active", "slug")
 
 
 def _changed(obj: Any, name: str) -> bool:
@@ -44,18 +48,34 @@ def revoked_keys(session: Session) -> set[tuple[str, int]]:
     return keys
 
 
+def reshapes_principals(session: Session) -> bool:
+    """Whether this flush changes what an authenticated caller is: roles, language, designations."""
+    for obj in session.dirty:
+        if isinstance(obj, User) and any(_changed(obj, name) for name in _USER_HOLDS):
+            return True
+        if isinstance(obj, Tenant) and any(_changed(obj, name) for name in _TENANT_HOLDS):
+            return True
+        if isinstance(obj, ExpertDesignation):
+            return True
+    return any(isinstance(obj, ExpertDesignation) for obj in (*session.new, *session.deleted))
+
+
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, flush_context: UOWTransaction) -> None:
     keys = revoked_keys(session)
     if keys:
         session.info.setdefault(_PENDING, set()).update(keys)
+    if reshapes_principals(session):
+        session.info[_RESHAPED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
     keys = session.info.pop(_PENDING, None)
-    if keys:
+    if keys or session.info.pop(_RESHAPED, False):
+        # A cached principal would go on acting with the roles, language or designations it had.
         forget_everyone()
+    if keys:
         OPEN_SOCKETS.announce(keys)
 
 
@@ -63,3 +83,4 @@ def _announce(session: Session) -> None:
 def _forget(session: Session, previous_transaction: Any) -> None:
     if not session.in_transaction():
         session.info.pop(_PENDING, None)
+        session.info.pop(_RESHAPED, None)

@@ -29,6 +29,9 @@ from server.mirror.runtime import delivery_runtime
 from server.mirror.sweep import due_tickets
 
 log = logging.getLogger("groupdesk.mirror")
+# A key found busy is looked at again after these delays (doubling while it stays busy).
+BUSY_RETRY_FIRST_S = 0.1
+BUSY_RETRY_MAX_S = 5.0
 Unsubscribe = Callable[[], None]
 
 
@@ -78,6 +81,8 @@ class EmbeddedRelay:
         self.tasks: set[asyncio.Task[Outcome]] = set()
         self.unsubscribes: list[Unsubscribe] = []
         self.closing: Callable[[], Awaitable[None]] | None = None
+        # Set by stop(): later kicks (a backoff's, a busy key's look again) deliver nothing.
+        self.stopped = False
 
     @classmethod
     def for_app(cls, settings: Settings, sessions: async_sessionmaker[AsyncSession], *,
@@ -103,6 +108,7 @@ class EmbeddedRelay:
         self.scheduler.start()
 
     async def stop(self) -> None:
+        self.stopped = True
         for unsubscribe in self.unsubscribes:
             unsubscribe()
         if self.scheduler is not None:
@@ -119,10 +125,12 @@ class EmbeddedRelay:
                 self.loop.call_soon_threadsafe(self.kick, keys, lane)
         return committed
 
-    def kick(self, keys: Iterable[int], lane: Lane | None = None) -> None:
+    def kick(self, keys: Iterable[int], lane: Lane | None = None, busy_tries: int = 0) -> None:
         """Deliver these keys of a lane (the mirror's tickets by default) now, in the background."""
+        if self.stopped:
+            return
         for key in keys:
-            task = asyncio.ensure_future(self._deliver(lane or self.mirror, key))
+            task = asyncio.ensure_future(self._deliver(lane or self.mirror, key, busy_tries))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
@@ -136,7 +144,7 @@ class EmbeddedRelay:
         await asyncio.gather(*(self._deliver(lane, key) for lane, key in due))
         return len(due)
 
-    async def _deliver(self, lane: Lane, key: int) -> Outcome:
+    async def _deliver(self, lane: Lane, key: int, busy_tries: int = 0) -> Outcome:
         async with self.limit:
             try:
                 outcome = await lane.deliver(key)
@@ -149,4 +157,10 @@ class EmbeddedRelay:
         elif outcome.more and self.loop is not None:
             # Events committed while this run delivered: go again now, not at the next sweep.
             self.loop.call_soon(self.kick, [key], lane)
+        elif outcome.busy and self.loop is not None:
+            # Another delivery holds the key: it may have looked for waiting rows just before this
+            # commit announced its own. Look again once it is likely done (backing off to
+            # BUSY_RETRY_MAX_S while it stays busy) rather than leave the rows to the next sweep.
+            delay = min(BUSY_RETRY_FIRST_S * 2 ** busy_tries, BUSY_RETRY_MAX_S)
+            self.loop.call_later(delay, self.kick, [key], lane, busy_tries + 1)
         return outcome
