@@ -27,7 +27,7 @@ KIND_NAMES = {
     "ExpertDesignation": Message("designation"), "SubService": Message("sub-service"),
     "tenant": Message("tenant"), "school": Message("school"), "API token": Message("API token"),
     "Group": Message("group"), "mirror of ticket": Message("mirror of ticket"),
-    "ticket": Message("ticket"), "Ticket": Message("ticket"),
+    "ticket": Message("ticket"), "Ticket": Message("ticket"), "notification": Message("notification"),
 }
 
 

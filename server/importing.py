@@ -20,6 +20,7 @@ from server.sla.federation import import_calendar, import_targets
 from tenants.context import TenantKind
 from tenants.federation import Federation
 from tenants.federation.specs import LOCAL_ISSUER, TargetSpec
+from tenants.i18n.messages import Message
 
 
 @dataclass
@@ -98,7 +99,7 @@ async def _import_desks(session: AsyncSession, report: ImportReport, federation:
                 report.not_in_file.append(f"desk of {spec.slug}")
             continue
         if spec.kind is not TenantKind.SCHOOL:
-            raise ValidationFailed({f"tenants[{index}].desk": "only schools have a local desk"})
+            raise ValidationFailed({f"tenants[{index}].desk": Message("only schools have a local desk")})
         desk = check_spec(spec.desk, field_prefix=f"tenants[{index}].desk.")
         _, outcome = await store_desk(session, tenants[spec.slug], desk)
         getattr(report, outcome)["desks"] += 1

@@ -14,6 +14,7 @@ from schema.pagination import CountedConnection
 from schema.tickets.types import Ticket
 from server.mirror import models
 from tenants.desks.base import DeskKind as DeskKindValue
+from tenants.i18n.messages import render, restored
 
 MirrorStatus = strawberry.enum(models.MirrorStatus, description=(
     "PENDING: changes wait for delivery; SYNCED: the local ticket is up to date; FAILED: the last "
@@ -46,7 +47,7 @@ class TicketMirror:
         return cls(ticket_id=m.ticket_id, tenant_id=m.tenant_id, desk=m.desk_kind,
                    remote_ref=m.remote_ref, status=m.status, last_error=m.last_error,
                    attempts=m.attempts, last_synced_at=m.last_synced_at,
-                   next_attempt_at=m.next_attempt_at, divergence=m.divergence,
+                   next_attempt_at=m.next_attempt_at, divergence=render(restored(m.divergence)),
                    local_state=m.local_state, local_closed=bool(m.local_closed))
 
     @strawberry.field(description="The group ticket (null if the viewer may not see it).")

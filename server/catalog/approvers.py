@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.identity.models import User
 from server.validation import Checks
 from tenants.context import ApprovalRule, ApproverKind, Role
+from tenants.i18n.messages import Message
 
 COST_FIELD_MAX = 100
 
@@ -24,25 +25,26 @@ async def checked_approvers(session: AsyncSession, checks: Checks, *, kind: str,
     try:
         approver_kind = ApproverKind(kind)
     except ValueError:
-        checks.add("approvers.kind", "must be one of " + ", ".join(k.value for k in ApproverKind))
+        checks.add("approvers.kind", Message("must be one of {values}",
+                                             values=", ".join(k.value for k in ApproverKind)))
         return None
     if approver_kind is ApproverKind.ROLE:
         try:
             return ApprovalRule(kind=approver_kind, role=Role(role or "")).as_data()
         except ValueError:
-            checks.add("approvers.role", "a ROLE approval names one of "
-                       + ", ".join(r.value for r in Role if r is not Role.DESK_INTEGRATION))
+            checks.add("approvers.role", Message("a ROLE approval names one of {roles}", roles=", ".join(
+                r.value for r in Role if r is not Role.DESK_INTEGRATION)))
             return None
     if approver_kind is ApproverKind.USERS:
         names = sorted({n.strip() for n in usernames or [] if n.strip()})
         if not names:
-            checks.add("approvers.usernames", "a USERS approval names at least one user")
+            checks.add("approvers.usernames", Message("a USERS approval names at least one user"))
             return None
         found = dict((await session.execute(select(User.username, User.id).where(
             User.username.in_(names), User.active.is_(True), User.technical.is_(False)))).all())
         missing = [n for n in names if n not in found]
         if missing:
-            checks.add("approvers.usernames", "no active person named " + ", ".join(missing))
+            checks.add("approvers.usernames", Message("no active person named {names}", names=", ".join(missing)))
             return None
         return ApprovalRule(kind=approver_kind, user_ids=frozenset(found.values())).as_data()
     return ApprovalRule().as_data()
@@ -55,11 +57,12 @@ def check_cost(checks: Checks, form: dict[str, Any], cost_field: str | None,
         checks.text("costField", cost_field, max_len=COST_FIELD_MAX)
         spec = (form.get("properties") or {}).get(cost_field)
         if not isinstance(spec, dict):
-            checks.add("costField", f"the request form has no field {cost_field!r}")
+            checks.add("costField", Message("the request form has no field {name}", name=repr(cost_field)))
         elif spec.get("type") not in ("number", "integer"):
-            checks.add("costField", f"form field {cost_field!r} must be a number or an integer")
+            checks.add("costField", Message("form field {name} must be a number or an integer",
+                                             name=repr(cost_field)))
     if threshold is not None:
         if threshold < 0:
-            checks.add("secondApprovalAbove", "must be zero or more")
+            checks.add("secondApprovalAbove", Message("must be 0 or more"))
         if cost_field is None:
-            checks.add("secondApprovalAbove", "needs a costField: the threshold applies to the cost")
+            checks.add("secondApprovalAbove", Message("needs a costField: the threshold applies to the cost"))

@@ -18,13 +18,14 @@ from server.identity.departures import Departure, announce
 from server.identity.models import Tenant, User
 from tenants import policy
 from tenants.context import Operator, Principal, Role
+from tenants.i18n.messages import Message
 
 Actor = Principal | Operator
 
 
 def _require_admin(actor: Actor) -> None:
     if not policy.may_administer_users(actor):
-        raise PermissionDenied("only group administrators administer users")
+        raise PermissionDenied(Message("only group administrators administer users"))
 
 
 async def find_user(session: AsyncSession, *, user_id: int | None = None, username: str | None = None,
@@ -36,7 +37,7 @@ async def find_user(session: AsyncSession, *, user_id: int | None = None, userna
             raise NotFound("user", user_id, field=field)
         return user
     if username is None or not username.strip():
-        raise ValidationFailed({field: "give the user's id or username"})
+        raise ValidationFailed({field: Message("give the user's id or username")})
     wanted = username.strip()
     found = list(await session.scalars(select(User).where(
         func.lower(User.username) == wanted.lower()).order_by(User.id)))
@@ -67,12 +68,15 @@ async def set_roles(session: AsyncSession, *, actor: Actor, user_id: int, roles:
     allowed = policy.roles_a_user_may_hold(tenant.kind, technical=user.technical)
     refused = [r for r in wanted if Role(r) not in allowed] + unknown
     if refused:
-        kind = "a technical account" if user.technical else f"a user of a {tenant.kind.value} tenant"
-        raise ValidationFailed({"roles": f"{', '.join(refused)} cannot be given to {kind}; allowed: "
-                                         + ", ".join(sorted(r.value for r in allowed))})
+        holder = (Message("a technical account") if user.technical
+                  else Message("a user of a {kind} tenant", kind=tenant.kind.value))
+        raise ValidationFailed({"roles": Message("{roles} cannot be given to {holder}; allowed: {allowed}",
+                                                 roles=", ".join(refused), holder=holder,
+                                                 allowed=", ".join(sorted(r.value for r in allowed)))})
     if user.scim_managed:
-        raise ValidationFailed({"roles": f"{user.username}'s roles come from {tenant.slug}'s SCIM "
-                                         "provider: change their groups there"})
+        raise ValidationFailed({"roles": Message("{username}'s roles come from {slug}'s SCIM provider: "
+                                                 "change their groups there", username=user.username,
+                                                 slug=tenant.slug)})
     before = sorted(user.role_names)
     user.roles_administered = True
     if before != wanted:
@@ -89,7 +93,7 @@ async def deactivate_user(session: AsyncSession, *, actor: Actor, user_id: int) 
     _require_admin(actor)
     user = await find_user(session, user_id=user_id)
     if isinstance(actor, Principal) and actor.user_id == user.id:
-        raise ValidationFailed({"id": "you cannot deactivate yourself"})
+        raise ValidationFailed({"id": Message("you cannot deactivate yourself")})
     if user.active:
         user.active = False
         await session.flush()
@@ -105,8 +109,8 @@ async def reactivate_user(session: AsyncSession, *, actor: Actor, user_id: int) 
     _require_admin(actor)
     user = await find_user(session, user_id=user_id)
     if user.scim_deleted_at is not None or (user.scim_managed and not user.active):
-        raise ValidationFailed({"id": f"{user.username} was disabled by their school's SCIM provider: "
-                                      "it enables them again"})
+        raise ValidationFailed({"id": Message("{username} was disabled by their school's SCIM provider: "
+                                              "it enables them again", username=user.username)})
     if not user.active:
         user.active = True
         await session.flush()
@@ -128,12 +132,14 @@ async def move_user(session: AsyncSession, *, actor: Actor, user_id: int, tenant
     if target is None:
         raise NotFound("tenant", tenant_id, field="tenantId")
     if user.technical:
-        raise ValidationFailed({"userId": f"{user.username} is a technical account: it stays with its "
-                                          "school; create one for the other school instead"})
+        raise ValidationFailed({"userId": Message("{username} is a technical account: it stays with its "
+                                                  "school; create one for the other school instead",
+                                                  username=user.username)})
     if target.id == user.tenant_id:
-        raise ValidationFailed({"tenantId": f"{user.username} already belongs to {target.slug}"})
+        raise ValidationFailed({"tenantId": Message("{username} already belongs to {slug}",
+                                                    username=user.username, slug=target.slug)})
     if not target.active:
-        raise ValidationFailed({"tenantId": f"tenant {target.slug} is deactivated"})
+        raise ValidationFailed({"tenantId": Message("tenant {slug} is deactivated", slug=target.slug)})
     source = await session.get(Tenant, user.tenant_id)
     assert source is not None
     allowed = policy.roles_a_user_may_hold(target.kind, technical=False)

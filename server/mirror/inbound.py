@@ -83,7 +83,7 @@ async def _ticket(session: AsyncSession, actor: Principal, *, ticket_id: int | N
                                                 or_(Mirror.remote_ref == local, Mirror.remote_id == local))
         stmt = stmt.where(or_(Ticket.id.in_(linked), Ticket.local_ref == local)).order_by(Ticket.id)
     else:
-        raise ValidationFailed({"group_ref": "give the group ref, or the local ticket's local_ref"})
+        raise ValidationFailed({"group_ref": Message("give the group ref, or the local ticket's local_ref")})
     ticket = (await session.scalars(stmt.limit(1))).first()
     if ticket is None:
         raise NotFound("ticket", ticket_id if ticket_id is not None else group_ref or local_ref)

@@ -33,6 +33,7 @@ from server.tickets.workflow import TicketState
 from tenants.context import Principal
 from tenants.desks import DeskConfig, DeskConnector, DeskError
 from tenants.desks.base import AGREES, DeskChanges, LocalStatus, LocalTicketState, PolledDesk
+from tenants.i18n.messages import Message, stored
 
 log = logging.getLogger("groupdesk.mirror")
 FINISHED = (TicketState.CLOSED, TicketState.REJECTED)
@@ -188,9 +189,14 @@ async def reconcile(session: AsyncSession, ticket_id: int, state: LocalTicketSta
         if mirror.status is MirrorStatus.DIVERGED:
             mirror.status, mirror.divergence = MirrorStatus.SYNCED, None
         return 0
-    wanted = " or ".join(s.value.lower() for s in AGREES.get(ticket.state.value, ()))
+    names = [s.value.lower() for s in AGREES.get(ticket.state.value, ())]
+    wanted: str = names[0] if names else ""
+    for name in names[1:]:
+        wanted = Message("{either} or {other}", either=wanted, other=name)
     mirror.status = MirrorStatus.DIVERGED
-    mirror.divergence = (f"{desk} {state.ref} is '{state.raw_status}' but {ticket.ref} is "
-                         f"{ticket.state.value} (the local ticket should be {wanted}): "
-                         "resync the mirror to bring it in line")
+    # Stored as a message, so that each reader reads it in their language (schema.mirror.types).
+    mirror.divergence = stored(Message(
+        "{desk} {local} is '{status}' but {ticket} is {state} (the local ticket should be {wanted}): "
+        "resync the mirror to bring it in line", desk=desk, local=state.ref, status=state.raw_status,
+        ticket=ticket.ref, state=ticket.state.value, wanted=wanted))
     return 1

@@ -46,7 +46,7 @@ async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: in
 async def resync_mirror(session: AsyncSession, *, actor: Principal, ticket_id: int) -> Mirror:
     """Group admins: re-apply the group ticket's state on the local ticket (after a divergence)."""
     if not policy.may_operate_mirrors(actor):
-        raise PermissionDenied("only group administrators resync mirrors")
+        raise PermissionDenied(Message("only group administrators resync mirrors"))
     ticket = await lock_ticket(session, actor, ticket_id, None)  # the ticket first, as changes do
     mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket_id))
     if mirror is None:

@@ -13,6 +13,7 @@ from server.notify.models import DigestPeriod, NotificationPreference
 from server.notify.recipients import NotificationKind
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +49,8 @@ async def set_preferences(session: AsyncSession, *, actor: Principal,
     if muted_kinds is not None:
         wanted = [NotificationKind(k) for k in muted_kinds]
         if NotificationKind.DIGEST in wanted:
-            raise ValidationFailed({"mutedKinds": "DIGEST is not a kind of notification to turn "
-                                                  "off: set digest to NONE instead"})
+            raise ValidationFailed({"mutedKinds": Message("DIGEST is not a kind of notification to turn "
+                                                          "off: set digest to NONE instead")})
         muted = tuple(sorted(set(wanted)))
     period = current.digest if digest is None else DigestPeriod(digest)
     if row is None:

@@ -17,6 +17,7 @@ from server.notify.models import Notification
 from server.pagination import Page, PageArgs
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ async def mark_read(session: AsyncSession, *, actor: Principal, ids: Sequence[in
                     everything: bool) -> int:
     """Mark the caller's notifications read: these ids (all theirs, or nothing changes) or all."""
     if everything == (ids is not None):
-        raise ValidationFailed({"ids": "give the ids to mark, or all: true (not both)"})
+        raise ValidationFailed({"ids": Message("give the ids to mark, or all: true (not both)")})
     stmt = update(Notification).where(_own(actor), Notification.read_at.is_(None))
     if ids is not None:
         wanted = sorted(set(ids))

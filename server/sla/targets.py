@@ -12,6 +12,7 @@ from server.errors import NotFound, PermissionDenied, ValidationFailed
 from server.sla.models import ServiceLevelTarget
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 from tenants.service_levels import MAX_TARGET_SECONDS
 
 
@@ -72,21 +73,22 @@ async def set_targets(session: AsyncSession, *, actor: Principal, sub_service_id
                       resolve_minutes: int | None) -> ServiceLevelTarget:
     """A group admin sets what a sub-service promises at one priority (None: no promise)."""
     if not policy.may_manage_service_levels(actor):
-        raise PermissionDenied("service level targets are set by group administrators")
+        raise PermissionDenied(Message("service level targets are set by group administrators"))
     if await session.get(SubService, sub_service_id) is None:
         raise NotFound("sub-service", sub_service_id)
-    problems: dict[str, str] = {}
+    problems: dict[str, Message] = {}
     try:
         wanted = Priority(priority)
     except ValueError:
-        problems["priority"] = "must be one of " + ", ".join(p.value for p in Priority)
+        problems["priority"] = Message("must be one of {values}", values=", ".join(p.value for p in Priority))
     most = MAX_TARGET_SECONDS // 60
     for name, minutes in (("takeMinutes", take_minutes), ("resolveMinutes", resolve_minutes)):
         if minutes is not None and not 1 <= minutes <= most:
-            problems[name] = f"must be between 1 and {most} minutes of business time, or null"
+            problems[name] = Message("must be between 1 and {most} minutes of business time, or null",
+                                    most=most)
     if (take_minutes is not None and resolve_minutes is not None and not problems
             and resolve_minutes < take_minutes):
-        problems["resolveMinutes"] = "must not be shorter than takeMinutes"
+        problems["resolveMinutes"] = Message("must not be shorter than takeMinutes")
     if problems:
         raise ValidationFailed(problems)
     row, _ = await store_targets(session, sub_service_id, wanted, Targets(

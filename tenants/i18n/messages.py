@@ -10,6 +10,7 @@ are shown as they are. Babel extracts the ids from `Message(...)` calls (tests/d
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,33 @@ class Message(str):
 
 def _rebuilt(msgid: str, params: dict[str, Any]) -> Message:
     return Message(msgid, **params)
+
+
+def stored(message: Message) -> str:
+    """A message as a text column keeps it (JSON: its id and parameters), to be read in any language."""
+    return json.dumps(_as_data(message), ensure_ascii=False, sort_keys=True)
+
+
+def restored(text: str | None) -> Message | str | None:
+    """The message a `stored` text holds; any other text (a row written before) as it is."""
+    if not text or not text.startswith("{"):
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    return _from_data(data) if isinstance(data, dict) and set(data) == {"message", "params"} else text
+
+
+def _as_data(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"message": value.msgid, "params": {k: _as_data(v) for k, v in value.params.items()}}
+    return value
+
+
+def _from_data(data: dict[str, Any]) -> Message:
+    params = {k: _from_data(v) if isinstance(v, dict) else v for k, v in data["params"].items()}
+    return Message(data["message"], **params)
 
 
 def in_language(text: Any, language: str) -> Any:

@@ -13,6 +13,7 @@ from tenants.desks import render
 from tenants.desks.base import DeskEvent, DeskTicket, EventKind
 from tenants.federation import FederationInvalid, load_federation
 from tenants.i18n import catalogue_path
+from tenants.i18n.messages import Message, restored, stored
 
 ROOT = Path(__file__).resolve().parents[2]
 # Texts people read are marked `_(...)` (desk texts: `_ = gettext_for(language)`) or `Message(...)`
@@ -100,3 +101,13 @@ def test_no_marked_text_is_an_f_string() -> None:
     offenders = [str(path.relative_to(ROOT)) for package in PACKAGES
                  for path in (ROOT / package).rglob("*.py") if marked_f_string.search(path.read_text())]
     assert offenders == []
+
+
+def test_a_stored_message_reads_in_each_language_and_older_plain_text_stays_as_it_was() -> None:
+    either = Message("{either} or {other}", either=Message("{either} or {other}", either="new", other="working"),
+                     other="pending")
+    kept = restored(stored(either))
+    assert isinstance(kept, Message)
+    assert (str(kept), kept.in_language("fr")) == ("new or working or pending", "new ou working ou pending")
+    for plain in ("itop R-000001 is 'resolved'", "{not json", '{"message": "x"}', None):
+        assert restored(plain) == plain

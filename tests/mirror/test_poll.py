@@ -10,6 +10,7 @@ from server.mirror.poll import DeskPoller
 from server.mirror.service import resync_mirror
 from server.tickets.models import CommentSource, EventKind, TicketComment, TicketEvent
 from tenants.desks import build_connector
+from tenants.i18n.messages import Message, restored
 from tests.mirror.conftest import ADMIN, EXPERT, SCHOOL, Life, itop_desk, principal, set_desk
 from tests.support.fake_itop import AGENT_NAME
 from tests.support.slow_itop import SlowItop
@@ -90,7 +91,14 @@ async def test_a_local_resolution_is_told_to_the_experts_shown_as_diverged_and_r
     assert (await life.ticket()).state.value == "IN_PROGRESS"  # the experts decide
     await session.refresh(mirror)
     assert mirror.status is MirrorStatus.DIVERGED
-    assert f"is 'resolved' but {(await life.ticket()).ref} is IN_PROGRESS" in mirror.divergence
+    divergence = restored(mirror.divergence)
+    ref = (await life.ticket()).ref
+    assert isinstance(divergence, Message)
+    assert f"is 'resolved' but {ref} is IN_PROGRESS" in divergence
+    # Stored as a message: each reader reads it in their language, the states and refs unchanged.
+    assert divergence.in_language("fr") == (
+        f"itop {mirror.remote_ref} est « resolved » alors que {ref} est IN_PROGRESS (le ticket local "
+        "devrait être working) : resynchronisez le miroir pour l'aligner")
     # The same state read again is no new event.
     assert (await poller(sessions).poll(school)).applied == 0
     await life.write()
@@ -172,4 +180,4 @@ async def test_a_glpi_technicians_followup_and_solution_reach_the_group_ticket_w
     event = await last_event(session, life.ticket_id)
     assert event.kind is EventKind.RESOLVED_LOCALLY and event.data["message"] == "Quota raised locally."
     await session.refresh(mirror)
-    assert mirror.status is MirrorStatus.DIVERGED and "is 'solved'" in mirror.divergence
+    assert mirror.status is MirrorStatus.DIVERGED and "is 'solved'" in str(restored(mirror.divergence))
