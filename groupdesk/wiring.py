@@ -8,6 +8,7 @@ be refused by history (server.tickets.followers), never silently leave a school'
 
 from __future__ import annotations
 
+from server.live import publish as live
 from server.mirror.follow import follow
 from server.tickets import followers
 
@@ -15,5 +16,7 @@ from server.tickets import followers
 def register_followers() -> None:
     """The followers every process needs, in the order they are told of an event."""
     # The school's desk sees public changes: the mirror writes its outbox row in the change's
-    # transaction. Notifications and live updates will follow here, each one line.
+    # transaction. Notifications will follow here, in one line.
     followers.register(follow)
+    # Live updates: noted in the transaction, published to subscribers only once it commits.
+    followers.register(live.follow)

@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 from schema.errors import Unauthenticated
 from server.config import Settings
 from server.db_serial import SerialSession
+from server.live.hub import LiveHub
 from tenants.context import Principal
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ class Context:
     websocket: bool = False
     # The graphql-transport-ws connection_init payload (strawberry sets it).
     connection_params: Any = None
+    # This process's live updates fan-out (subscriptions), when the app has one.
+    live: LiveHub | None = None
     _session: AsyncSession | None = None
     _loaders: Loaders | None = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -27,6 +27,7 @@ from server.config import Settings
 from server.identity.auth import AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
 from server.identity.rate_limits import RateLimits
+from server.live.hub import LiveHub
 from schema.reporting import raise_if_unavailable
 from server.outages import WS_TRY_AGAIN_LATER, outage_of
 
@@ -84,7 +85,8 @@ class GroupdeskGraphQL(GraphQL):
     graphql_transport_ws_handler_class = GuardedTransportWSHandler
 
     def __init__(self, schema: Any, *, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 authenticator: Authenticator, rate_limits: RateLimits | None = None) -> None:
+                 authenticator: Authenticator, rate_limits: RateLimits | None = None,
+                 live: LiveHub | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
@@ -95,6 +97,7 @@ class GroupdeskGraphQL(GraphQL):
         self.settings = settings
         self.sessions = sessions
         self.authenticator = authenticator
+        self.live = live
         self.gate = AuthenticationGate(authenticator, rate_limits)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
@@ -103,7 +106,7 @@ class GroupdeskGraphQL(GraphQL):
             found = await self.gate.admit(request.headers.get("authorization"), _client_address(request))
             principal = found.principal if found is not None else None
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
-        return Context(settings=self.settings, sessions=self.sessions, principal=principal,
+        return Context(settings=self.settings, sessions=self.sessions, principal=principal, live=self.live,
                        request=request, response=response, websocket=isinstance(request, WebSocket),
                        request_id=request.scope.get("state", {}).get("request_id", "-"))
 
