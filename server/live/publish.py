@@ -135,6 +135,9 @@ def _remember(session: Session, flush_context: UOWTransaction) -> None:
 
 @orm_event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    # SQLAlchemy flushes after this event: flush now, so that what the last flush notes is sealed.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     if _NOTED not in session.info:
         session.info.pop(_BEFORE, None)
         return
