@@ -135,6 +135,8 @@ def _remember(session: Session, flush_context: UOWTransaction) -> None:
 
 @orm_event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # SQLAlchemy tells of a savepoint's release too: only the real commit publishes
     # SQLAlchemy flushes after this event: flush now, so that what the last flush notes is sealed.
     if session.new or session.dirty or session.deleted:
         session.flush()
@@ -153,6 +155,8 @@ def _before_commit(session: Session) -> None:
 
 @orm_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return
     messages = session.info.pop(_SEALED, None)
     if messages:
         hand_over(messages)
