@@ -47,6 +47,9 @@ class Subscriber:
         self._buffer: deque[LiveMessage] = deque()
         self._ready = asyncio.Event()
         self.behind = False
+        # Set while the reader waits on an empty buffer: whoever offered a message can tell it was
+        # read and passed over (tests/policy decide "hidden" this way, without waiting on a clock).
+        self.idle = asyncio.Event()
 
     def offer(self, message: LiveMessage) -> None:
         if self.behind:
@@ -55,6 +58,7 @@ class Subscriber:
             self.fall_behind()
             return
         self._buffer.append(message)
+        self.idle.clear()
         self._ready.set()
 
     def fall_behind(self) -> None:
@@ -70,6 +74,7 @@ class Subscriber:
                 yield self._buffer.popleft()
                 continue
             self._ready.clear()
+            self.idle.set()
             await self._ready.wait()
 
 
@@ -88,6 +93,7 @@ class LiveHub:
         self.delivered = 0
         self.subscriptions_made = 0
         self._made = threading.Condition()
+        self.subscribed = asyncio.Event()
 
     async def start(self) -> None:
         async with self._starting:
@@ -108,6 +114,7 @@ class LiveHub:
         with self._made:
             self.subscriptions_made += 1
             self._made.notify_all()
+        self.subscribed.set()
         try:
             yield subscriber
         finally:
@@ -123,8 +130,11 @@ class LiveHub:
         with self._made:
             return self._made.wait_for(lambda: self.subscriptions_made >= count, timeout)
 
+    def subscribers(self) -> list[Subscriber]:
+        return list({s for entries in self._subscribers.values() for s in entries})
+
     def subscriber_count(self) -> int:
-        return len({s for entries in self._subscribers.values() for s in entries})
+        return len(self.subscribers())
 
     def dispatch(self, messages: list[LiveMessage]) -> None:
         """Route one delivery to the subscribers' buffers; never waits."""
