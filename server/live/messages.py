@@ -35,11 +35,16 @@ class LiveTicketFacts:
     escalation_level: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    # What the policy reads, built once: every subscriber asks it of every change.
+    _policy: TicketFacts = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_policy", TicketFacts(
+            tenant_id=self.tenant_id, place=TicketPlace(self.brick_id, self.service_id, self.sub_service_id),
+            assignee_id=self.assignee_id))
 
     def policy_facts(self) -> TicketFacts:
-        return TicketFacts(tenant_id=self.tenant_id,
-                           place=TicketPlace(self.brick_id, self.service_id, self.sub_service_id),
-                           assignee_id=self.assignee_id)
+        return self._policy
 
     def wire(self) -> list[Any]:
         return [self.tenant_id, self.brick_id, self.service_id, self.sub_service_id, self.assignee_id,

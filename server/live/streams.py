@@ -20,10 +20,11 @@ from server.identity.models import Tenant, User
 from server.identity.principals import principal_of
 from server.live import visibility
 from server.live.hub import ALL_TICKETS, LiveHub
-from server.live.messages import NotificationPosted, TicketChanged
+from server.live.messages import LiveMessage, LiveTicketFacts, NotificationPosted, TicketChanged
 from server.tickets.listing import TicketFilter
 from server.tickets.models import TicketEvent
 from server.tickets.queries import get_ticket
+from tenants import policy
 from tenants.context import Principal
 
 
@@ -32,7 +33,9 @@ class ViewerSource:
 
     def __init__(self, principal: Principal, sessions: async_sessionmaker[AsyncSession], *,
                  recheck_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._principal = principal
+        self.principal = principal
+        # The policy's answer for this principal, computed once per reading, used for every event.
+        self.scope = policy.ticket_scope(principal)
         self._sessions = sessions
         self._recheck = recheck_seconds
         self._clock = clock
@@ -41,26 +44,36 @@ class ViewerSource:
     async def current(self) -> Principal:
         if self._clock() - self._read_at >= self._recheck:
             async with self._sessions() as session:
-                user = await session.get(User, self._principal.user_id)
-                tenant = await session.get(Tenant, self._principal.tenant_id)
+                user = await session.get(User, self.principal.user_id)
+                tenant = await session.get(Tenant, self.principal.tenant_id)
                 if user is not None and tenant is not None and user.tenant_id == tenant.id:
-                    self._principal = await principal_of(session, user, tenant)
+                    self.principal = await principal_of(session, user, tenant)
+                    self.scope = policy.ticket_scope(self.principal)
             self._read_at = self._clock()
-        return self._principal
+        return self.principal
+
+    def sees(self, facts: LiveTicketFacts | None) -> bool:
+        return facts is not None and visibility.sees(self.principal, facts, self.scope)
+
+    def queues(self, facts: LiveTicketFacts | None) -> bool:
+        return facts is not None and visibility.in_queue(self.principal, facts, self.scope)
 
 
 async def ticket_events(hub: LiveHub, viewer: ViewerSource, ticket_id: int) -> AsyncIterator[TicketEvent]:
     """Each history event of one ticket the viewer may read, as stored."""
-    with hub.subscribe([("ticket", ticket_id)]) as subscriber:
+    def wants(m: LiveMessage) -> bool:
+        return isinstance(m, TicketChanged) and viewer.sees(m.after)
+
+    with hub.subscribe([("ticket", ticket_id)], wants) as subscriber:
         # Checked once listening, so that nothing committed in between is missed: NotFound.
         async with hub.sessions() as session:
             await get_ticket(session, viewer=await viewer.current(), ticket_id=ticket_id)
         async for message in subscriber:
             assert isinstance(message, TicketChanged)
             p = await viewer.current()
-            if not visibility.sees(p, message.after):
+            if not viewer.sees(message.after):
                 continue
-            internal = visibility.reads_internal(p, message.after)
+            internal = visibility.reads_internal(p, message.after, viewer.scope)
             for ref in message.events:
                 if ref.internal and not internal:
                     continue
@@ -85,38 +98,45 @@ class TicketMove:
     # The state and last history event after the change; None when the ticket is no longer visible.
     state: str | None
     event_kind: str | None
+    # When the change committed (epoch seconds, as sealed): the fan-out's lag is measured from it.
+    at: float = 0.0
 
 
 def _move(message: TicketChanged, change: Change, *, visible: bool) -> TicketMove:
     if not visible:
-        return TicketMove(message.ticket_id, message.version, change, None, None)
+        return TicketMove(message.ticket_id, message.version, change, None, None, message.at)
     kind = message.events[-1].kind if message.events else None
-    return TicketMove(message.ticket_id, message.version, change, message.after.state, kind)
+    return TicketMove(message.ticket_id, message.version, change, message.after.state, kind, message.at)
 
 
 async def queue_moves(hub: LiveHub, viewer: ViewerSource) -> AsyncIterator[TicketMove]:
     """A ticket entered or left the viewer's queue (myQueue)."""
-    with hub.subscribe([ALL_TICKETS]) as subscriber:
+    def wants(m: LiveMessage) -> bool:
+        return isinstance(m, TicketChanged) and viewer.queues(m.before) != viewer.queues(m.after)
+
+    with hub.subscribe([ALL_TICKETS], wants) as subscriber:
         async for message in subscriber:
             assert isinstance(message, TicketChanged)
-            p = await viewer.current()
-            was = message.before is not None and visibility.in_queue(p, message.before)
-            now = visibility.in_queue(p, message.after)
+            await viewer.current()
+            was, now = viewer.queues(message.before), viewer.queues(message.after)
             if was != now:
-                yield _move(message, Change.ENTERED if now else Change.LEFT,
-                            visible=visibility.sees(p, message.after))
+                yield _move(message, Change.ENTERED if now else Change.LEFT, visible=viewer.sees(message.after))
 
 
 async def list_moves(hub: LiveHub, viewer: ViewerSource, wanted: TicketFilter) -> AsyncIterator[TicketMove]:
     """A ticket of the viewer's filtered list changed, entered it or left it."""
-    with hub.subscribe([ALL_TICKETS]) as subscriber:
+    def listed(facts: LiveTicketFacts | None) -> bool:
+        return facts is not None and viewer.sees(facts) and visibility.matches(wanted, facts)
+
+    def wants(m: LiveMessage) -> bool:
+        return isinstance(m, TicketChanged) and (listed(m.after) or listed(m.before))
+
+    with hub.subscribe([ALL_TICKETS], wants) as subscriber:
         async for message in subscriber:
             assert isinstance(message, TicketChanged)
-            p = await viewer.current()
-            visible = visibility.sees(p, message.after)
-            now = visible and visibility.matches(wanted, message.after)
-            was = (message.before is not None and visibility.sees(p, message.before)
-                   and visibility.matches(wanted, message.before))
+            await viewer.current()
+            visible = viewer.sees(message.after)
+            now, was = listed(message.after), listed(message.before)
             if now or was:
                 yield _move(message, Change.UPDATED if now and was else
                             Change.ENTERED if now else Change.LEFT, visible=visible)
@@ -129,6 +149,7 @@ async def notifications(hub: LiveHub, viewer: ViewerSource) -> AsyncIterator[Not
     with hub.subscribe([("user", principal.user_id)]) as subscriber:
         async for message in subscriber:
             assert isinstance(message, NotificationPosted)
-            if message.ticket is not None and not visibility.sees(await viewer.current(), message.ticket):
+            await viewer.current()
+            if message.ticket is not None and not viewer.sees(message.ticket):
                 continue
             yield message

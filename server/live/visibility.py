@@ -9,47 +9,49 @@ on one ticket; tests/live/test_visibility_agreement.py checks both agree with th
 
 from __future__ import annotations
 
+from typing import Any
+
 from server.live.messages import LiveTicketFacts
 from server.tickets.listing import TicketFilter
 from server.tickets.workflow import OPEN_STATES, QUEUED_STATES
 from tenants import policy
 from tenants.context import Principal
+from tenants.policy import TicketScope
 
 _OPEN = frozenset(s.value for s in OPEN_STATES)
 _QUEUED = frozenset(s.value for s in QUEUED_STATES)
 
 
-def sees(p: Principal, facts: LiveTicketFacts) -> bool:
-    """Whether `p` may see the ticket (policy.ticket_scope, as every ticket query applies it)."""
-    return policy.ticket_scope(p).sees(facts.policy_facts())
+def sees(p: Principal, facts: LiveTicketFacts, scope: TicketScope | None = None) -> bool:
+    """Whether `p` may see the ticket (policy.ticket_scope, as every ticket query applies it);
+    `scope`, when given, is `policy.ticket_scope(p)` computed once for many events."""
+    return (scope or policy.ticket_scope(p)).sees(facts.policy_facts())
 
 
-def reads_internal(p: Principal, facts: LiveTicketFacts) -> bool:
+def reads_internal(p: Principal, facts: LiveTicketFacts, scope: TicketScope | None = None) -> bool:
     """Whether `p` reads the ticket's internal comments and events."""
-    return policy.ticket_scope(p).sees_internal(facts.policy_facts())
+    return (scope or policy.ticket_scope(p)).sees_internal(facts.policy_facts())
 
 
-def in_queue(p: Principal, facts: LiveTicketFacts) -> bool:
+def in_queue(p: Principal, facts: LiveTicketFacts, scope: TicketScope | None = None) -> bool:
     """Whether the ticket is in `p`'s myQueue: theirs and open, or queued on what they cover."""
-    if not sees(p, facts):
+    if not sees(p, facts, scope):
         return False
     if facts.assignee_id == p.user_id and facts.state in _OPEN:
         return True
     return facts.state in _QUEUED and policy.covers_ticket(p, facts.policy_facts().place)
 
 
-def _within(value: object, allowed: frozenset[object]) -> bool:
+def _within(value: object, allowed: frozenset[Any]) -> bool:
     return not allowed or value in allowed
 
 
 def matches(f: TicketFilter, facts: LiveTicketFacts) -> bool:
     """Whether the ticket passes the filter (every field but `text`, which needs the index)."""
-    if not (_within(facts.state, frozenset(s.value for s in f.states))
-            and _within(facts.tenant_id, frozenset(f.tenant_ids))
-            and _within(facts.brick_id, frozenset(f.brick_ids))
-            and _within(facts.service_id, frozenset(f.service_ids))
-            and _within(facts.sub_service_id, frozenset(f.sub_service_ids))
-            and _within(facts.priority, frozenset(p.value for p in f.priorities))):
+    # States and priorities are StrEnums: their members hash and compare as their values.
+    if not (_within(facts.state, f.states) and _within(facts.tenant_id, f.tenant_ids)
+            and _within(facts.brick_id, f.brick_ids) and _within(facts.service_id, f.service_ids)
+            and _within(facts.sub_service_id, f.sub_service_ids) and _within(facts.priority, f.priorities)):
         return False
     if f.assignee_ids and facts.assignee_id not in f.assignee_ids:
         return False
