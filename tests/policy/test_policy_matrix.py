@@ -138,9 +138,10 @@ class Matrix:
         listening.cancel()
         if not first.done():
             [subscriber] = hub.subscribers()
+            # A message the subscriber takes clears `idle`; one refused as it is routed leaves it as it
+            # was: either way `idle` is set once the subscription has nothing more to say.
             hub.dispatch(news)
             passed = asyncio.ensure_future(subscriber.idle.wait())
-            subscriber.idle.clear()
             await asyncio.wait({first, passed}, return_when=asyncio.FIRST_COMPLETED)
             passed.cancel()
             if not first.done():
