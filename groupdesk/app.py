@@ -34,6 +34,8 @@ from server.identity.rate_limits import RateLimits
 from server.identity.sso_users import TenantRule
 from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
+from server.live.backends import build_bus
+from server.live.hub import LiveHub
 from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
 from server.outages import OutageGuard
@@ -58,6 +60,8 @@ class Runtime:
     delivery: Any = None
     # Counts of failed authentications and of requests per caller (memory or Redis).
     rate_limits: RateLimits | None = None
+    # The live updates' fan-out to this process's subscriptions (server/live/hub.py).
+    live: LiveHub | None = None
 
 
 def trusted_realms(settings: Settings) -> list[RealmConfig]:
@@ -128,13 +132,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     engine = engine or create_engine(settings.database_url)
     sessions = sessions or session_factory(engine)
     verifier, local = build_verifier(settings)
-    runtime = Runtime(settings, engine, sessions, verifier, local, rate_limits=build_rate_limits(settings))
+    runtime = Runtime(settings, engine, sessions, verifier, local, rate_limits=build_rate_limits(settings),
+                      live=LiveHub(build_bus(settings), sessions, capacity=settings.live_buffer))
     schema_gate = SchemaGate(engine, enabled=settings.is_production and not settings.migrate_on_start)
     graphql = GroupdeskGraphQL(
         schema.build_schema(production=settings.is_production),
         settings=settings, sessions=sessions,
         authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits,
-        clock=clock)
+        clock=clock, live=runtime.live)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,9 +152,12 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         if runtime.scheduler is not None:
             runtime.scheduler.start()
         await start_delivery(runtime)
+        assert runtime.live is not None
+        await runtime.live.start()
         try:
             yield
         finally:
+            await runtime.live.stop()
             if runtime.delivery is not None:
                 await runtime.delivery.stop()
             if runtime.scheduler is not None:

@@ -8,11 +8,19 @@ be refused by history (server.tickets.followers), never silently leave a school'
 
 from __future__ import annotations
 
-from server.mirror.follow import follow
-from server.notify.follow import follow as notify
-from server.sla.follow import follow as follow_service_levels
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from server.identity import departures
+from server.live import publish as live
+from server.mirror.follow import follow
+from server.notify import listeners as notification_listeners
+from server.notify.follow import follow as notify
+from server.notify.listeners import NotificationCreated
+from server.sla.follow import follow as follow_service_levels
 from server.tickets import followers, leavers
+from server.tickets.models import Ticket
 
 
 def register_followers() -> None:
@@ -20,9 +28,23 @@ def register_followers() -> None:
     # The ticket's SLA clock first, so that later followers read its columns up to date.
     followers.register(follow_service_levels)
     # The school's desk sees public changes: the mirror writes its outbox row in the change's
-    # transaction. Live updates will follow here, one line.
+    # transaction.
     followers.register(follow)
-    # People concerned are told in the app and by mail: rows written in the change's transaction.
+    # Live updates: noted in the transaction, published to subscribers only once it commits.
+    followers.register(live.follow)
+    # People concerned are told in the app and by mail: rows written in the change's transaction;
+    # each new in-app notification also reaches its reader's notificationReceived subscriptions.
     followers.register(notify)
+    notification_listeners.register(publish_notifications)
     # A person who leaves hands their open tickets back to routing.
     departures.register(leavers.release_tickets)
+
+
+async def publish_notifications(session: AsyncSession, created: Sequence[NotificationCreated]) -> None:
+    """Hand the notifications one event made to live updates (published at the real commit)."""
+    for notification in created:
+        # The ticket the change holds: found in the session, no statement.
+        ticket = await session.get(Ticket, notification.ticket_id)
+        live.publish_notification(session, user_id=notification.user_id,
+                                  notification_id=notification.id, kind=notification.kind,
+                                  ticket=ticket)

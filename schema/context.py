@@ -14,6 +14,7 @@ from schema.errors import Unauthenticated
 from server.config import Settings
 from server.db import utcnow
 from server.db_serial import SerialSession
+from server.live.hub import LiveHub
 from tenants.context import Principal
 from tenants.i18n import DEFAULT_LANGUAGE
 
@@ -35,6 +36,8 @@ class Context:
     websocket: bool = False
     # The graphql-transport-ws connection_init payload (strawberry sets it).
     connection_params: Any = None
+    # This process's live updates fan-out (subscriptions), when the app has one.
+    live: LiveHub | None = None
     _session: AsyncSession | None = None
     _loaders: Loaders | None = None
     extras: dict[str, Any] = field(default_factory=dict)

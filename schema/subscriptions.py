@@ -11,6 +11,7 @@ from graphql import GraphQLError
 
 from schema.context import Info
 from schema.errors import Unauthenticated
+from schema.live.subscriptions import LiveSubscription
 from server.db import utcnow
 from server.identity.queries import may_call_api
 from tenants.i18n.messages import Message
@@ -28,7 +29,7 @@ class Heartbeat:
 
 
 @strawberry.type
-class Subscription:
+class Subscription(LiveSubscription):
     @strawberry.subscription(description="Yields `count` heartbeats `intervalSeconds` apart: checks that a "
                                          "WebSocket is open and authenticated as the expected caller.")
     async def heartbeat(self, info: Info, count: int = 3,

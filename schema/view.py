@@ -32,6 +32,7 @@ from server.db import utcnow
 from server.identity.auth import AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
 from server.identity.rate_limits import RateLimits
+from server.live.hub import LiveHub
 from schema.reporting import raise_if_unavailable
 from server.outages import WS_TRY_AGAIN_LATER, outage_of
 from tenants.i18n.messages import Message, in_language, read_in, reading_language
@@ -92,7 +93,7 @@ class GroupdeskGraphQL(GraphQL):
 
     def __init__(self, schema: Any, *, settings: Settings, sessions: async_sessionmaker[AsyncSession],
                  authenticator: Authenticator, rate_limits: RateLimits | None = None,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow, live: LiveHub | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
@@ -104,6 +105,7 @@ class GroupdeskGraphQL(GraphQL):
         self.sessions = sessions
         self.authenticator = authenticator
         self.clock = clock
+        self.live = live
         self.gate = AuthenticationGate(authenticator, rate_limits)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
@@ -114,7 +116,7 @@ class GroupdeskGraphQL(GraphQL):
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
         language = language_of_request(request.headers, principal)
         read_in(language)
-        return Context(settings=self.settings, sessions=self.sessions, principal=principal,
+        return Context(settings=self.settings, sessions=self.sessions, principal=principal, live=self.live,
                        request=request, response=response, websocket=isinstance(request, WebSocket),
                        request_id=request.scope.get("state", {}).get("request_id", "-"),
                        clock=self.clock, language=language)

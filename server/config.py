@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     cors_max_age: int = Field(default=600, ge=0, le=86_400)
     hsts_seconds: int = Field(default=0, ge=0)
+    # Live updates (README, "Live updates"): the bus between server processes, each subscriber's buffer.
+    live_backend: Literal["embedded", "postgres", "redis"] = "embedded"
+    live_redis_url: str | None = None
+    live_redis_channel: str = Field(default="groupdesk:live", min_length=1)
+    live_buffer: int = Field(default=256, ge=1, le=100_000)
+    live_retry_seconds: float = Field(default=2.0, gt=0)
     # Notification mails (server/notify): the SMTP relay they go through; unset keeps them in the
     # outbox until one is configured (nothing is lost, nothing is sent).
     smtp_host: str | None = None
@@ -176,6 +182,11 @@ class Settings(BaseSettings):
                 "the development issuer signs tokens for anyone"
             )
         check_identity_settings(self)
+        if self.live_backend == "postgres" and not self.database_url.startswith("postgresql"):
+            raise ValueError("GROUPDESK_LIVE_BACKEND=postgres listens on the application's database, "
+                             "which must then be PostgreSQL (GROUPDESK_DATABASE_URL)")
+        if self.live_backend == "redis" and not self.live_redis_url:
+            raise ValueError("GROUPDESK_LIVE_BACKEND=redis needs GROUPDESK_LIVE_REDIS_URL")
         self.trusted_realms()  # a malformed GROUPDESK_OIDC_REALMS fails at start, naming the entry
         return self
 

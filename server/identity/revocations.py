@@ -71,6 +71,8 @@ def _collect(session: Session, flush_context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released (SQLAlchemy signals it as a commit): the change is not committed yet
     keys = session.info.pop(_PENDING, None)
     if keys or session.info.pop(_RESHAPED, False):
         # A cached principal would go on acting with the roles, language or designations it had.

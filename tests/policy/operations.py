@@ -54,6 +54,9 @@ class Operation:
     missing: str | None = None
     # Lyon's ticket is put in this state first (ticket operations).
     ticket_state: TicketState | None = None
+    # Live subscriptions: what news of Lyon's ticket is published once the subscription listens
+    # ("ticket": a change of it; "notification": a notification about it for the caller).
+    live: str | None = None
 
 
 def query(document: str, expect: dict, **options: Any) -> Operation:
@@ -106,6 +109,18 @@ OPERATIONS: dict[str, Operation] = {
     "routingRules": query("{ routingRules }", EVERYONE),
     "workflowRules": query("{ workflowRules }", EVERYONE),
     "heartbeat": Operation(Kind.SUBSCRIPTION, "subscription { heartbeat(count: 1) { username } }", EVERYONE),
+    # Live updates: news of Lyon's ticket reaches those who may see it (re-checked per event).
+    "ticketEvents": Operation(Kind.SUBSCRIPTION, "subscription($id: ID!) { ticketEvents(ticketId: $id) { kind } }",
+                              SEES_LYON_TICKET, live="ticket", target=lambda w: w.ticket,
+                              missing=gid("Ticket", 987654), variables=lambda w, t: {"id": t}),
+    "ticketsChanged": Operation(Kind.SUBSCRIPTION, "subscription { ticketsChanged { ticketId change } }",
+                                SEES_LYON_TICKET, live="ticket"),
+    # Queued (NEW): in the queue of the expert covering its brick only.
+    "myQueueEvents": Operation(Kind.SUBSCRIPTION, "subscription { myQueueEvents { ticketId change } }",
+                               rule("hidden/hidden", {"expert": "ok/hidden"}), live="ticket",
+                               ticket_state=TicketState.NEW),
+    "notificationReceived": Operation(Kind.SUBSCRIPTION, "subscription { notificationReceived { kind } }",
+                                      SEES_LYON_TICKET, live="notification"),
     # Lyon's tickets.
     "node": query("query($id: ID!) { node(id: $id) { id } }", SEES_LYON_TICKET, target=lambda w: w.ticket,
                   missing=gid("Ticket", 987654), variables=lambda w, t: {"id": t}),

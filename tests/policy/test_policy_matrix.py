@@ -3,18 +3,25 @@ and that a refusal changes nothing and tells another school nothing it did not a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 import schema
 from schema.context import Context
 from server.config import Settings
+from server.live.bus import EmbeddedBus
+from server.live.hub import LiveHub
+from server.live.messages import LiveEventRef, NotificationPosted, TicketChanged
+from server.live.publish import facts_of
+from server.tickets.models import Ticket, TicketEvent
 from tenants.context import Role
 from tests.policy.operations import (
     DENIED,
@@ -99,26 +106,78 @@ class Matrix:
         self.connection = connection
         self.sessions = sessions
         self.settings = settings
+        self.world: World | None = None
 
     async def call(self, op: Operation, name: str, username: str | None,
                    variables: dict[str, Any]) -> dict[str, Any]:
         if op.kind is Kind.SUBSCRIPTION:
-            return await self.subscribe(op, username)
+            return await self.subscribe(op, name, username, variables)
         headers = {"Authorization": f"Bearer {self.token_for(username)}"} if username else {}
         response = await self.client.post("/graphql", json={"query": op.document, "variables": variables},
                                           headers=headers)
         return response.json()
 
-    async def subscribe(self, op: Operation, username: str | None) -> dict[str, Any]:
+    async def subscribe(self, op: Operation, name: str, username: str | None,
+                        variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Subscriptions run in-process (the WebSocket transport has its own tests)."""
         async with self.sessions() as session:
             caller = await principal(session, username) if username else None
-        context = Context(settings=self.settings, sessions=self.sessions, principal=caller)
-        stream = await schema.build_schema().subscribe(op.document, context_value=context)
+        # Read before the subscription runs: it shares the test's one connection.
+        news = await self.news(op, caller) if op.live is not None and caller is not None else []
+        hub = LiveHub(EmbeddedBus(), self.sessions, capacity=8)
+        context = Context(settings=self.settings, sessions=self.sessions, principal=caller, live=hub)
+        stream = await schema.build_schema().subscribe(op.document, context_value=context,
+                                                       variable_values=variables)
+        if op.live is not None:
+            try:
+                return await self.live_outcome(name, stream, hub, news)
+            finally:
+                await stream.aclose()
+                await hub.stop()
         async for result in stream:
             await stream.aclose()
             return {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
         raise AssertionError("the subscription yielded nothing")
+
+    async def live_outcome(self, name: str, stream: Any, hub: LiveHub, news: list[Any]) -> dict[str, Any]:
+        """Publish news of Lyon's ticket once the subscription listens: its first result, or
+        hidden once it has read the news and passed over it."""
+        first = asyncio.ensure_future(anext(stream))
+        listening = asyncio.ensure_future(hub.subscribed.wait())
+        await asyncio.wait({first, listening}, return_when=asyncio.FIRST_COMPLETED)
+        listening.cancel()
+        if not first.done():
+            [subscriber] = hub.subscribers()
+            # A message the subscriber takes clears `idle`; one refused as it is routed leaves it as it
+            # was: either way `idle` is set once the subscription has nothing more to say.
+            hub.dispatch(news)
+            passed = asyncio.ensure_future(subscriber.idle.wait())
+            await asyncio.wait({first, passed}, return_when=asyncio.FIRST_COMPLETED)
+            passed.cancel()
+            if not first.done():
+                first.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await first
+                return {"data": {name: None}}
+        result = first.result()
+        errors = [e.formatted for e in result.errors or []]
+        if errors and errors[0].get("extensions", {}).get("code") == "BAD_USER_INPUT":
+            return {"data": {name: None}}  # what a missing ticket gets
+        return {"data": result.data, "errors": errors}
+
+    async def news(self, op: Operation, caller: Any) -> list[Any]:
+        async with self.sessions() as session:
+            assert self.world is not None
+            ticket = await session.get(Ticket, self.world.ticket_id)
+            assert ticket is not None
+            event_id = await session.scalar(select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id)
+                                            .order_by(TicketEvent.id).limit(1))
+            facts = facts_of(ticket)
+        if op.live == "notification":
+            return [NotificationPosted(user_id=caller.user_id, notification_id=1, kind="ticket.assigned",
+                                       ticket_id=ticket.id, ticket=facts)]
+        return [TicketChanged(ticket_id=ticket.id, version=ticket.version, after=facts, before=None,
+                              events=(LiveEventRef(event_id, "OPENED", False),))]
 
     async def fingerprint(self) -> list[Any]:
         return [(await self.connection.execute(text(sql))).all() for sql in FINGERPRINT]
@@ -128,6 +187,7 @@ class Matrix:
         """Run one cell in a savepoint rolled back afterwards; return what went wrong, if anything.
 
         `before` is the data every cell starts from (each one is rolled back)."""
+        self.world = world
         expected = op.expect[role][0 if column == OWN else 1]
         username = matrix_username(role, column)
         target = op.target(world) if op.target else ""

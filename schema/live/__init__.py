@@ -1,0 +1,1 @@
+"""Live updates over WebSocket: the subscriptions and the types they yield."""
