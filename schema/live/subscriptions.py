@@ -21,14 +21,15 @@ from schema.live.types import NotificationSignal, TicketListChange
 from schema.tickets.lists import TicketFilter, _filter
 from schema.tickets.types import TicketEvent
 from server.errors import GroupdeskError, NotFound, ValidationFailed
+from tenants.i18n.messages import Message
 from server.identity.queries import may_call_api
 from server.live import streams
 from server.live.hub import FellBehind, LiveHub
 
 T = TypeVar("T")
 
-RESYNC = ("you fell behind the live updates (or some may have been lost): refetch what you show, "
-          "then subscribe again")
+RESYNC = Message("you fell behind the live updates (or some may have been lost): refetch what you "
+                 "show, then subscribe again")
 
 
 def resync_needed() -> GraphQLError:
@@ -41,7 +42,8 @@ async def _listening(info: Info) -> tuple[LiveHub, streams.ViewerSource]:
     if not may_call_api(viewer):
         raise Unauthenticated()
     if ctx.live is None:
-        raise GraphQLError("live updates are not served by this process", extensions={"code": "UNAVAILABLE"})
+        raise GraphQLError(Message("live updates are not served by this process"),
+                           extensions={"code": "UNAVAILABLE"})
     await ctx.live.start()
     return ctx.live, streams.ViewerSource(viewer, ctx.sessions, recheck_seconds=ctx.settings.ws_recheck_seconds)
 
@@ -87,8 +89,8 @@ class LiveSubscription:
         try:
             wanted = _filter(filter, info.context.settings.max_filter_values)
             if wanted.text is not None:
-                raise ValidationFailed({"filter.text": "not available on ticketsChanged: a search "
-                                                       "needs the index; filter the refetched rows"})
+                raise ValidationFailed({"filter.text": Message(
+                    "not available on ticketsChanged: a search needs the index; filter the refetched rows")})
             wanted.check()
         except GroupdeskError as exc:
             raise BadInput(exc) from None

@@ -100,7 +100,12 @@ def reading_in(language: str) -> Iterator[None]:
     try:
         yield
     finally:
-        _reading.reset(token)
+        try:
+            _reading.reset(token)
+        except ValueError:
+            # Left from another context than it was entered in (a subscription's operation ends in
+            # the task that closes it): that context never saw the language set, nothing to undo.
+            pass
 
 
 def read_in(language: str) -> None:

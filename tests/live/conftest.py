@@ -29,7 +29,7 @@ from server.importing import import_federation
 from server.live.hub import LiveHub
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 
 PROTOCOL = "graphql-transport-ws"
 # Generous: only a message that never comes makes a test wait this long.
@@ -101,8 +101,9 @@ class LiveStack:
 
     async def socket(self, username: str) -> Socket:
         connection = await connect(f"{self.server.ws_url}/graphql", subprotocols=[PROTOCOL])
-        await connection.send(json.dumps({"type": "connection_init",
-                                          "payload": {"Authorization": f"Bearer {self.token(username)}"}}))
+        # Read in English, as the suite's other clients (tests/support/live_server.py ENGLISH).
+        await connection.send(json.dumps({"type": "connection_init", "payload": {
+            "Authorization": f"Bearer {self.token(username)}", **ENGLISH}}))
         ack = json.loads(await asyncio.wait_for(connection.recv(), DEADLINE))
         assert ack == {"type": "connection_ack"}, ack
         return Socket(connection, self.hub)

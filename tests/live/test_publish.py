@@ -7,9 +7,11 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.live import publish
+from server.notify.models import Notification
 from server.live.messages import LiveMessage, NotificationPosted, TicketChanged, decode, encode
 from server.tickets import actions, comments, service
 from server.tickets.models import Visibility
@@ -57,8 +59,12 @@ async def test_an_opening_is_one_message_with_its_events_after_commit_and_no_bef
         ticket_id = await _open(session)
         assert recorded.batches == []  # nothing before the commit
         await session.commit()
-    [[message]] = recorded.batches
-    assert isinstance(message, TicketChanged)
+    [batch] = recorded.batches
+    # One message for the ticket; the notifications the opening posted (the routed expert's, the
+    # school's) come in the same batch, each its own message.
+    [message] = [m for m in batch if isinstance(m, TicketChanged)]
+    assert all(isinstance(m, NotificationPosted) and m.ticket_id == ticket_id
+               for m in batch if m is not message)
     assert message.ticket_id == ticket_id and message.before is None
     assert [e.kind for e in message.events] == ["OPENED", "ROUTED"]
     assert message.after.state == "ASSIGNED"
@@ -96,9 +102,15 @@ async def test_a_savepoint_publishes_nothing_until_the_real_commit_and_a_rolled_
                 await comments.add_comment(session, actor=agent, ticket_id=ticket_id, body="refused")
                 raise RuntimeError("the mutation is refused")
         await session.commit()
-    [[message]] = recorded.batches
-    assert isinstance(message, TicketChanged)
-    assert len(message.events) == 1
+        [batch] = recorded.batches
+        [message] = [m for m in batch if isinstance(m, TicketChanged)]
+        assert len(message.events) == 1
+        # The kept comment's notifications are published; the refused one's were rolled back
+        # with its savepoint and are published neither.
+        posted = sorted(m.notification_id for m in batch if isinstance(m, NotificationPosted))
+        kept = sorted(await session.scalars(select(Notification.id).where(
+            Notification.ticket_id == ticket_id, Notification.kind.in_(("COMMENT", "ANSWER")))))
+        assert kept and posted == kept
 
 
 async def test_a_rolled_back_transaction_publishes_nothing(
