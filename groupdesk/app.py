@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from groupdesk.body_limit import BodySizeLimit
+from groupdesk.exports import CsvExports
 from groupdesk.http_middleware import browser_middleware
 from groupdesk.wiring import register_followers
 from server import migrations
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits,
         clock=clock)
 
+    csv_exports = CsvExports(graphql.gate, sessions, settings)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
@@ -165,6 +168,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/hooks/desks/{school}", desk_hook, methods=["POST"]),
+            Route("/exports/tickets.csv", csv_exports.tickets),
+            Route("/exports/stats.csv", csv_exports.stats),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
