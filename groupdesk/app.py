@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from groupdesk.body_limit import BodySizeLimit
@@ -36,6 +37,7 @@ from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
 from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
+from server.reports.request_metrics import RequestMetrics
 from server.outages import OutageGuard
 from server.schema_gate import SchemaGate
 from server.mirror.hooks import desk_hook
@@ -175,7 +177,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
             *([] if settings.is_production else [graphiql_assets()]),
         ],
-        middleware=[Middleware(RequestLog), *browser_middleware(settings),
+        middleware=[Middleware(RequestLog), Middleware(RequestMetrics), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
                                schema_gate=schema_gate),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
@@ -204,14 +206,20 @@ async def start_delivery(runtime: Runtime) -> None:
         await runtime.delivery.start()
 
 
-async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text exposition of the mirror's backlog, deliveries and failures."""
-    from server.mirror.metrics import mirror_metrics
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition: requests, SQL, sockets, logins, desks' outboxes, mails, escalations."""
+    from server.reports.metrics import CONTENT_TYPE, exposition
 
     runtime: Runtime = request.app.state.runtime
+    expected = runtime.settings.metrics_token
+    if expected:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+            return PlainTextResponse("metrics need Authorization: Bearer <GROUPDESK_METRICS_TOKEN>\n",
+                                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
     async with runtime.sessions() as session:
-        text = await mirror_metrics(session)
-    return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+        body = await exposition(session)
+    return Response(body, media_type=CONTENT_TYPE)
 
 
 async def home(request: Request) -> RedirectResponse:
