@@ -37,6 +37,7 @@ from server.identity.tokens import RealmConfig, TokenVerifier
 from server.jobs.scheduler import build_scheduler
 from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
+from server.reports import tracing
 from server.reports.request_metrics import RequestMetrics
 from server.outages import OutageGuard
 from server.schema_gate import SchemaGate
@@ -116,9 +117,10 @@ async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[As
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None,
                sessions: async_sessionmaker[AsyncSession] | None = None,
-               clock: Callable[[], dt.datetime] = utcnow) -> Starlette:
+               clock: Callable[[], dt.datetime] = utcnow, tracer_provider: Any = None) -> Starlette:
     """The app; tests pass their own engine and sessions (which the app then does not dispose),
-    and may pass the clock that time-based answers (SLA clocks) read."""
+    and may pass the clock that time-based answers (SLA clocks) read and an OpenTelemetry
+    tracer provider (otherwise GROUPDESK_TRACING decides)."""
     import schema
     from schema.graphiql import graphiql_assets
     from schema.view import GroupdeskGraphQL
@@ -138,6 +140,12 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         clock=clock)
 
     csv_exports = CsvExports(graphql.gate, sessions, settings)
+    if tracer_provider is None and settings.tracing != "off":
+        tracer_provider = tracing.tracer_provider_for(settings.tracing)
+    if tracer_provider is not None:
+        tracing.install(tracer_provider, engine.sync_engine)
+    traced = ([Middleware(tracing.traced_app_middleware(), tracer_provider=tracer_provider,
+                          exclude_spans=["receive", "send"])] if tracer_provider is not None else [])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -177,7 +185,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
             *([] if settings.is_production else [graphiql_assets()]),
         ],
-        middleware=[Middleware(RequestLog), Middleware(RequestMetrics), *browser_middleware(settings),
+        middleware=[Middleware(RequestLog), *traced, Middleware(RequestMetrics), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
                                schema_gate=schema_gate),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
