@@ -66,7 +66,7 @@ async def load(engine: AsyncEngine, count: int) -> None:
     taken = f"CASE WHEN g.n % 100 < 86 THEN {_plus(d, created, taken_s)} END"
     resolved = f"CASE WHEN g.n % 100 < 65 THEN {_plus(d, created, f'{taken_s} + {resolve_s}')} END"
     closed = f"CASE WHEN g.n % 100 < 55 THEN {_plus(d, created, f'{taken_s} + {resolve_s} + 172800')} END"
-    series = ("generate_series(1, :count) AS g(n)" if d == "postgresql" else
+    series = ("generate_series(CAST(1 AS BIGINT), CAST(:count AS BIGINT)) AS g(n)" if d == "postgresql" else
               "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :count) "
               "SELECT n FROM s) AS g")
     async with engine.begin() as conn:
