@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Numeric, Select, String, case, cast, func, literal, null, select
+from sqlalchemy import ColumnElement, Float, Integer, Select, String, case, cast, func, literal, null, select
 
 PERCENTILES = (0.5, 0.9)
 
@@ -26,11 +26,11 @@ class Bucket(StrEnum):
 
 
 def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[float]:
-    """Wall-clock seconds from `earlier` to `later`, rounded to the millisecond."""
+    """Wall-clock seconds from `earlier` to `later` (a double: sorting NUMERIC would cost more;
+    callers round the aggregates)."""
     if dialect == "postgresql":
-        return cast(func.round(cast(func.extract("epoch", later - earlier), Numeric), 3), Float)
+        return func.date_part("epoch", later - earlier)
     return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
-
 
 
 def bucket_of(dialect: str, bucket: Bucket, stamp: Any) -> ColumnElement[str]:
