@@ -101,3 +101,10 @@ async def test_a_period_must_be_ordered_and_zoned(session: AsyncSession, known: 
     assert [e.field for e in refused.value.errors] == ["period.end"]
     with pytest.raises(ValidationFailed):
         await _rows(session, ADMIN, period=(FIRST_WEEK[0].replace(tzinfo=None), FIRST_WEEK[1]))
+
+
+async def test_an_expert_counts_what_their_designations_cover(session: AsyncSession, known: Known) -> None:
+    # Rouen's expert covers Scenari's account management and publication failures: T1 to T6 but
+    # T5 (opened in February) are opened in March, T7 (another brick) is not theirs.
+    [covered] = await _rows(session, "ismael.grandcourtois")
+    assert (covered.opened, covered.resolved, covered.backlog, covered.escalations) == (5, 4, 1, 1)
