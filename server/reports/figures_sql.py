@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, String, case, cast, func, literal, null, select
+from sqlalchemy import ColumnElement, and_, Float, Integer, Select, String, case, cast, func, literal, null, select
 
 PERCENTILES = (0.5, 0.9)
 
@@ -53,29 +53,50 @@ def selected(key: ColumnElement[Any] | None) -> ColumnElement[Any]:
     return (null() if key is None else key).label("key")
 
 
-def duration_figures(dialect: str, key: ColumnElement[Any] | None, value: ColumnElement[float],
-                     where: list[ColumnElement[bool]]) -> Select[Any]:
-    """Per key (None: one total row): count, mean, median and 90th percentile of `value` over the
-    rows in `where`, NULL values left out. Columns: key, n, mean, p50, p90."""
+def instant_figures(dialect: str, key: ColumnElement[Any] | None, where: list[ColumnElement[bool]], *,
+                    durations: dict[str, Any], target: Any, spent: Any) -> Select[Any]:
+    """One statement for the tickets whose instant falls in the period, per key (None: one total
+    row): how many (`rows`), count, mean, median and 90th percentile of each duration (NULLs left
+    out; columns `<name>_n`, `<name>_mean`, `<name>_p50`, `<name>_p90`), and how many met their
+    target (`met`) out of those with a target and a spent time (`targeted`)."""
+    has_target = and_(target.is_not(None), spent.is_not(None))
+    met = func.sum(case((spent <= target, 1), else_=0))
+    targeted = func.sum(case((has_target, 1), else_=0))
     if dialect == "postgresql":
-        figures = select(selected(key), func.count(value).label("n"), func.avg(value).label("mean"),
-                         *[func.percentile_cont(p).within_group(value).label(f"p{round(p * 100)}")
-                           for p in PERCENTILES]).where(*where, value.is_not(None))
+        columns: list[Any] = [selected(key), func.count().label("rows"), met.label("met"),
+                              targeted.label("targeted")]
+        for name, value in durations.items():
+            columns += [func.count(value).label(f"{name}_n"), func.avg(value).label(f"{name}_mean"),
+                        *[func.percentile_cont(p).within_group(value).label(f"{name}_p{round(p * 100)}")
+                          for p in PERCENTILES]]
+        figures = select(*columns).where(*where)
         return figures if key is None else figures.group_by(key)
-    numbered = select(selected(key), value.label("v"),
-                      (func.row_number().over(partition_by=key, order_by=value) - 1).label("rn"),
-                      func.count().over(partition_by=key).label("n"))
-    rows = numbered.where(*where, value.is_not(None)).subquery()
-    figures = select(rows.c.key, func.count().label("n"), func.avg(rows.c.v).label("mean"),
-                     *[_interpolated(rows.c, p).label(f"p{round(p * 100)}") for p in PERCENTILES])
-    return figures if key is None else figures.group_by(rows.c.key)
+    # SQLite sorts NULLs first: a value's rank among the non-NULL ones skips them.
+    inner: list[Any] = [selected(key), target.label("target"), spent.label("spent")]
+    for name, value in durations.items():
+        nulls = func.count().over(partition_by=key) - func.count(value).over(partition_by=key)
+        inner += [value.label(f"{name}_v"),
+                  (func.row_number().over(partition_by=key, order_by=value) - 1 - nulls).label(f"{name}_rn"),
+                  func.count(value).over(partition_by=key).label(f"{name}_count")]
+    rows = select(*inner).where(*where).subquery()
+    c = rows.c
+    outer: list[Any] = [c.key, func.count().label("rows"),
+                        func.sum(case((c.spent <= c.target, 1), else_=0)).label("met"),
+                        func.sum(case((and_(c.target.is_not(None), c.spent.is_not(None)), 1),
+                                      else_=0)).label("targeted")]
+    for name in durations:
+        v, rn, n = c[f"{name}_v"], c[f"{name}_rn"], c[f"{name}_count"]
+        outer += [func.count(v).label(f"{name}_n"), func.avg(v).label(f"{name}_mean"),
+                  *[_interpolated(v, rn, n, p).label(f"{name}_p{round(p * 100)}") for p in PERCENTILES]]
+    figures = select(*outer)
+    return figures if key is None else figures.group_by(c.key)
 
 
-def _interpolated(c: Any, p: float) -> ColumnElement[float]:
-    """percentile_cont(p) of each group from its numbered rows: the two values around rank
+def _interpolated(v: Any, rn: Any, n: Any, p: float) -> ColumnElement[float]:
+    """percentile_cont(p) of each group from its numbered values: the two values around rank
     p * (n - 1), weighted by the fraction."""
-    position = (c.n - 1) * p
+    position = (n - 1) * p
     lower = cast(position, Integer)
     fraction = position - lower
-    return func.sum(case((c.rn == lower, c.v * (1 - fraction)),
-                         (c.rn == lower + 1, c.v * fraction), else_=0.0))
+    return func.sum(case((v.is_(None), 0.0), (rn == lower, v * (1 - fraction)),
+                         (rn == lower + 1, v * fraction), else_=0.0))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import PermissionDenied
@@ -168,23 +168,23 @@ async def _counts(session: AsyncSession, key: ColumnElement[Any] | None,
     return {k: n for k, n in rows.all()}
 
 
-async def _durations(session: AsyncSession, dialect: str, key: ColumnElement[Any] | None,
-                     value: Any, where: list[ColumnElement[bool]]) -> dict[Any, Durations]:
-    rows = await session.execute(figures_sql.duration_figures(dialect, key, value, where))
-    return {r.key: Durations(count=r.n, mean=_float(r.mean), median=_float(r.p50), p90=_float(r.p90))
-            for r in rows}
-
-
 def _float(x: Any) -> float | None:
     return None if x is None else round(float(x), 3)
 
 
-async def _compliance(session: AsyncSession, key: ColumnElement[Any] | None, target: Any, spent: Any,
-                      where: list[ColumnElement[bool]]) -> dict[Any, Compliance]:
-    met = func.sum(case((spent <= target, 1), else_=0))
-    rows = await session.execute(_grouped(select(figures_sql.selected(key), met, func.count()).where(
-        *where, target.is_not(None), spent.is_not(None)), key))
-    return {k: Compliance(met=int(m or 0), total=n) for k, m, n in rows.all()}
+def _durations_of(r: Any, name: str) -> Durations:
+    return Durations(count=getattr(r, f"{name}_n"), mean=_float(getattr(r, f"{name}_mean")),
+                     median=_float(getattr(r, f"{name}_p50")), p90=_float(getattr(r, f"{name}_p90")))
+
+
+async def _instant_figures(session: AsyncSession, dialect: str, key: ColumnElement[Any] | None,
+                           where: list[ColumnElement[bool]], *, business: Any, wall: Any,
+                           target: Any, spent: Any) -> dict[Any, tuple[int, Durations, Durations, Compliance]]:
+    """Per key: tickets at this instant, their business and wall-clock durations, compliance."""
+    rows = await session.execute(figures_sql.instant_figures(
+        dialect, key, where, durations={"business": business, "wall": wall}, target=target, spent=spent))
+    return {r.key: (r.rows, _durations_of(r, "business"), _durations_of(r, "wall"),
+                    Compliance(met=int(r.met or 0), total=int(r.targeted or 0))) for r in rows}
 
 
 async def checked(session: AsyncSession, q: StatsQuery) -> StatsQuery:
@@ -205,8 +205,7 @@ async def stats_rows(session: AsyncSession, q: StatsQuery) -> list[StatsRow]:
 
     by = {stamp: _key(dialect, g, stamp) for stamp in (
         Ticket.created_at, Ticket.taken_at, Ticket.resolved_at, Ticket.closed_at, Ticket.updated_at)}
-    for stamp, name in ((Ticket.created_at, "opened"), (Ticket.resolved_at, "resolved"),
-                        (Ticket.closed_at, "closed")):
+    for stamp, name in ((Ticket.created_at, "opened"), (Ticket.closed_at, "closed")):
         for k, n in (await _counts(session, by[stamp], [*where, _within(stamp, p)])).items():
             setattr(row(k), name, n)
     rejected = [*where, Ticket.state == TicketState.REJECTED, _within(Ticket.updated_at, p)]
@@ -225,24 +224,24 @@ async def stats_rows(session: AsyncSession, q: StatsQuery) -> list[StatsRow]:
                                     Ticket.__table__, Ticket.id == TicketEscalation.ticket_id))
     for k, n in escalations.items():
         row(k).escalations = n
-    taken = [*where, _within(Ticket.taken_at, p)]
-    resolved = [*where, _within(Ticket.resolved_at, p)]
-    for attribute, key, value, rows_where in (
-            ("take_business", by[Ticket.taken_at], Ticket.take_business_seconds, taken),
-            ("take_wall", by[Ticket.taken_at],
-             figures_sql.seconds_between(dialect, Ticket.taken_at, Ticket.created_at), taken),
-            ("resolve_business", by[Ticket.resolved_at], Ticket.resolve_business_seconds, resolved),
-            ("resolve_wall", by[Ticket.resolved_at],
-             figures_sql.seconds_between(dialect, Ticket.resolved_at, Ticket.created_at), resolved)):
-        for k, d in (await _durations(session, dialect, key, value, rows_where)).items():
-            setattr(row(k), attribute, d)
-    for attribute, key, target, spent, rows_where in (
-            ("take_compliance", by[Ticket.taken_at], Ticket.take_target_seconds,
-             Ticket.take_business_seconds, taken),
-            ("resolve_compliance", by[Ticket.resolved_at], Ticket.resolve_target_seconds,
-             Ticket.resolve_business_seconds, resolved)):
-        for k, c in (await _compliance(session, key, target, spent, rows_where)).items():
-            setattr(row(k), attribute, c)
+    taken = await _instant_figures(
+        session, dialect, by[Ticket.taken_at], [*where, _within(Ticket.taken_at, p)],
+        business=Ticket.take_business_seconds,
+        wall=figures_sql.seconds_between(dialect, Ticket.taken_at, Ticket.created_at),
+        target=Ticket.take_target_seconds, spent=Ticket.take_business_seconds)
+    for k, (n, business, wall, compliance) in taken.items():
+        if n:
+            r = row(k)
+            r.take_business, r.take_wall, r.take_compliance = business, wall, compliance
+    resolved = await _instant_figures(
+        session, dialect, by[Ticket.resolved_at], [*where, _within(Ticket.resolved_at, p)],
+        business=Ticket.resolve_business_seconds,
+        wall=figures_sql.seconds_between(dialect, Ticket.resolved_at, Ticket.created_at),
+        target=Ticket.resolve_target_seconds, spent=Ticket.resolve_business_seconds)
+    for k, (n, business, wall, compliance) in resolved.items():
+        if n:
+            r = row(k)
+            r.resolved, r.resolve_business, r.resolve_wall, r.resolve_compliance = n, business, wall, compliance
     if g is GroupBy.NONE:
         return [row(None)]
     return sorted(rows.values(), key=lambda r: (r.key is None, str(r.key) if g in (
