@@ -4,7 +4,8 @@
 
 Tickets are generated inside the database (one INSERT ... SELECT over a series) with the columns
 stats reads: states over two years, take and resolve instants, business seconds and targets. The
-search triggers are turned off during the load on PostgreSQL (stats reads no search document).
+search triggers are turned off during the load (stats reads no search document; the
+bench database is thrown away afterwards).
 Each figure is timed through server.reports.stats, as the GraphQL field runs it, as the group
 admin (every ticket) and as a school manager (one school).
 """
@@ -80,7 +81,7 @@ async def load(engine: AsyncEngine, count: int) -> None:
         if d == "postgresql":
             await conn.execute(text("ALTER TABLE ticket DISABLE TRIGGER USER"))
         else:
-            await conn.execute(text("DROP TRIGGER IF EXISTS ticket_fts_insert"))
+            await conn.execute(text("DROP TRIGGER IF EXISTS ticket_fts_ticket_insert"))
         await conn.execute(text(f"""
             INSERT INTO ticket (ref, tenant_id, opened_by_id, sub_service_id, service_id, brick_id, title,
                 description, priority, state, request_data, escalation_level, version, created_at,
