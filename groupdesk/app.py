@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from groupdesk.body_limit import BodySizeLimit
+from groupdesk.exports import CsvExports
 from groupdesk.http_middleware import browser_middleware
 from groupdesk.wiring import register_followers
 from server import migrations
@@ -38,6 +40,8 @@ from server.live.backends import build_bus
 from server.live.hub import LiveHub
 from server.scim.endpoint import ScimEndpoint
 from server.logs import RequestLog
+from server.reports import tracing
+from server.reports.request_metrics import RequestMetrics
 from server.outages import OutageGuard
 from server.schema_gate import SchemaGate
 from server.mirror.hooks import desk_hook
@@ -119,9 +123,10 @@ async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[As
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None,
                sessions: async_sessionmaker[AsyncSession] | None = None,
-               clock: Callable[[], dt.datetime] = utcnow) -> Starlette:
+               clock: Callable[[], dt.datetime] = utcnow, tracer_provider: Any = None) -> Starlette:
     """The app; tests pass their own engine and sessions (which the app then does not dispose),
-    and may pass the clock that time-based answers (SLA clocks) read."""
+    and may pass the clock that time-based answers (SLA clocks) read and an OpenTelemetry
+    tracer provider (otherwise GROUPDESK_TRACING decides)."""
     import schema
     from schema.graphiql import graphiql_assets
     from schema.view import GroupdeskGraphQL
@@ -140,6 +145,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         settings=settings, sessions=sessions,
         authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits,
         clock=clock, live=runtime.live)
+
+    csv_exports = CsvExports(graphql.gate, sessions, settings)
+    if tracer_provider is None and settings.tracing != "off":
+        tracer_provider = tracing.tracer_provider_for(settings.tracing)
+    if tracer_provider is not None:
+        tracing.install(tracer_provider, engine.sync_engine)
+    traced = ([Middleware(tracing.traced_app_middleware(), tracer_provider=tracer_provider,
+                          exclude_spans=["receive", "send"])] if tracer_provider is not None else [])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -175,12 +188,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/hooks/desks/{school}", desk_hook, methods=["POST"]),
+            Route("/exports/tickets.csv", csv_exports.tickets),
+            Route("/exports/stats.csv", csv_exports.stats),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
             *([] if settings.is_production else [graphiql_assets()]),
         ],
-        middleware=[Middleware(RequestLog), *browser_middleware(settings),
+        middleware=[Middleware(RequestLog), *traced, Middleware(RequestMetrics), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
                                schema_gate=schema_gate),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
@@ -209,16 +224,22 @@ async def start_delivery(runtime: Runtime) -> None:
         await runtime.delivery.start()
 
 
-async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text exposition of the mirror's backlog, deliveries and failures, and of the
-    operations compiled or left to graphql-core (this process's counts)."""
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition: requests, SQL, sockets, logins, desks' outboxes, mails, escalations,
+    and the operations compiled or left to graphql-core (this process's counts)."""
     from schema.compiled.fallback import metrics_text
-    from server.mirror.metrics import mirror_metrics
+    from server.reports.metrics import CONTENT_TYPE, exposition
 
     runtime: Runtime = request.app.state.runtime
+    expected = runtime.settings.metrics_token
+    if expected:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+            return PlainTextResponse("metrics need Authorization: Bearer <GROUPDESK_METRICS_TOKEN>\n",
+                                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
     async with runtime.sessions() as session:
-        text = await mirror_metrics(session) + metrics_text()
-    return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+        body = await exposition(session) + metrics_text().encode()
+    return Response(body, media_type=CONTENT_TYPE)
 
 
 async def home(request: Request) -> RedirectResponse:

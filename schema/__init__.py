@@ -32,6 +32,7 @@ from schema.tickets.mutations import TicketMutation
 from schema.sla.mutations import ServiceLevelMutation
 from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
+from schema.reports.queries import StatsQuery
 from schema.subscriptions import Subscription
 from schema.tickets.lists import TicketListQuery
 from schema.tickets.queries import TicketQuery
@@ -76,7 +77,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
     class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery,
-                NotificationQuery, UserQuery, AuditQuery):
+                NotificationQuery, UserQuery, AuditQuery, StatsQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     built = GroupdeskSchema(

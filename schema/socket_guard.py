@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +22,7 @@ from server.identity.gate import AuthenticationGate
 from server.identity.open_sockets import OPEN_SOCKETS, OpenSocket, SocketHolder
 from server.identity.principals import holder_problem
 from server.identity.rate_limits import RateLimited
+from server.instruments import SUBSCRIPTIONS_ACTIVE
 from server.outages import outage_of
 from tenants.i18n import DEFAULT_LANGUAGE
 from tenants.i18n.messages import in_language
@@ -73,8 +75,17 @@ def forget_socket(websocket: Any) -> None:
         watch.cancel()
 
 
+# The live connections' handlers: /metrics counts the operations running on them.
+_HANDLERS: weakref.WeakSet[GuardedTransportWSHandler] = weakref.WeakSet()
+SUBSCRIPTIONS_ACTIVE.set_function(lambda: float(sum(len(h.operations) for h in list(_HANDLERS))))
+
+
 class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler):  # type: ignore[type-arg]
     """Before an operation starts: is the holder still valid, and within its rate limit?"""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _HANDLERS.add(self)
 
     async def handle_subscribe(self, message: Any) -> None:
         socket: OpenSocket | None = getattr(self.context, "extras", {}).get(OPEN_SOCKET)

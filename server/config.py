@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     tick_seconds: int = Field(default=300, ge=0)
     # How often the SLA sweep looks for tickets crossing 75% or 100% of a target; 0: never.
     sla_sweep_seconds: int = Field(default=60, ge=0)
+    # /metrics answers only `Authorization: Bearer <token>` when set; open when unset.
+    metrics_token: str | None = None
+    # OpenTelemetry traces (the `tracing` extra): off unless an exporter is named.
+    tracing: Literal["off", "console", "otlp"] = "off"
     # SCIM groups named <prefix><role> or <prefix>expert-<brick> grant groupdesk roles (README).
     scim_group_prefix: str = Field(default="groupdesk-", min_length=1)
     # Identity hardening: key ageing, open WebSockets re-checked, rate limits (README, "Identity and SSO").

@@ -69,6 +69,14 @@ def sees_inactive_catalog(p: Principal) -> bool:
     return is_group_admin(p)
 
 
+def may_read_stats(p: Principal) -> bool:
+    """Dashboard figures (stats, its CSV export): group admins, school managers and experts, each
+    over the tickets they see (ticket_scope); school agents, desk accounts and the operations centre
+    work tickets one by one and get none."""
+    return (is_group_admin(p) or Role.EXPERT in p.roles
+            or (Role.SCHOOL_MANAGER in p.roles and p.tenant_kind is TenantKind.SCHOOL))
+
+
 def may_list_users_of(p: Principal, tenant_id: int) -> bool:
     return sees_all_schools(p) or p.tenant_id == tenant_id
 

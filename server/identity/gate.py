@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.identity.auth import Authentication, Authenticator, AuthenticationFailed
+from server.instruments import LOGIN_FAILURES, login_failure_reason
 from server.identity.rate_limits import RateLimited, RateLimits
 from tenants.context import Principal
 
@@ -34,10 +35,15 @@ class AuthenticationGate:
         if not authorization:
             return await self.authenticator.authenticate_bearer(authorization)
         if self.limits is not None and address:
-            await self.limits.refuse_blocked_address(address)
+            try:
+                await self.limits.refuse_blocked_address(address)
+            except RateLimited:
+                LOGIN_FAILURES.labels("rate_limited").inc()
+                raise
         try:
             found = await self.authenticator.authenticate_bearer(authorization, cached=cached)
-        except AuthenticationFailed:
+        except AuthenticationFailed as exc:
+            LOGIN_FAILURES.labels(login_failure_reason(exc.message)).inc()
             if self.limits is not None and address:
                 await self.limits.record_failed_authentication(address)
             raise

@@ -91,6 +91,10 @@ class Ticket(Base):
         Index("ix_ticket_assignee_id_assigned_at", "assignee_id", "assigned_at"),
         Index("ix_ticket_sla_due_key_id", "sla_due_key", "id"),
         Index("ix_ticket_sla_state_id", "sla_state", "id"),
+        # stats count each figure by its own instant within a period (server/reports/stats.py).
+        Index("ix_ticket_taken_at", "taken_at"),
+        Index("ix_ticket_resolved_at", "resolved_at"),
+        Index("ix_ticket_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -253,6 +253,10 @@ OPERATIONS: dict[str, Operation] = {
                                       variables=lambda w, t: {"input": {"ids": [t]}}),
     "setNotificationPreferences": mutation("setNotificationPreferences", "SetNotificationPreferencesInput",
                                            EVERYONE, variables=lambda w, t: {"input": {"digest": "DAILY"}}),
+    # Dashboard figures: group admins, school managers and experts (over the tickets they see).
+    "stats": query('query { stats(period: {start: "2026-01-01T00:00:00Z", end: "2027-01-01T00:00:00Z"}) '
+                   '{ __typename ... on Problem { message } ... on Stats { total { opened } } } }',
+                   rule("denied/denied", {"group-admin": "ok/ok", "school-manager": "ok/ok", "expert": "ok/ok"})),
     "addComment": mutation("addComment", "AddCommentInput", ticket_rule("ok", {
         "group-admin": "ok/ok", "operations": "ok/ok"}), ticket_state=_S.IN_PROGRESS,
         target=lambda w: w.ticket, missing=gid("Ticket", 987654),

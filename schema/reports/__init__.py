@@ -1,0 +1,1 @@
+"""The GraphQL side of reporting: the `stats` query and its types."""

@@ -1,0 +1,1 @@
+"""Reporting and observability: dashboard figures (stats), CSV exports, Prometheus metrics."""

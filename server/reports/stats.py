@@ -1,0 +1,288 @@
+"""`stats`: volumes, handling times, SLA compliance and escalations of the tickets a caller sees.
+
+Every figure starts from the same conditions as the `tickets` list (server.tickets.listing:
+visibility, then the filter), so a dashboard never counts a ticket its reader could not open.
+Each figure counts tickets by its own instant inside the period: opened by created_at, taken by
+taken_at, resolved by resolved_at, closed by closed_at, rejected by the rejection (the ticket's
+last update, REJECTED being final), escalations by the sweep's row; the backlog is the tickets
+open at the period's end. Time groupings bucket each figure on that same instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import PermissionDenied
+from server.reports import figures_sql
+from server.reports.figures_sql import Bucket
+from server.sla.models import TicketEscalation
+from server.tickets import listing
+from server.tickets.listing import TicketFilter
+from server.tickets.models import Ticket
+from server.tickets.workflow import TicketState
+from server.validation import Checks
+from tenants import policy
+from tenants.context import Principal
+
+TOP = 10
+# A DAY grouping over more than this many days is refused: nobody reads a chart that wide.
+MAX_BUCKETS = 1_000
+
+
+class GroupBy(StrEnum):
+    """What a stats answer is split by; NONE gives the one total row."""
+
+    NONE = "NONE"
+    BRICK = "BRICK"
+    SERVICE = "SERVICE"
+    SUB_SERVICE = "SUB_SERVICE"
+    SCHOOL = "SCHOOL"
+    EXPERT = "EXPERT"
+    PRIORITY = "PRIORITY"
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+
+
+ENTITY_COLUMNS = {GroupBy.BRICK: Ticket.brick_id, GroupBy.SERVICE: Ticket.service_id,
+                  GroupBy.SUB_SERVICE: Ticket.sub_service_id, GroupBy.SCHOOL: Ticket.tenant_id,
+                  GroupBy.EXPERT: Ticket.assignee_id, GroupBy.PRIORITY: Ticket.priority}
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """[start, end): the lower bound included, the upper one excluded."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def check(self, group_by: GroupBy) -> None:
+        checks = Checks()
+        for name, value in (("period.start", self.start), ("period.end", self.end)):
+            if value.tzinfo is None:
+                checks.add(name, "give a time zone (e.g. 2026-11-01T00:00:00+01:00)")
+        if self.start.tzinfo and self.end.tzinfo and self.end <= self.start:
+            checks.add("period.end", "must be later than period.start")
+        elif (group_by is GroupBy.DAY and self.start.tzinfo and self.end.tzinfo
+              and (self.end - self.start).days > MAX_BUCKETS):
+            checks.add("groupBy", f"DAY over at most {MAX_BUCKETS} days: group by WEEK or MONTH")
+        checks.done()
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """Seconds: how many values, their mean, median and 90th percentile (None without values)."""
+
+    count: int = 0
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Compliance:
+    """Tickets whose target was met, out of those that had one; rate None when none had."""
+
+    met: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.total if self.total else None
+
+
+@dataclass(slots=True)
+class StatsRow:
+    """The figures of one group; `key` is the group's id, priority or first day (None: the total,
+    or tickets nobody is assigned to when grouped by expert)."""
+
+    key: Any = None
+    opened: int = 0
+    resolved: int = 0
+    closed: int = 0
+    rejected: int = 0
+    backlog: int = 0
+    escalations: int = 0
+    take_business: Durations = field(default_factory=Durations)
+    take_wall: Durations = field(default_factory=Durations)
+    resolve_business: Durations = field(default_factory=Durations)
+    resolve_wall: Durations = field(default_factory=Durations)
+    take_compliance: Compliance = field(default_factory=Compliance)
+    resolve_compliance: Compliance = field(default_factory=Compliance)
+
+
+@dataclass(frozen=True, slots=True)
+class StatsQuery:
+    """One question: the caller's tickets matching `filter`, figures of `period`, by `group_by`."""
+
+    viewer: Principal
+    period: Period
+    filter: TicketFilter = TicketFilter()
+    group_by: GroupBy = GroupBy.NONE
+
+
+def _key(dialect: str, group_by: GroupBy, stamp: Any) -> ColumnElement[Any] | None:
+    """The grouping expression on a figure's own instant; None for the total (no GROUP BY)."""
+    if group_by is GroupBy.NONE:
+        return None
+    if group_by in ENTITY_COLUMNS:
+        return ENTITY_COLUMNS[group_by]  # type: ignore[return-value]
+    return figures_sql.bucket_of(dialect, Bucket(group_by.value), stamp)
+
+
+def _within(stamp: Any, period: Period) -> ColumnElement[bool]:
+    return and_(stamp >= period.start, stamp < period.end)
+
+
+def _open_at(end: dt.datetime) -> ColumnElement[bool]:
+    """Opened before `end` and not yet resolved, closed or rejected by then."""
+    return and_(Ticket.created_at < end,
+                or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= end),
+                or_(Ticket.closed_at.is_(None), Ticket.closed_at >= end),
+                not_(and_(Ticket.state == TicketState.REJECTED, Ticket.updated_at < end)))
+
+
+async def _visible(session: AsyncSession, q: StatsQuery) -> list[ColumnElement[bool]]:
+    if not policy.may_read_stats(q.viewer):
+        raise PermissionDenied("figures are for group admins, school managers and experts")
+    q.period.check(q.group_by)
+    return await listing.where_visible(session, viewer=q.viewer, filter=q.filter)
+
+
+def _grouped(statement: Select[Any], key: ColumnElement[Any] | None) -> Select[Any]:
+    return statement if key is None else statement.group_by(key)
+
+
+async def _counts(session: AsyncSession, key: ColumnElement[Any] | None,
+                  where: Sequence[ColumnElement[bool]], *, join: Any = None) -> dict[Any, int]:
+    statement = select(figures_sql.selected(key), func.count())
+    statement = statement.select_from(join) if join is not None else statement
+    rows = await session.execute(_grouped(statement.where(*where), key))
+    return {k: n for k, n in rows.all()}
+
+
+def _float(x: Any) -> float | None:
+    return None if x is None else round(float(x), 3)
+
+
+def _durations_of(r: Any, name: str) -> Durations:
+    return Durations(count=getattr(r, f"{name}_n"), mean=_float(getattr(r, f"{name}_mean")),
+                     median=_float(getattr(r, f"{name}_p50")), p90=_float(getattr(r, f"{name}_p90")))
+
+
+async def _instant_figures(session: AsyncSession, dialect: str, key: ColumnElement[Any] | None,
+                           where: list[ColumnElement[bool]], *, business: Any, wall: Any,
+                           target: Any, spent: Any) -> dict[Any, tuple[int, Durations, Durations, Compliance]]:
+    """Per key: tickets at this instant, their business and wall-clock durations, compliance."""
+    rows = await session.execute(figures_sql.instant_figures(
+        dialect, key, where, durations={"business": business, "wall": wall}, target=target, spent=spent))
+    return {r.key: (r.rows, _durations_of(r, "business"), _durations_of(r, "wall"),
+                    Compliance(met=int(r.met or 0), total=int(r.targeted or 0))) for r in rows}
+
+
+async def checked(session: AsyncSession, q: StatsQuery) -> StatsQuery:
+    """The query, once the caller may read figures and its period and filter are valid."""
+    await _visible(session, q)
+    return q
+
+
+async def stats_rows(session: AsyncSession, q: StatsQuery) -> list[StatsRow]:
+    """The figures per group, ordered by key (the total when grouped by NONE: one row)."""
+    where = await _visible(session, q)
+    dialect = session.get_bind().dialect.name
+    p, g = q.period, q.group_by
+    rows: dict[Any, StatsRow] = {}
+
+    def row(k: Any) -> StatsRow:
+        return rows.setdefault(k, StatsRow(key=k))
+
+    by = {stamp: _key(dialect, g, stamp) for stamp in (
+        Ticket.created_at, Ticket.taken_at, Ticket.resolved_at, Ticket.closed_at, Ticket.updated_at)}
+    for stamp, name in ((Ticket.created_at, "opened"), (Ticket.closed_at, "closed")):
+        for k, n in (await _counts(session, by[stamp], [*where, _within(stamp, p)])).items():
+            setattr(row(k), name, n)
+    rejected = [*where, Ticket.state == TicketState.REJECTED, _within(Ticket.updated_at, p)]
+    for k, n in (await _counts(session, by[Ticket.updated_at], rejected)).items():
+        row(k).rejected = n
+    # The backlog at the period's end, per group; a time grouping has no end per bucket to
+    # count it at, so there it stays 0 (the total and backlogByExpert carry it).
+    if g not in (GroupBy.DAY, GroupBy.WEEK, GroupBy.MONTH):
+        for k, n in (await _counts(session, _key(dialect, g, Ticket.created_at),
+                                   [*where, _open_at(p.end)])).items():
+            row(k).backlog = n
+    escalated_key = _key(dialect, g, TicketEscalation.created_at)
+    escalations = await _counts(session, escalated_key,
+                                [*where, _within(TicketEscalation.created_at, p)],
+                                join=TicketEscalation.__table__.join(
+                                    Ticket.__table__, Ticket.id == TicketEscalation.ticket_id))
+    for k, n in escalations.items():
+        row(k).escalations = n
+    taken = await _instant_figures(
+        session, dialect, by[Ticket.taken_at], [*where, _within(Ticket.taken_at, p)],
+        business=Ticket.take_business_seconds,
+        wall=figures_sql.seconds_between(dialect, Ticket.taken_at, Ticket.created_at),
+        target=Ticket.take_target_seconds, spent=Ticket.take_business_seconds)
+    for k, (n, business, wall, compliance) in taken.items():
+        if n:
+            r = row(k)
+            r.take_business, r.take_wall, r.take_compliance = business, wall, compliance
+    resolved = await _instant_figures(
+        session, dialect, by[Ticket.resolved_at], [*where, _within(Ticket.resolved_at, p)],
+        business=Ticket.resolve_business_seconds,
+        wall=figures_sql.seconds_between(dialect, Ticket.resolved_at, Ticket.created_at),
+        target=Ticket.resolve_target_seconds, spent=Ticket.resolve_business_seconds)
+    for k, (n, business, wall, compliance) in resolved.items():
+        if n:
+            r = row(k)
+            r.resolved, r.resolve_business, r.resolve_wall, r.resolve_compliance = n, business, wall, compliance
+    if g is GroupBy.NONE:
+        return [row(None)]
+    return sorted(rows.values(), key=lambda r: (r.key is None, str(r.key) if g in (
+        GroupBy.PRIORITY, GroupBy.DAY, GroupBy.WEEK, GroupBy.MONTH) else r.key or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One entry of a top list: what (an id; None for nobody) and its figure."""
+
+    key: int | None
+    value: float
+
+
+async def top_sub_services_by_volume(session: AsyncSession, q: StatsQuery) -> list[Ranked]:
+    """The ten sub-services with the most tickets opened in the period, most first."""
+    where = await _visible(session, q)
+    count = func.count().label("n")
+    found = await session.execute(
+        select(Ticket.sub_service_id, count).where(*where, _within(Ticket.created_at, q.period))
+        .group_by(Ticket.sub_service_id).order_by(count.desc(), Ticket.sub_service_id).limit(TOP))
+    return [Ranked(k, float(n)) for k, n in found.all()]
+
+
+async def top_sub_services_by_resolve_time(session: AsyncSession, q: StatsQuery) -> list[Ranked]:
+    """The ten sub-services with the longest mean business time to resolve in the period."""
+    where = await _visible(session, q)
+    mean = func.avg(Ticket.resolve_business_seconds).label("mean")
+    found = await session.execute(
+        select(Ticket.sub_service_id, mean)
+        .where(*where, _within(Ticket.resolved_at, q.period),
+               Ticket.resolve_business_seconds.is_not(None))
+        .group_by(Ticket.sub_service_id).order_by(mean.desc(), Ticket.sub_service_id).limit(TOP))
+    return [Ranked(k, round(float(m), 3)) for k, m in found.all()]
+
+
+async def backlog_by_expert(session: AsyncSession, q: StatsQuery) -> list[Ranked]:
+    """Tickets open at the period's end per assignee (None: nobody yet), most first."""
+    where = await _visible(session, q)
+    count = func.count().label("n")
+    found = await session.execute(
+        select(Ticket.assignee_id, count).where(*where, _open_at(q.period.end))
+        .group_by(Ticket.assignee_id).order_by(count.desc(), Ticket.assignee_id))
+    return [Ranked(k, float(n)) for k, n in found.all()]
