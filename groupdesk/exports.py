@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from strawberry import relay
 
+from schema.languages import language_of_request
 from schema.reports.types import key_of
 from schema.tickets.lists import TicketFilter
 from schema.tickets.lists import _filter as domain_filter
@@ -29,6 +30,7 @@ from server.reports import exports, stats
 from server.tickets.models import SlaState
 from server.tickets.workflow import TicketState
 from tenants.context import Principal
+from tenants.i18n.messages import Message, in_language, read_in, reading_language
 
 LISTS: dict[str, tuple[str, Any]] = {
     "states": ("states", TicketState), "schoolIds": ("school_ids", relay.GlobalID.from_id),
@@ -51,7 +53,7 @@ def _parse(request: Request, name: str, parse: Any) -> Any:
     try:
         return parse(request.query_params[name])
     except (ValueError, KeyError):
-        raise ValidationFailed({name: "not a value this parameter takes"}) from None
+        raise ValidationFailed({name: Message("not a value this parameter takes")}) from None
 
 
 def ticket_filter(request: Request, settings: Settings) -> Any:
@@ -63,7 +65,7 @@ def ticket_filter(request: Request, settings: Settings) -> Any:
             try:
                 given[attribute] = [parse(v) for v in values]
             except ValueError:
-                raise ValidationFailed({name: "holds a value this parameter does not take"}) from None
+                raise ValidationFailed({name: Message("holds a value this parameter does not take")}) from None
     for name, (attribute, parse) in SINGLES.items():
         if name in request.query_params:
             given[attribute] = _parse(request, name, parse)
@@ -80,6 +82,8 @@ class CsvExports:
         self.settings = settings
 
     async def _caller(self, request: Request) -> Principal | Response:
+        # Refusals read in the language the request asks for; the caller's own once known.
+        read_in(language_of_request(request.headers, None))
         address = request.client.host if request.client else None
         try:
             found = await self.gate.admit(request.headers.get("authorization"), address)
@@ -90,6 +94,7 @@ class CsvExports:
         if found is None:
             return _refusal(401, "authentication required: send Authorization: Bearer <token>",
                             {"WWW-Authenticate": "Bearer"})
+        read_in(language_of_request(request.headers, found.principal))
         return found.principal
 
     async def tickets(self, request: Request) -> Response:
@@ -113,7 +118,8 @@ class CsvExports:
             delimiter = _delimiter(request)
             group_by = stats.GroupBy(request.query_params.get("groupBy", "NONE"))
         except (ValueError, GroupdeskError):
-            return _problem(ValidationFailed({"groupBy": "one of " + ", ".join(stats.GroupBy)}))
+            return _problem(ValidationFailed({"groupBy": Message("one of {values}",
+                                                                 values=", ".join(stats.GroupBy))}))
         try:
             period = stats.Period(_parse(request, "start", dt.datetime.fromisoformat),
                                   _parse(request, "end", dt.datetime.fromisoformat))
@@ -139,7 +145,7 @@ class CsvExports:
 def _delimiter(request: Request) -> str:
     sep = request.query_params.get("sep", ",")
     if sep not in exports.DELIMITERS:
-        raise ValidationFailed({"sep": "',' or ';'"})
+        raise ValidationFailed({"sep": Message("{comma} or {semicolon}", comma="','", semicolon="';'")})
     return sep
 
 
@@ -148,11 +154,13 @@ def _refusal(status: int, message: str, headers: dict[str, str]) -> JSONResponse
 
 
 def _problem(exc: GroupdeskError) -> JSONResponse:
+    language = reading_language()
     if isinstance(exc, PermissionDenied):
-        return JSONResponse({"error": exc.message}, status_code=403)
-    body: dict[str, Any] = {"error": exc.message}
+        return JSONResponse({"error": in_language(exc.message, language)}, status_code=403)
+    body: dict[str, Any] = {"error": in_language(exc.message, language)}
     if isinstance(exc, ValidationFailed):
-        body["fields"] = [{"field": e.field, "message": e.message} for e in exc.errors]
-    elif hasattr(exc, "public_message"):
-        body["error"] = exc.public_message()
+        body["fields"] = [{"field": e.field, "message": in_language(e.message, language)}
+                          for e in exc.errors]
+    if hasattr(exc, "public_message"):
+        body["error"] = in_language(exc.public_message(), language)
     return JSONResponse(body, status_code=400)

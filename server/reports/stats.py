@@ -30,6 +30,7 @@ from server.tickets.workflow import TicketState
 from server.validation import Checks
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 TOP = 10
 # A DAY grouping over more than this many days is refused: nobody reads a chart that wide.
@@ -67,12 +68,14 @@ class Period:
         checks = Checks()
         for name, value in (("period.start", self.start), ("period.end", self.end)):
             if value.tzinfo is None:
-                checks.add(name, "give a time zone (e.g. 2026-11-01T00:00:00+01:00)")
+                checks.add(name, Message("give a time zone (e.g. {example})",
+                                         example="2026-11-01T00:00:00+01:00"))
         if self.start.tzinfo and self.end.tzinfo and self.end <= self.start:
-            checks.add("period.end", "must be later than period.start")
+            checks.add("period.end", Message("must be later than {field}", field="period.start"))
         elif (group_by is GroupBy.DAY and self.start.tzinfo and self.end.tzinfo
               and (self.end - self.start).days > MAX_BUCKETS):
-            checks.add("groupBy", f"DAY over at most {MAX_BUCKETS} days: group by WEEK or MONTH")
+            checks.add("groupBy", Message("DAY over at most {days} days: group by WEEK or MONTH",
+                                          days=MAX_BUCKETS))
         checks.done()
 
 
@@ -151,7 +154,7 @@ def _open_at(end: dt.datetime) -> ColumnElement[bool]:
 
 async def _visible(session: AsyncSession, q: StatsQuery) -> list[ColumnElement[bool]]:
     if not policy.may_read_stats(q.viewer):
-        raise PermissionDenied("figures are for group admins, school managers and experts")
+        raise PermissionDenied(Message("figures are for group admins, school managers and experts"))
     q.period.check(q.group_by)
     return await listing.where_visible(session, viewer=q.viewer, filter=q.filter)
 
