@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.catalog.models import Brick, Priority, Service, SubService
 from server.db import utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
-from server.identity.models import Tenant, User
+from server.identity.models import Tenant
 from server.tickets.approval import approval_request
-from server.tickets import assignment, history
+from server.tickets import assignment, followers, history
 from server.tickets.forms import form_errors
 from server.tickets.models import LOCAL_REF_MAX, TEXT_MAX, TITLE_MAX, EventKind, Ticket
 from server.tickets.refs import next_ref
@@ -123,13 +123,13 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         requester_email=_blank_to_none(requester_email), escalation_level=0, version=1,
         created_at=now, updated_at=now, approval=approval_request(sub, data),
     )
-    # Every read comes first: routing's choice and the opener (held here, so that the followers
-    # find it in the session) are known before anything is written.
-    opener = await session.get(User, actor.user_id)
+    # Every read comes first: routing's choice, then what the followers will need (their
+    # preparations), before anything is written.
     decision, expert = (await assignment.decide(session, ticket) if state is TicketState.NEW
                         else (None, None))
     if decision is not None:
         assignment.assign(ticket, decision, at=now)
+    await followers.prepare_opening(session, ticket)
     # Then the counter row, the one row every opening contends for: its lock is held only for
     # the few INSERTs that follow, not across the reads, routing and validation above.
     ticket.ref = await next_ref(session, year=now.year)
@@ -140,5 +140,5 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
     })
     if state is TicketState.NEW:
         await assignment.record_routing(session, ticket, decision, before=state, at=now)
-    del opener, brick, expert
+    del brick, expert
     return ticket
