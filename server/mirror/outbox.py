@@ -126,7 +126,8 @@ async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind
     session.add(row)
     await _touch_mirror(session, ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
                         pending=origin is Origin.GROUP, new_ticket=new_ticket)
-    await session.flush()
+    # Not flushed here: the change's next statement or its end writes it, so that the events of
+    # one change (an opening's OPENED and ASSIGNED) go in one INSERT.
     if origin is Origin.GROUP:
         announce_after_commit(session, ticket_id)
     return row
