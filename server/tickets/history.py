@@ -78,6 +78,8 @@ async def together(session: AsyncSession) -> AsyncIterator[None]:
 async def _write(session: AsyncSession, events: list[TicketEvent]) -> None:
     """Write events in one INSERT. The unit of work would send one per row on SQLite, whose
     RETURNING gives rows in no set order; each row here names itself by its kind instead."""
+    if not events:
+        return
     kinds = [event.kind for event in events]
     if len(set(kinds)) < len(kinds):  # two of a kind could not be told apart: one by one
         session.add_all(events)
