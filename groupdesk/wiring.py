@@ -15,10 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.identity import departures
 from server.live import publish as live
 from server.mirror.follow import follow
+from server.mirror.follow import prepare as prepare_mirror
 from server.notify import listeners as notification_listeners
 from server.notify.follow import follow as notify
 from server.notify.listeners import NotificationCreated
+from server.notify.people import prepare as prepare_notify
 from server.sla.follow import follow as follow_service_levels
+from server.sla.follow import prepare as prepare_service_levels
 from server.tickets import followers, leavers
 from server.tickets.models import Ticket
 
@@ -26,15 +29,16 @@ from server.tickets.models import Ticket
 def register_followers() -> None:
     """The followers every process needs, in the order they are told of an event."""
     # The ticket's SLA clock first, so that later followers read its columns up to date.
-    followers.register(follow_service_levels)
+    # An opening starts the clock before the ref counter: written with the ticket, no UPDATE after.
+    followers.register(follow_service_levels, prepare=prepare_service_levels)
     # The school's desk sees public changes: the mirror writes its outbox row in the change's
     # transaction.
-    followers.register(follow)
+    followers.register(follow, prepare=prepare_mirror)
     # Live updates: noted in the transaction, published to subscribers only once it commits.
     followers.register(live.follow)
     # People concerned are told in the app and by mail: rows written in the change's transaction;
     # each new in-app notification also reaches its reader's notificationReceived subscriptions.
-    followers.register(notify)
+    followers.register(notify, prepare=prepare_notify)
     notification_listeners.register(publish_notifications)
     # A person who leaves hands their open tickets back to routing.
     departures.register(leavers.release_tickets)

@@ -37,7 +37,7 @@ from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from server import storable
@@ -85,6 +85,27 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+_HELD_KEY = "groupdesk.held"
+
+
+def hold(session: AsyncSession, *rows: object) -> None:
+    """Keep rows in the session until its transaction ends. The identity map holds rows weakly:
+    one read for a change (the expert it routed to) is found again there, by the change's
+    followers and its answer, only while something holds it."""
+    session.info.setdefault(_HELD_KEY, []).extend(rows)
+
+
+@event.listens_for(Session, "after_commit")
+def _release_at_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's release is not the end
+        session.info.pop(_HELD_KEY, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _release_at_rollback(session: Session) -> None:
+    session.info.pop(_HELD_KEY, None)
 
 
 class Timestamps:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from server.identity import api_tokens
 from server.identity.models import ApiToken, Tenant, User
@@ -58,10 +59,19 @@ async def visible_tenants(session: AsyncSession, *, viewer: Principal) -> Sequen
 
 
 async def users_by_ids(session: AsyncSession, *, ids: Sequence[int]) -> dict[int, User]:
-    """Users named by an object the caller already sees (an author, an assignee, an expert)."""
-    if not ids:
-        return {}
-    return {u.id: u for u in await session.scalars(select(User).where(User.id.in_(list(ids))))}
+    """Users named by an object the caller already sees (an author, an assignee, an expert).
+
+    Users the session already holds, fully loaded, are taken from it as `session.get` would (a
+    SELECT would hand back those same objects); the others are read in one statement."""
+    found: dict[int, User] = {}
+    for user_id in ids:
+        held = session.identity_map.get(identity_key(User, user_id))
+        if isinstance(held, User) and not inspect(held).expired_attributes and not inspect(held).deleted:
+            found[user_id] = held
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update({u.id: u for u in await session.scalars(select(User).where(User.id.in_(missing)))})
+    return found
 
 
 async def visible_users_by_ids(session: AsyncSession, *, viewer: Principal,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from server.db import utcnow
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus, Origin, OutboxEvent
-from tenants.desks.base import DeskEvent, DeskTicket, EventKind, RemoteTicket
+from tenants.desks.base import DeskEvent, DeskKind, DeskTicket, EventKind, RemoteTicket
 
 log = logging.getLogger("groupdesk.mirror")
 
@@ -26,6 +26,8 @@ COMMENTS_KEY = "groupdesk.outbox.comments"
 # holds the row lock of). A second event of one change (opened, then routed) reads neither again.
 _DESKS_KEY = "groupdesk.outbox.desks"
 _TOUCHED_KEY = "groupdesk.outbox.touched"
+# Authors' display names read ahead by an opening's preparation (see server.mirror.follow).
+AUTHORS_KEY = "groupdesk.outbox.authors"
 Listener = Callable[[frozenset[int]], None]
 _listeners: list[Listener] = []
 
@@ -62,8 +64,13 @@ def _forget(session: Session) -> None:
 
 
 def _forget_transaction(session: Session) -> None:
-    for key in (COMMENTS_KEY, _DESKS_KEY, _TOUCHED_KEY):
+    for key in (COMMENTS_KEY, _DESKS_KEY, _TOUCHED_KEY, AUTHORS_KEY):
         session.info.pop(key, None)
+
+
+def remember_desk(session: AsyncSession, tenant_id: int, kind: DeskKind | None) -> None:
+    """What the school's desk is (None: no desk), read ahead by the caller for this transaction."""
+    session.info.setdefault(_DESKS_KEY, {})[tenant_id] = kind
 
 
 def announce_after_commit(session: AsyncSession, ticket_id: int) -> None:
@@ -119,7 +126,8 @@ async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind
     session.add(row)
     await _touch_mirror(session, ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
                         pending=origin is Origin.GROUP, new_ticket=new_ticket)
-    await session.flush()
+    # Not flushed here: the change's next statement or its end writes it, so that the events of
+    # one change (an opening's OPENED and ASSIGNED) go in one INSERT.
     if origin is Origin.GROUP:
         announce_after_commit(session, ticket_id)
     return row

@@ -3,98 +3,35 @@
 `follow` is a history follower (server.tickets.followers) the assembly registers: told of every
 event in the change's own transaction, it writes the notification and mail-outbox rows the rules
 (server.notify.recipients) call for, so a rolled-back change leaves none and a committed one loses
-none. It costs one SELECT (everyone the event may concern, the actor, their preferences) and one
-batched INSERT per table; events nobody is told of cost nothing.
+none. It costs one SELECT (everyone the event may concern, the actor, their preferences:
+server.notify.people, read ahead before an opening takes the ref counter) and one batched INSERT
+per table; events nobody is told of cost nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, literal, or_, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.identity.models import ExpertDesignation, Tenant, User
+from server.identity.models import Tenant
 from server.notify import listeners, outbox
-from server.notify.models import DigestPeriod, MailOutbox, Notification, NotificationPreference
+from server.notify.models import DigestPeriod, MailOutbox, Notification
+from server.notify.people import Found, people_of, prepared_people
 from server.notify.recipients import (
-    SCHOOL_SIDE,
     Audience,
     Delivery,
     NotificationKind,
-    Person,
     TicketSide,
     audiences_of,
     deliveries,
 )
-from server.tickets.access import coverage
 from server.tickets.models import Ticket, TicketEvent, Visibility
-from tenants.context import TenantKind
 from tenants.i18n import language_of
 
-DESIGNATION_PLACE = (ExpertDesignation.brick_id, ExpertDesignation.service_id,
-                     ExpertDesignation.sub_service_id)
 MESSAGE_KEYS = ("body", "reason", "solution")
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A person the event may concern, with their address, language and preferences."""
-
-    person: Person
-    display_name: str
-    email: str | None
-    language: str
-    reachable: bool
-    muted: frozenset[str]
-    digest: DigestPeriod
-
-
-def _conditions(ticket: Ticket, audiences: frozenset[Audience],
-                actor_id: int | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if audiences & SCHOOL_SIDE:
-        conditions += [User.tenant_id == ticket.tenant_id, User.id == ticket.opened_by_id]
-    if ticket.assignee_id is not None:  # named in assignment mails even when not told
-        conditions.append(User.id == ticket.assignee_id)
-    if Audience.BRICK_EXPERTS in audiences:
-        conditions.append(User.id.in_(_covering_experts(ticket)))
-    if Audience.GROUP_ADMINS in audiences:
-        conditions.append(Tenant.kind == TenantKind.GROUP)
-    if actor_id is not None:
-        conditions.append(User.id == actor_id)
-    return conditions
-
-
-def _covering_experts(ticket: Ticket) -> Any:
-    return select(ExpertDesignation.user_id).where(coverage(
-        DESIGNATION_PLACE, (ticket.brick_id, ticket.service_id, ticket.sub_service_id)))
-
-
-async def _people(session: AsyncSession, ticket: Ticket, audiences: frozenset[Audience],
-                  actor_id: int | None) -> dict[int, Found]:
-    """Everyone the audiences may hold, and the actor, in one statement."""
-    covers = (User.id.in_(_covering_experts(ticket)) if Audience.BRICK_EXPERTS in audiences
-              else literal(False))
-    rows = (await session.execute(
-        select(User.id, User.tenant_id, User.role_names, User.display_name, User.email, User.language,
-               User.active, User.technical, User.scim_deleted_at, Tenant.kind, Tenant.language,
-               NotificationPreference.muted_kinds, NotificationPreference.digest, covers.label("covers"))
-        .join(Tenant, Tenant.id == User.tenant_id)
-        .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
-        .where(or_(*_conditions(ticket, audiences, actor_id))))).all()
-    found = {}
-    for (user_id, tenant_id, roles, name, email, language, active, technical, deleted, kind,
-         tenant_language, muted, digest, covering) in rows:
-        found[user_id] = Found(
-            person=Person(user_id=user_id, tenant_id=tenant_id, tenant_kind=str(kind),
-                          roles=frozenset(roles or ()), covers=bool(covering)),
-            display_name=name, email=email, language=language_of(language, tenant_language),
-            reachable=bool(active) and not technical and deleted is None,
-            muted=frozenset(muted or ()), digest=digest or DigestPeriod.NONE)
-    return found
 
 
 def _payload(ticket: Ticket, event: TicketEvent, people: dict[int, Found]) -> dict[str, Any]:
@@ -134,7 +71,9 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> N
     audiences = frozenset(a for plan in plans.values() for d in plan for a in d.audiences)
     if not audiences:
         return
-    people = await _people(session, ticket, audiences, event.actor_id)
+    people = prepared_people(session, ticket, event.kind, audiences, event.actor_id)
+    if people is None:
+        people = await people_of(session, ticket, audiences, event.actor_id)
     actor = people.get(event.actor_id) if event.actor_id is not None else None
     by_school = data.get("source") == "DESK" or (actor is not None
                                                  and actor.person.tenant_id == ticket.tenant_id)

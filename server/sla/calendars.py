@@ -43,17 +43,17 @@ async def calendars_of(session: AsyncSession,
     base = await session.get(CalendarSetting, CALENDAR_ID)
     schools = {s.tenant_id: s for s in await session.scalars(
         select(SchoolCalendar).where(SchoolCalendar.tenant_id.in_(wanted)))} if wanted else {}
-    found = {}
-    for tenant_id in wanted:
-        school = schools.get(tenant_id)
-        if base is None and school is None:
-            found[tenant_id] = DEFAULT_CALENDAR
-            continue
-        found[tenant_id] = build_calendar(
-            time_zone=base.time_zone if base else notation.DEFAULT_TIME_ZONE,
-            opening_hours=base.opening_hours if base else notation.DEFAULT_HOURS,
-            closures=base.closures if base else (), school=school)
-    return found
+    return {tenant_id: calendar_from(base, schools.get(tenant_id)) for tenant_id in wanted}
+
+
+def calendar_from(base: CalendarSetting | None, school: SchoolCalendar | None) -> BusinessCalendar:
+    """A school's calendar from the federation's row and the school's own (either may be missing)."""
+    if base is None and school is None:
+        return DEFAULT_CALENDAR
+    return build_calendar(
+        time_zone=base.time_zone if base else notation.DEFAULT_TIME_ZONE,
+        opening_hours=base.opening_hours if base else notation.DEFAULT_HOURS,
+        closures=base.closures if base else (), school=school)
 
 
 async def calendar_of(session: AsyncSession, tenant_id: int) -> BusinessCalendar:

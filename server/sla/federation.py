@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Priority
 from server.sla.calendars import CALENDAR_ID
+from server.sla import remembered
 from server.sla.models import CalendarSetting, SchoolCalendar
 from server.sla.targets import Targets, store_targets
 from tenants.federation.specs import CalendarSpec, TargetSpec
@@ -28,6 +29,7 @@ async def import_calendar(session: AsyncSession, spec: CalendarSpec,
                           tenant_ids: Mapping[str, int]) -> Counts:
     """The federation's calendar row and each listed school's options."""
     counts: Counts = Counter()
+    remembered.forget(session)  # tickets changed later in this transaction run on the new calendar
     values: dict[str, Any] = dict(
         time_zone=spec.time_zone, opening_hours={day: list(o) for day, o in spec.hours},
         closures=[{"from": c.first, "to": c.last, "name": c.name} for c in spec.closures])

@@ -25,6 +25,8 @@ class Targets:
 
 
 NO_TARGETS = Targets()
+# Where a transaction remembers the targets it read (server.sla.remembered); storing forgets them.
+REMEMBERED_KEY = "groupdesk.sla.targets"
 
 
 async def targets_for(session: AsyncSession, sub_service_id: int, priority: Priority) -> Targets:
@@ -51,6 +53,7 @@ async def store_targets(session: AsyncSession, sub_service_id: int, priority: Pr
                         targets: Targets) -> tuple[ServiceLevelTarget, bool]:
     """Create or update one row; whether anything changed. Tickets already open keep theirs until
     their priority changes."""
+    session.info.pop(REMEMBERED_KEY, None)
     row = await session.scalar(select(ServiceLevelTarget).where(
         ServiceLevelTarget.sub_service_id == sub_service_id,
         ServiceLevelTarget.priority == priority))

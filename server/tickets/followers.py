@@ -6,6 +6,11 @@ others. Each follower is
 called in the change's own transaction, with the session that holds it, so what a follower writes
 (the mirror's outbox row) commits or rolls back with the change itself.
 
+A follower may also register a preparation: `open_ticket` calls every one with the ticket about to
+be opened (routed, not yet written) before it takes the ref counter, so that a follower loads what
+it will need (targets, a desk's kind, recipients) while no lock is held, and only writes after it.
+A preparation reads, may fill the pending ticket's own columns, and never writes a row.
+
 The assembly registers the followers before anything can change a ticket (`groupdesk.wiring`).
 History refuses to record an event while no follower is registered: a process wired by mistake
 without the mirror must fail loudly, never open tickets whose school is silently never told.
@@ -27,21 +32,32 @@ class Follower(Protocol):
     def __call__(self, session: AsyncSession, ticket: Ticket, event: TicketEvent) -> Awaitable[object]: ...
 
 
+class Preparation(Protocol):
+    """Called with a ticket about to be opened (not yet written), before any lock is taken."""
+
+    def __call__(self, session: AsyncSession, ticket: Ticket) -> Awaitable[object]: ...
+
+
 class FollowersNotRegistered(RuntimeError):
     """A ticket changed in a process where the assembly registered no follower (a wiring mistake)."""
 
 
 _followers: list[Follower] = []
+_preparations: dict[Follower, Preparation] = {}
 
 
-def register(follower: Follower) -> None:
-    """Add a follower once: registering the same one again changes nothing (entry points may repeat)."""
+def register(follower: Follower, *, prepare: Preparation | None = None) -> None:
+    """Add a follower once (registering it again changes nothing: entry points may repeat), with
+    what it does before an opening takes the ref counter, if anything."""
     if follower not in _followers:
         _followers.append(follower)
+    if prepare is not None:
+        _preparations[follower] = prepare
 
 
 def unregister(follower: Follower) -> None:
-    """Stop telling a follower (a process winding down, a test putting the registry back)."""
+    """Stop telling a follower (a process winding down, a test putting the registry back); its
+    preparation stays known but runs only while the follower is registered again."""
     if follower in _followers:
         _followers.remove(follower)
 
@@ -49,6 +65,14 @@ def unregister(follower: Follower) -> None:
 def registered() -> tuple[Follower, ...]:
     """The followers, in the order they were registered (the order they are told)."""
     return tuple(_followers)
+
+
+async def prepare_opening(session: AsyncSession, ticket: Ticket) -> None:
+    """Let every follower read what an opening will need, in the order they are told of events."""
+    for follower in _followers:
+        preparation = _preparations.get(follower)
+        if preparation is not None:
+            await preparation(session, ticket)
 
 
 async def announce(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> None:

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Priority, Service, SubService
-from server.db import utcnow
+from server.db import hold, utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
-from server.identity.models import Tenant, User
+from server.identity.models import Tenant
 from server.tickets.approval import approval_request
-from server.tickets import assignment, history
+from server.tickets import assignment, followers, history
 from server.tickets.forms import form_errors
 from server.tickets.models import LOCAL_REF_MAX, TEXT_MAX, TITLE_MAX, EventKind, Ticket
 from server.tickets.refs import next_ref
@@ -26,21 +26,37 @@ from tenants.i18n.messages import Message
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-async def _school_for(session: AsyncSession, actor: Principal, on_behalf_of: int | None) -> Tenant:
-    """The school the ticket is for: the caller's own, or the one operations acts for."""
-    if on_behalf_of is None:
-        if policy.is_operations(actor):
-            raise ValidationFailed({"onBehalfOf": Message("the operations centre opens tickets on behalf "
-                                                          "of a school: give the school")})
-        on_behalf_of = actor.tenant_id
-    tenant = await session.get(Tenant, on_behalf_of)
-    if tenant is None:
-        raise NotFound("school", on_behalf_of)
+def _school_id(actor: Principal, on_behalf_of: int | None) -> int:
+    """The id of the school the ticket is for: the caller's own, or the one operations acts for."""
+    if on_behalf_of is not None:
+        return on_behalf_of
+    if policy.is_operations(actor):
+        raise ValidationFailed({"onBehalfOf": Message("the operations centre opens tickets on behalf "
+                                                      "of a school: give the school")})
+    return actor.tenant_id
+
+
+async def _school_and_entry(session: AsyncSession, school_id: int, sub_service_id: int
+                            ) -> tuple[Tenant, SubService | None, Service | None, Brick | None]:
+    """The school and the sub-service with its service and brick, in one statement."""
+    row = (await session.execute(
+        select(Tenant, SubService, Service, Brick).select_from(Tenant)
+        .outerjoin(SubService, SubService.id == sub_service_id)
+        .outerjoin(Service, Service.id == SubService.service_id)
+        .outerjoin(Brick, Brick.id == Service.brick_id)
+        .where(Tenant.id == school_id))).first()
+    if row is None:
+        raise NotFound("school", school_id)
+    tenant, sub, service, brick = row
+    return tenant, sub, service, brick
+
+
+def _check_school(actor: Principal, tenant: Tenant) -> None:
+    """The caller may open tickets for this school, and the school is active."""
     if not policy.may_open_tickets_for(actor, tenant.id, tenant.kind):
         raise PermissionDenied(_why_not_opening(actor, tenant))
     if not tenant.active:
         raise ValidationFailed({"onBehalfOf": Message("{name} is deactivated", name=tenant.name)})
-    return tenant
 
 
 def _why_not_opening(actor: Principal, tenant: Tenant) -> Message:
@@ -54,15 +70,11 @@ def _why_not_opening(actor: Principal, tenant: Tenant) -> Message:
                    "school, or the operations role at the operations centre")
 
 
-async def _catalogue_entry(session: AsyncSession, checks: Checks,
-                           sub_service_id: int) -> tuple[SubService, Service, Brick]:
-    """The sub-service with its service and brick, in one statement."""
-    row = (await session.execute(
-        select(SubService, Service, Brick).join(Service, Service.id == SubService.service_id)
-        .join(Brick, Brick.id == Service.brick_id).where(SubService.id == sub_service_id))).first()
-    if row is None:
+def _catalogue_entry(checks: Checks, sub_service_id: int, sub: SubService | None,
+                     service: Service | None, brick: Brick | None) -> tuple[SubService, Service, Brick]:
+    """The sub-service with its service and brick, open to new tickets."""
+    if sub is None or service is None or brick is None:
         raise NotFound("sub-service", sub_service_id)
-    sub, service, brick = row
     inactive = [f"{kind} {name!r}" for kind, name, active in (
         ("brick", brick.name, brick.active), ("service", service.name, service.active),
         ("sub-service", sub.name, sub.active)) if not active]
@@ -101,9 +113,11 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
                       requester_name: str | None = None, requester_email: str | None = None,
                       on_behalf_of_tenant_id: int | None = None) -> Ticket:
     """Open a ticket on a sub-service for a school; it is routed (or awaits approval) at once."""
-    school = await _school_for(session, actor, on_behalf_of_tenant_id)
+    school, found_sub, found_service, found_brick = await _school_and_entry(
+        session, _school_id(actor, on_behalf_of_tenant_id), sub_service_id)
+    _check_school(actor, school)
     checks = Checks()
-    sub, service, brick = await _catalogue_entry(session, checks, sub_service_id)
+    sub, service, brick = _catalogue_entry(checks, sub_service_id, found_sub, found_service, found_brick)
     checks.text("title", title, max_len=TITLE_MAX)
     checks.text("description", description, max_len=TEXT_MAX, required=False)
     _contact_checks(checks, local_ref, requester_name, requester_email)
@@ -123,22 +137,24 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         requester_email=_blank_to_none(requester_email), escalation_level=0, version=1,
         created_at=now, updated_at=now, approval=approval_request(sub, data),
     )
-    # Every read comes first: routing's choice and the opener (held here, so that the followers
-    # find it in the session) are known before anything is written.
-    opener = await session.get(User, actor.user_id)
+    # Every read comes first: routing's choice, then what the followers will need (their
+    # preparations), before anything is written.
     decision, expert = (await assignment.decide(session, ticket) if state is TicketState.NEW
                         else (None, None))
     if decision is not None:
         assignment.assign(ticket, decision, at=now)
+        hold(session, expert)  # the followers and the answer name the assignee: no read again
+    await followers.prepare_opening(session, ticket)
     # Then the counter row, the one row every opening contends for: its lock is held only for
     # the few INSERTs that follow, not across the reads, routing and validation above.
     ticket.ref = await next_ref(session, year=now.year)
     session.add(ticket)
-    await history.record(session, ticket, EventKind.OPENED, actor=actor, at=now, data={
-        "ref": ticket.ref, "state": state.value, "priority": chosen.value,
-        "school_id": school.id, "on_behalf": school.id != actor.tenant_id,
-    })
-    if state is TicketState.NEW:
-        await assignment.record_routing(session, ticket, decision, before=state, at=now)
-    del opener, brick, expert
+    async with history.together(session):  # OPENED and ROUTED: one INSERT, then their followers
+        await history.record(session, ticket, EventKind.OPENED, actor=actor, at=now, data={
+            "ref": ticket.ref, "state": state.value, "priority": chosen.value,
+            "school_id": school.id, "on_behalf": school.id != actor.tenant_id,
+        })
+        if state is TicketState.NEW:
+            await assignment.record_routing(session, ticket, decision, before=state, at=now)
+    del brick
     return ticket
