@@ -32,6 +32,7 @@ from schema.sla.mutations import ServiceLevelMutation
 from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
 from schema.subscriptions import Subscription
+from schema.tickets.fulfilment import FulfilmentMutation, FulfilmentQuery
 from schema.tickets.lists import TicketListQuery
 from schema.tickets.queries import TicketQuery
 
@@ -41,7 +42,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
                MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation, UserMutation,
-               LanguageMutation):
+               LanguageMutation, FulfilmentMutation):
     pass
 
 
@@ -75,7 +76,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
     class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery,
-                NotificationQuery, UserQuery, AuditQuery):
+                NotificationQuery, UserQuery, AuditQuery, FulfilmentQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return GroupdeskSchema(

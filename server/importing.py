@@ -17,6 +17,7 @@ from server.identity.linking import is_placeholder_issuer
 from server.identity.models import ExpertDesignation, Tenant, User
 from server.mirror.desks import check_spec, desk_of, store_desk
 from server.sla.federation import import_calendar, import_targets
+from server.tickets.fulfilment import import_statuses
 from tenants.context import TenantKind
 from tenants.federation import Federation
 from tenants.federation.specs import LOCAL_ISSUER, TargetSpec
@@ -230,6 +231,10 @@ async def import_federation(session: AsyncSession, federation: Federation,
     targets: list[tuple[int, tuple[TargetSpec, ...]]] = []
     scopes = await import_catalogue(session, report, federation, progress, targets=targets)
     await _import_service_levels(session, report, federation, tenants, targets)
+    counts, dropped = await import_statuses(session, federation.fulfilment_statuses)
+    for outcome, n in counts.items():
+        getattr(report, outcome)["fulfilment statuses"] += n
+    report.not_in_file += [f"fulfilment status {code}" for code in dropped]
     designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):
         progress("designations", index, len(federation.designations))

@@ -36,7 +36,7 @@ from tenants.i18n import language_of
 
 DESIGNATION_PLACE = (ExpertDesignation.brick_id, ExpertDesignation.service_id,
                      ExpertDesignation.sub_service_id)
-MESSAGE_KEYS = ("body", "reason", "solution")
+MESSAGE_KEYS = ("body", "reason", "solution", "message")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,8 @@ def _payload(ticket: Ticket, event: TicketEvent, people: dict[int, Found]) -> di
             "state": ticket.state.value, "actor": actor.display_name if actor else None,
             "assignee": assignee.display_name if assignee else data.get("assignee"),
             "message": message, "level": data.get("level"), "target": data.get("target"),
-            "ticket_id": ticket.id, "event_id": event.id, "at": event.created_at.isoformat()}
+            "ticket_id": ticket.id, "event_id": event.id, "at": event.created_at.isoformat(),
+            "fulfilment": data.get("name"), "system": data.get("system")}
 
 
 def _chosen(plan: Sequence[Delivery], people: dict[int, Found], side: TicketSide,
