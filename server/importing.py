@@ -234,7 +234,8 @@ async def import_federation(session: AsyncSession, federation: Federation,
     counts, dropped = await import_statuses(session, federation.fulfilment_statuses)
     for outcome, n in counts.items():
         getattr(report, outcome)["fulfilment statuses"] += n
-    report.not_in_file += [f"fulfilment status {code}" for code in dropped]
+    report.notes += [f"fulfilment status {code} left the list (tickets carrying it keep it)"
+                     for code in dropped]
     designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):
         progress("designations", index, len(federation.designations))

@@ -51,9 +51,10 @@ async def statuses(session: AsyncSession, *,
 
 async def import_statuses(session: AsyncSession,
                           specs: tuple[FulfilmentStatusSpec, ...]) -> tuple[Counter[str], list[str]]:
-    """Store the federation's list: (created/updated/unchanged counts, codes no longer listed).
+    """Store the federation's list: (created/updated/unchanged counts, codes it dropped).
 
-    A status the file dropped is kept (tickets may carry it) and listed, like every import.
+    The list is the file's: a status it no longer names leaves the list (reports using it are
+    refused from now on) but tickets that carry it keep it, with the error flag copied then.
     """
     specs = specs or DEFAULT_STATUSES
     counts: Counter[str] = Counter()
@@ -69,9 +70,12 @@ async def import_statuses(session: AsyncSession,
         for key, value in changed.items():
             setattr(row, key, value)
         counts["updated" if changed else "unchanged"] += 1
-    await session.flush()
     listed = {s.code for s in specs}
-    return counts, sorted(code for code in existing if code not in listed)
+    dropped = sorted(code for code in existing if code not in listed)
+    for code in dropped:
+        await session.delete(existing[code])
+    await session.flush()
+    return counts, dropped
 
 
 async def set_fulfilment(session: AsyncSession, *, actor: Principal, ticket_id: int, system: str,
