@@ -164,6 +164,8 @@ async def _notify_in_app(session: AsyncSession, ticket: Ticket, event: TicketEve
     short = {k: payload[k] for k in ("ref", "title", "actor", "state", "level")}
     if payload["message"]:
         short["message"] = payload["message"][:280]
+    if payload["fulfilment"]:
+        short.update(fulfilment=payload["fulfilment"], system=payload["system"])
     rows = [{"user_id": user_id, "ticket_id": ticket.id, "event_id": event.id, "kind": kind.value,
              "data": short, "created_at": event.created_at}
             for user_id, (_, kind) in sorted(chosen.items())]

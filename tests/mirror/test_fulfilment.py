@@ -108,6 +108,10 @@ async def test_an_error_status_notifies_the_assignee_and_a_plain_one_nobody(
     assert await told() == before
     await report(gql, life.ticket_id, "INTEGRATION_ERROR", message="MSI signature refused")
     assert await told() == [*before, "FULFILMENT_ERROR"]
+    bell = await session.scalar(select(Notification.data).where(
+        Notification.ticket_id == life.ticket_id, Notification.kind == "FULFILMENT_ERROR"))
+    assert bell["fulfilment"] == "Integration error" and bell["system"] == "SCCM"
+    assert bell["message"] == "MSI signature refused"
 
 
 async def test_the_schools_desk_gets_a_public_note_in_the_schools_language(
@@ -143,3 +147,20 @@ async def test_the_signed_hook_reports_fulfilment_once(session, life: Life, clie
     status, answer = await post(client, {"type": "ticket.fulfilment",
                                          "data": {"group_ref": ref, "system": "SCCM", "status": "LOST"}})
     assert status == 422 and "status" in answer["fields"]
+
+
+def test_the_assignees_mail_says_which_status_and_system_in_their_language() -> None:
+    from server.notify.mail import MailSettings, OutgoingMail, render
+
+    payload = {"ref": "GRP-2026-000123", "title": "Logiciel", "event": "FULFILMENT", "state": "IN_PROGRESS",
+               "actor": "iTop connector (INSA Lyon)", "assignee": None, "message": "Exit code 1603",
+               "level": None, "target": None, "ticket_id": 1, "event_id": 2, "at": "2026-11-30T20:00:00+00:00",
+               "fulfilment": "Deployment error", "system": "SCCM", "name": "Ismaël"}
+    texts = {}
+    for language in ("fr", "en"):
+        mail = render(OutgoingMail(id=1, kind="FULFILMENT_ERROR", address="x@example.org", language=language,
+                                   payload=payload), MailSettings(host=None))
+        texts[language] = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Échec de la mise à disposition : Deployment error (SCCM)." in texts["fr"]
+    assert "Fulfilment failed: Deployment error (SCCM)." in texts["en"]
+    assert "Exit code 1603" in texts["fr"]
