@@ -41,10 +41,12 @@ def upgrade() -> None:
     for column in TICKET_COLUMNS():
         op.add_column('ticket', column)
     op.create_index('ix_ticket_fulfilment_status_id', 'ticket', ['fulfilment_status', 'id'], unique=False)
+    op.create_index('ix_ticket_fulfilment_error_id', 'ticket', ['fulfilment_error', 'id'], unique=False)
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_index('ix_ticket_fulfilment_error_id', table_name='ticket')
     op.drop_index('ix_ticket_fulfilment_status_id', table_name='ticket')
     for column in reversed(TICKET_COLUMNS()):
         if postgres:

@@ -95,6 +95,7 @@ class Ticket(Base):
         Index("ix_ticket_sla_due_key_id", "sla_due_key", "id"),
         Index("ix_ticket_sla_state_id", "sla_state", "id"),
         Index("ix_ticket_fulfilment_status_id", "fulfilment_status", "id"),
+        Index("ix_ticket_fulfilment_error_id", "fulfilment_error", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
