@@ -206,7 +206,7 @@ async def _catalog_sync(settings: Settings, source: str, deactivate: bool, dry_r
     try:
         await migrations.upgrade(engine)
         outcome = await sync_catalogue(session_factory(engine), source, deactivate_missing=deactivate,
-                                       dry_run=dry_run)
+                                       dry_run=dry_run, settings=settings)
     finally:
         await engine.dispose()
     if outcome.error is not None:
@@ -271,8 +271,10 @@ def parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", **examples("catalog"), help="keep the catalogue in step with its source")
     cat_sub = cat.add_subparsers(dest="action", required=True, metavar="ACTION")
     cs = cat_sub.add_parser("sync", **examples("sync"),
-                            help="import bricks, services and sub-services from a federation file or URL")
-    cs.add_argument("source", help="a federation file's path or http(s) URL")
+                            help="import bricks, services and sub-services from a federation file or URL, "
+                                 "or the group's iTop service catalogue")
+    cs.add_argument("source", help="a federation file's path or http(s) URL, or itop+https://HOST "
+                                   "(the group's iTop; account in GROUPDESK_CATALOG_ITOP_*)")
     cs.add_argument("--deactivate-missing", action="store_true",
                     help="deactivate the entries the source no longer names (default: only list them)")
     cs.add_argument("--dry-run", action="store_true", help="report, write nothing but the run's record")

@@ -34,6 +34,7 @@ from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
 from schema.reports.queries import StatsQuery
 from schema.subscriptions import Subscription
+from schema.tickets.fulfilment import FulfilmentMutation, FulfilmentQuery
 from schema.tickets.lists import TicketListQuery
 from schema.tickets.queries import TicketQuery
 
@@ -43,7 +44,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
                MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation, UserMutation,
-               LanguageMutation):
+               LanguageMutation, FulfilmentMutation):
     pass
 
 
@@ -77,7 +78,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
     class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery,
-                NotificationQuery, UserQuery, AuditQuery, StatsQuery):
+                NotificationQuery, UserQuery, AuditQuery, StatsQuery, FulfilmentQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     built = GroupdeskSchema(

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     catalog_sync_source: str | None = None
     catalog_sync_seconds: int = Field(default=0, ge=0)
     catalog_sync_deactivate_missing: bool = False
+    # An `itop+https://...` source: the REST account reading the group's Service / ServiceSubcategory
+    # (a token, or a user and password), and the provider organization whose Services count.
+    catalog_itop_user: str | None = None
+    catalog_itop_password: str | None = None
+    catalog_itop_token: str | None = None
+    catalog_itop_organization: str | None = None
     # Broker queue names start with this, so deployments sharing a Redis or RabbitMQ never mix.
     queue_prefix: str = Field(default="groupdesk", pattern=r"^[A-Za-z0-9_.-]{0,40}$")
     # GraphQL guard rails.
@@ -153,6 +159,13 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{3,39}", value):
             raise ValueError(f"{value!r} is not an installation identity: 4 to 40 letters, digits or dashes")
         return value or None
+
+    def catalog_itop_credentials(self) -> dict[str, str]:
+        """The iTop REST credentials of an `itop+` catalogue source, as the iTop client takes them."""
+        if self.catalog_itop_token:
+            return {"token": self.catalog_itop_token}
+        found = {"user": self.catalog_itop_user, "password": self.catalog_itop_password}
+        return {key: value for key, value in found.items() if value is not None}
 
     def queue_name(self, name: str) -> str:
         """A broker queue's name in this deployment's namespace."""

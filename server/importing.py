@@ -17,6 +17,7 @@ from server.identity.linking import is_placeholder_issuer
 from server.identity.models import ExpertDesignation, Tenant, User
 from server.mirror.desks import check_spec, desk_of, store_desk
 from server.sla.federation import import_calendar, import_targets
+from server.tickets.fulfilment import import_statuses
 from tenants.context import TenantKind
 from tenants.federation import Federation
 from tenants.federation.specs import LOCAL_ISSUER, TargetSpec
@@ -151,10 +152,13 @@ Scopes = dict[tuple[str, str | None, str | None], tuple[int, int | None, int | N
 
 async def import_catalogue(session: AsyncSession, report: ImportReport, federation: Federation,
                            progress: Progress = _silent, *, deactivate_missing: bool = False,
-                           targets: list[tuple[int, tuple[TargetSpec, ...]]] | None = None) -> Scopes:
+                           targets: list[tuple[int, tuple[TargetSpec, ...]]] | None = None,
+                           names_only: bool = False) -> Scopes:
     """The bricks, services and sub-services of a federation file; those it no longer names are
     listed (and, with `deactivate_missing`, deactivated), never deleted: tickets name them.
-    `targets` collects each sub-service's service level targets for the caller to import."""
+    `targets` collects each sub-service's service level targets for the caller to import.
+    `names_only`: the source knows names, descriptions and states only (an iTop catalogue), so an
+    existing sub-service keeps its form, approval and priority."""
     scopes: Scopes = {}
     bricks = {b.code: b for b in await session.scalars(select(Brick))}
     services = {(s.brick_id, s.name.lower()): s for s in await session.scalars(select(Service))}
@@ -172,13 +176,13 @@ async def import_catalogue(session: AsyncSession, report: ImportReport, federati
                                          description=s.description, active=s.active))
             scopes[(b.code, s.name.lower(), None)] = (brick.id, service.id, None)
             for ss in s.sub_services:
-                sub = await _upsert(session, report, "sub-services",
-                                    subs.get((service.id, ss.name.lower())), SubService,
-                                    dict(service_id=service.id, name=ss.name,
-                                         description=ss.description, form=dict(ss.form),
-                                         requires_approval=ss.requires_approval,
-                                         default_priority=Priority(ss.default_priority),
-                                         active=ss.active))
+                existing = subs.get((service.id, ss.name.lower()))
+                values: dict[str, Any] = dict(service_id=service.id, name=ss.name,
+                                              description=ss.description, active=ss.active)
+                if existing is None or not names_only:
+                    values.update(form=dict(ss.form), requires_approval=ss.requires_approval,
+                                  default_priority=Priority(ss.default_priority))
+                sub = await _upsert(session, report, "sub-services", existing, SubService, values)
                 scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
                 if targets is not None:
                     targets.append((sub.id, ss.targets))
@@ -231,6 +235,11 @@ async def import_federation(session: AsyncSession, federation: Federation,
     targets: list[tuple[int, tuple[TargetSpec, ...]]] = []
     scopes = await import_catalogue(session, report, federation, progress, targets=targets)
     await _import_service_levels(session, report, federation, tenants, targets)
+    counts, dropped = await import_statuses(session, federation.fulfilment_statuses)
+    for outcome, n in counts.items():
+        getattr(report, outcome)["fulfilment statuses"] += n
+    report.notes += [f"fulfilment status {code} left the list (tickets carrying it keep it)"
+                     for code in dropped]
     designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):
         progress("designations", index, len(federation.designations))

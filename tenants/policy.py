@@ -317,6 +317,17 @@ def is_desk_integration(p: Principal) -> bool:
     return Role.DESK_INTEGRATION in p.roles and p.tenant_kind is TenantKind.SCHOOL
 
 
+def may_report_fulfilment(p: Principal) -> bool:
+    """Fulfilment status comes from automation: a school desk's technical account (its deployment
+    tools report through it), or a group admin correcting a report. Asked before any look-up."""
+    return is_desk_integration(p) or is_group_admin(p)
+
+
+def may_set_fulfilment(p: Principal, ticket_tenant_id: int) -> bool:
+    """On one ticket: its own school's desk account only, or a group admin."""
+    return (is_desk_integration(p) and p.tenant_id == ticket_tenant_id) or is_group_admin(p)
+
+
 def notification_owner(p: Principal) -> int:
     """Whose notifications and notification preferences a caller reads and changes: their own,
     whatever their role (a group admin reads no one else's bell either)."""

@@ -74,6 +74,11 @@ def _columns(type_name: str, *names: str) -> dict[str, Reader]:
     return {"id": _global_id(type_name), **{_camel(n): _attr(n) for n in names}}
 
 
+def _fulfilment(row: Any, run: Run) -> Any:
+    """The ticket row itself stands for its Fulfilment (schema.tickets.types.Fulfilment.of)."""
+    return row if row.fulfilment_status is not None and row.fulfilment_updated_at is not None else None
+
+
 def _allowed_actions(row: Any, run: Run) -> Any:
     return workflow.allowed_actions(row.state, parties_on(run.viewer, row))
 
@@ -115,6 +120,14 @@ READERS: dict[str, dict[str, Reader]] = {
                    "solution", "version", "assigned_at", "created_at", "updated_at",
                    "resolved_at", "closed_at"),
         "allowedActions": _allowed_actions,
+        "fulfilment": _fulfilment,
+    },
+    "Fulfilment": {
+        "system": lambda row, run: row.fulfilment_system or "",
+        "status": _attr("fulfilment_status"),
+        "error": lambda row, run: bool(row.fulfilment_error),
+        "message": _attr("fulfilment_message"),
+        "updatedAt": _attr("fulfilment_updated_at"),
     },
     "Tenant": _plain("Tenant", "slug", "name", "kind", "active"),
     "User": {

@@ -61,6 +61,10 @@ class TicketFilter:
         "moves it on within GROUPDESK_SLA_SWEEP_SECONDS of a clock crossing 75% or 100%."))
     due_before: dt.datetime | None = strawberry.field(default=None, description=(
         "Tickets whose running SLA clock falls due (take, then resolve) before this instant."))
+    fulfilment_statuses: list[str] | None = strawberry.field(default=None, description=(
+        "The fulfilment status automation last reported (codes of fulfilmentStatuses)."))
+    fulfilment_error: bool | None = strawberry.field(default=None, description=(
+        "true: the last fulfilment status is an error; false: a status that is no error."))
 
 
 @strawberry.input(description="The order of a ticket list; ties are broken by id, same direction.")
@@ -78,7 +82,8 @@ def _ids(gids: list[relay.GlobalID] | None, type_name: str, field: str) -> froze
 # driver's bind parameters (asyncpg allows 32,767) long before it means anything.
 LISTS = {"states": "states", "schoolIds": "school_ids", "brickIds": "brick_ids",
          "serviceIds": "service_ids", "subServiceIds": "sub_service_ids",
-         "assigneeIds": "assignee_ids", "priorities": "priorities", "slaStates": "sla_states"}
+         "assigneeIds": "assignee_ids", "priorities": "priorities", "slaStates": "sla_states",
+         "fulfilmentStatuses": "fulfilment_statuses"}
 
 
 def _check_lengths(given: TicketFilter, most: int) -> None:
@@ -104,7 +109,9 @@ def _filter(given: TicketFilter | None, max_values: int) -> listing.TicketFilter
         min_escalation_level=given.min_escalation_level, created_after=given.created_after,
         created_before=given.created_before, updated_after=given.updated_after,
         updated_before=given.updated_before, text=given.text,
-        sla_states=frozenset(given.sla_states or []), due_before=given.due_before)
+        sla_states=frozenset(given.sla_states or []), due_before=given.due_before,
+        fulfilment_statuses=frozenset(s.strip().upper() for s in given.fulfilment_statuses or []),
+        fulfilment_error=given.fulfilment_error)
 
 
 def _order(given: TicketOrder | None) -> Order:

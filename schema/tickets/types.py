@@ -133,6 +133,24 @@ class TicketEventConnection(RelationConnection[TicketEvent]):
     pass
 
 
+@strawberry.type(description="Where the request's fulfilment is, as automation (a deployment "
+                              "tool) last reported it.")
+class Fulfilment:
+    system: str = strawberry.field(description="The system that reported it (e.g. SCCM).")
+    status: str = strawberry.field(description="A code of the federation's list (fulfilmentStatuses).")
+    error: bool = strawberry.field(description="Whether the status is one of the list's errors.")
+    message: str | None
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, m: models.Ticket) -> Fulfilment | None:
+        if m.fulfilment_status is None or m.fulfilment_updated_at is None:
+            return None
+        return cls(system=m.fulfilment_system or "", status=m.fulfilment_status,
+                   error=bool(m.fulfilment_error), message=m.fulfilment_message,
+                   updated_at=m.fulfilment_updated_at)
+
+
 @strawberry.type(description="A group ticket, opened by a school on a sub-service.")
 class Ticket(relay.Node):
     id: relay.NodeID[int]
@@ -163,6 +181,8 @@ class Ticket(relay.Node):
     updated_at: dt.datetime
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    fulfilment: Fulfilment | None = strawberry.field(description=(
+        "The fulfilment status automation last reported; null until it reports."))
     # What approving it takes (server.tickets.approval); the policy reads its approvers.
     approval: strawberry.Private[dict[str, Any] | None] = None
 
@@ -177,7 +197,7 @@ class Ticket(relay.Node):
             requester_email=m.requester_email, escalation_level=m.escalation_level,
             solution=m.solution, version=m.version, assigned_at=m.assigned_at,
             created_at=m.created_at, updated_at=m.updated_at, resolved_at=m.resolved_at,
-            closed_at=m.closed_at, approval=m.approval)
+            closed_at=m.closed_at, fulfilment=Fulfilment.of(m), approval=m.approval)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):

@@ -65,11 +65,12 @@ async def sla_sweep_tick(sessions: async_sessionmaker[AsyncSession],
 
 
 async def catalog_sync_tick(sessions: async_sessionmaker[AsyncSession], source: str,
-                            deactivate_missing: bool) -> int:
+                            deactivate_missing: bool, settings: Settings | None = None) -> int:
     """The scheduled `groupdesk catalog sync`: its run is recorded like a manual one."""
     from server.catalog_sync import sync_catalogue
 
-    outcome = await sync_catalogue(sessions, source, deactivate_missing=deactivate_missing)
+    outcome = await sync_catalogue(sessions, source, deactivate_missing=deactivate_missing,
+                                   settings=settings)
     if outcome.error is not None:
         log.warning("catalogue sync failed", extra={"fields": {"run": outcome.run_id, "error": outcome.error}})
     return outcome.run_id
@@ -97,6 +98,6 @@ def build_scheduler(settings: Settings,
     if settings.catalog_sync_source and settings.catalog_sync_seconds:
         scheduler.add_job(catalog_sync_tick, "interval", seconds=settings.catalog_sync_seconds,
                           args=[sessions, settings.catalog_sync_source,
-                                settings.catalog_sync_deactivate_missing],
+                                settings.catalog_sync_deactivate_missing, settings],
                           id=CATALOG_SYNC_JOB, coalesce=True, max_instances=1, replace_existing=True)
     return scheduler

@@ -22,6 +22,7 @@ from server.mirror.models import DeskSetting, Origin, OutboxEvent
 from server.tickets.models import EventKind as History
 from server.tickets.models import Ticket, TicketEvent, Visibility
 from server.tickets.workflow import TicketState
+from tenants.desks import render
 from tenants.desks.base import DeskKind, DeskTicket
 from tenants.desks.base import EventKind as Desk
 
@@ -39,6 +40,8 @@ DIRECT: dict[History, Desk] = {
     # A rejected request is over for the school: its local ticket closes with the reason.
     History.REJECTED: Desk.CLOSED,
     History.COMMENTED: Desk.COMMENTED,
+    # Automation's fulfilment status reaches the desk as a public note (fulfilment_note below).
+    History.FULFILMENT: Desk.COMMENTED,
 }
 
 
@@ -164,10 +167,16 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> O
                           "ticket": {**answer.payload["ticket"], "state": ticket.state.value}}
         await session.flush()
         return answer
+    seen = await desk_ticket(session, ticket)
+    message = message_of(kind, data)
+    if kind is History.FULFILMENT:
+        message = render.fulfilment_note(seen.language, system=str(data.get("system") or ""),
+                                         status=str(data.get("to") or ""),
+                                         name=str(data.get("name") or data.get("to") or ""),
+                                         message=data.get("message"))
     row = await outbox.enqueue(session, ticket_id=ticket.id, tenant_id=ticket.tenant_id,
-                               kind=desk_kind, ticket=await desk_ticket(session, ticket),
-                               message=message_of(kind, data), author=author, origin=origin,
-                               new_ticket=kind is History.OPENED)
+                               kind=desk_kind, ticket=seen, message=message, author=author,
+                               origin=origin, new_ticket=kind is History.OPENED)
     if row is not None and kind is History.OPENED and ticket.local_ref:
         # Opened with the local ticket's ref (often by the desk itself): link to it, never
         # open a second local ticket.

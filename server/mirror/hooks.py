@@ -83,7 +83,8 @@ async def desk_hook(request: Request) -> JSONResponse:
             received = await receive(
                 session, actor=actor, kind=kind, event_id=request.headers["webhook-id"],
                 group_ref=data.get("group_ref"), message=data.get("message"),
-                author=data.get("author"), local_ref=data.get("local_ref"))
+                author=data.get("author"), local_ref=data.get("local_ref"),
+                system=data.get("system"), status=data.get("status"))
             answer = {"status": "duplicate" if received.duplicate else "applied",
                       "effect": received.effect, "group_ref": received.ticket.ref}
     except IntegrityError:

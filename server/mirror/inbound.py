@@ -24,7 +24,7 @@ from server.identity.auth import principal_of
 from server.identity.models import Tenant, User
 from server.mirror.follow import from_desk
 from server.mirror.models import InboundEvent, Mirror
-from server.tickets import actions, comments, history
+from server.tickets import actions, comments, fulfilment, history
 from server.tickets.access import visible_tickets
 from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import CommentSource, EventKind, Ticket, Visibility
@@ -44,6 +44,8 @@ class DeskEventKind(StrEnum):
     CLOSED = "ticket.closed"         # the local ticket was closed
     RESOLVED = "ticket.resolved"     # the local ticket was resolved (the experts are told)
     LINKED = "ticket.linked"         # the local ticket's ref, when the desk created it itself
+    # Automation's fulfilment status (server.tickets.fulfilment): `system`, `status`, `message`.
+    FULFILMENT = "ticket.fulfilment"
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ async def _ticket(session: AsyncSession, actor: Principal, *, ticket_id: int | N
 async def receive(session: AsyncSession, *, actor: Principal, kind: DeskEventKind | str,
                   event_id: str | None, ticket_id: int | None = None, group_ref: str | None = None,
                   message: str | None = None, author: str | None = None,
-                  local_ref: str | None = None) -> Received:
+                  local_ref: str | None = None, system: str | None = None,
+                  status: str | None = None) -> Received:
     """Apply one event from the caller's school desk; `event_id` makes a re-send harmless."""
     if not policy.is_desk_integration(actor):
         raise PermissionDenied(Message("only a school's desk-integration account speaks for its desk"))
@@ -114,6 +117,11 @@ async def receive(session: AsyncSession, *, actor: Principal, kind: DeskEventKin
         session.add(InboundEvent(tenant_id=actor.tenant_id, event_id=event_id, kind=kind.value,
                                  ticket_id=ticket.id))
         await session.flush()
+    if kind is DeskEventKind.FULFILMENT:
+        # Reported by automation, not written by the desk's agents: the desk gets its note too.
+        await fulfilment.set_fulfilment(session, actor=actor, ticket_id=ticket.id, system=system or "",
+                                        status=status or "", message=message)
+        return Received(ticket, False, "fulfilment recorded")
     with from_desk(session):
         effect = await _apply(session, actor, ticket, kind, message=message, author=author,
                               local_ref=local_ref)

@@ -31,7 +31,7 @@ from server.notify.recipients import (
 from server.tickets.models import Ticket, TicketEvent, Visibility
 from tenants.i18n import language_of
 
-MESSAGE_KEYS = ("body", "reason", "solution")
+MESSAGE_KEYS = ("body", "reason", "solution", "message")
 
 
 def _payload(ticket: Ticket, event: TicketEvent, people: dict[int, Found]) -> dict[str, Any]:
@@ -44,7 +44,8 @@ def _payload(ticket: Ticket, event: TicketEvent, people: dict[int, Found]) -> di
             "state": ticket.state.value, "actor": actor.display_name if actor else None,
             "assignee": assignee.display_name if assignee else data.get("assignee"),
             "message": message, "level": data.get("level"), "target": data.get("target"),
-            "ticket_id": ticket.id, "event_id": event.id, "at": event.created_at.isoformat()}
+            "ticket_id": ticket.id, "event_id": event.id, "at": event.created_at.isoformat(),
+            "fulfilment": data.get("name"), "system": data.get("system")}
 
 
 def _chosen(plan: Sequence[Delivery], people: dict[int, Found], side: TicketSide,
@@ -102,6 +103,8 @@ async def _notify_in_app(session: AsyncSession, ticket: Ticket, event: TicketEve
     short = {k: payload[k] for k in ("ref", "title", "actor", "state", "level")}
     if payload["message"]:
         short["message"] = payload["message"][:280]
+    if payload["fulfilment"]:
+        short.update(fulfilment=payload["fulfilment"], system=payload["system"])
     rows = [{"user_id": user_id, "ticket_id": ticket.id, "event_id": event.id, "kind": kind.value,
              "data": short, "created_at": event.created_at}
             for user_id, (_, kind) in sorted(chosen.items())]

@@ -29,6 +29,7 @@ class NotificationKind(StrEnum):
     APPROVAL_WAITING = "APPROVAL_WAITING"  # a request waits for a manager's approval
     QUEUED = "QUEUED"                      # nobody could be routed: it waits in the brick's queue
     ESCALATED = "ESCALATED"
+    FULFILMENT_ERROR = "FULFILMENT_ERROR"  # automation reported an error status on its fulfilment
     DIGEST = "DIGEST"                      # a mail gathering a period's notifications
 
 
@@ -87,9 +88,11 @@ RULES: tuple[Rule, ...] = (
     Rule("REJECTED", "", (_d(_K.REJECTED, _A.REQUESTER, _A.SCHOOL_AGENTS),)),
     Rule("REOPENED", "", (_d(_K.REOPENED, _A.ASSIGNEE),)),
     Rule("ESCALATED", "", (_d(_K.ESCALATED, _A.GROUP_ADMINS),)),
+    Rule("FULFILMENT", "an error status", (_d(_K.FULFILMENT_ERROR, _A.ASSIGNEE),)),
 )
 # Not in the table, so nobody is told: APPROVED (routing follows and tells), STATE_CHANGED,
-# ANSWERED (its comment already told the assignee), PRIORITY_CHANGED, internal comments.
+# ANSWERED (its comment already told the assignee), PRIORITY_CHANGED, internal comments,
+# FULFILMENT with a status that is no error (the ticket and the desk's note show it).
 
 
 def _condition(event: str, data: Mapping[str, Any], by_school: bool) -> str:
@@ -99,6 +102,8 @@ def _condition(event: str, data: Mapping[str, Any], by_school: bool) -> str:
         return "to an expert" if data.get("assignee_id") is not None else "nobody to route to"
     if event == "COMMENTED":
         return "public, by the school" if by_school else "public, by the group"
+    if event == "FULFILMENT":
+        return "an error status" if data.get("error") else "-"
     return ""
 
 

@@ -57,6 +57,9 @@ class TicketFilter:
     sla_states: frozenset[SlaState] = frozenset()
     # Tickets whose running clock falls due before this instant (take, then resolve).
     due_before: dt.datetime | None = None
+    # The last fulfilment status automation reported, and whether it is an error.
+    fulfilment_statuses: frozenset[str] = frozenset()
+    fulfilment_error: bool | None = None
 
     def check(self) -> None:
         """Refuse what cannot be a filter, naming the API field."""
@@ -90,7 +93,8 @@ class TicketFilter:
                                (Ticket.sub_service_id, self.sub_service_ids),
                                (Ticket.assignee_id, self.assignee_ids),
                                (Ticket.priority, self.priorities),
-                               (Ticket.sla_state, self.sla_states)):
+                               (Ticket.sla_state, self.sla_states),
+                               (Ticket.fulfilment_status, self.fulfilment_statuses)):
             if values:
                 found.append(column.in_(sorted(values)))
         if self.unassigned is not None:
@@ -101,6 +105,9 @@ class TicketFilter:
                          else Ticket.escalation_level == 0)
         if self.min_escalation_level is not None:
             found.append(Ticket.escalation_level >= self.min_escalation_level)
+        if self.fulfilment_error is not None:
+            found.append(Ticket.fulfilment_error.is_(True) if self.fulfilment_error
+                         else Ticket.fulfilment_error.is_(False))
         if self.due_before is not None:
             found.append(Ticket.sla_due_key < self.due_before)
         for stamp, lower, upper in ((Ticket.created_at, self.created_after, self.created_before),

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Computed, Enum, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, Computed, Enum, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.catalog.models import Priority, PriorityType
@@ -48,6 +48,7 @@ class EventKind(StrEnum):
     COMMENTED = "COMMENTED"
     RESOLVED_LOCALLY = "RESOLVED_LOCALLY"  # the school's desk resolved its local ticket
     CLOSED_LOCALLY = "CLOSED_LOCALLY"      # the school's desk closed it while the group works on
+    FULFILMENT = "FULFILMENT"              # automation reported where the request's fulfilment is
 
 
 class SlaState(StrEnum):
@@ -66,6 +67,8 @@ TITLE_MAX = 200
 # Descriptions, comments, reasons and solutions: long logs get pasted, books do not.
 TEXT_MAX = 20_000
 LOCAL_REF_MAX = 64
+FULFILMENT_SYSTEM_MAX = 64
+FULFILMENT_CODE_MAX = 32
 
 
 def _enum(cls: type[StrEnum], length: int) -> Enum:
@@ -95,6 +98,8 @@ class Ticket(Base):
         Index("ix_ticket_taken_at", "taken_at"),
         Index("ix_ticket_resolved_at", "resolved_at"),
         Index("ix_ticket_closed_at", "closed_at"),
+        Index("ix_ticket_fulfilment_status_id", "fulfilment_status", "id"),
+        Index("ix_ticket_fulfilment_error_id", "fulfilment_error", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -160,6 +165,15 @@ class Ticket(Base):
     # The next due instant of a running clock, NO_DUE_TIME when none: lists order on it.
     sla_due_key: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=NO_DUE_TIME)
 
+    # Fulfilment as automation (a deployment tool) last reported it (server.tickets.fulfilment):
+    # which system, a status of the federation's list, its words; None until it reports.
+    fulfilment_system: Mapped[str | None] = mapped_column(String(FULFILMENT_SYSTEM_MAX))
+    fulfilment_status: Mapped[str | None] = mapped_column(String(FULFILMENT_CODE_MAX))
+    # Copied from the status list when set, so that lists filter errors without a join.
+    fulfilment_error: Mapped[bool | None] = mapped_column(Boolean)
+    fulfilment_message: Mapped[str | None] = mapped_column(Text)
+    fulfilment_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
 
 class TicketCounter(Base):
     """The last ref number given per (scope, year), bumped in the opening transaction: gapless."""
@@ -220,3 +234,15 @@ class TicketApproval(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FulfilmentStatus(Base):
+    """One status of the federation's fulfilment list (the federation file's `fulfilment:`)."""
+
+    __tablename__ = "fulfilment_status"
+
+    code: Mapped[str] = mapped_column(String(FULFILMENT_CODE_MAX), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # An error notifies the assignee and shows in the `fulfilmentError` filter.
+    error: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -22,6 +22,7 @@ from tenants.desks.base import (
     RemoteTicket,
 )
 from tenants.desks.glpi_changes import glpi_changes
+from tenants.desks.glpi_rights import missing_rights
 from tenants.desks.glpi_client import GlpiClient
 
 NEW, ASSIGNED, PLANNED, WAITING, SOLVED, CLOSED = 1, 2, 3, 4, 5, 6
@@ -219,8 +220,11 @@ class GlpiConnector:
             return CheckResult(False, exc.message)
         session = body.get("session", {}) if isinstance(body, Mapping) else {}
         who = session.get("glpiname", "?")
-        profile = (session.get("glpiactiveprofile") or {}).get("name", "?")
+        active = session.get("glpiactiveprofile") or {}
+        profile = active.get("name", "?")
         problems = []
+        if lacking := missing_rights(active):
+            problems.append(f"profile {profile} of {who} may not: " + ", ".join(lacking))
         for name, itemtype, value in self._mapped_items():
             try:
                 await self._get(f"{itemtype}/{int(value)}")

@@ -114,6 +114,17 @@ def headline(event: DeskEvent) -> str:
     raise ValueError(f"unknown event kind {event.kind!r}")
 
 
+def fulfilment_note(language: str | None, *, system: str, status: str, name: str,
+                    message: str | None) -> str:
+    """The public note a desk gets when automation reports a ticket's fulfilment status."""
+    _ = gettext_for(language)
+    text = _("Fulfilment status from {system}: {name} ({status}).").format(system=system, name=name,
+                                                                          status=status)
+    if message and message.strip():
+        text += "\n" + message.strip()
+    return text
+
+
 def closed_without_solution(ticket: DeskTicket) -> str:
     """The solution text a desk requires when the group closed a ticket without writing one."""
     _ = gettext_for(ticket.language)

@@ -12,10 +12,12 @@ from tenants.federation.experts import read_designations
 from tenants.federation.fields import IssueLog, Record
 from tenants.federation.located import Located, LineLoader, describe_error, line_of_error
 from tenants.federation.people import read_tenants, read_users
+from tenants.federation.fulfilment import read_fulfilment
 from tenants.federation.service_levels import read_service_levels
 from tenants.federation.specs import Federation, FederationInvalid
 
-TOP_FIELDS = ("federation", "tenants", "users", "bricks", "experts", "service_levels")
+TOP_FIELDS = ("federation", "tenants", "users", "bricks", "experts", "service_levels",
+              "fulfilment")
 
 
 def parse_federation(text: str, *, filename: str = "<string>") -> Federation:
@@ -73,6 +75,8 @@ def _read(root: Located, log: IssueLog) -> Federation | None:
     catalogue = read_bricks(top)
     designations = read_designations(top, users, catalogue)
     levels = read_service_levels(top, tenants)
+    statuses = read_fulfilment(top)
     return Federation(name=name, tenants=tuple(tenants.specs), users=tuple(users.specs),
                       bricks=tuple(catalogue.specs), designations=tuple(designations),
-                      calendar=levels.calendar, default_targets=levels.targets)
+                      calendar=levels.calendar, default_targets=levels.targets,
+                      fulfilment_statuses=statuses)

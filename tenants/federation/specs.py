@@ -137,6 +137,15 @@ class DesignationSpec:
 
 
 @dataclass(frozen=True)
+class FulfilmentStatusSpec:
+    """One status automation may report on a ticket (tenants.federation.fulfilment)."""
+
+    code: str
+    name: str
+    error: bool = False
+
+
+@dataclass(frozen=True)
 class Federation:
     """Everything a federation file declares."""
 
@@ -148,6 +157,8 @@ class Federation:
     # The `service_levels:` section; None: the default calendar and no default targets.
     calendar: CalendarSpec | None = None
     default_targets: tuple[TargetSpec, ...] = ()
+    # The `fulfilment:` section's statuses; () in a Federation built by hand: the default list.
+    fulfilment_statuses: tuple[FulfilmentStatusSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,13 @@ LEAVES = {
     "Service": ["id", "name", "description", "active"],
     "SubService": ["id", "name", "description", "form", "requiresApproval", "defaultPriority",
                    "active"],
+    "Fulfilment": ["system", "status", "error", "message", "updatedAt"],
 }
+# Object types that are no Node: no `... on Node` inside them.
+NOT_NODES = {"Fulfilment"}
 RELATIONS = {
     "Ticket": {"school": "Tenant", "openedBy": "User", "assignee": "User", "brick": "Brick",
-               "service": "Service", "subService": "SubService"},
+               "service": "Service", "subService": "SubService", "fulfilment": "Fulfilment"},
     "User": {"tenant": "Tenant"},
 }
 # Selections the planner leaves to graphql-core.
@@ -106,7 +109,8 @@ class Draft:
             self.compilable = False
             return self.draw(st.sampled_from(UNCOMPILED[type_name]))
         if kind == "inline":
-            condition = self.draw(st.sampled_from([f" on {type_name}", " on Node", ""]))
+            conditions = [f" on {type_name}", ""] + ([] if type_name in NOT_NODES else [" on Node"])
+            condition = self.draw(st.sampled_from(conditions))
             body = "{ id }" if condition == " on Node" else self.selection(type_name, depth + 1)
             return f"...{condition}{self.directive()} {body}"
         name = self.name("F")

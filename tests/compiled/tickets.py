@@ -76,7 +76,13 @@ async def build_scene(session: AsyncSession) -> Scene:
             solution="Restarted the service." if done else None, version=1 + n % 2,
             created_at=created, updated_at=created + dt.timedelta(minutes=n),
             resolved_at=created if done else None,
-            closed_at=created if state is TicketState.CLOSED else None))
+            closed_at=created if state is TicketState.CLOSED else None,
+            # Automation reported on every third ticket, an error on every sixth.
+            fulfilment_system="SCCM" if n % 3 == 1 else None,
+            fulfilment_status=("DEPLOYMENT_ERROR" if n % 6 == 1 else "DONE") if n % 3 == 1 else None,
+            fulfilment_error=n % 6 == 1 if n % 3 == 1 else None,
+            fulfilment_message="Exit code 1603" if n % 6 == 1 else None,
+            fulfilment_updated_at=created if n % 3 == 1 else None))
     session.add_all(tickets)
     # A ticket keeps naming the sub-service it was opened on once that is retired.
     await session.execute(update(SubService).where(SubService.id == subs[2].id).values(active=False))

@@ -146,3 +146,17 @@ def test_plan_follows_glpi_statuses() -> None:
     assert plan(EventKind.ANSWERED, 2) == []
     assert plan(EventKind.CLOSED, 2) == ["solution", "status:6"]
     assert plan(EventKind.COMMENTED, 6) == []
+
+
+async def test_check_names_each_profile_right_the_account_lacks(fake_glpi: FakeGlpi) -> None:
+    # A profile that reads its own tickets only and may not add followups to others'.
+    fake_glpi.profile_rights = {"ticket": 1 | 2 | 4, "followup": 1 | 4, "user": 1}
+    connector = build_connector(glpi_config(fake_glpi))
+    try:
+        result = await connector.check()
+    finally:
+        await connector.aclose()
+    assert not result.ok
+    assert result.detail == ("profile Technician of groupdesk-api may not: see all tickets of the entity "
+                             "(the poll reads them) (ticket right 1024), add followups to any ticket "
+                             "(followup right 4096)")

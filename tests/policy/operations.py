@@ -257,6 +257,13 @@ OPERATIONS: dict[str, Operation] = {
     "stats": query('query { stats(period: {start: "2026-01-01T00:00:00Z", end: "2027-01-01T00:00:00Z"}) '
                    '{ __typename ... on Problem { message } ... on Stats { total { opened } } } }',
                    rule("denied/denied", {"group-admin": "ok/ok", "school-manager": "ok/ok", "expert": "ok/ok"})),
+    # Fulfilment: the federation's list is everyone's; a report comes from Lyon's desk account (its
+    # deployment tools) or a group admin, never from people of the school or another school's desk.
+    "fulfilmentStatuses": query("{ fulfilmentStatuses { code error } }", EVERYONE),
+    "setFulfilment": mutation("setFulfilment", "SetFulfilmentInput", rule("denied/denied", {
+        "group-admin": "ok/ok", "desk-integration": "ok/hidden"}),
+        ticket_state=_S.IN_PROGRESS, target=lambda w: w.ticket, missing=gid("Ticket", 987654),
+        variables=lambda w, t: {"input": {"ticketId": t, "system": "SCCM", "status": "IN_PROGRESS"}}),
     "addComment": mutation("addComment", "AddCommentInput", ticket_rule("ok", {
         "group-admin": "ok/ok", "operations": "ok/ok"}), ticket_state=_S.IN_PROGRESS,
         target=lambda w: w.ticket, missing=gid("Ticket", 987654),

@@ -257,8 +257,9 @@ async def test_a_websocket_closed_for_a_deactivated_user_says_why_in_its_languag
         user.active = False
     reasons = {}
     for name, socket in (("fr", french), ("en", english)):
-        # Each operation re-checks the holder first: this one closes the socket instead of running
-        # (unless the server's watch closed it already: then it cannot even be sent).
+        # Each operation re-checks the holder first: this one closes the socket instead of running.
+        # The deactivating commit also wakes the user's sockets (server.identity.revocations), which
+        # may close first: either way the socket closes with the reason.
         with contextlib.suppress(ConnectionClosed):
             await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": PAGE}}))
         await asyncio.wait_for(socket.wait_closed(), DEADLINE)

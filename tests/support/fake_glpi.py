@@ -75,6 +75,10 @@ class FakeGlpi(SwitchableDesk):
         # The entity tree and ITIL categories the mappings name (id 0 is the root entity).
         self.items = {"Entity": {0: {"id": 0, "name": "Root entity"}, 4: {"id": 4, "name": "INSA Lyon"}},
                       "ITILCategory": {7: {"id": 7, "name": "Scenari"}}}
+        # The active profile's rights as getFullSession lists them (profile right name -> bit mask):
+        # tickets read all / update / create / assign..., followups see public / add to all, users read.
+        self.profile_rights = {"ticket": 1 | 2 | 4 | 1024 | 2048 | 4096 | 8192 | 16384 | 32768 | 65536,
+                               "followup": 1 | 2 | 4 | 1024 | 2048 | 4096 | 8192, "user": 1}
         self.users = {API_USER_ID: {"id": API_USER_ID, "name": LOGIN, "firstname": "", "realname": ""},
                       5: {"id": 5, "name": "escalations", "firstname": "Group", "realname": "Escalations"},
                       AGENT_ID: {"id": AGENT_ID, "name": "lgarnier", "firstname": AGENT_FIRST,
@@ -160,7 +164,8 @@ class FakeGlpi(SwitchableDesk):
             return JSONResponse(user) if user else error(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
         if path == "getFullSession":
             return JSONResponse({"session": {"glpiID": API_USER_ID, "glpiname": LOGIN,
-                                             "glpiactiveprofile": {"id": 6, "name": "Technician"}}})
+                                             "glpiactiveprofile": {"id": 6, "name": "Technician",
+                                                                   **self.profile_rights}}})
         if path == "search/Ticket":
             return self.search(request)
         if parts[0] == "Ticket":

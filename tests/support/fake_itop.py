@@ -59,8 +59,11 @@ class FakeItop(SwitchableDesk):
                        12: {"id": 12, "name": "Morel", "first_name": "Sacha",
                             "email": "sacha.morel@example.org", "org_id": 3}},
             "Team": {21: {"id": 21, "name": "Group escalations", "org_id": 3}},
-            "Service": {31: {"id": 31, "name": "Scenari"}},
-            "ServiceSubcategory": {41: {"id": 41, "name": "Account creation", "service_id": 31}},
+            # The service catalogue, with the fields of iTop's itop-service-mgmt data model (external
+            # keys and their external fields; an empty external key is 0 and its name "").
+            "ServiceFamily": {},
+            "Service": {31: m.service(31, "Scenari", org=(3, "INSA Rennes"))},
+            "ServiceSubcategory": {41: m.subcategory(41, "Account creation", (31, "Scenari", 3, "INSA Rennes"))},
             "UserRequest": {},
             # The history iTop keeps of every attribute change (status ones are what pollers read).
             "CMDBChangeOpSetAttributeScalar": {},
@@ -72,6 +75,26 @@ class FakeItop(SwitchableDesk):
         self.app = Starlette(routes=[Route("/webservices/rest.php", self.endpoint, methods=["GET", "POST"])])
         self.server = LiveServer(self.app)
         self.url = self.server.url
+
+    # -- the service catalogue, as a group's iTop holds it ---------------------------------------
+    def add_family(self, ident: int, name: str) -> None:
+        with self.lock:
+            self.objects["ServiceFamily"][ident] = {"id": ident, "name": name}
+
+    def add_service(self, ident: int, name: str, *, family: int = 0, status: str | None = "production",
+                    description: str = "", org: tuple[int, str] = (3, "INSA Rennes")) -> None:
+        with self.lock:
+            family_name = self.objects["ServiceFamily"][family]["name"] if family else ""
+            self.objects["Service"][ident] = m.service(ident, name, family=(family, family_name),
+                                                       status=status, description=description, org=org)
+
+    def add_subcategory(self, ident: int, name: str, service: int, *, status: str | None = "production",
+                        description: str = "", request_type: str = "service_request") -> None:
+        with self.lock:
+            parent = self.objects["Service"][service]
+            self.objects["ServiceSubcategory"][ident] = m.subcategory(
+                ident, name, (service, parent["name"], parent["org_id"], parent["organization_name"]),
+                status=status, description=description, request_type=request_type)
 
     # -- inspection for tests (start/stop/down/up come from SwitchableDesk) ---------------------
     def ticket(self, ref: str) -> dict[str, Any]:

@@ -65,6 +65,25 @@ LABELS = {"org_id": "Organization", "title": "Title", "description": "Descriptio
 ZONE = {"tz": ZoneInfo("Europe/Paris")}
 
 
+def service(ident: int, name: str, *, org: tuple[int, str], family: tuple[int, str] = (0, ""),
+            status: str | None = "production", description: str = "") -> dict[str, Any]:
+    """A Service: name, provider organization, family (both external keys), description, status
+    (production | implementation | obsolete, or null)."""
+    return {"id": ident, "name": name, "org_id": org[0], "organization_name": org[1],
+            "servicefamily_id": family[0], "servicefamily_name": family[1],
+            "description": description, "status": status}
+
+
+def subcategory(ident: int, name: str, parent: tuple[int, str, int, str], *, status: str | None = "production",
+                description: str = "", request_type: str = "service_request") -> dict[str, Any]:
+    """A ServiceSubcategory: its Service (key, name, provider id and name), request_type
+    (incident | service_request), status."""
+    service_id, service_name, org_id, org_name = parent
+    return {"id": ident, "name": name, "description": description, "service_id": service_id,
+            "service_org_id": org_id, "service_name": service_name, "service_provider": org_name,
+            "request_type": request_type, "status": status}
+
+
 def now() -> str:
     """iTop's date format, in the server's local time."""
     return datetime.now(UTC).astimezone(ZONE["tz"]).strftime("%Y-%m-%d %H:%M:%S")

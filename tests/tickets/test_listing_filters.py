@@ -153,7 +153,7 @@ def _one_field_filters() -> list[tuple[str, TicketFilter]]:
         value: object
         if isinstance(f.default, frozenset):
             value = frozenset({1})
-        elif f.name in ("unassigned", "escalated"):
+        elif f.name in ("unassigned", "escalated", "fulfilment_error"):
             value = True
         elif f.name == "min_escalation_level":
             value = 1
