@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from groupdesk.body_limit import BodySizeLimit
+from groupdesk.console import console_routes
 from groupdesk.http_middleware import browser_middleware
 from groupdesk.wiring import register_followers
 from server import migrations
@@ -156,7 +157,6 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     app = Starlette(
         routes=[
-            Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
@@ -165,6 +165,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
             *([] if settings.is_production else [graphiql_assets()]),
+            # Last: the console's files answer for any other path; without a build, / leads to GraphiQL.
+            *console_routes(settings, local, sessions),
+            Route("/", home),
         ],
         middleware=[Middleware(RequestLog), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
