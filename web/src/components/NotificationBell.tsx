@@ -13,9 +13,9 @@ export function NotificationBell() {
   const [, markRead] = useMutation(MarkNotificationsRead);
   const unread = data?.notifications.unreadCount ?? 0;
   return (
+    <Indicator label={unread} size={16} disabled={unread === 0} color="red">
     <Popover opened={opened} onChange={setOpened} width={340} position="bottom-end" withArrow>
       <Popover.Target>
-        <Indicator label={unread} size={16} disabled={unread === 0} color="red">
           <ActionIcon
             variant="default"
             size="lg"
@@ -27,7 +27,6 @@ export function NotificationBell() {
           >
             <span aria-hidden="true">🔔</span>
           </ActionIcon>
-        </Indicator>
       </Popover.Target>
       <Popover.Dropdown>
         <Stack gap="xs" role="region" aria-label={t("notifications.title")}>
@@ -51,5 +50,6 @@ export function NotificationBell() {
         </Stack>
       </Popover.Dropdown>
     </Popover>
+    </Indicator>
   );
 }

@@ -165,7 +165,7 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
                 <Title order={2} size="h4" id="comment-heading">{t("ticket.addComment")}</Title>
                 {staff && (
                   <SegmentedControl mt="xs" aria-label={t("ticket.visibility")} value={visibility}
-                    onChange={(v) => setVisibility(v as "PUBLIC" | "INTERNAL")} color={visibility === "INTERNAL" ? "orange" : "indigo"}
+                    onChange={(v) => setVisibility(v as "PUBLIC" | "INTERNAL")} color={visibility === "INTERNAL" ? "#a84300" : "indigo"}
                     data={[{ value: "PUBLIC", label: t("ticket.public") }, { value: "INTERNAL", label: t("ticket.internal") }]} />
                 )}
                 <Textarea mt="xs" label={t("ticket.comment")} value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />

@@ -1,0 +1,122 @@
+// The story of the console: a school asks, an expert at another school answers, the school closes;
+// a manager approves; another school never sees the ticket. Each page is checked with axe.
+import { expect, test, type Page } from "@playwright/test";
+import { accessible, picture, signedIn } from "./console";
+
+const AGENT = "Amandine Roclerc";     // school support, INSA Lyon
+const EXPERT = "Ismaël Grandcourtois"; // Scenari account management expert, INSA Rouen
+const MANAGER = "Bastien Fauvrelle";  // manager, INSA Lyon
+const OTHER_SCHOOL = "Dorian Kerhoual"; // school support, INSA Rennes
+
+async function openRequest(page: Page, search: string, subService: string, title: string): Promise<string> {
+  await page.getByRole("link", { name: "Catalogue" }).click();
+  await page.getByLabel("Rechercher une brique, un service, un sous-service").fill(search);
+  await page.getByRole("link", { name: new RegExp(`Demander : Scenari › Account management › ${subService}`) }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(subService);
+  await page.getByLabel("Titre").fill(title);
+  return "";
+}
+
+async function act(page: Page, action: string, text?: string): Promise<void> {
+  await page.getByRole("button", { name: action, exact: true }).click();
+  if (text !== undefined) {
+    await page.getByRole("textbox", { name: /Question|Solution|Réponse|Raison/ }).fill(text);
+    await page.getByRole("button", { name: `Valider : ${action}` }).click();
+  }
+}
+
+test("a request goes from a school to an expert at another school and back", async ({ browser }) => {
+  const agent = await signedIn(browser, AGENT);
+  await accessible(agent, "tickets");
+  await picture(agent, "tickets");
+
+  // The catalogue, then the request form rendered from the sub-service's JSON Schema.
+  await openRequest(agent, "scenari account creation", "Account creation", "");
+  await accessible(agent, "catalogue");
+  await agent.getByLabel("Titre").fill("");
+  await agent.getByLabel(/Account holder's e-mail/).fill("nouvelle.autrice@insa-lyon.fr");
+  await agent.getByLabel(/Scenari platform/).selectOption("scenari-pedagogie");
+  await agent.getByLabel(/Role on the platform/).selectOption({ index: 1 });
+  // The server refuses an empty title and says so on the title field.
+  await agent.getByRole("button", { name: "Ouvrir le ticket" }).click();
+  await expect(agent.getByRole("alert")).toContainText("title");
+  await accessible(agent, "request form");
+  await picture(agent, "request-form");
+  await agent.getByLabel("Titre").fill("Compte Scenari pour une nouvelle autrice");
+  await agent.getByRole("button", { name: "Ouvrir le ticket" }).click();
+  await expect(agent.getByRole("status")).toContainText(/Ticket GRP-\d{4}-\d{6} ouvert/);
+  const ref = (await agent.getByRole("status").textContent())!.match(/GRP-\d{4}-\d{6}/)![0];
+  await expect(agent.getByText(`Expert : ${EXPERT}`, { exact: false })).toBeVisible();
+
+  // The expert at INSA Rouen finds it in their queue, starts and asks the school a question.
+  const expert = await signedIn(browser, EXPERT);
+  await expect(expert).toHaveURL(/\/queue$/);
+  await expect(expert.getByRole("link", { name: ref })).toBeVisible();
+  await accessible(expert, "queue");
+  await picture(expert, "queue");
+  await expert.getByRole("link", { name: ref }).click();
+  await act(expert, "Commencer");
+  await expect(expert.getByText("En cours", { exact: true })).toBeVisible();
+  await expert.locator("label", { hasText: "Interne (experts du groupe)" }).click();
+  await expert.getByLabel("Commentaire").fill("Vérifier le quota de la plateforme avant de créer.");
+  await expert.getByRole("button", { name: "Commenter" }).click();
+  await expect(expert.locator('[data-visibility="INTERNAL"]')).toContainText("Vérifier le quota");
+  await act(expert, "Poser une question", "Quel atelier faut-il ouvrir à ce compte ?");
+  await expect(expert.getByText("En attente de l'établissement", { exact: true })).toBeVisible();
+  await accessible(expert, "ticket (expert)");
+  await picture(expert, "ticket-expert");
+
+  // The school answers; it never sees the internal comment.
+  await agent.reload();
+  await expect(agent.getByText("En attente de l'établissement", { exact: true })).toBeVisible();
+  await expect(agent.locator('[data-visibility="INTERNAL"]')).toHaveCount(0);
+  await expect(agent.getByText("Vérifier le quota")).toHaveCount(0);
+  await act(agent, "Répondre", "L'atelier Pédagogie numérique, s'il vous plaît.");
+  await expect(agent.getByText("En cours", { exact: true })).toBeVisible();
+  await accessible(agent, "ticket (school)");
+
+  // The expert resolves with a solution; the school closes.
+  await expert.reload();
+  await act(expert, "Résoudre", "Compte créé et ouvert à l'atelier Pédagogie numérique.");
+  await expect(expert.getByText("Résolu", { exact: true })).toBeVisible();
+  await agent.reload();
+  await expect(agent.getByText("Compte créé et ouvert")).toBeVisible();
+  await act(agent, "Clore");
+  await expect(agent.getByText("Clos", { exact: true })).toBeVisible();
+  await picture(agent, "ticket-school");
+
+  // Another school's agent: the ticket does not exist for them, by link or by search.
+  const other = await signedIn(browser, OTHER_SCHOOL);
+  await other.goto(`/tickets/${ref}`);
+  await expect(other.getByRole("status")).toContainText("n'existe pas ou ne vous est pas visible");
+  await other.getByRole("link", { name: "Tickets de l'établissement" }).click();
+  await other.getByLabel(/Rechercher \(mots/).fill(ref);
+  await other.getByRole("button", { name: "Filtrer" }).click();
+  await expect(other.getByText("Aucun ticket.")).toBeVisible();
+});
+
+test("a manager approves a request that needs approval", async ({ browser }) => {
+  const agent = await signedIn(browser, AGENT);
+  await openRequest(agent, "role change", "Role change", "");
+  await agent.getByLabel("Titre").fill("Droits de publication pour une autrice principale");
+  const form = agent.locator(".rjsf");
+  for (const input of await form.locator("input[required], input[type=email]").all()) {
+    if ((await input.getAttribute("type")) === "email") await input.fill("autrice@insa-lyon.fr");
+    else await input.fill("valeur");
+  }
+  for (const select of await form.locator("select").all()) await select.selectOption({ index: 1 });
+  await agent.getByRole("button", { name: "Ouvrir le ticket" }).click();
+  await expect(agent.getByRole("status")).toContainText(/ouvert/);
+  const ref = (await agent.getByRole("status").textContent())!.match(/GRP-\d{4}-\d{6}/)![0];
+  await expect(agent.getByText("En attente d'approbation", { exact: true })).toBeVisible();
+
+  const manager = await signedIn(browser, MANAGER);
+  await expect(manager).toHaveURL(/\/approvals$/);
+  await expect(manager.getByRole("link", { name: new RegExp(ref) })).toBeVisible();
+  await accessible(manager, "approvals");
+  await picture(manager, "approvals");
+  await manager.getByRole("link", { name: new RegExp(ref) }).first().click();
+  await act(manager, "Approuver");
+  await expect(manager.getByText(/Attribué|Approuvé/).first()).toBeVisible();
+  await accessible(manager, "ticket (manager)");
+});
