@@ -19,7 +19,7 @@ def built_console(tmp_path: Path) -> Path:
     """A directory shaped like web/dist after `npm run build`."""
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text("<!doctype html><title>groupdesk</title><div id=root></div>")
-    (tmp_path / "assets" / "index-3f2a.js").write_text("console.log('console')")
+    (tmp_path / "assets" / "index-3f2a.js").write_text("console.log('console');\n" * 200)
     return tmp_path
 
 
@@ -39,7 +39,7 @@ async def test_the_built_console_is_served_at_the_root_and_for_its_client_routes
     async with client_of(app) as client:
         root = await client.get("/")
         deep = await client.get("/tickets/GRP-2026-000001")
-        asset = await client.get("/assets/index-3f2a.js")
+        asset = await client.get("/assets/index-3f2a.js", headers={"Accept-Encoding": "gzip"})
         missing_asset = await client.get("/assets/gone.js")
         api = await client.post("/graphql", json={"query": "{ __typename }"})
     assert root.status_code == 200 and "<div id=root>" in root.text
@@ -47,6 +47,7 @@ async def test_the_built_console_is_served_at_the_root_and_for_its_client_routes
     assert "script-src 'self'" in root.headers["content-security-policy"]
     assert root.headers["cache-control"] == "no-cache"
     assert asset.status_code == 200 and "immutable" in asset.headers["cache-control"]
+    assert asset.headers["content-encoding"] == "gzip" and asset.text.startswith("console.log")
     assert missing_asset.status_code == 404
     # The API keeps its own answers and its strict policy.
     assert api.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"

@@ -77,7 +77,8 @@ def groupdesk_process(directory: Path) -> Iterator[str]:
             if line.startswith("groupdesk: ready"):
                 ready.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         if not ready.wait(120):
             raise RuntimeError("groupdesk did not start:\n" + "".join(seen[-40:]))
@@ -88,3 +89,7 @@ def groupdesk_process(directory: Path) -> Iterator[str]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        reader.join(timeout=15)
+        if process.stderr is not None:
+            process.stderr.close()

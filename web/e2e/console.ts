@@ -23,5 +23,7 @@ export async function accessible(page: Page, label: string): Promise<void> {
 
 export async function picture(page: Page, name: string): Promise<void> {
   const directory = process.env.GROUPDESK_E2E_SCREENSHOTS;
-  if (directory) await page.screenshot({ path: `${directory}/console-${name}.png`, fullPage: false });
+  if (!directory) return;
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${directory}/console-${name}.png` });
 }
