@@ -120,3 +120,25 @@ test("a manager approves a request that needs approval", async ({ browser }) => 
   await expect(manager.getByText(/Attribué|Approuvé/).first()).toBeVisible();
   await accessible(manager, "ticket (manager)");
 });
+
+test("a group administrator sees the mirrors, the experts and creates an API token", async ({ browser }) => {
+  const admin = await signedIn(browser, "Valentine Orsembaud");
+  await admin.getByRole("link", { name: "Miroirs" }).click();
+  await expect(admin.getByRole("heading", { name: "Miroirs des supports locaux" })).toBeVisible();
+  await expect(admin.getByText("En pause").first()).toBeVisible();
+  await accessible(admin, "mirrors");
+  await admin.getByRole("link", { name: "Experts" }).click();
+  await expect(admin.getByRole("cell", { name: "Ismaël Grandcourtois" }).first()).toBeVisible();
+  await accessible(admin, "experts");
+  await admin.getByRole("link", { name: "Jetons d'API" }).click();
+  await admin.getByRole("combobox", { name: "Établissement" }).click();
+  await admin.getByRole("option", { name: "INSA Lyon" }).click();
+  const name = `iTop de test ${Date.now()}`;
+  await admin.getByRole("textbox", { name: "Nom" }).fill(name);
+  await admin.getByRole("button", { name: "Créer le jeton" }).click();
+  await expect(admin.getByRole("status")).toContainText("gdk_");
+  await expect(admin.getByRole("cell", { name, exact: true })).toBeVisible();
+  await admin.getByRole("button", { name: `Révoquer ${name}` }).click();
+  await expect(admin.getByRole("row", { name: new RegExp(name) }).getByText("Révoqué")).toBeVisible();
+  await accessible(admin, "api tokens");
+});

@@ -17,6 +17,8 @@ import { HomeRedirect } from "./pages/HomeRedirect";
 
 // The request form (JSON Schema forms and their validator) and admin pages load when first opened.
 const RequestPage = lazy(() => import("./pages/RequestPage").then((m) => ({ default: m.RequestPage })));
+const ApiTokensPage = lazy(() => import("./admin/ApiTokensPage").then((m) => ({ default: m.ApiTokensPage })));
+const ExpertsPage = lazy(() => import("./admin/ExpertsPage").then((m) => ({ default: m.ExpertsPage })));
 const MirrorsPage = lazy(() => import("./admin/MirrorsPage").then((m) => ({ default: m.MirrorsPage })));
 
 function useSessionToken(): { token: string | null; ready: boolean } {
@@ -74,6 +76,8 @@ export function App() {
           <Route path="queue" element={<QueuePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="admin/mirrors" element={<MirrorsPage />} />
+          <Route path="admin/tokens" element={<ApiTokensPage />} />
+          <Route path="admin/experts" element={<ExpertsPage />} />
           <Route path="*" element={<HomeRedirect />} />
         </Route>
       </Routes>

@@ -38,6 +38,8 @@ export function Shell() {
     { to: "/queue", label: t("nav.queue"), roles: ["EXPERT"] },
     { to: "/approvals", label: t("nav.approvals"), roles: ["SCHOOL_MANAGER", "GROUP_ADMIN"] },
     { to: "/admin/mirrors", label: t("nav.mirrors"), roles: ["GROUP_ADMIN"] },
+    { to: "/admin/experts", label: t("nav.experts"), roles: ["GROUP_ADMIN"] },
+    { to: "/admin/tokens", label: t("nav.tokens"), roles: ["GROUP_ADMIN"] },
   ];
   const shown = links.filter((link) => !link.roles || link.roles.some((r) => viewer.roles.includes(r)));
   return (
@@ -67,6 +69,7 @@ export function Shell() {
               to={link.to}
               label={link.label}
               active={location.pathname.startsWith(link.to)}
+              variant="filled"
             />
           ))}
         </AppShell.Navbar>

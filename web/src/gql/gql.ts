@@ -38,6 +38,10 @@ type Documents = {
     "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input) {\n      __typename\n      ... on NotificationsMarked { marked unreadCount }\n    }\n  }\n": typeof types.MarkNotificationsReadDocument,
     "\n  query Mirrors($status: MirrorStatus) {\n    mirrors(status: $status, first: 50) {\n      totalCount\n      edges {\n        node {\n          desk remoteRef status lastError attempts lastSyncedAt nextAttemptAt\n          school { id name }\n          ticket { id ref title }\n        }\n      }\n    }\n  }\n": typeof types.MirrorsDocument,
     "\n  mutation RetryMirror($ticketId: ID!) {\n    retryMirror(ticketId: $ticketId) {\n      __typename\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": typeof types.RetryMirrorDocument,
+    "\n  query ApiTokens {\n    apiTokens { id name purpose prefix createdAt lastUsedAt revokedAt active tenant { id name } user { id username } }\n    tenants { id name slug kind active }\n  }\n": typeof types.ApiTokensDocument,
+    "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenCreated { secret apiToken { id name prefix } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on Conflict { message }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
+    "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      __typename\n      ... on ApiToken { id active revokedAt }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": typeof types.RevokeApiTokenDocument,
+    "\n  query Experts {\n    experts {\n      id level\n      user { id displayName tenant { id name } }\n      brick { id name }\n      service { id name }\n      subService { id name }\n    }\n  }\n": typeof types.ExpertsDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      roles\n      user { id username displayName }\n      tenant { id slug name kind }\n    }\n    notifications(first: 1) { unreadCount }\n  }\n": types.ViewerDocument,
@@ -64,6 +68,10 @@ const documents: Documents = {
     "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input) {\n      __typename\n      ... on NotificationsMarked { marked unreadCount }\n    }\n  }\n": types.MarkNotificationsReadDocument,
     "\n  query Mirrors($status: MirrorStatus) {\n    mirrors(status: $status, first: 50) {\n      totalCount\n      edges {\n        node {\n          desk remoteRef status lastError attempts lastSyncedAt nextAttemptAt\n          school { id name }\n          ticket { id ref title }\n        }\n      }\n    }\n  }\n": types.MirrorsDocument,
     "\n  mutation RetryMirror($ticketId: ID!) {\n    retryMirror(ticketId: $ticketId) {\n      __typename\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": types.RetryMirrorDocument,
+    "\n  query ApiTokens {\n    apiTokens { id name purpose prefix createdAt lastUsedAt revokedAt active tenant { id name } user { id username } }\n    tenants { id name slug kind active }\n  }\n": types.ApiTokensDocument,
+    "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenCreated { secret apiToken { id name prefix } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on Conflict { message }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": types.CreateApiTokenDocument,
+    "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      __typename\n      ... on ApiToken { id active revokedAt }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": types.RevokeApiTokenDocument,
+    "\n  query Experts {\n    experts {\n      id level\n      user { id displayName tenant { id name } }\n      brick { id name }\n      service { id name }\n      subService { id name }\n    }\n  }\n": types.ExpertsDocument,
 };
 
 /**
@@ -176,6 +184,22 @@ export function graphql(source: "\n  query Mirrors($status: MirrorStatus) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RetryMirror($ticketId: ID!) {\n    retryMirror(ticketId: $ticketId) {\n      __typename\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"): (typeof documents)["\n  mutation RetryMirror($ticketId: ID!) {\n    retryMirror(ticketId: $ticketId) {\n      __typename\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ApiTokens {\n    apiTokens { id name purpose prefix createdAt lastUsedAt revokedAt active tenant { id name } user { id username } }\n    tenants { id name slug kind active }\n  }\n"): (typeof documents)["\n  query ApiTokens {\n    apiTokens { id name purpose prefix createdAt lastUsedAt revokedAt active tenant { id name } user { id username } }\n    tenants { id name slug kind active }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenCreated { secret apiToken { id name prefix } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on Conflict { message }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenCreated { secret apiToken { id name prefix } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on Conflict { message }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      __typename\n      ... on ApiToken { id active revokedAt }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      __typename\n      ... on ApiToken { id active revokedAt }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Experts {\n    experts {\n      id level\n      user { id displayName tenant { id name } }\n      brick { id name }\n      service { id name }\n      subService { id name }\n    }\n  }\n"): (typeof documents)["\n  query Experts {\n    experts {\n      id level\n      user { id displayName tenant { id name } }\n      brick { id name }\n      service { id name }\n      subService { id name }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -301,3 +301,46 @@ export const RetryMirror = graphql(`
     }
   }
 `);
+
+export const ApiTokensQuery = graphql(`
+  query ApiTokens {
+    apiTokens { id name purpose prefix createdAt lastUsedAt revokedAt active tenant { id name } user { id username } }
+    tenants { id name slug kind active }
+  }
+`);
+
+export const CreateApiToken = graphql(`
+  mutation CreateApiToken($input: CreateApiTokenInput!) {
+    createApiToken(input: $input) {
+      __typename
+      ... on ApiTokenCreated { secret apiToken { id name prefix } }
+      ... on ValidationFailed { message fields { field message } }
+      ... on Conflict { message }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
+
+export const RevokeApiToken = graphql(`
+  mutation RevokeApiToken($id: ID!) {
+    revokeApiToken(id: $id) {
+      __typename
+      ... on ApiToken { id active revokedAt }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
+
+export const ExpertsQuery = graphql(`
+  query Experts {
+    experts {
+      id level
+      user { id displayName tenant { id name } }
+      brick { id name }
+      service { id name }
+      subService { id name }
+    }
+  }
+`);
