@@ -50,8 +50,9 @@ def run_npm(*args: str, env: dict[str, str] | None = None, timeout: float = 600)
 
 
 @contextmanager
-def groupdesk_process(directory: Path) -> Iterator[str]:
-    """A real `groupdesk serve` on a fresh SQLite database with the demo federation; yields its URL."""
+def groupdesk_process(directory: Path, **settings: str) -> Iterator[str]:
+    """A real `groupdesk serve` on a fresh SQLite database with the demo federation; yields its URL.
+    `settings` are more GROUPDESK_ variables (`OIDC_REALMS="insa"`)."""
     port = free_port()
     env = {
         **os.environ,
@@ -63,6 +64,7 @@ def groupdesk_process(directory: Path) -> Iterator[str]:
         "GROUPDESK_LOG_LEVEL": "WARNING",
         # The story signs in several people from one address in a few seconds.
         "GROUPDESK_RATE_LIMIT_PRINCIPAL": "10000/minute",
+        **{f"GROUPDESK_{name}": value for name, value in settings.items()},
     }
     process = subprocess.Popen([sys.executable, "-m", "groupdesk.cli", "serve", "--port", str(port)],
                                cwd=directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

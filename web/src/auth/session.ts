@@ -32,6 +32,7 @@ class Session {
   private manager: UserManager | null = null;
   private oidcToken: string | null = null;
   private listeners = new Set<Listener>();
+  private completing: Promise<void> | null = null;
 
   constructor() {
     try {
@@ -48,7 +49,8 @@ class Session {
       this.attach(this.stored.realm);
       const user = await this.manager!.getUser();
       this.oidcToken = user && !user.expired ? user.access_token : null;
-      if (!this.oidcToken) this.clear();
+      // On the callback the user arrives only once the code is traded: the sign-in is under way.
+      if (!this.oidcToken && window.location.pathname !== "/auth/callback") this.clear();
     }
     return this.token();
   }
@@ -76,13 +78,16 @@ class Session {
     await this.manager!.signinRedirect();
   }
 
-  /** Completes the authorization code flow on /auth/callback. */
-  async completeSignIn(): Promise<void> {
-    if (this.stored?.kind !== "oidc") throw new Error("no sign-in in progress");
-    this.attach(this.stored.realm);
-    const user = await this.manager!.signinRedirectCallback();
-    this.oidcToken = user.access_token;
-    this.emit();
+  /** Completes the authorization code flow on /auth/callback (once, however often it is asked). */
+  completeSignIn(): Promise<void> {
+    this.completing ??= (async () => {
+      if (this.stored?.kind !== "oidc") throw new Error("no sign-in in progress");
+      this.attach(this.stored.realm);
+      const user = await this.manager!.signinRedirectCallback();
+      this.oidcToken = user.access_token;
+      this.emit();
+    })();
+    return this.completing;
   }
 
   async signOut(): Promise<void> {
