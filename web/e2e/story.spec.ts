@@ -55,8 +55,18 @@ test("a request goes from a school to an expert at another school and back", asy
   await accessible(expert, "queue");
   await picture(expert, "queue");
   await expert.getByRole("link", { name: ref }).click();
+  // A second tab left open on the ticket will act on a version that is no longer the ticket's.
+  const staleTab = await signedIn(browser, EXPERT);
+  await staleTab.goto(`/tickets/${ref}`);
+  await expect(staleTab.getByRole("button", { name: "Commencer", exact: true })).toBeVisible();
   await act(expert, "Commencer");
   await expect(expert.getByText("En cours", { exact: true })).toBeVisible();
+  await act(staleTab, "Commencer");
+  await expect(staleTab.getByRole("alert")).toContainText("Ce ticket a changé");
+  await expect(staleTab.getByRole("alert")).toContainText("Attribué → En cours");
+  await staleTab.getByRole("button", { name: "Recharger le ticket" }).click();
+  await expect(staleTab.getByText("Ce ticket a changé")).toHaveCount(0);
+  await expect(staleTab.getByRole("button", { name: "Poser une question", exact: true })).toBeVisible();
   await expert.locator("label", { hasText: "Interne (experts du groupe)" }).click();
   await expert.getByLabel("Commentaire").fill("Vérifier le quota de la plateforme avant de créer.");
   await expert.getByRole("button", { name: "Commenter" }).click();
@@ -123,6 +133,11 @@ test("a manager approves a request that needs approval", async ({ browser }) => 
 
 test("a group administrator sees the mirrors, the experts and creates an API token", async ({ browser }) => {
   const admin = await signedIn(browser, "Valentine Orsembaud");
+  // Keyboard: the first Tab reaches the skip link, which moves focus to the page's content.
+  await admin.keyboard.press("Tab");
+  await expect(admin.getByRole("link", { name: "Aller au contenu" })).toBeFocused();
+  await admin.keyboard.press("Enter");
+  await expect(admin.locator("#main")).toBeFocused();
   await admin.getByRole("link", { name: "Miroirs" }).click();
   await expect(admin.getByRole("heading", { name: "Miroirs des supports locaux" })).toBeVisible();
   await expect(admin.getByText("En pause").first()).toBeVisible();
