@@ -78,6 +78,11 @@ def console_config(settings: Settings, local: LocalIssuer | None) -> dict[str, A
     return {"realms": realms, "demoSignIn": local is not None, "production": settings.is_production}
 
 
+def console_is_built(settings: Settings) -> bool:
+    """Whether GROUPDESK_CONSOLE_DIR holds a build to serve."""
+    return (Path(settings.console_dir) / "index.html").is_file()
+
+
 def console_routes(settings: Settings, local: LocalIssuer | None,
                    sessions: async_sessionmaker[AsyncSession]) -> list[BaseRoute]:
     """The console's routes, to be placed after every other route (the files answer for any path)."""
@@ -90,7 +95,7 @@ def console_routes(settings: Settings, local: LocalIssuer | None,
     if local is not None:
         routes += demo_sign_in_routes(local, sessions)
     directory = Path(settings.console_dir)
-    if (directory / "index.html").is_file():
+    if console_is_built(settings):
         csp = CONSOLE_CSP.format(oidc=oidc_origin(settings))
         # Compressed on the way out: the scripts shrink to about a quarter, the first load with them.
         routes.append(Mount("/", app=GZipMiddleware(ConsoleFiles(directory, csp), minimum_size=1024),

@@ -103,3 +103,14 @@ async def test_production_has_no_demo_sign_in_and_names_its_realms(
 async def test_development_offers_the_demo_sign_in_in_its_configuration(client: httpx.AsyncClient) -> None:
     config = (await client.get("/console/config.json")).json()
     assert config == {"realms": [], "demoSignIn": True, "production": False}
+
+
+def test_the_ready_line_leads_to_the_console_when_it_is_built() -> None:
+    from groupdesk.serving import ready_line
+
+    built = ready_line("127.0.0.1", 8000, dev_issuer=True, console=True)
+    assert "the console on http://127.0.0.1:8000/ (sign in as a demo user)" in built
+    assert "GraphiQL on http://127.0.0.1:8000/graphql" in built
+    assert "the console" not in ready_line("127.0.0.1", 8000, dev_issuer=True, console=False)
+    assert ready_line("::1", 8000, dev_issuer=False, console=True) == (
+        "groupdesk: serving the console on http://[::1]:8000/ and GraphQL on http://[::1]:8000/graphql")
