@@ -157,3 +157,17 @@ test("a group administrator sees the mirrors, the experts and creates an API tok
   await expect(admin.getByRole("row", { name: new RegExp(name) }).getByText("Révoqué")).toBeVisible();
   await accessible(admin, "api tokens");
 });
+
+test("the operations centre opens a request on behalf of a school", async ({ browser }) => {
+  const operations = await signedIn(browser, "Xavière Lamboulin");
+  await openRequest(operations, "scenari account creation", "Account creation", "");
+  await operations.getByRole("combobox", { name: "Pour l'établissement" }).click();
+  await operations.getByRole("option", { name: "INSA Rennes" }).click();
+  await operations.getByLabel("Titre").fill("Compte pour un enseignant de Rennes");
+  await operations.getByLabel(/Account holder's e-mail/).fill("enseignant@insa-rennes.fr");
+  await operations.getByLabel(/Scenari platform/).selectOption("scenari-recherche");
+  await accessible(operations, "request form (operations)");
+  await operations.getByRole("button", { name: "Ouvrir le ticket" }).click();
+  await expect(operations.getByRole("status")).toContainText(/ouvert/);
+  await expect(operations.getByText(/Ouvert par Xavière Lamboulin pour INSA Rennes/)).toBeVisible();
+});
