@@ -12,3 +12,9 @@ Object.defineProperty(window, "matchMedia", {
 });
 class NoResizeObserver { observe() {} unobserve() {} disconnect() {} }
 window.ResizeObserver = NoResizeObserver as unknown as typeof ResizeObserver;
+// Autosized text areas wait for web fonts; jsdom has no font loading.
+if (!("fonts" in document)) {
+  Object.defineProperty(document, "fonts", {
+    value: { addEventListener: () => {}, removeEventListener: () => {}, ready: Promise.resolve() },
+  });
+}
