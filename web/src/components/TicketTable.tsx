@@ -28,7 +28,7 @@ export function TicketTable({ tickets, caption }: { tickets: TicketRowFragment[]
         {tickets.map((ticket) => (
           <Table.Tr key={ticket.id} data-ref={ticket.ref}>
             <Table.Td>
-              <Anchor component={Link} to={`/tickets/${ticket.ref}`}>{ticket.ref}</Anchor>
+              <Anchor component={Link} to={`/tickets/${ticket.ref}`} style={{ whiteSpace: "nowrap" }}>{ticket.ref}</Anchor>
             </Table.Td>
             <Table.Td>{ticket.title}</Table.Td>
             <Table.Td><StateBadge state={ticket.state} /></Table.Td>

@@ -2,11 +2,12 @@
 import { useState } from "react";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { Alert, Button, Group, Loader, MultiSelect, Stack, TextInput, Title, Chip } from "@mantine/core";
 import { TicketsQuery } from "../graphql/operations";
 import type { Priority, TicketState } from "../gql/graphql";
 import { TicketTable } from "../components/TicketTable";
-import { useViewer } from "../components/viewer";
+import { hasRole, useViewer } from "../components/viewer";
 import { loadViews, saveView, type TicketView } from "./savedViews";
 
 export const STATES: TicketState[] = ["NEW", "WAITING_FOR_APPROVAL", "APPROVED", "REJECTED", "ASSIGNED", "IN_PROGRESS", "PENDING", "RESOLVED", "CLOSED"];
@@ -45,7 +46,12 @@ export function TicketsPage() {
   const tickets = data?.tickets.edges.map((e) => e.node) ?? [];
   return (
     <Stack>
-      <Title order={1}>{viewer.tenant.kind === "SCHOOL" ? t("nav.tickets") : t("nav.allTickets")}</Title>
+      <Group justify="space-between">
+        <Title order={1}>{viewer.tenant.kind === "SCHOOL" ? t("nav.tickets") : t("nav.allTickets")}</Title>
+        {hasRole(viewer, "SCHOOL_AGENT", "SCHOOL_MANAGER", "OPERATIONS") && (
+          <Button component={Link} to="/catalogue">{t("tickets.newRequest")}</Button>
+        )}
+      </Group>
       <form
         onSubmit={(e) => {
           e.preventDefault();
