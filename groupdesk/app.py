@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from groupdesk.http_middleware import browser_middleware
 from groupdesk.wiring import register_followers
 from server import migrations
 from server.config import Settings
-from server.db import create_engine, session_factory, writer_session
+from server.db import create_engine, session_factory, utcnow, writer_session
 from server.errors import ConfigurationError
 from server.identity.auth import Authenticator
 from server.identity.claims import TenantClaimMode
@@ -112,8 +113,10 @@ async def load_demo_if_empty(settings: Settings, sessions: async_sessionmaker[As
 
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None,
-               sessions: async_sessionmaker[AsyncSession] | None = None) -> Starlette:
-    """The app; tests pass their own engine and sessions (which the app then does not dispose)."""
+               sessions: async_sessionmaker[AsyncSession] | None = None,
+               clock: Callable[[], dt.datetime] = utcnow) -> Starlette:
+    """The app; tests pass their own engine and sessions (which the app then does not dispose),
+    and may pass the clock that time-based answers (SLA clocks) read."""
     import schema
     from schema.graphiql import graphiql_assets
     from schema.view import GroupdeskGraphQL
@@ -129,7 +132,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     graphql = GroupdeskGraphQL(
         schema.build_schema(production=settings.is_production),
         settings=settings, sessions=sessions,
-        authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits)
+        authenticator=build_authenticator(settings, verifier, sessions), rate_limits=runtime.rate_limits,
+        clock=clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

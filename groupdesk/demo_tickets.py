@@ -19,7 +19,7 @@ from server.catalog.models import Brick, Service, SubService
 from server.config import Settings
 from server.identity.models import Tenant, User
 from server.identity.principals import principal_of
-from server.tickets import actions, changes, comments
+from server.tickets import actions, approval, changes, comments
 from server.tickets.models import Ticket
 from server.tickets.service import open_ticket
 from tenants.context import Principal
@@ -170,6 +170,10 @@ async def _play(session: AsyncSession, ticket: Ticket, step: Step) -> None:
     elif step.action == "ANSWER":
         await actions.answer(session, actor=actor, ticket_id=ticket.id, expected_version=ticket.version,
                              **step.fields)
+    elif step.action == "APPROVE":
+        # As approveTicket does: the decision is kept with the ticket's approval request.
+        await approval.approve(session, actor=actor, ticket_id=ticket.id, expected_version=ticket.version,
+                               **step.fields)
     else:
         await actions.perform(session, actor=actor, ticket_id=ticket.id, action=step.action,
                               expected_version=ticket.version, **step.fields)

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from server.mirror.follow import follow
 from server.notify.follow import follow as notify
-from server.tickets import followers
+from server.sla.follow import follow as follow_service_levels
+from server.identity import departures
+from server.tickets import followers, leavers
 
 
 def register_followers() -> None:
     """The followers every process needs, in the order they are told of an event."""
+    # The ticket's SLA clock first, so that later followers read its columns up to date.
+    followers.register(follow_service_levels)
     # The school's desk sees public changes: the mirror writes its outbox row in the change's
     # transaction. Live updates will follow here, one line.
     followers.register(follow)
     # People concerned are told in the app and by mail: rows written in the change's transaction.
     followers.register(notify)
+    # A person who leaves hands their open tickets back to routing.
+    departures.register(leavers.release_tickets)

@@ -13,16 +13,21 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.argument_checks import ArgumentChecks
 from schema.extensions import RequireAuthentication, TransactionScope, WebSocketOperationScope
+from schema.languages import ReadingLanguage
 from schema.limits import CostReport, GuardedSchema
 from schema.mirror.queries import MirrorQuery
 from schema.identity.api_tokens import ApiTokenMutation, ApiTokenQuery
+from schema.identity.languages import LanguageMutation
 from schema.identity.queries import IdentityQuery
+from schema.identity.users import UserMutation, UserQuery
+from schema.audit.queries import AuditQuery
 from schema.catalog.mutations import CatalogDeactivation, CatalogMutation
 from schema.mirror.desk import DeskMutation
 from schema.mirror.mutations import MirrorMutation
 from schema.notify.mutations import NotificationMutation
 from schema.notify.queries import NotificationQuery
 from schema.tickets.mutations import TicketMutation
+from schema.sla.mutations import ServiceLevelMutation
 from schema.catalog.queries import CatalogQuery
 from schema.reporting import ReportingSchema
 from schema.subscriptions import Subscription
@@ -34,7 +39,8 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type
 class Mutation(CatalogMutation, CatalogDeactivation, ApiTokenMutation, TicketMutation,
-               MirrorMutation, DeskMutation, NotificationMutation):
+               MirrorMutation, DeskMutation, NotificationMutation, ServiceLevelMutation, UserMutation,
+               LanguageMutation):
     pass
 
 
@@ -55,6 +61,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Parsing and the document limits are GuardedSchema's (schema.limits), read from the settings.
     extensions: list = [
         WebSocketOperationScope,
+        ReadingLanguage,
         RequireAuthentication,
         ArgumentChecks,
         TransactionScope,
@@ -66,7 +73,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # A fresh root type per schema: strawberry binds the `node` field's resolver when it builds.
     @strawberry.type(name="Query")
     class Query(IdentityQuery, CatalogQuery, ApiTokenQuery, TicketQuery, TicketListQuery, MirrorQuery,
-                NotificationQuery):
+                NotificationQuery, UserQuery, AuditQuery):
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     return GroupdeskSchema(

@@ -40,6 +40,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from server.validation import text_problem
+from tenants.i18n.messages import Message
 
 GLOBAL_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*:[^\x00]*$")
 # More than this many problems in one request are not worth listing.
@@ -87,21 +88,21 @@ class _ArgumentWalker(Visitor):
         argument = self.type_info.get_argument()
         self._literal(node.value, argument.type if argument else None, [node.name.value], 0, node)
 
-    def _report(self, path: list[str | int], problem: str, node: Node) -> None:
+    def _report(self, path: list[str | int], problem: Message, node: Node) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append((_path(path), problem, node))
 
     def _too_deep(self, path: list[str | int], depth: int, node: Node) -> bool:
         if depth <= self.max_depth:
             return False
-        self._report(path, f"nested deeper than {self.max_depth} levels", node)
+        self._report(path, Message("nested deeper than {limit} levels", limit=self.max_depth), node)
         return True
 
     def _string(self, text: str, named: GraphQLNamedType | None, path: list[str | int],
                 node: Node) -> None:
         problem = text_problem(text) if self.check_text else None
         if problem is None and named is not None and named.name == "ID" and not is_global_id(text):
-            problem = "not a GlobalID of this API (send an `id` exactly as the API returned it)"
+            problem = Message("not a GlobalID of this API (send an `id` exactly as the API returned it)")
         if problem is not None:
             self._report(path, problem, node)
 
@@ -145,7 +146,7 @@ class _ArgumentWalker(Visitor):
                 # Keys of a JSON value (requestData) are stored too.
                 problem = text_problem(key) if self.check_text else None
                 if problem is not None:
-                    self._report([*path, key], f"key {problem}", node)
+                    self._report([*path, key], Message("key {problem}", problem=problem), node)
                 self._value(element, _field_type(nullable, key), [*path, key], depth + 1, node)
 
 
@@ -167,7 +168,7 @@ def argument_errors(schema: Any, document: Any, variables: dict[str, Any] | None
     type_info = TypeInfo(schema)
     walker = _ArgumentWalker(type_info, variables or {}, max_depth, check_text)
     visit(document, TypeInfoVisitor(type_info, walker))
-    return [GraphQLError(f"{field}: {problem}", node, extensions={
+    return [GraphQLError(Message("{field}: {problem}", field=field, problem=problem), node, extensions={
         "code": "BAD_USER_INPUT", "fields": [{"field": field, "message": problem}]})
         for field, problem, node in walker.problems]
 
@@ -179,8 +180,8 @@ def _errors(execution_context: Any) -> Iterator[GraphQLError]:
     operations = _operations(document)
     # `operation_name` falls back to the first operation's name; only the name the client sent counts.
     if len(operations) > 1 and execution_context._provided_operation_name is None:
-        yield GraphQLError(f"the document holds {len(operations)} operations: say which one to run "
-                           "with `operationName`", extensions={"code": "BAD_REQUEST"})
+        yield GraphQLError(Message("the document holds {count} operations: say which one to run "
+                                   "with `operationName`", count=len(operations)), extensions={"code": "BAD_REQUEST"})
         return
     context = execution_context.context
     max_depth = context.settings.max_json_depth if context is not None else 64

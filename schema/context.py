@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -10,8 +12,10 @@ from strawberry.types import Info as StrawberryInfo
 
 from schema.errors import Unauthenticated
 from server.config import Settings
+from server.db import utcnow
 from server.db_serial import SerialSession
 from tenants.context import Principal
+from tenants.i18n import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -25,6 +29,8 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = "-"
+    # The language messages are rendered in (schema.languages): the request's, else the caller's.
+    language: str = DEFAULT_LANGUAGE
     # A WebSocket connection's context: each operation on it runs with its own copy (for_operation).
     websocket: bool = False
     # The graphql-transport-ws connection_init payload (strawberry sets it).
@@ -32,6 +38,8 @@ class Context:
     _session: AsyncSession | None = None
     _loaders: Loaders | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # "Now" for time-based answers (a ticket's SLA clock); tests pass a clock they move by hand.
+    clock: Callable[[], dt.datetime] = utcnow
 
     def for_operation(self) -> Context:
         """A copy for one operation of a WebSocket: its own session and loaders, the same caller."""
@@ -49,7 +57,7 @@ class Context:
         if self._loaders is None:
             from schema.loaders import Loaders
 
-            self._loaders = Loaders(self.session, self.principal)
+            self._loaders = Loaders(self.session, self.principal, self.clock)
         return self._loaders
 
     @property

@@ -24,6 +24,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
 )
+from tenants.i18n.messages import Message
 
 # Fragments spreading fragments, however few fields they hold: validation and execution recurse
 # through them, so the chain is bounded well below Python's recursion limit.
@@ -86,7 +87,7 @@ def _walk(definition: ExecutableDefinitionNode, limits: DocumentLimits) -> _Loca
         selection_set, depth, introspection = stack.pop()
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                _check_directives(selection, limits, what=f"field {selection.name.value!r}")
+                _check_directives(selection, limits, what=Message("field {name}", name=repr(selection.name.value)))
                 if selection.alias is not None:
                     local.aliases += 1
                 if selection.selection_set is not None:
@@ -96,29 +97,29 @@ def _walk(definition: ExecutableDefinitionNode, limits: DocumentLimits) -> _Loca
                     stack.append((selection.selection_set, nested, inside))
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                _check_directives(selection, limits, what=f"spread of fragment {name!r}")
+                _check_directives(selection, limits, what=Message("spread of fragment {name}", name=repr(name)))
                 local.spreads[name] = local.spreads.get(name, 0) + 1
                 at = None if introspection else depth
                 known = local.spread_depths.get(name)
                 local.spread_depths[name] = at if known is None else max(known, at or 0)
             elif isinstance(selection, InlineFragmentNode):
-                _check_directives(selection, limits, what="inline fragment")
+                _check_directives(selection, limits, what=Message("inline fragment"))
                 stack.append((selection.selection_set, depth, introspection))
     return local
 
 
 def _describe(definition: ExecutableDefinitionNode) -> str:
     if isinstance(definition, FragmentDefinitionNode):
-        return f"fragment {definition.name.value!r}"
+        return Message("fragment {name}", name=repr(definition.name.value))
     name = definition.name.value if definition.name else "(anonymous)"
-    return f"operation {name!r}"
+    return Message("operation {name}", name=repr(name))
 
 
 def _check_directives(node: object, limits: DocumentLimits, *, what: str) -> None:
     count = len(getattr(node, "directives", None) or ())
     if count > limits.max_directives_per_field:
-        raise DocumentRefused(f"{what} has {count} directives; at most "
-                              f"{limits.max_directives_per_field} are allowed",
+        raise DocumentRefused(Message("{what} has {count} directives; at most {limit} are allowed", what=what,
+                                      count=count, limit=limits.max_directives_per_field),
                               code="TOO_MANY_DIRECTIVES")
 
 
@@ -142,7 +143,8 @@ def _fragment_order(locals_: dict[str, _Local]) -> list[str]:
             if child not in locals_ or state.get(child) == 2:
                 continue  # an unknown fragment is reported by validation
             if state.get(child) == 1:
-                raise DocumentRefused(f"fragment {child!r} spreads itself", code="FRAGMENT_CYCLE")
+                raise DocumentRefused(Message("fragment {name} spreads itself", name=repr(child)),
+                                      code="FRAGMENT_CYCLE")
             state[child] = 1
             stack.append((child, list(locals_[child].spreads)))
     return order
@@ -161,8 +163,9 @@ def _expand(local: _Local, fragments: dict[str, _Expanded]) -> _Expanded:
         if at is not None:
             depth = max(depth, at + fragment.depth)
     if nesting > MAX_FRAGMENT_NESTING:
-        raise DocumentRefused(f"fragments are spread {nesting} levels deep inside each other; at "
-                              f"most {MAX_FRAGMENT_NESTING} are allowed", code="QUERY_TOO_DEEP")
+        raise DocumentRefused(Message("fragments are spread {nesting} levels deep inside each other; at "
+                                      "most {limit} are allowed", nesting=nesting, limit=MAX_FRAGMENT_NESTING),
+                              code="QUERY_TOO_DEEP")
     return _Expanded(aliases, depth, nesting)
 
 
@@ -170,8 +173,9 @@ def measure(document: DocumentNode, limits: DocumentLimits) -> DocumentFigures:
     """The document's figures; DocumentRefused at the first limit crossed."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) > limits.max_operations:
-        raise DocumentRefused(f"the document holds {len(operations)} operations; at most "
-                              f"{limits.max_operations} are allowed", code="TOO_MANY_OPERATIONS")
+        raise DocumentRefused(Message("the document holds {count} operations; at most {limit} are allowed",
+                                      count=len(operations), limit=limits.max_operations),
+                              code="TOO_MANY_OPERATIONS")
     fragment_locals: dict[str, _Local] = {}
     for definition in document.definitions:
         if isinstance(definition, FragmentDefinitionNode):
@@ -187,12 +191,14 @@ def measure(document: DocumentNode, limits: DocumentLimits) -> DocumentFigures:
         figures = _expand(_walk(operation, limits), expanded)
         aliases[name], depths[name] = figures.aliases, figures.depth
         if aliases[name] > limits.max_aliases:
-            raise DocumentRefused(f"operation {name or '(anonymous)'!r} uses {aliases[name]} aliases "
-                                  f"(fragments expanded); at most {limits.max_aliases} are allowed",
+            raise DocumentRefused(Message("operation {name} uses {count} aliases (fragments expanded); at most "
+                                          "{limit} are allowed", name=repr(name or "(anonymous)"),
+                                          count=aliases[name], limit=limits.max_aliases),
                                   code="TOO_MANY_ALIASES")
         if depths[name] > limits.max_depth:
-            raise DocumentRefused(f"operation {name or '(anonymous)'!r} is {depths[name]} levels "
-                                  f"deep; at most {limits.max_depth} are allowed",
+            raise DocumentRefused(Message("operation {name} is {depth} levels deep; at most {limit} are allowed",
+                                          name=repr(name or "(anonymous)"), depth=depths[name],
+                                          limit=limits.max_depth),
                                   code="QUERY_TOO_DEEP")
     return DocumentFigures(operations=len(operations), aliases=aliases, depths=depths,
                            fragment_visits=len(fragment_locals))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import Enum
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,13 +14,15 @@ from schema.tickets.enums import TicketAction, TicketState
 from server import errors as domain
 from server.logs import note_outcome
 from server.tickets import workflow
+from tenants.i18n.messages import Message, render
 
 log = logging.getLogger("groupdesk.graphql")
 
 
 class Unauthenticated(GraphQLError):
-    def __init__(self, message: str = "authentication required: send Authorization: Bearer <token>"):
-        super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
+    def __init__(self, message: str | None = None):
+        super().__init__(message or Message("authentication required: send Authorization: Bearer <token>"),
+                         extensions={"code": "UNAUTHENTICATED"})
 
 
 class BadInput(GraphQLError):
@@ -29,6 +32,7 @@ class BadInput(GraphQLError):
         extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
         message = exc.message
         if isinstance(exc, domain.ValidationFailed):
+            message = exc.public_message()
             extensions["fields"] = [{"field": e.field, "message": e.message} for e in exc.errors]
         elif isinstance(exc, domain.NotFound):
             message = exc.public_message()
@@ -68,29 +72,40 @@ class Conflict(Problem):
     current_version: int | None = None
 
 
+@strawberry.enum(description="What forbids an action: the ticket's state (nobody may, now) or the "
+                             "caller's role (someone else may).")
+class RefusalReason(Enum):
+    STATE = "STATE"
+    ROLE = "ROLE"
+
+
 @strawberry.type(description="This action is not allowed now; `allowedActions` lists what is.")
 class ActionNotAllowed(Problem):
     action: str = strawberry.field(description="What was refused: a workflow action or ANSWER, COMMENT, "
                                                "SET_PRIORITY, ESCALATE.")
     state: TicketState
     allowed_actions: list[TicketAction]
+    reason: RefusalReason = strawberry.field(description="Whether the ticket's state or the caller's "
+                                                         "role forbids it.")
 
 
 def to_problem(exc: domain.GroupdeskError, fields: dict[str, str] | None = None) -> Problem:
-    """The typed error of a domain failure; `fields` names the argument of a missing kind."""
+    """The typed error of a domain failure, in the reader's language; `fields` names the argument of a
+    missing kind. Field names, actions and states stay as they are."""
     if isinstance(exc, domain.NotFound):
-        return NotFound(message=exc.public_message((fields or {}).get(exc.kind)))
+        return NotFound(message=render(exc.public_message((fields or {}).get(exc.kind))))
     if isinstance(exc, domain.PermissionDenied):
-        return PermissionDenied(message=exc.message)
+        return PermissionDenied(message=render(exc.message))
     if isinstance(exc, domain.ValidationFailed):
-        return ValidationFailed(message=exc.message, fields=[
-            FieldProblem(field=e.field, message=e.message) for e in exc.errors])
+        return ValidationFailed(message=render(exc.public_message()), fields=[
+            FieldProblem(field=e.field, message=render(e.message)) for e in exc.errors])
     if isinstance(exc, domain.Conflict):
-        return Conflict(message=exc.message, current_version=exc.current_version)
+        return Conflict(message=render(exc.message), current_version=exc.current_version)
     if isinstance(exc, domain.ActionNotAllowed):
-        return ActionNotAllowed(message=exc.message, action=exc.action,
+        return ActionNotAllowed(message=render(exc.message), action=exc.action,
                                 state=workflow.TicketState(exc.state),
-                                allowed_actions=[workflow.Action(a) for a in exc.allowed])
+                                allowed_actions=[workflow.Action(a) for a in exc.allowed],
+                                reason=RefusalReason(exc.reason))
     raise exc
 
 

@@ -12,6 +12,7 @@ from strawberry.types.graphql import OperationType
 
 from schema.errors import Unauthenticated
 from server.db import WRITER
+from tenants.i18n.messages import Message
 
 
 def _only_introspection(operation: object) -> bool:
@@ -66,7 +67,7 @@ class WebSocketOperationScope(SchemaExtension):
         over_http = ctx.context is not None and not getattr(ctx.context, "websocket", False)
         if ctx.result is None and over_http and ctx.operation_type is OperationType.SUBSCRIPTION:
             ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
-                "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql",
+                Message("subscriptions are served over WebSocket (graphql-transport-ws) at /graphql"),
                 extensions={"code": "BAD_REQUEST"})])
         yield
 

@@ -42,6 +42,7 @@ from schema.cost import operation_cost
 from schema.document_checks import DocumentLimits, DocumentRefused, measure
 from schema.errors import Unauthenticated
 from server.config import Settings
+from tenants.i18n.messages import Message
 
 log = logging.getLogger("groupdesk.graphql")
 T = TypeVar("T")
@@ -60,8 +61,9 @@ class QueryRefused(GraphQLError):
 
 class OperationTimedOut(GraphQLError):
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"the operation ran longer than {seconds:g} s and was stopped; nothing it "
-                         f"did was kept", extensions={"code": "TIMEOUT", "maxSeconds": seconds})
+        super().__init__(Message("the operation ran longer than {seconds} s and was stopped; nothing it "
+                                 "did was kept", seconds=format(seconds, "g")),
+                         extensions={"code": "TIMEOUT", "maxSeconds": seconds})
 
 
 @functools.cache
@@ -108,8 +110,8 @@ def checked_document(query: str, *, settings: Settings, anonymous: bool,
     if anonymous and (not settings.introspection_enabled or size > ANONYMOUS_MAX_BYTES):
         raise Unauthenticated()
     if size > settings.max_query_bytes:
-        raise QueryRefused(f"the query is {size} bytes; at most {settings.max_query_bytes} are "
-                           f"allowed", code="QUERY_TOO_LARGE")
+        raise QueryRefused(Message("the query is {size} bytes; at most {limit} are allowed", size=size,
+                                   limit=settings.max_query_bytes), code="QUERY_TOO_LARGE")
     max_tokens = min(settings.max_query_tokens, ANONYMOUS_MAX_TOKENS) if anonymous \
         else settings.max_query_tokens
     try:
@@ -118,14 +120,14 @@ def checked_document(query: str, *, settings: Settings, anonymous: bool,
         if anonymous:
             raise Unauthenticated() from None
         if "more than" in error.message and "tokens" in error.message:
-            raise QueryRefused(f"the query holds more than {max_tokens} tokens; at most "
-                               f"{max_tokens} are allowed", code="QUERY_TOO_LARGE") from None
+            raise QueryRefused(Message("the query holds more than {limit} tokens; at most {limit} are allowed",
+                                       limit=max_tokens), code="QUERY_TOO_LARGE") from None
         if "nested too deeply" in error.message:
-            raise QueryRefused("the query is nested too deeply to be read",
+            raise QueryRefused(Message("the query is nested too deeply to be read"),
                                code="QUERY_TOO_DEEP") from None
         raise
     except RecursionError:
-        raise QueryRefused("the query is nested too deeply to be read", code="QUERY_TOO_DEEP") from None
+        raise QueryRefused(Message("the query is nested too deeply to be read"), code="QUERY_TOO_DEEP") from None
     if anonymous and not _anonymous_may_run(document, operation_name):
         raise Unauthenticated()
     try:
@@ -187,9 +189,9 @@ class GuardedSchema(strawberry.Schema):
             extras[COST_KEY] = {"requested": cost, "maximum": settings.max_query_cost}
         if cost <= settings.max_query_cost:
             return None
-        error = QueryRefused(f"the operation would cost {cost}, over the budget of "
-                             f"{settings.max_query_cost}: ask for smaller pages (first/last) or "
-                             f"fewer nested lists", code="QUERY_TOO_COSTLY", cost=cost,
+        error = QueryRefused(Message("the operation would cost {cost}, over the budget of {limit}: ask for "
+                                     "smaller pages (first/last) or fewer nested lists", cost=cost,
+                                     limit=settings.max_query_cost), code="QUERY_TOO_COSTLY", cost=cost,
                              maxCost=settings.max_query_cost)
         context.pre_execution_errors = [error]
         return PreExecutionError(data=None, errors=[error])

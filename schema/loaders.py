@@ -6,6 +6,7 @@ applied there); a loader only batches and caches.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,8 +15,12 @@ from strawberry.dataloader import DataLoader
 
 from server.catalog import queries as catalog
 from server.catalog.models import Brick, Service, SubService
+from server.db import utcnow
 from server.identity import queries as identity
 from server.mirror.service import mirrors_of
+from server.sla.calendars import calendars_of
+from server.sla.status import estimated_delays
+from server.sla.targets import targets_of_sub_services
 from server.tickets import queries as tickets
 from server.tickets import relations
 from server.tickets.relations import Relation, RelationPage, Window
@@ -45,8 +50,15 @@ class CatalogView:
 
 
 class Loaders:
-    def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
+    def __init__(self, session: AsyncSession, principal: Principal | None,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.session = session
+        self.clock = clock
+        # Service levels: each school's business calendar, each sub-service's targets and
+        # estimated delay (the viewer sees the whole catalogue's, like the catalogue itself).
+        self.calendar_of_tenant = DataLoader(self._calendars)
+        self.targets_of_sub_service = DataLoader(self._targets)
+        self.estimated_delay = DataLoader(self._delays)
         # Tenants and users named by an object the viewer already sees (a ticket's school, a
         # comment's author): the object's own visibility decides, as for node(id) of it.
         self.tenant = DataLoader(self._by_id(identity.tenants_by_ids))
@@ -76,6 +88,18 @@ class Loaders:
         self.mirror_of_ticket = DataLoader(self._mirrors)
         # Tickets the viewer sees, by id (None for the others).
         self.visible_ticket = DataLoader(self._visible_tickets(principal))
+
+    async def _calendars(self, tenant_ids: Sequence[int]) -> list[Any]:
+        found = await calendars_of(self.session, tenant_ids)
+        return [found[i] for i in tenant_ids]
+
+    async def _targets(self, sub_service_ids: Sequence[int]) -> list[list[Any]]:
+        found = await targets_of_sub_services(self.session, list(sub_service_ids))
+        return [found[i] for i in sub_service_ids]
+
+    async def _delays(self, sub_service_ids: Sequence[int]) -> list[Any]:
+        found = await estimated_delays(self.session, sub_service_ids, now=self.clock())
+        return [found[i] for i in sub_service_ids]
 
     async def _mirrors(self, ticket_ids: Sequence[int]) -> list[Any]:
         found = await mirrors_of(self.session, list(ticket_ids))

@@ -24,9 +24,11 @@ from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalIDValueError
 from strawberry.types import ExecutionContext
 
+from schema.languages import localize
 from server import logs
 from server.errors import GroupdeskError
 from server.outages import ServiceUnavailable, outage_of
+from tenants.i18n.messages import reading_language
 
 log = logging.getLogger("groupdesk.graphql")
 
@@ -95,6 +97,9 @@ class ReportingSchema(strawberry.Schema):
             else:
                 log.error("unexpected error: %s", error.message, exc_info=error.original_error,
                           extra={"fields": fields})
+        # Logged in English above; the caller reads them in the request's language.
+        context = execution_context.context if execution_context is not None else None
+        localize(errors, getattr(context, "language", None) or reading_language())
 
 
 def raise_if_unavailable(result: Any) -> None:

@@ -14,12 +14,15 @@ from typing import Any
 from starlette.responses import JSONResponse
 from strawberry.http import GraphQLRequestData
 
+from tenants.i18n import DEFAULT_LANGUAGE
+from tenants.i18n.messages import Message, in_language
+
 # Keys of a GraphQL-over-HTTP body and the JSON types each may hold (null is always allowed).
 ENVELOPE: dict[str, tuple[type, str]] = {
-    "query": (str, "a string"),
-    "operationName": (str, "a string"),
-    "variables": (dict, "an object"),
-    "extensions": (dict, "an object"),
+    "query": (str, Message("a string")),
+    "operationName": (str, Message("a string")),
+    "variables": (dict, Message("an object")),
+    "extensions": (dict, Message("an object")),
 }
 
 
@@ -30,8 +33,8 @@ class BadRequestBody(Exception):
         super().__init__(message)
         self.message = message
 
-    def response(self) -> JSONResponse:
-        return JSONResponse({"errors": [{"message": self.message,
+    def response(self, language: str = DEFAULT_LANGUAGE) -> JSONResponse:
+        return JSONResponse({"errors": [{"message": in_language(self.message, language),
                                          "extensions": {"code": "BAD_REQUEST"}}]},
                             status_code=400)
 
@@ -39,23 +42,27 @@ class BadRequestBody(Exception):
 def _kind(value: object) -> str:
     if value is None:
         return "null"
-    return {str: "a string", list: "an array", dict: "an object", bool: "a boolean"}.get(
-        type(value), "a number")
+    kinds = {str: Message("a string"), list: Message("an array"), dict: Message("an object"),
+             bool: Message("a boolean")}
+    return kinds.get(type(value), Message("a number"))
 
 
-def loads(data: str | bytes, *, max_depth: int, what: str = "the request body") -> Any:
+def loads(data: str | bytes, *, max_depth: int, what: str = Message("the request body")) -> Any:
     """Decode JSON text, refusing invalid UTF-8, invalid JSON and nesting beyond `max_depth`."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise BadRequestBody(f"{what} is not valid UTF-8 (byte {exc.start})") from None
+            raise BadRequestBody(Message("{what} is not valid UTF-8 (byte {byte})", what=what,
+                                         byte=exc.start)) from None
     try:
         value = json.loads(data)
     except RecursionError:
-        raise BadRequestBody(f"{what} is nested deeper than {max_depth} levels") from None
+        raise BadRequestBody(Message("{what} is nested deeper than {limit} levels", what=what,
+                                     limit=max_depth)) from None
     except ValueError as exc:
-        raise BadRequestBody(f"{what} is not valid JSON: {getattr(exc, 'msg', exc)}") from None
+        raise BadRequestBody(Message("{what} is not valid JSON: {problem}", what=what,
+                                     problem=str(getattr(exc, "msg", exc)))) from None
     return value
 
 
@@ -79,14 +86,15 @@ def depth_exceeds(value: object, max_depth: int) -> bool:
 def check_envelope(data: object, *, max_depth: int) -> dict[str, Any]:
     """The body as a JSON object whose GraphQL keys have the right types and bounded nesting."""
     if not isinstance(data, dict):
-        raise BadRequestBody("the request body must be a JSON object with a `query` "
-                             f"(got {_kind(data)})")
+        raise BadRequestBody(Message("the request body must be a JSON object with a `query` (got {kind})",
+                                     kind=_kind(data)))
     for key, (kind, shown) in ENVELOPE.items():
         value = data.get(key)
         if value is not None and not isinstance(value, kind):
-            raise BadRequestBody(f"`{key}` must be {shown} or null (got {_kind(value)})")
+            raise BadRequestBody(Message("`{key}` must be {expected} or null (got {kind})", key=key,
+                                         expected=shown, kind=_kind(value)))
     if depth_exceeds(data.get("variables"), max_depth):
-        raise BadRequestBody(f"`variables` is nested deeper than {max_depth} levels")
+        raise BadRequestBody(Message("`variables` is nested deeper than {limit} levels", limit=max_depth))
     return data
 
 
@@ -103,5 +111,5 @@ async def read(request: Any, parse_other: Callable[[Any], Awaitable[Any]], *,
                                   protocol="http")
     found = await parse_other(request)
     if depth_exceeds(getattr(found, "variables", None), max_depth):
-        raise BadRequestBody(f"`variables` is nested deeper than {max_depth} levels")
+        raise BadRequestBody(Message("`variables` is nested deeper than {limit} levels", limit=max_depth))
     return found

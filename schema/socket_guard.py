@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
+from schema.languages import localize_payloads
 from server.identity.auth import Authentication
 from server.identity.gate import AuthenticationGate
 from server.identity.open_sockets import OPEN_SOCKETS, OpenSocket, SocketHolder
 from server.identity.principals import holder_problem
 from server.identity.rate_limits import RateLimited
 from server.outages import outage_of
+from tenants.i18n import DEFAULT_LANGUAGE
+from tenants.i18n.messages import in_language
 
 WS_FORBIDDEN = 4403
 # Where the connection's context keeps its registration (Context.extras of the connection).
@@ -35,9 +38,10 @@ def _reason(message: str) -> str:
     return encoded[: WS_REASON_MAX_BYTES - 3].decode("utf-8", errors="ignore") + "..."
 
 
-def open_socket(websocket: WebSocket, found: Authentication, *,
-                sessions: async_sessionmaker[AsyncSession], interval: float) -> OpenSocket:
-    """Register an acknowledged connection and start watching its holder."""
+def open_socket(websocket: WebSocket, found: Authentication, *, sessions: async_sessionmaker[AsyncSession],
+                interval: float, language: str = DEFAULT_LANGUAGE) -> OpenSocket:
+    """Register an acknowledged connection and start watching its holder; it is closed saying why in
+    the connection's language."""
     principal = found.principal
     holder = SocketHolder(user_id=principal.user_id, tenant_id=principal.tenant_id, token_id=found.token_id)
 
@@ -48,7 +52,7 @@ def open_socket(websocket: WebSocket, found: Authentication, *,
     async def close(reason: str) -> None:
         if websocket.application_state is WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError):
-                await websocket.close(code=WS_FORBIDDEN, reason=_reason(reason))
+                await websocket.close(code=WS_FORBIDDEN, reason=_reason(in_language(reason, language)))
 
     socket = OpenSocket(holder, check=check, close=close, interval=interval)
     OPEN_SOCKETS.add(socket)
@@ -97,3 +101,12 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler):  # type: ignore[
                     "extensions": {"code": "RATE_LIMITED", "retryAfter": exc.retry_after}}]})
                 return
         await super().handle_subscribe(message)
+
+    async def send_message(self, message: Any) -> None:
+        # Errors of an operation, in the connection's language (codes and fields unchanged).
+        if isinstance(message, dict) and message.get("type") in ("next", "error"):
+            payload = message.get("payload")
+            errors = payload.get("errors") if isinstance(payload, dict) else payload
+            if isinstance(errors, list):
+                localize_payloads(errors, getattr(self.context, "language", DEFAULT_LANGUAGE))
+        await super().send_message(message)

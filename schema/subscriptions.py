@@ -13,6 +13,7 @@ from schema.context import Info
 from schema.errors import Unauthenticated
 from server.db import utcnow
 from server.identity.queries import may_call_api
+from tenants.i18n.messages import Message
 
 HEARTBEATS_MAX = 100
 INTERVAL_RANGE = (0.01, 60.0)
@@ -36,9 +37,10 @@ class Subscription:
         if not may_call_api(viewer):
             raise Unauthenticated()
         if not 1 <= count <= HEARTBEATS_MAX:
-            raise GraphQLError(f"count: between 1 and {HEARTBEATS_MAX}")
+            raise GraphQLError(Message("count: between 1 and {limit}", limit=HEARTBEATS_MAX))
         if not INTERVAL_RANGE[0] <= interval_seconds <= INTERVAL_RANGE[1]:
-            raise GraphQLError(f"intervalSeconds: between {INTERVAL_RANGE[0]} and {INTERVAL_RANGE[1]}")
+            raise GraphQLError(Message("intervalSeconds: between {low} and {high}", low=INTERVAL_RANGE[0],
+                                       high=INTERVAL_RANGE[1]))
         for sequence in range(1, count + 1):
             if sequence > 1:
                 await asyncio.sleep(interval_seconds)

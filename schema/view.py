@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,14 +23,17 @@ from schema import request_body
 from schema import graphql_over_http as over_http
 from schema.context import Context
 from schema.graphiql import render_graphiql
+from schema.languages import language_of_request, localize
 from schema.refusals import REFUSALS, refusal_response, ws_rejection
 from schema.socket_guard import OPEN_SOCKET, GuardedTransportWSHandler, forget_socket, open_socket
 from server.config import Settings
+from server.db import utcnow
 from server.identity.auth import AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
 from server.identity.rate_limits import RateLimits
 from schema.reporting import raise_if_unavailable
 from server.outages import WS_TRY_AGAIN_LATER, outage_of
+from tenants.i18n.messages import Message, in_language, read_in, reading_language
 
 log = logging.getLogger("groupdesk.graphql")
 
@@ -47,13 +52,14 @@ def ws_credential(params: object) -> str | None:
         value = params.get(key)
         if value is not None:
             if not isinstance(value, str):
-                raise AuthenticationFailed(f"connection_init payload: {key} must be 'Bearer <token>'")
+                raise AuthenticationFailed(Message("connection_init payload: {key} must be 'Bearer <token>'",
+                                                   key=key))
             return value
     token = params.get("token")
     if token is None:
         return None
     if not isinstance(token, str) or not token.strip():
-        raise AuthenticationFailed("connection_init payload: token must be a non-empty string")
+        raise AuthenticationFailed(Message("connection_init payload: token must be a non-empty string"))
     return f"Bearer {token.strip()}"
 
 
@@ -84,7 +90,8 @@ class GroupdeskGraphQL(GraphQL):
     graphql_transport_ws_handler_class = GuardedTransportWSHandler
 
     def __init__(self, schema: Any, *, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 authenticator: Authenticator, rate_limits: RateLimits | None = None) -> None:
+                 authenticator: Authenticator, rate_limits: RateLimits | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
@@ -95,6 +102,7 @@ class GroupdeskGraphQL(GraphQL):
         self.settings = settings
         self.sessions = sessions
         self.authenticator = authenticator
+        self.clock = clock
         self.gate = AuthenticationGate(authenticator, rate_limits)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
@@ -103,39 +111,46 @@ class GroupdeskGraphQL(GraphQL):
             found = await self.gate.admit(request.headers.get("authorization"), _client_address(request))
             principal = found.principal if found is not None else None
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
+        language = language_of_request(request.headers, principal)
+        read_in(language)
         return Context(settings=self.settings, sessions=self.sessions, principal=principal,
                        request=request, response=response, websocket=isinstance(request, WebSocket),
-                       request_id=request.scope.get("state", {}).get("request_id", "-"))
+                       request_id=request.scope.get("state", {}).get("request_id", "-"),
+                       clock=self.clock, language=language)
 
     async def on_ws_connect(self, context: Context) -> Any:
         """Authenticate the connection_init payload; refuse the connection with the reason."""
         websocket: WebSocket = context.request
+        asked = language_of_request(websocket.headers, None, context.connection_params)
         try:
             credential = ws_credential(context.connection_params) or websocket.headers.get("authorization")
             if credential is None:
-                raise AuthenticationFailed('authentication required: send {"Authorization": '
-                                           '"Bearer <token>"} in connection_init')
+                raise AuthenticationFailed(Message('authentication required: send {"Authorization": '
+                                                   '"Bearer <token>"} in connection_init'))
             found = await self.gate.admit(credential, _client_address(websocket))
         except REFUSALS as exc:
-            websocket.state.rejection = ws_rejection(exc)
+            websocket.state.rejection = ws_rejection(exc, language=asked)
             raise ConnectionRejectionError({"message": websocket.state.rejection[1]}) from None
         except Exception as exc:
             if (outage := outage_of(exc)) is None:
                 raise
-            websocket.state.rejection = (WS_TRY_AGAIN_LATER, outage.message)
-            raise ConnectionRejectionError({"message": outage.message}) from None
+            reason = in_language(outage.message, asked)
+            websocket.state.rejection = (WS_TRY_AGAIN_LATER, reason)
+            raise ConnectionRejectionError({"message": reason}) from None
         assert found is not None
         context.principal = found.principal
+        context.language = language_of_request(websocket.headers, found.principal, context.connection_params)
         context.extras[OPEN_SOCKET] = open_socket(websocket, found, sessions=self.sessions,
-                                                  interval=self.settings.ws_recheck_seconds)
+                                                  interval=self.settings.ws_recheck_seconds,
+                                                  language=context.language)
         if found.expires_at is not None:
             delay = found.expires_at + self.settings.oidc_leeway - time.time()
-            websocket.state.expiry = asyncio.create_task(_close_when_expired(websocket, delay))
+            websocket.state.expiry = asyncio.create_task(_close_when_expired(websocket, delay, context.language))
         return UNSET
 
     def decode_json(self, data: str | bytes) -> object:
         # GET's `variables`: invalid UTF-8 or JSON, or nesting too deep, is a 400 (request_body).
-        return request_body.loads(data, max_depth=self.settings.max_json_depth, what="`variables`")
+        return request_body.loads(data, max_depth=self.settings.max_json_depth, what=Message("`variables`"))
 
     async def parse_http_body(self, request: Any) -> Any:
         return await request_body.read(request, super().parse_http_body,
@@ -145,14 +160,16 @@ class GroupdeskGraphQL(GraphQL):
         try:
             return await super().run(request, context, root_value)
         except request_body.BadRequestBody as exc:
-            return exc.response()
+            return exc.response(language_of_request(request.headers, None))
         except REFUSALS as exc:
-            return refusal_response(exc, graphql_response=over_http.wants_graphql_response(request))
+            return refusal_response(exc, graphql_response=over_http.wants_graphql_response(request),
+                                    language=language_of_request(request.headers, None))
         except HTTPException as exc:
             if not over_http.mutation_over_get(exc, request.method):
                 raise
             return over_http.error_response(
-                "mutations are not allowed over GET: send them with POST", 405, headers={"Allow": "POST"},
+                in_language(Message("mutations are not allowed over GET: send them with POST"),
+                            language_of_request(request.headers, None)), 405, headers={"Allow": "POST"},
                 graphql_response=over_http.wants_graphql_response(request))
         finally:
             forget_socket(request)
@@ -181,6 +198,8 @@ class GroupdeskGraphQL(GraphQL):
         return sub_response
 
     async def process_result(self, request: Any, result: Any) -> Any:
+        # Errors set by an extension do not all pass Schema.process_errors: render them here too.
+        localize(result.errors or (), reading_language())
         body = await super().process_result(request, result)
         if over_http.wants_graphql_response(request) and over_http.graphql_response_status(result) >= 400:
             body.pop("data", None)
@@ -196,9 +215,10 @@ class GroupdeskGraphQL(GraphQL):
         return response
 
 
-async def _close_when_expired(websocket: WebSocket, delay: float) -> None:
+async def _close_when_expired(websocket: WebSocket, delay: float, language: str) -> None:
     """A WebSocket lives no longer than the token that opened it: the client reconnects with a new one."""
     await asyncio.sleep(max(delay, 0))
     if websocket.application_state is WebSocketState.CONNECTED:
         with contextlib.suppress(RuntimeError):
-            await websocket.close(code=WS_UNAUTHORIZED, reason="token expired: reconnect with a fresh token")
+            await websocket.close(code=WS_UNAUTHORIZED, reason=_close_reason(in_language(
+                Message("token expired: reconnect with a fresh token"), language)))

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     auto_close_days: int = Field(default=7, ge=0)
     # How often the periodic work (auto-close) runs, in seconds; 0 turns the scheduler off.
     tick_seconds: int = Field(default=300, ge=0)
+    # How often the SLA sweep looks for tickets crossing 75% or 100% of a target; 0: never.
+    sla_sweep_seconds: int = Field(default=60, ge=0)
     # SCIM groups named <prefix><role> or <prefix>expert-<brick> grant groupdesk roles (README).
     scim_group_prefix: str = Field(default="groupdesk-", min_length=1)
     # Identity hardening: key ageing, open WebSockets re-checked, rate limits (README, "Identity and SSO").

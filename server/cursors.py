@@ -17,6 +17,7 @@ import json
 from typing import Any, Protocol
 
 from server.errors import ValidationFailed
+from tenants.i18n.messages import Message
 
 # Not a secret: the checksum detects edited cursors, it does not authenticate them (a forged
 # position reveals nothing, since visibility is applied to every page).
@@ -54,8 +55,8 @@ def _checksum(list_name: str, payload: bytes) -> bytes:
 
 
 def _not_a_cursor(field: str) -> ValidationFailed:
-    return ValidationFailed({field: "not a cursor of this list: use a cursor from its last page "
-                                    "or ask for the first page again"})
+    return ValidationFailed({field: Message("not a cursor of this list: use a cursor from its last page "
+                                            "or ask for the first page again")})
 
 
 def encode_cursor(order: CursorOrder, row: Any) -> str:
@@ -90,8 +91,9 @@ def decode_cursor(order: CursorOrder, cursor: str, field: str) -> tuple[Key, int
     if type(ident) is not int:
         raise _not_a_cursor(field)
     if order_name != order.name:
-        raise ValidationFailed({field: f"a cursor of the {order_name} order, but this list is "
-                                       f"ordered by {order.name}: ask for the first page again"})
+        raise ValidationFailed({field: Message("a cursor of the {cursor_order} order, but this list is "
+                                               "ordered by {order}: ask for the first page again",
+                                               cursor_order=order_name, order=order.name)})
     key = _key(value, 0 if order.key_type is int else dt.datetime.min)
     if key is None:
         raise _not_a_cursor(field)

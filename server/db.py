@@ -11,7 +11,8 @@ code to this list; a new boundary is added here first):
 - `groupdesk/app.py`: the demo federation and tickets on a development first start.
 - `server/scim/endpoint.py`: the SCIM endpoint, one transaction per SCIM request.
 - `server/mirror/hooks.py`: the desk hook, one transaction per call from a school's desk.
-- `server/jobs/scheduler.py`: the scheduler's ticks (auto-close, expired idempotency keys, digests).
+- `server/jobs/scheduler.py`: the scheduler's ticks (auto-close, expired idempotency keys, digests,
+  the SLA sweep).
 - `server/mirror/claims.py`: delivery's claims on a ticket's outbox and their outcomes.
 - `server/notify/delivery.py`: a notification mail's claim, and its outcome (sent, or retried).
 - `server/identity/sso_users.py`: SSO user upserts at login.

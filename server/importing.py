@@ -13,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.catalog.models import Brick, Priority, Service, SubService
 from server.db import Base
 from server.errors import ValidationFailed
+from server.identity.linking import is_placeholder_issuer
 from server.identity.models import ExpertDesignation, Tenant, User
 from server.mirror.desks import check_spec, desk_of, store_desk
+from server.sla.federation import import_calendar, import_targets
 from tenants.context import TenantKind
 from tenants.federation import Federation
+from tenants.federation.specs import LOCAL_ISSUER, TargetSpec
 
 
 @dataclass
@@ -101,6 +104,18 @@ async def _import_desks(session: AsyncSession, report: ImportReport, federation:
         getattr(report, outcome)["desks"] += 1
 
 
+async def _import_service_levels(session: AsyncSession, report: ImportReport,
+                                 federation: Federation, tenants: dict[str, Tenant],
+                                 targets: list[tuple[int, tuple[TargetSpec, ...]]]) -> None:
+    """The business calendar and the targets (server.sla.federation)."""
+    counts = await import_targets(session, federation.default_targets, targets)
+    if federation.calendar is not None:
+        counts += await import_calendar(session, federation.calendar,
+                                        {slug: t.id for slug, t in tenants.items()})
+    for (kind, outcome), n in counts.items():
+        getattr(report, outcome)[kind] += n
+
+
 async def import_federation(session: AsyncSession, federation: Federation,
                             progress: Progress = _silent) -> ImportReport:
     report = ImportReport()
@@ -122,11 +137,17 @@ async def import_federation(session: AsyncSession, federation: Federation,
         values = dict(username=spec.username, tenant_id=tenants[spec.tenant].id, issuer=spec.issuer,
                       subject=spec.subject or spec.username, email=spec.email,
                       display_name=spec.display_name, role_names=sorted(r.value for r in spec.roles),
-                      active=spec.active, language=spec.language)
+                      active=spec.active, language=spec.language, technical=spec.technical,
+                      roles_administered=True)
+        if existing is not None and spec.issuer == LOCAL_ISSUER and not is_placeholder_issuer(existing.issuer):
+            # The person's first SSO login claimed the account (server.identity.linking): the file,
+            # which names no identity, must not undo it.
+            values.pop("issuer")
+            values.pop("subject")
         if existing is not None and existing.scim_managed:
             # The school's SCIM feed owns this person's roles and profile now; the file does not.
             for name in ("role_names", "email", "display_name", "issuer", "subject", "active"):
-                values.pop(name)
+                values.pop(name, None)
             report.notes.append(f"user {spec.username} is managed by SCIM: only its tenant was applied")
         users[spec.username] = await _upsert(session, report, "users", existing, User, values)
 
@@ -134,6 +155,7 @@ async def import_federation(session: AsyncSession, federation: Federation,
     bricks = {b.code: b for b in await session.scalars(select(Brick))}
     services = {(s.brick_id, s.name.lower()): s for s in await session.scalars(select(Service))}
     subs = {(s.service_id, s.name.lower()): s for s in await session.scalars(select(SubService))}
+    targets: list[tuple[int, tuple[TargetSpec, ...]]] = []
     for index, b in enumerate(federation.bricks, 1):
         progress("catalogue", index - 1, len(federation.bricks))
         brick = await _upsert(session, report, "bricks", bricks.get(b.code), Brick,
@@ -155,8 +177,10 @@ async def import_federation(session: AsyncSession, federation: Federation,
                                          default_priority=Priority(ss.default_priority),
                                          active=ss.active))
                 scopes[(b.code, s.name.lower(), ss.name.lower())] = (brick.id, service.id, sub.id)
+                targets.append((sub.id, ss.targets))
 
     progress("catalogue", len(federation.bricks), len(federation.bricks))
+    await _import_service_levels(session, report, federation, tenants, targets)
     designated = {(d.user_id, d.scope) for d in await session.scalars(select(ExpertDesignation))}
     for index, d in enumerate(federation.designations, 1):
         progress("designations", index, len(federation.designations))

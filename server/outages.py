@@ -15,12 +15,16 @@ from typing import Any
 
 import httpx
 import sqlalchemy.exc as sa_exc
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tenants.i18n import DEFAULT_LANGUAGE
+from tenants.i18n import messages as words
 
 log = logging.getLogger("groupdesk.outages")
 
-DATABASE_UNAVAILABLE = "the database is unavailable, retry later"
-IDENTITY_PROVIDER_UNAVAILABLE = "the identity provider is unavailable, retry later"
+DATABASE_UNAVAILABLE = words.Message("the database is unavailable, retry later")
+IDENTITY_PROVIDER_UNAVAILABLE = words.Message("the identity provider is unavailable, retry later")
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 # A WebSocket refused during an outage: "try again later" (RFC 6455 registry).
 WS_TRY_AGAIN_LATER = 1013
@@ -90,18 +94,22 @@ def outage_of(exc: BaseException) -> ServiceUnavailable | None:
     return None
 
 
-def graphql_unavailable_body(outage: ServiceUnavailable) -> dict[str, object]:
-    return {"errors": [{"message": outage.message, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
+def graphql_unavailable_body(outage: ServiceUnavailable, language: str = DEFAULT_LANGUAGE) -> dict[str, object]:
+    return {"errors": [{"message": words.in_language(outage.message, language),
+                        "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
 
 
 def scim_unavailable_body(outage: ServiceUnavailable) -> dict[str, object]:
     return {"schemas": [SCIM_ERROR], "status": "503", "detail": outage.message}
 
 
-def _body_for(path: str, outage: ServiceUnavailable) -> tuple[bytes, bytes]:
+def _body_for(scope: Scope, outage: ServiceUnavailable) -> tuple[bytes, bytes]:
+    path = scope.get("path", "")
     if path.startswith("/scim"):
         return json.dumps(scim_unavailable_body(outage)).encode(), b"application/scim+json"
-    return json.dumps(graphql_unavailable_body(outage)).encode(), b"application/json"
+    # Who asks is not known when the database cannot say: the request's Accept-Language, else French.
+    language = words.accepted_language(Headers(scope=scope).get("accept-language")) or DEFAULT_LANGUAGE
+    return json.dumps(graphql_unavailable_body(outage, language)).encode(), b"application/json"
 
 
 class OutageGuard:
@@ -143,7 +151,7 @@ class OutageGuard:
             # One line naming what is down; the driver's words stay out of the answer.
             log.warning("request failed: %s is unavailable", outage.dependency,
                         extra={"fields": {"cause": type(exc).__name__, "dependency": outage.dependency}})
-            body, media_type = _body_for(scope.get("path", ""), outage)
+            body, media_type = _body_for(scope, outage)
             await watch({"type": "http.response.start", "status": 503, "headers": [
                 (b"content-type", media_type), (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})

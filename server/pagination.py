@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.cursors import CursorOrder, Key, decode_cursor, encode_cursor
 from server.errors import ValidationFailed
+from tenants.i18n.messages import Message
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -69,13 +70,13 @@ class PageArgs:
     def size(self, max_page_size: int) -> tuple[int, bool]:
         """The page size and whether the page is read backward."""
         if self.first is not None and self.last is not None:
-            raise ValidationFailed({"last": "give first or last, not both"})
+            raise ValidationFailed({"last": Message("give first or last, not both")})
         name, value = ("last", self.last) if self.last is not None else ("first", self.first)
         if value is None:
             return min(DEFAULT_PAGE_SIZE, max_page_size), False
         if not 1 <= value <= max_page_size:
-            raise ValidationFailed({name: f"must be between 1 and {max_page_size} "
-                                          "(the largest page)"})
+            raise ValidationFailed({name: Message("must be between 1 and {limit} (the largest page)",
+                                                  limit=max_page_size)})
         return value, name == "last"
 
 

@@ -51,6 +51,42 @@ class TicketPlace:
     sub_service_id: int
 
 
+class ApproverKind(StrEnum):
+    """Who approves a sub-service's requests."""
+
+    SCHOOL_MANAGERS = "SCHOOL_MANAGERS"   # the opening school's managers (the default)
+    ROLE = "ROLE"                         # holders of a named role (a school role: at the opening school)
+    USERS = "USERS"                       # named users
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRule:
+    """Who may approve one ticket's request; group admins always may."""
+
+    kind: ApproverKind = ApproverKind.SCHOOL_MANAGERS
+    role: Role | None = None
+    user_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def from_data(cls, data: object) -> ApprovalRule:
+        """The rule stored as JSON ({"kind": ..., "role": ..., "user_ids": [...]}); the default for None."""
+        if not isinstance(data, dict):
+            return cls()
+        role = data.get("role")
+        ids = data.get("user_ids") or []
+        return cls(kind=ApproverKind(data.get("kind", ApproverKind.SCHOOL_MANAGERS)),
+                   role=Role(role) if isinstance(role, str) else None,
+                   user_ids=frozenset(int(i) for i in ids if isinstance(i, int)))
+
+    def as_data(self) -> dict[str, object]:
+        data: dict[str, object] = {"kind": self.kind.value}
+        if self.role is not None:
+            data["role"] = self.role.value
+        if self.user_ids:
+            data["user_ids"] = sorted(self.user_ids)
+        return data
+
+
 @dataclass(frozen=True, slots=True)
 class TicketFacts:
     """What the policy needs to know about one ticket to say who the caller is on it."""
@@ -58,6 +94,7 @@ class TicketFacts:
     tenant_id: int
     place: TicketPlace
     assignee_id: int | None = None
+    approval: ApprovalRule = ApprovalRule()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +110,10 @@ class Principal:
     # Where the user is designated as an expert, exactly (they count only with the expert role).
     designations: frozenset[Designation] = field(default_factory=frozenset)
     technical: bool = False
+    # The API token the caller authenticated with; None for an SSO or development token.
+    api_token_id: int | None = None
+    # What the caller reads: their own language, else their school's (tenants.i18n.language_of).
+    language: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tenants.context import (
+    ApprovalRule,
+    ApproverKind,
     Designation,
     Operator,
     Principal,
@@ -50,6 +52,11 @@ def sees_all_schools(p: Principal) -> bool:
 
 
 def may_manage_catalog(p: Principal) -> bool:
+    return is_group_admin(p)
+
+
+def may_manage_service_levels(p: Principal) -> bool:
+    """Targets per sub-service and priority bind the whole group's experts: group admins set them."""
     return is_group_admin(p)
 
 
@@ -175,8 +182,9 @@ class Party(StrEnum):
     ASSIGNEE = "the assignee"
     # Support of the opening school: an agent, a manager or its local desk's technical account.
     OPENING_SCHOOL = "the opening school"
-    # Approval commits the school, so only its managers (or a group admin) decide it.
-    MANAGER = "a manager of the opening school"
+    # Approval commits the school: those the sub-service names (by default the opening school's
+    # managers) decide it, or a group admin.
+    MANAGER = "an approver of the request (by default a manager of the opening school)"
     # Automatic work (routing, auto-close); no caller plays it.
     SYSTEM = "the system"
 
@@ -195,9 +203,28 @@ def parties(p: Principal, t: TicketFacts) -> frozenset[Party]:
     if p.tenant_kind is TenantKind.SCHOOL and p.tenant_id == t.tenant_id:
         if p.roles & SCHOOL_SUPPORT_ROLES:
             found.add(Party.OPENING_SCHOOL)
-        if Role.SCHOOL_MANAGER in p.roles:
-            found.add(Party.MANAGER)
+    if approves(p, t.tenant_id, t.approval):
+        found.add(Party.MANAGER)
     return frozenset(found)
+
+
+# Roles that belong to one school: as approvers they count at the opening school only.
+SCHOOL_BOUND_ROLES = frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER})
+
+
+def approves(p: Principal, tenant_id: int, rule: ApprovalRule) -> bool:
+    """Whether `p` is one of the approvers `rule` names for a request of school `tenant_id`.
+
+    Technical accounts never approve: approval is a person's decision.
+    """
+    if p.technical:
+        return False
+    at_school = p.tenant_kind is TenantKind.SCHOOL and p.tenant_id == tenant_id
+    if rule.kind is ApproverKind.USERS:
+        return p.user_id in rule.user_ids
+    if rule.kind is ApproverKind.ROLE and rule.role is not None:
+        return rule.role in p.roles and (at_school or rule.role not in SCHOOL_BOUND_ROLES)
+    return at_school and Role.SCHOOL_MANAGER in p.roles
 
 
 # Those who work on the ticket or asked for it; not an expert of another brick who only reads it.
@@ -266,6 +293,17 @@ def may_operate_mirrors(p: Principal) -> bool:
     return is_group_admin(p)
 
 
+def may_see_language(p: Principal, user_id: int) -> bool:
+    """A person's chosen language is theirs: shown to them and to group administrators."""
+    return p.user_id == user_id or is_group_admin(p)
+
+
+def may_choose_language(p: Principal) -> bool:
+    """A person chooses the language they read, for themselves only; technical accounts send
+    Accept-Language instead (their messages are read by whoever runs the integration)."""
+    return not p.technical
+
+
 def is_desk_integration(p: Principal) -> bool:
     """A school's desk technical account: acts on its own school's tickets only."""
     return Role.DESK_INTEGRATION in p.roles and p.tenant_kind is TenantKind.SCHOOL
@@ -275,3 +313,60 @@ def notification_owner(p: Principal) -> int:
     """Whose notifications and notification preferences a caller reads and changes: their own,
     whatever their role (a group admin reads no one else's bell either)."""
     return p.user_id
+
+
+# The roles each kind of tenant gives: a school's support and experts, the group's administrators,
+# the operations centre's staff. Desk integration is for technical accounts only, and only that.
+TENANT_ROLES: dict[TenantKind, frozenset[Role]] = {
+    TenantKind.SCHOOL: frozenset({Role.SCHOOL_AGENT, Role.SCHOOL_MANAGER, Role.EXPERT,
+                                  Role.DESK_INTEGRATION}),
+    TenantKind.GROUP: frozenset({Role.GROUP_ADMIN, Role.EXPERT}),
+    TenantKind.OPERATIONS: frozenset({Role.OPERATIONS, Role.EXPERT}),
+}
+TECHNICAL_ROLES = frozenset({Role.DESK_INTEGRATION})
+
+
+def roles_a_user_may_hold(kind: TenantKind, *, technical: bool) -> frozenset[Role]:
+    """The roles an account of a tenant of `kind` may be given: a person never the desk's role,
+    a technical account nothing else."""
+    allowed = TENANT_ROLES[kind]
+    return allowed & TECHNICAL_ROLES if technical else allowed - TECHNICAL_ROLES
+
+
+def may_administer_users(p: Principal | Operator) -> bool:
+    """Setting roles, deactivating, reactivating and moving users: group administrators (and the
+    operator at the command line)."""
+    return isinstance(p, Operator) or is_group_admin(p)
+
+
+@dataclass(frozen=True, slots=True)
+class UserScope:
+    """Which users a caller may list: everyone, a school's, and (for all callers) the experts."""
+
+    all: bool = False
+    tenant_ids: frozenset[int] = frozenset()
+
+
+def user_scope(p: Principal) -> UserScope:
+    """Group admins list everyone, a school's managers their school; every caller lists the experts
+    (the experts list is the federation's, may_read_shared_data)."""
+    if is_group_admin(p):
+        return UserScope(all=True)
+    if p.tenant_kind is TenantKind.SCHOOL and Role.SCHOOL_MANAGER in p.roles:
+        return UserScope(tenant_ids=frozenset({p.tenant_id}))
+    return UserScope()
+
+
+def audit_scope(p: Principal) -> UserScope | None:
+    """Whose audit trail a caller reads: group admins all of it, a school's managers their school's
+    (the same shape as user_scope); None for everyone else."""
+    if is_group_admin(p):
+        return UserScope(all=True)
+    if p.tenant_kind is TenantKind.SCHOOL and Role.SCHOOL_MANAGER in p.roles:
+        return UserScope(tenant_ids=frozenset({p.tenant_id}))
+    return None
+
+
+def may_see_api_token_use(p: Principal) -> bool:
+    """Which API token wrote a comment or an event: those who manage the tokens."""
+    return is_group_admin(p)

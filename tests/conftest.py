@@ -25,6 +25,7 @@ from server import migrations
 from server.config import Settings
 from server.db import create_engine, writer_session
 from server.importing import import_federation
+from tests.support.live_server import ENGLISH
 from tenants.federation import demo_federation_path, load_federation
 
 pytest_plugins = ["tests.support.realm_fixtures"]
@@ -172,7 +173,7 @@ def app(settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[As
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://groupdesk.test") as c:
+                                 base_url="http://groupdesk.test", headers=ENGLISH) as c:
         yield c
 
 

@@ -11,8 +11,8 @@ from strawberry.scalars import JSON
 from schema.context import Info
 from schema.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, attempt, attempt_as
 from schema.ids import node_id, require_id
-from schema.catalog.types import Brick, Priority, Service, SubService
-from schema.identity.types import ExpertDesignation
+from schema.catalog.types import ApproverKind, Brick, Priority, Service, SubService
+from schema.identity.types import ExpertDesignation, Role
 from server.catalog import experts, service
 from server.catalog.service import UNSET as KEEP
 
@@ -86,6 +86,14 @@ class CreateSubServiceInput:
     default_priority: Priority = Priority.NORMAL
 
 
+@strawberry.input(description="Who approves: the opening school's managers, holders of a role, or "
+                              "named users.")
+class ApproversInput:
+    kind: ApproverKind
+    role: Role | None = None
+    usernames: list[str] | None = None
+
+
 @strawberry.input
 class UpdateSubServiceInput:
     id: relay.GlobalID
@@ -95,11 +103,17 @@ class UpdateSubServiceInput:
     requires_approval: bool | None = strawberry.UNSET
     default_priority: Priority | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
+    approvers: ApproversInput | None = strawberry.UNSET
+    cost_field: str | None = strawberry.field(default=strawberry.UNSET, description=(
+        "The form's number field holding the cost; null removes it."))
+    second_approval_above: float | None = strawberry.field(default=strawberry.UNSET, description=(
+        "Above this cost a second approver must approve too; null removes the threshold."))
 
 
-@strawberry.input
+@strawberry.input(description="The user by id or by username (one of them), and one scope.")
 class DesignateExpertInput:
-    user_id: relay.GlobalID
+    user_id: relay.GlobalID | None = None
+    username: str | None = None
     brick_id: relay.GlobalID | None = None
     service_id: relay.GlobalID | None = None
     sub_service_id: relay.GlobalID | None = None
@@ -131,7 +145,21 @@ async def _update_sub_service(info: Info, input: UpdateSubServiceInput) -> Any:
         name=_given(input.name), description=_given(input.description),
         form=_given(input.form), requires_approval=_given(input.requires_approval),
         default_priority=priority if priority is KEEP else priority.value,
-        active=_given(input.active)), fields={"sub-service": "id"})
+        active=_given(input.active), approvers=_approvers(input.approvers),
+        cost_field=_nullable(input.cost_field),
+        second_approval_above=_nullable(input.second_approval_above)), fields={"sub-service": "id"})
+
+
+def _nullable(value: Any) -> Any:
+    """A field not sent keeps the stored value; null clears it."""
+    return KEEP if value is strawberry.UNSET else value
+
+
+def _approvers(value: ApproversInput | None) -> Any:
+    if value is strawberry.UNSET or value is None:
+        return KEEP
+    return {"kind": value.kind.value, "role": value.role.value if value.role else None,
+            "usernames": value.usernames}
 
 
 @strawberry.type
@@ -178,7 +206,7 @@ class CatalogMutation:
         ctx = info.context
         return await attempt_as(ctx.session, ExpertDesignation.from_model, lambda: experts.designate_expert(
             ctx.session, actor=ctx.viewer,
-            user_id=require_id(input.user_id, "User", "user", field="userId"),
+            user_id=node_id(input.user_id, "User", "user", field="userId"), username=input.username,
             brick_id=node_id(input.brick_id, "Brick", "brick", field="brickId"),
             service_id=node_id(input.service_id, "Service", "service", field="serviceId"),
             sub_service_id=node_id(input.sub_service_id, "SubService", "sub-service",

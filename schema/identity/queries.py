@@ -20,7 +20,7 @@ class IdentityQuery:
             raise Unauthenticated()
         user, tenant = found
         return Viewer(user=User.from_model(user), tenant=Tenant.from_model(tenant),
-                      roles=roles_of(p.roles))
+                      roles=roles_of(p.roles), language=info.context.language)
 
     @strawberry.field(description="The federation's members.")
     async def tenants(self, info: Info) -> list[Tenant]:

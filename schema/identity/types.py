@@ -14,6 +14,7 @@ from schema.catalog.types import Brick, Service, SubService
 from server.catalog.queries import catalog_nodes
 from server.identity import models, queries
 from tenants.context import Role as RoleValue
+from server.identity.languages import language_shown
 from tenants.context import TenantKind as TenantKindValue
 
 TenantKind = strawberry.enum(TenantKindValue)
@@ -54,12 +55,18 @@ class User(relay.Node):
     active: bool
     technical: bool = strawberry.field(description="A desk integration or provisioning account, "
                                                    "not a person.")
+    chosen_language: strawberry.Private[str | None] = None
 
     @classmethod
     def from_model(cls, m: models.User) -> User:
         return cls(id=m.id, tenant_id=m.tenant_id, username=m.username, email=m.email,
                    display_name=m.display_name, roles=roles_of(m.roles), active=m.active,
-                   technical=m.technical)
+                   technical=m.technical, chosen_language=m.language)
+
+    @strawberry.field(description="The language this person chose (`fr`, `en`); null when they read "
+                                  "their school's. Shown to themselves and group administrators only.")
+    def language(self, info: Info) -> str | None:
+        return language_shown(info.context.viewer, user_id=self.id, language=self.chosen_language)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -99,6 +106,12 @@ class ExpertDesignation(relay.Node):
     async def user(self, info: Info) -> User:
         return User.from_model(await info.context.loaders.user.load(self.user_id))
 
+    @strawberry.field(description="False when the user left (deactivated, deprovisioned) or lost the "
+                                  "expert role: routing never picks an inactive designation.")
+    async def active(self, info: Info) -> bool:
+        user = await info.context.loaders.user.load(self.user_id)
+        return bool(user.active and RoleValue.EXPERT in user.roles)
+
     @strawberry.field
     async def brick(self, info: Info) -> Brick:
         return Brick.from_model(await info.context.loaders.brick.load(self.brick_id))
@@ -121,3 +134,5 @@ class Viewer:
     user: User
     tenant: Tenant
     roles: list[Role]
+    language: str = strawberry.field(description="The language this request's messages are in: the "
+                                                 "Accept-Language header's, else the user's, else the school's.")

@@ -14,6 +14,7 @@ from schema import pagination
 from schema.errors import BadInput
 from schema.pagination import PAGING
 from schema.catalog.types import Priority
+from schema.sla.types import SlaState
 from schema.tickets.types import Ticket, TicketConnection, TicketState
 from server.errors import GroupdeskError, ValidationFailed
 from server.tickets import listing, queue
@@ -21,10 +22,13 @@ from server.pagination import PageArgs
 from server.tickets.listing import TicketPage
 from server.tickets.ordering import Direction, OrderField
 from server.tickets.ordering import TicketOrder as Order
+from tenants.i18n.messages import Message
 
 TicketOrderField = strawberry.enum(OrderField, name="TicketOrderField",
                                    description="What a ticket list is sorted by; PRIORITY is by "
-                                               "urgency, CRITICAL highest.")
+                                               "urgency, CRITICAL highest; SLA_DUE_AT by the next "
+                                               "due time of a running SLA clock, tickets without "
+                                               "one last (ascending).")
 OrderDirection = strawberry.enum(Direction, name="OrderDirection")
 
 
@@ -51,6 +55,11 @@ class TicketFilter:
         "Words in the title, description or comments (internal ones only for the group's "
         "staff), accents ignored; \"a phrase\", -excluded, or. An exact ref (GRP-2026-000123) "
         "finds that ticket."))
+    sla_states: list[SlaState] | None = strawberry.field(default=None, description=(
+        "The SLA state as last recorded: by the ticket's latest change or the sweep, which "
+        "moves it on within GROUPDESK_SLA_SWEEP_SECONDS of a clock crossing 75% or 100%."))
+    due_before: dt.datetime | None = strawberry.field(default=None, description=(
+        "Tickets whose running SLA clock falls due (take, then resolve) before this instant."))
 
 
 @strawberry.input(description="The order of a ticket list; ties are broken by id, same direction.")
@@ -68,11 +77,11 @@ def _ids(gids: list[relay.GlobalID] | None, type_name: str, field: str) -> froze
 # driver's bind parameters (asyncpg allows 32,767) long before it means anything.
 LISTS = {"states": "states", "schoolIds": "school_ids", "brickIds": "brick_ids",
          "serviceIds": "service_ids", "subServiceIds": "sub_service_ids",
-         "assigneeIds": "assignee_ids", "priorities": "priorities"}
+         "assigneeIds": "assignee_ids", "priorities": "priorities", "slaStates": "sla_states"}
 
 
 def _check_lengths(given: TicketFilter, most: int) -> None:
-    too_long = {f"filter.{name}": f"at most {most} values (got {len(values)})"
+    too_long = {f"filter.{name}": Message("at most {limit} values (got {count})", limit=most, count=len(values))
                 for name, attribute in LISTS.items()
                 if len(values := getattr(given, attribute) or []) > most}
     if too_long:
@@ -93,7 +102,8 @@ def _filter(given: TicketFilter | None, max_values: int) -> listing.TicketFilter
         priorities=frozenset(given.priorities or []), escalated=given.escalated,
         min_escalation_level=given.min_escalation_level, created_after=given.created_after,
         created_before=given.created_before, updated_after=given.updated_after,
-        updated_before=given.updated_before, text=given.text)
+        updated_before=given.updated_before, text=given.text,
+        sla_states=frozenset(given.sla_states or []), due_before=given.due_before)
 
 
 def _order(given: TicketOrder | None) -> Order:

@@ -23,7 +23,7 @@ from schema.errors import (
 from schema.ids import node_id, require_id
 from schema.catalog.types import Priority
 from schema.tickets.types import Ticket, TicketComment, Visibility
-from server.tickets import actions, changes, comments, idempotency, service
+from server.tickets import actions, approval, changes, comments, idempotency, service
 from server.tickets import models as ticket_models
 from server.tickets.workflow import Action
 
@@ -79,6 +79,11 @@ class AssignTicketInput(TicketChangeInput):
 @strawberry.input(description="Why: the question put to the school, or the reason of a refusal.")
 class TicketReasonInput(TicketChangeInput):
     reason: str
+
+
+@strawberry.input(description="An approval, with the approver's comment (kept with the decision).")
+class ApproveTicketInput(TicketChangeInput):
+    comment: str | None = None
 
 
 @strawberry.input
@@ -192,13 +197,21 @@ class TicketMutation:
     async def close_ticket(self, info: Info, input: TicketChangeInput) -> TicketPayload:
         return await _perform(info, input, Action.CLOSE)
 
-    @strawberry.mutation(description="A manager of the opening school approves; routing follows.")
-    async def approve_ticket(self, info: Info, input: TicketChangeInput) -> TicketPayload:
-        return await _perform(info, input, Action.APPROVE)
+    @strawberry.mutation(description="An approver the sub-service names (by default a manager of the "
+                                      "opening school) approves; once enough approvers agreed (two "
+                                      "above the sub-service's cost threshold), routing follows.")
+    async def approve_ticket(self, info: Info, input: ApproveTicketInput) -> TicketPayload:
+        ctx = info.context
+        return await _change(info, lambda: approval.approve(
+            ctx.session, actor=ctx.viewer, ticket_id=_ticket_id(input.id),
+            expected_version=input.version, comment=input.comment))
 
-    @strawberry.mutation(description="A manager of the opening school rejects, with a reason.")
+    @strawberry.mutation(description="An approver rejects, with a reason (kept with the decision).")
     async def reject_ticket(self, info: Info, input: TicketReasonInput) -> TicketPayload:
-        return await _perform(info, input, Action.REJECT, reason=input.reason)
+        ctx = info.context
+        return await _change(info, lambda: approval.reject(
+            ctx.session, actor=ctx.viewer, ticket_id=_ticket_id(input.id),
+            expected_version=input.version, reason=input.reason))
 
     @strawberry.mutation(description="Change a ticket's priority.")
     async def set_priority(self, info: Info, input: SetPriorityInput) -> TicketPayload:

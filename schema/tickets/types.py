@@ -17,7 +17,10 @@ from schema.pagination import PAGING, CountedConnection
 from schema.tickets import relations
 from schema.tickets.relations import RelationConnection
 from schema.catalog.types import Brick, Priority, Service, SubService
+from schema.identity.api_token_types import ApiToken
 from schema.identity.types import Tenant, User
+from schema.sla.types import TicketSla
+from schema.tickets.approval_types import ApprovalRequest
 from schema.tickets.enums import (
     CommentSource,
     TicketAction,
@@ -25,9 +28,11 @@ from schema.tickets.enums import (
     TicketState,
     Visibility,
 )
-from server.tickets import models, queries, workflow
+from server.identity import queries as identity_queries
+from server.tickets import approval, models, queries, workflow
 from server.tickets.access import parties_on
 from server.tickets.relations import COMMENTS, HISTORY
+from server.sla.status import ticket_sla
 
 if TYPE_CHECKING:
     from schema.mirror.types import TicketMirror
@@ -43,6 +48,19 @@ async def _user(info: Info, user_id: int | None) -> User | None:
     return User.from_model(await info.context.loaders.user.load(user_id))
 
 
+async def _api_token(info: Info, token_id: int | None) -> ApiToken | None:
+    """The token a comment or event came through, for those who manage tokens (null for others)."""
+    if token_id is None:
+        return None
+    found = await identity_queries.api_tokens_by_ids(info.context.session, viewer=info.context.viewer,
+                                                     ids=[token_id])
+    return ApiToken.from_model(found[token_id]) if token_id in found else None
+
+
+VIA_API_TOKEN = "Whether it came through an API token (a desk's technical account) rather than a login."
+API_TOKEN = "Group administrators: the API token it came through; null otherwise."
+
+
 @strawberry.type(description="A comment on a ticket.")
 class TicketComment(relay.Node):
     id: relay.NodeID[int]
@@ -51,11 +69,18 @@ class TicketComment(relay.Node):
     visibility: Visibility
     source: CommentSource
     created_at: dt.datetime
+    api_token_id: strawberry.Private[int | None]
+    via_api_token: bool = strawberry.field(description=VIA_API_TOKEN)
 
     @classmethod
     def from_model(cls, m: models.TicketComment) -> TicketComment:
         return cls(id=m.id, author_id=m.author_id, body=m.body, visibility=m.visibility,
-                   source=m.source, created_at=m.created_at)
+                   source=m.source, created_at=m.created_at, api_token_id=m.api_token_id,
+                   via_api_token=m.api_token_id is not None)
+
+    @strawberry.field(description=API_TOKEN)
+    async def api_token(self, info: Info) -> ApiToken | None:
+        return await _api_token(info, self.api_token_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -74,11 +99,18 @@ class TicketEvent(relay.Node):
     visibility: Visibility
     data: JSON = strawberry.field(description="What changed: from/to states, reason, assignee...")
     created_at: dt.datetime
+    api_token_id: strawberry.Private[int | None]
+    via_api_token: bool = strawberry.field(description=VIA_API_TOKEN)
 
     @classmethod
     def from_model(cls, m: models.TicketEvent) -> TicketEvent:
         return cls(id=m.id, kind=m.kind, actor_id=m.actor_id, visibility=m.visibility,
-                   data=m.data, created_at=m.created_at)
+                   data=m.data, created_at=m.created_at, api_token_id=m.api_token_id,
+                   via_api_token=m.api_token_id is not None)
+
+    @strawberry.field(description=API_TOKEN)
+    async def api_token(self, info: Info) -> ApiToken | None:
+        return await _api_token(info, self.api_token_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -111,6 +143,8 @@ class Ticket(relay.Node):
     service_id: strawberry.Private[int]
     brick_id: strawberry.Private[int]
     assignee_id: strawberry.Private[int | None]
+    # The stored row, for what is computed from several of its columns (the SLA clock).
+    row: strawberry.Private[models.Ticket]
     title: str
     description: str
     priority: Priority
@@ -129,19 +163,21 @@ class Ticket(relay.Node):
     updated_at: dt.datetime
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    # What approving it takes (server.tickets.approval); the policy reads its approvers.
+    approval: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
     def from_model(cls, m: models.Ticket) -> Ticket:
         return cls(
             id=m.id, ref=m.ref, tenant_id=m.tenant_id, opened_by_id=m.opened_by_id,
             sub_service_id=m.sub_service_id, service_id=m.service_id, brick_id=m.brick_id,
-            assignee_id=m.assignee_id, title=m.title, description=m.description,
+            assignee_id=m.assignee_id, row=m, title=m.title, description=m.description,
             priority=m.priority, state=m.state, request_data=m.request_data,
             local_ref=m.local_ref, requester_name=m.requester_name,
             requester_email=m.requester_email, escalation_level=m.escalation_level,
             solution=m.solution, version=m.version, assigned_at=m.assigned_at,
             created_at=m.created_at, updated_at=m.updated_at, resolved_at=m.resolved_at,
-            closed_at=m.closed_at)
+            closed_at=m.closed_at, approval=m.approval)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -203,6 +239,19 @@ class Ticket(relay.Node):
 
         row = await info.context.loaders.mirror_of_ticket.load(self.id)
         return TicketMirror.from_model(row) if row is not None else None
+
+    @strawberry.field(description="The service level clock: due times, business time elapsed, "
+                                  "OK, WARNING (75%) or BREACHED.")
+    async def sla(self, info: Info) -> TicketSla:
+        calendar = await info.context.loaders.calendar_of_tenant.load(self.tenant_id)
+        return TicketSla.from_status(ticket_sla(self.row, calendar, info.context.clock()))
+    @strawberry.field(description="What approving it takes (who approves, the cost, how many "
+                                  "approvals) and the decisions so far; null when it needs none.")
+    async def approval_request(self, info: Info) -> ApprovalRequest | None:
+        if self.approval is None:
+            return None
+        rows = await approval.decisions_on(info.context.session, self.id)
+        return ApprovalRequest.of(self.approval, rows)
 
     @strawberry.field(description="The workflow actions the viewer may take now.")
     def allowed_actions(self, info: Info) -> list[TicketAction]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, JSONType, Timestamps
@@ -57,6 +57,13 @@ class SubService(Timestamps, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     form: Mapped[dict[str, Any]] = mapped_column(JSONType, default=lambda: dict(EMPTY_FORM))
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who approves: {"kind": "SCHOOL_MANAGERS"} (the default when None), {"kind": "ROLE", "role": ...}
+    # or {"kind": "USERS", "user_ids": [...]} (tenants.context.ApprovalRule).
+    approvers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The request form's field holding the cost, shown in the approval request.
+    cost_field: Mapped[str | None] = mapped_column(String(100))
+    # Above this cost, a second approver (another person) must approve too.
+    second_approval_above: Mapped[float | None] = mapped_column(Float)
     default_priority: Mapped[Priority] = mapped_column(PriorityType, default=Priority.NORMAL)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -7,11 +7,14 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.record import record
+from server.catalog.approvers import check_cost, checked_approvers
 from server.catalog.models import EMPTY_FORM, Brick, Priority, Service, SubService
-from server.errors import Conflict, NotFound, PermissionDenied
+from server.errors import KIND_NAMES, Conflict, NotFound, PermissionDenied
 from server.validation import DESCRIPTION_MAX, NAME_MAX, Checks
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 # "Leave this field as it is" in update functions (None may be a real value elsewhere).
 UNSET: Any = object()
@@ -21,7 +24,7 @@ _Row = TypeVar("_Row", Brick, Service, SubService)
 
 def _require_admin(actor: Principal) -> None:
     if not policy.may_manage_catalog(actor):
-        raise PermissionDenied("only group administrators manage the catalogue")
+        raise PermissionDenied(Message("only group administrators manage the catalogue"))
 
 
 async def _get(session: AsyncSession, model: type[_Row], ident: int, kind: str) -> _Row:
@@ -44,7 +47,8 @@ def _check_priority(checks: Checks, value: Any) -> Priority | None:
     try:
         return Priority(value)
     except ValueError:
-        checks.add("defaultPriority", "must be one of " + ", ".join(p.value for p in Priority))
+        checks.add("defaultPriority", Message("must be one of {values}",
+                                              values=", ".join(p.value for p in Priority)))
         return None
 
 
@@ -57,13 +61,29 @@ async def _ensure_unique_name(session: AsyncSession, model: type[Service | SubSe
         stmt = stmt.where(model.id != exclude_id)
     if await session.scalar(stmt.limit(1)) is not None:
         kind = "service" if model is Service else "sub-service"
-        raise Conflict(f"a {kind} named {name!r} already exists there")
+        raise Conflict(Message("a {kind} named {name} already exists there", kind=KIND_NAMES.get(kind, kind),
+                               name=repr(name)))
 
 
-def _assign(obj: Any, **values: Any) -> None:
+def _assign(obj: Any, **values: Any) -> dict[str, Any]:
+    """Set the given values; what changed, field by field, for the audit trail."""
+    changes: dict[str, Any] = {}
     for key, value in values.items():
         if value is not UNSET:
-            setattr(obj, key, value.strip() if key == "name" else value)
+            value = value.strip() if key == "name" else value
+            if getattr(obj, key) != value:
+                changes[key] = {"from": getattr(obj, key), "to": value}
+            setattr(obj, key, value)
+    return changes
+
+
+async def _audit(session: AsyncSession, actor: Principal, obj: Brick | Service | SubService,
+                 verb: str, changes: dict[str, Any]) -> None:
+    """One audit row for a catalogue change (none when nothing changed)."""
+    if changes:
+        kind = {Brick: "brick", Service: "service", SubService: "sub_service"}[type(obj)]
+        await record(session, actor=actor, action=f"catalog.{kind}.{verb}", target_kind=kind,
+                     target_id=obj.id, changes={"name": obj.name, **changes})
 
 
 async def create_brick(session: AsyncSession, *, actor: Principal, code: str, name: str,
@@ -74,10 +94,11 @@ async def create_brick(session: AsyncSession, *, actor: Principal, code: str, na
     _check_texts(checks, name, description)
     checks.done()
     if await session.scalar(select(Brick.id).where(Brick.code == code)) is not None:
-        raise Conflict(f"a brick with code {code!r} already exists")
+        raise Conflict(Message("a brick with code {code} already exists", code=repr(code)))
     brick = Brick(code=code, name=name.strip(), description=description, active=True)
     session.add(brick)
     await session.flush()
+    await _audit(session, actor, brick, "created", {"code": code})
     return brick
 
 
@@ -88,8 +109,9 @@ async def update_brick(session: AsyncSession, *, actor: Principal, brick_id: int
     checks = Checks()
     _check_texts(checks, name, description)
     checks.done()
-    _assign(brick, name=name, description=description, active=active)
+    changes = _assign(brick, name=name, description=description, active=active)
     await session.flush()
+    await _audit(session, actor, brick, "updated", changes)
     return brick
 
 
@@ -104,6 +126,7 @@ async def create_service(session: AsyncSession, *, actor: Principal, brick_id: i
     service = Service(brick_id=brick_id, name=name.strip(), description=description, active=True)
     session.add(service)
     await session.flush()
+    await _audit(session, actor, service, "created", {"brick_id": brick_id})
     return service
 
 
@@ -118,8 +141,9 @@ async def update_service(session: AsyncSession, *, actor: Principal, service_id:
     if name is not UNSET:
         await _ensure_unique_name(session, Service, "brick_id", service.brick_id, name.strip(),
                                   exclude_id=service.id)
-    _assign(service, name=name, description=description, active=active)
+    changes = _assign(service, name=name, description=description, active=active)
     await session.flush()
+    await _audit(session, actor, service, "updated", changes)
     return service
 
 
@@ -140,13 +164,18 @@ async def create_sub_service(session: AsyncSession, *, actor: Principal, service
                      requires_approval=requires_approval, default_priority=priority, active=True)
     session.add(sub)
     await session.flush()
+    await _audit(session, actor, sub, "created", {"service_id": service_id,
+                                                  "requires_approval": requires_approval})
     return sub
 
 
 async def update_sub_service(session: AsyncSession, *, actor: Principal, sub_service_id: int,
                              name: str = UNSET, description: str = UNSET, form: dict[str, Any] = UNSET,
                              requires_approval: bool = UNSET, default_priority: str = UNSET,
-                             active: bool = UNSET) -> SubService:
+                             active: bool = UNSET, approvers: dict[str, Any] = UNSET,
+                             cost_field: str | None = UNSET,
+                             second_approval_above: float | None = UNSET) -> SubService:
+    """Change what is given; `approvers` is {"kind", "role", "usernames"} (server.catalog.approvers)."""
     _require_admin(actor)
     sub = await _get(session, SubService, sub_service_id, "sub-service")
     checks = Checks()
@@ -154,12 +183,24 @@ async def update_sub_service(session: AsyncSession, *, actor: Principal, sub_ser
     if form is not UNSET:
         checks.json_schema("form", form)
     priority = _check_priority(checks, default_priority)
+    rule: Any = UNSET
+    if approvers is not UNSET:
+        rule = await checked_approvers(session, checks, kind=approvers.get("kind", ""),
+                                            role=approvers.get("role"), usernames=approvers.get("usernames"))
+    if cost_field is not UNSET or second_approval_above is not UNSET or form is not UNSET:
+        check_cost(checks, sub.form if form is UNSET else form,
+                   sub.cost_field if cost_field is UNSET else cost_field,
+                   sub.second_approval_above if second_approval_above is UNSET else second_approval_above)
     checks.done()
     if name is not UNSET:
         await _ensure_unique_name(session, SubService, "service_id", sub.service_id, name.strip(),
                                   exclude_id=sub.id)
-    _assign(sub, name=name, description=description, form=form,
-            requires_approval=requires_approval, active=active,
-            default_priority=priority if priority is not None else UNSET)
+    changes = _assign(sub, name=name, description=description, form=form,
+                      requires_approval=requires_approval, active=active,
+                      default_priority=priority if priority is not None else UNSET, approvers=rule,
+                      cost_field=cost_field, second_approval_above=second_approval_above)
     await session.flush()
+    if "form" in changes:  # the whole form is no diff anyone reads: say that it changed
+        changes["form"] = {"changed": True}
+    await _audit(session, actor, sub, "updated", changes)
     return sub

@@ -14,12 +14,14 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.record import record
 from server.db import utcnow
 from server.errors import Conflict, NotFound, PermissionDenied
 from server.identity.models import ApiToken, ApiTokenPurpose, Tenant, User
 from server.validation import Checks
 from tenants import policy
 from tenants.context import Operator, Principal, Role
+from tenants.i18n.messages import Message
 
 TOKEN_PREFIX = "gdk_"
 # What a listing shows of the secret: the marker and 8 random characters.
@@ -53,7 +55,7 @@ def looks_like_api_token(raw: str) -> bool:
 
 def _require_manager(actor: Actor) -> None:
     if not policy.may_manage_api_tokens(actor):
-        raise PermissionDenied("only group administrators manage API tokens")
+        raise PermissionDenied(Message("only group administrators manage API tokens"))
 
 
 def _creator_id(actor: Actor) -> int | None:
@@ -72,10 +74,11 @@ async def technical_user(session: AsyncSession, tenant: Tenant, purpose: ApiToke
         await session.flush()
         return user
     if user.tenant_id != tenant.id or not user.technical:
-        raise Conflict(f"username {username} is taken by an account that is not {tenant.slug}'s "
-                       f"technical account; pass userId to choose the account")
+        raise Conflict(Message("username {username} is taken by an account that is not {slug}'s "
+                               "technical account; pass userId to choose the account", username=username,
+                               slug=tenant.slug))
     if not user.active:
-        raise Conflict(f"technical account {username} is deactivated")
+        raise Conflict(Message("technical account {username} is deactivated", username=username))
     return user
 
 
@@ -85,9 +88,14 @@ async def _acting_user(session: AsyncSession, tenant: Tenant, user_id: int) -> U
         raise NotFound("user", user_id)
     checks = Checks()
     if user.tenant_id != tenant.id:
-        checks.add("userId", f"the account must belong to tenant {tenant.slug}")
+        checks.add("userId", Message("the account must belong to tenant {slug}", slug=tenant.slug))
+    elif not user.technical:
+        # A long-lived secret acting as a person would let anyone holding it write in their name.
+        checks.add("userId", Message("{username} is a person, not a technical account: API tokens act "
+                                     "as a school's technical account only (leave userId out to use "
+                                     "{slug}'s)", username=user.username, slug=tenant.slug))
     elif not user.active:
-        checks.add("userId", f"user {user.username} is deactivated")
+        checks.add("userId", Message("user {username} is deactivated", username=user.username))
     checks.done()
     return user
 
@@ -114,9 +122,9 @@ async def create_api_token(
     try:
         purpose = ApiTokenPurpose(str(purpose).upper())
     except ValueError:
-        checks.add("purpose", "must be one of " + ", ".join(p.value for p in ApiTokenPurpose))
+        checks.add("purpose", Message("must be one of {values}", values=", ".join(p.value for p in ApiTokenPurpose)))
     if not tenant.active:
-        checks.add("tenantId", f"tenant {tenant.slug} is deactivated")
+        checks.add("tenantId", Message("tenant {slug} is deactivated", slug=tenant.slug))
     checks.done()
     assert isinstance(purpose, ApiTokenPurpose)
     if user_id is None:
@@ -129,6 +137,10 @@ async def create_api_token(
                      created_by_id=_creator_id(actor), created_at=utcnow())
     session.add(token)
     await session.flush()
+    await record(session, actor=actor, action="api_token.created", target_kind="api_token",
+                 target_id=token.id, tenant_id=tenant.id,
+                 changes={"name": token.name, "purpose": purpose.value, "account": user.username,
+                          "prefix": token.prefix})
     return token, raw
 
 
@@ -160,6 +172,9 @@ async def revoke_api_token(session: AsyncSession, *, actor: Actor, token_id: int
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         await session.flush()
+        await record(session, actor=actor, action="api_token.revoked", target_kind="api_token",
+                     target_id=token.id, tenant_id=token.tenant_id,
+                     changes={"name": token.name, "prefix": token.prefix})
     return token
 
 
@@ -174,7 +189,7 @@ async def list_api_tokens(
     return list(await session.scalars(stmt))
 
 
-async def wrong_purpose(session: AsyncSession, raw: str, *, expected: ApiTokenPurpose) -> str | None:
+async def wrong_purpose(session: AsyncSession, raw: str, *, expected: ApiTokenPurpose) -> Message | None:
     """Why a live token of another purpose is refused here, in its holder's terms; None otherwise.
 
     Unknown and revoked tokens keep one message, so a guesser learns nothing about which is which.
@@ -185,7 +200,7 @@ async def wrong_purpose(session: AsyncSession, raw: str, *, expected: ApiTokenPu
     if token is None or token.revoked or token.purpose is expected:
         return None
     if token.purpose is ApiTokenPurpose.SCIM:
-        return ("this is a SCIM token: it provisions users and groups on /scim/v2 only; /graphql takes "
-                "a desk API token (groupdesk api-token create --purpose desk) or a user's SSO token")
-    return ("this is a desk API token: it calls /graphql and the desk hooks only; /scim/v2 takes a SCIM "
-            "token (groupdesk api-token create --purpose scim)")
+        return Message("this is a SCIM token: it provisions users and groups on /scim/v2 only; /graphql takes "
+                       "a desk API token (groupdesk api-token create --purpose desk) or a user's SSO token")
+    return Message("this is a desk API token: it calls /graphql and the desk hooks only; /scim/v2 takes a SCIM "
+                   "token (groupdesk api-token create --purpose scim)")

@@ -21,6 +21,7 @@ from server.identity.tokens import IdentityProviderUnavailable, TokenRejected, T
 from server.logs import note_caller
 from server.outages import IDENTITY_PROVIDER_UNAVAILABLE, ServiceUnavailable
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 __all__ = ["Authentication", "AuthenticationFailed", "Authenticator", "bearer_token", "principal_of"]
 
@@ -30,7 +31,7 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationFailed("the Authorization header must be 'Bearer <token>'")
+        raise AuthenticationFailed(Message("the Authorization header must be 'Bearer <token>'"))
     return token.strip()
 
 
@@ -93,7 +94,7 @@ class Authenticator:
             token = await authenticate_api_token(session, raw, purpose=ApiTokenPurpose.DESK)
             if token is None:
                 why = await wrong_purpose(session, raw, expected=ApiTokenPurpose.DESK)
-                raise AuthenticationFailed(why or "unknown or revoked API token")
+                raise AuthenticationFailed(why or Message("unknown or revoked API token"))
             return Authentication(await api_token_principal(session, token), token_id=token.id)
 
     async def _local_principal(self, session: AsyncSession, verified: VerifiedToken) -> Principal:
@@ -102,7 +103,7 @@ class Authenticator:
         stmt = select(User, Tenant).join(Tenant, User.tenant_id == Tenant.id).where(User.username == sub)
         row = (await session.execute(stmt)).first()
         if row is None:
-            raise AuthenticationFailed(f"no groupdesk user {sub!r} (development issuer)")
+            raise AuthenticationFailed(Message("no groupdesk user {sub} (development issuer)", sub=repr(sub)))
         user, tenant = row
         require_active(user, tenant)
         return await principal_of(session, user, tenant)

@@ -8,6 +8,7 @@ from typing import Any
 
 from server.identity.tokens import RealmConfig, TokenRejected
 from tenants.context import Role
+from tenants.i18n.messages import Message
 
 _KNOWN_ROLES = {role.value: role for role in Role}
 
@@ -39,16 +40,17 @@ def tenant_from_claims(
     elif mode is TenantClaimMode.REALM:
         if realm is None or not realm.tenant:
             name = realm.realm if realm is not None else "the local issuer"
-            raise TokenRejected(f"token carries no tenant: {name} is not one school's realm")
+            raise TokenRejected(Message("token carries no tenant: {name} is not one school's realm", name=name))
         return realm.tenant
     else:  # pragma: no cover - the enum is closed
         raise ValueError(f"unknown tenant claim mode {mode!r}")
     if not found:
-        raise TokenRejected(f"token carries no tenant: no {source}")
+        raise TokenRejected(Message("token carries no tenant: no {source}", source=source))
     if len(found) > 1:
         # Picking one would act on a school the caller did not choose.
         listed = ", ".join(sorted(found))
-        raise TokenRejected(f"token carries no tenant: ambiguous {source} ({listed})")
+        raise TokenRejected(Message("token carries no tenant: ambiguous {source} ({listed})", source=source,
+                                    listed=listed))
     return next(iter(found))
 
 

@@ -40,6 +40,9 @@ class User(Timestamps, Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role_names: Mapped[list[str]] = mapped_column("roles", JSONType, default=list)
+    # Roles set in groupdesk (the federation file, a group administrator): an SSO token's roles no
+    # longer change them. False for users created by their first login, whose tokens bring the roles.
+    roles_administered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # A desk integration or provisioning client rather than a person (never approves, never SSO-logs in
     # through a browser); set for Keycloak service accounts and API-token accounts.

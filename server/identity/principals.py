@@ -9,6 +9,8 @@ from server.identity.models import ApiToken, ExpertDesignation, Tenant, User
 from server.identity.open_sockets import SocketHolder
 from tenants import policy
 from tenants.context import Designation, Principal
+from tenants.i18n import language_of
+from tenants.i18n.messages import Message
 
 
 class AuthenticationFailed(Exception):
@@ -23,9 +25,9 @@ class AuthenticationFailed(Exception):
 def require_active(user: User, tenant: Tenant) -> None:
     """Refuse a deactivated user or tenant, naming which (403: the credentials themselves are fine)."""
     if not user.active:
-        raise AuthenticationFailed(f"user {user.username} is deactivated", status=403)
+        raise AuthenticationFailed(Message("user {username} is deactivated", username=user.username), status=403)
     if not tenant.active:
-        raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
+        raise AuthenticationFailed(Message("tenant {slug} is deactivated", slug=tenant.slug), status=403)
 
 
 async def designations_of(session: AsyncSession, user_id: int) -> frozenset[Designation]:
@@ -36,11 +38,14 @@ async def designations_of(session: AsyncSession, user_id: int) -> frozenset[Desi
     return frozenset(Designation(*row) for row in rows)
 
 
-async def principal_of(session: AsyncSession, user: User, tenant: Tenant) -> Principal:
+async def principal_of(session: AsyncSession, user: User, tenant: Tenant, *,
+                       api_token_id: int | None = None) -> Principal:
     return Principal(
         user_id=user.id, username=user.username, tenant_id=tenant.id, tenant_slug=tenant.slug,
         tenant_kind=tenant.kind, roles=policy.effective_roles(user.roles, tenant.kind),
         designations=await designations_of(session, user.id), technical=user.technical,
+        api_token_id=api_token_id,
+        language=language_of(user.language, tenant.language),
     )
 
 
@@ -50,13 +55,14 @@ async def api_token_principal(session: AsyncSession, token: ApiToken) -> Princip
     tenant = await session.get(Tenant, token.tenant_id)
     assert user is not None and tenant is not None  # foreign keys
     if user.tenant_id != tenant.id:
-        raise AuthenticationFailed(f"API token {token.prefix}... acts for {tenant.slug}, but its account "
-                                   f"{user.username} no longer belongs to it", status=403)
+        raise AuthenticationFailed(Message("API token {prefix}... acts for {slug}, but its account "
+                                           "{username} no longer belongs to it", prefix=token.prefix,
+                                           slug=tenant.slug, username=user.username), status=403)
     require_active(user, tenant)
-    return await principal_of(session, user, tenant)
+    return await principal_of(session, user, tenant, api_token_id=token.id)
 
 
-async def holder_problem(session: AsyncSession, holder: SocketHolder) -> str | None:
+async def holder_problem(session: AsyncSession, holder: SocketHolder) -> Message | None:
     """Why a connection's holder may no longer act (revoked, deactivated, moved), or None.
 
     Two indexed reads at most: cheap enough for every operation started over a WebSocket.
@@ -65,17 +71,17 @@ async def holder_problem(session: AsyncSession, holder: SocketHolder) -> str | N
         select(User.username, User.active, User.tenant_id, Tenant.slug, Tenant.active)
         .join(Tenant, Tenant.id == holder.tenant_id).where(User.id == holder.user_id))).first()
     if row is None:
-        return "the account no longer exists"
+        return Message("the account no longer exists")
     username, user_active, user_tenant_id, slug, tenant_active = row
     if holder.token_id is not None:
         token = (await session.execute(select(ApiToken.prefix, ApiToken.revoked_at)
                                        .where(ApiToken.id == holder.token_id))).first()
         if token is None or token.revoked_at is not None:
-            return f"API token {token.prefix if token else ''}... was revoked"
+            return Message("API token {prefix}... was revoked", prefix=token.prefix if token else "")
     if not user_active:
-        return f"user {username} is deactivated"
+        return Message("user {username} is deactivated", username=username)
     if not tenant_active:
-        return f"tenant {slug} is deactivated"
+        return Message("tenant {slug} is deactivated", slug=slug)
     if user_tenant_id != holder.tenant_id:
-        return f"user {username} no longer belongs to tenant {slug}"
+        return Message("user {username} no longer belongs to tenant {slug}", username=username, slug=slug)
     return None

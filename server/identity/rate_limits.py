@@ -20,6 +20,7 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
+from tenants.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +61,22 @@ class RateLimits:
         """Raise RateLimited when `address` already used up its failed authentications."""
         for item in self._failed_auth:
             if not await self._test(item, "auth-failures", address):
-                raise await self._refusal(item, "too many failed authentications from this address",
+                raise await self._refusal(item, Message("too many failed authentications from this address"),
                                           "auth-failures", address)
 
     async def record_failed_authentication(self, address: str) -> None:
         """Count one failure; raise RateLimited when it goes past the limit."""
         for item in self._failed_auth:
             if not await self._hit(item, "auth-failures", address):
-                raise await self._refusal(item, "too many failed authentications from this address",
+                raise await self._refusal(item, Message("too many failed authentications from this address"),
                                           "auth-failures", address)
 
     async def count_request(self, principal_key: str) -> None:
         """Count one request of an authenticated caller; raise RateLimited past the limit."""
         for item in self._per_principal:
             if not await self._hit(item, "requests", principal_key):
-                raise await self._refusal(item, "too many requests from this caller", "requests", principal_key)
+                raise await self._refusal(item, Message("too many requests from this caller"), "requests",
+                                          principal_key)
 
     async def _test(self, item: RateLimitItem, *key: str) -> bool:
         try:
@@ -90,13 +92,14 @@ class RateLimits:
             log.warning("rate limit storage unavailable, letting the request through: %s", exc)
             return True
 
-    async def _refusal(self, item: RateLimitItem, what: str, *key: str) -> RateLimited:
+    async def _refusal(self, item: RateLimitItem, what: Message, *key: str) -> RateLimited:
         try:
             stats = await self._limiter.get_window_stats(item, self._namespace, *key)
             wait = max(1, math.ceil(stats.reset_time - time.time()))
         except StorageError:
             wait = item.get_expiry()
-        return RateLimited(f"{what} ({item}): retry in {wait} s", retry_after=wait)
+        return RateLimited(Message("{what} ({limit}): retry in {wait} s", what=what, limit=str(item), wait=wait),
+                           retry_after=wait)
 
     async def aclose(self) -> None:
         """Close the Redis connections, if any (the app's shutdown)."""

@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import utcnow, writer_session
 from server.identity.claims import TenantClaimMode, profile_from_claims, roles_from_claims, tenant_from_claims
-from server.identity.linking import link_provisioned_user
+from server.identity.languages import language_of_locale
+from server.identity.linking import ClaimTaken, link_provisioned_user
 from server.identity.models import Tenant, User
 from server.identity.principals import AuthenticationFailed, principal_of, require_active
 from server.identity.tokens import TokenRejected, VerifiedToken
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 # Keycloak names a client's service account `service-account-<client id>`.
 SERVICE_ACCOUNT_PREFIX = "service-account-"
@@ -68,6 +70,8 @@ class SsoIdentity:
     technical: bool
     # When the bearer signed in (auth_time), or else when the token was issued.
     signed_in_at: dt.datetime
+    # The language of the token's `locale` claim, when it names one groupdesk speaks.
+    language: str | None = None
 
 
 def identity_from_token(verified: VerifiedToken, rule: TenantRule) -> SsoIdentity:
@@ -89,6 +93,7 @@ def identity_from_token(verified: VerifiedToken, rule: TenantRule) -> SsoIdentit
         email_verified=claims.get("email_verified") is True, display_name=display_name[:200],
         role_names=sorted(role.value for role in roles), tenant_slug=rule.tenant_of(verified),
         technical=service_client is not None, signed_in_at=_signed_in_at(claims),
+        language=language_of_locale(claims.get("locale")),
     )
 
 
@@ -118,7 +123,7 @@ async def sso_principal(sessions: async_sessionmaker[AsyncSession], identity: Ss
     for attempt in range(WRITE_ATTEMPTS):
         try:
             return await _write(sessions, identity)
-        except IntegrityError:
+        except (IntegrityError, ClaimTaken):
             # A concurrent login inserted this identity or took the username first: each retry
             # reads what it committed, so the next attempt updates, or picks the next username.
             if attempt == WRITE_ATTEMPTS - 1:
@@ -132,7 +137,8 @@ async def _write(sessions: async_sessionmaker[AsyncSession], identity: SsoIdenti
         # Read again under the write lock: another request may have written in between.
         tenant, user = await _lookup(session, identity)
         if user is None:
-            # A person SCIM provisioned before their first login: claim that user, don't make another.
+            # A person SCIM or the federation file provisioned before their first login: claim that
+            # user, don't make another.
             user = await link_provisioned_user(
                 session, tenant_id=tenant.id, issuer=identity.issuer, subject=identity.subject,
                 username=identity.username, email=identity.email if identity.email_verified else None)
@@ -155,13 +161,13 @@ async def _lookup(session: AsyncSession, identity: SsoIdentity) -> tuple[Tenant,
         select(User).where(User.issuer == identity.issuer, User.subject == identity.subject))
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == identity.tenant_slug))
     if tenant is None:
-        raise AuthenticationFailed(f"unknown tenant {_shown(identity.tenant_slug)}", status=403)
+        raise AuthenticationFailed(Message("unknown tenant {slug}", slug=_shown(identity.tenant_slug)), status=403)
     if user is not None:
         if user.tenant_id != tenant.id:
             await _refuse_another_school(session, user, tenant)
         require_active(user, tenant)
     elif not tenant.active:
-        raise AuthenticationFailed(f"tenant {tenant.slug} is deactivated", status=403)
+        raise AuthenticationFailed(Message("tenant {slug} is deactivated", slug=tenant.slug), status=403)
     return tenant, user
 
 
@@ -169,8 +175,9 @@ async def _refuse_another_school(session: AsyncSession, user: User, tenant: Tena
     """A login never moves a user between schools: the old school's grants would follow, out of its reach."""
     home = await session.get(Tenant, user.tenant_id)
     home_name = home.name if home is not None else f"tenant {user.tenant_id}"
-    raise AuthenticationFailed(f"this account belongs to {home_name}; a token for {tenant.name} cannot use it: "
-                               f"ask a group administrator to move it", status=403)
+    raise AuthenticationFailed(Message("this account belongs to {home}; a token for {school} cannot use it: "
+                                       "ask a group administrator to move it", home=home_name, school=tenant.name),
+                               status=403)
 
 
 def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) -> dict[str, Any]:
@@ -184,14 +191,24 @@ def profile_changes(user: User | None, tenant: Tenant, identity: SsoIdentity) ->
     }
     if user is None:
         # The tenant is set once, at creation: a later token naming another school is refused.
-        return {**wanted, "tenant_id": tenant.id, "last_login_at": identity.signed_in_at}
+        return {**wanted, "tenant_id": tenant.id, "last_login_at": identity.signed_in_at,
+                "language": identity.language}
     if user.scim_managed:
         # The identity provider's SCIM feed owns these; a token must not undo what it set.
         for name in ("role_names", "email", "display_name"):
             wanted.pop(name)
+    elif user.roles_administered:
+        # The federation file or a group administrator set the roles: a token does not undo them.
+        wanted.pop("role_names")
+    # A technical account stays one (the federation file may declare it), whatever the token says.
+    wanted["technical"] = identity.technical or user.technical
     changed = {name: value for name, value in wanted.items() if getattr(user, name) != value}
     if user.last_login_at is None or identity.signed_in_at > user.last_login_at:
         changed["last_login_at"] = identity.signed_in_at
+        # A new sign-in says which language the person reads; a choice made through the API since
+        # (setMyLanguage) holds until then, so every request of one login does not undo it.
+        if identity.language is not None and identity.language != user.language:
+            changed["language"] = identity.language
     return changed
 
 

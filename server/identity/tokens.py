@@ -18,6 +18,7 @@ from keycloak import KeycloakOpenID
 
 from server.errors import ConfigurationError
 from server.identity.signing_keys import KeysUnavailable, RealmKeys, SigningKeys, StaticKeys
+from tenants.i18n.messages import Message
 
 if TYPE_CHECKING:
     from server.identity.local_issuer import LocalIssuer
@@ -139,23 +140,23 @@ class TokenVerifier:
         header, unverified = _peek(token)
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
-            raise TokenRejected(f"unsupported algorithm {_shown(alg)}")
+            raise TokenRejected(Message("unsupported algorithm {alg}", alg=_shown(alg)))
         # The unverified issuer only picks which keys to try; the signature then vouches for it.
         issuer = unverified.get("iss")
         if not isinstance(issuer, str) or not issuer:
-            raise TokenRejected("token has no issuer (iss)")
+            raise TokenRejected(Message("token has no issuer (iss)"))
         trusted = self._trusted.get(issuer)
         if trusted is None:
-            raise TokenRejected(f"unknown issuer {_shown(issuer)}")
+            raise TokenRejected(Message("unknown issuer {issuer}", issuer=_shown(issuer)))
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise TokenRejected("token has no signing key id (kid)")
+            raise TokenRejected(Message("token has no signing key id (kid)"))
         try:
             keyset = await trusted.keys.lookup(kid)
         except KeysUnavailable as exc:
             raise IdentityProviderUnavailable(str(exc), retry_after=self._retry_after) from exc
         if keyset is None:
-            raise TokenRejected(f"unknown signing key kid={_shown(kid)}")
+            raise TokenRejected(Message("unknown signing key kid={kid}", kid=_shown(kid)))
         claims = _validate(token, keyset, trusted, unverified, self._leeway)
         return VerifiedToken(issuer=issuer, realm=trusted.realm, claims=claims, local=trusted.realm is None)
 
@@ -187,33 +188,34 @@ def _validate(
             jwt=token, algs=sorted(ALLOWED_ALGORITHMS), check_claims=check, expected_type="JWS"
         )
     except (JWException, ValueError, TypeError) as exc:
-        raise TokenRejected("malformed token") from exc
+        raise TokenRejected(Message("malformed token")) from exc
     parsed.leeway = leeway
     try:
         parsed.validate(keyset)
     except jwt.JWTExpired as exc:
-        raise TokenRejected("token expired") from exc
+        raise TokenRejected(Message("token expired")) from exc
     except jwt.JWTNotYetValid as exc:
-        raise TokenRejected("token not yet valid") from exc
+        raise TokenRejected(Message("token not yet valid")) from exc
     except jwt.JWTMissingClaim as exc:
         raise TokenRejected(_missing_claim(parsed, check)) from exc
     except jwt.JWTInvalidClaimValue as exc:
         got = _shown(unverified.get("aud"))
-        raise TokenRejected(f"audience mismatch: expected {trusted.audience}, token is for {got}") from exc
+        raise TokenRejected(Message("audience mismatch: expected {expected}, token is for {got}",
+                                    expected=trusted.audience, got=got)) from exc
     except jwt.JWTInvalidClaimFormat as exc:
-        raise TokenRejected(f"malformed claim: {exc}") from exc
+        raise TokenRejected(Message("malformed claim: {problem}", problem=str(exc))) from exc
     except (jwt.JWTMissingKey, jws.InvalidJWSSignature) as exc:
         # The kid is known (looked up before), so a key-set miss here means no key verified it.
-        raise TokenRejected("signature invalid") from exc
+        raise TokenRejected(Message("signature invalid")) from exc
     except (JWException, ValueError, TypeError) as exc:
-        raise TokenRejected(f"token invalid: {exc}") from exc
+        raise TokenRejected(Message("token invalid: {problem}", problem=str(exc))) from exc
     claims: dict[str, Any] = json.loads(parsed.claims)
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise TokenRejected("token has no subject (sub)")
+        raise TokenRejected(Message("token has no subject (sub)"))
     # Keycloak signs ID and logout tokens with the same keys; only access tokens are bearer credentials.
     typ = claims.get("typ")
     if typ is not None and str(typ).lower() != "bearer":
-        raise TokenRejected(f"not an access token (typ={_shown(typ)})")
+        raise TokenRejected(Message("not an access token (typ={typ})", typ=_shown(typ)))
     return claims
 
 
@@ -228,35 +230,35 @@ def _check_time_claims(unverified: dict[str, Any]) -> None:
             continue  # a missing exp is refused by jwcrypto, naming it
         value = unverified[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise TokenRejected(f"malformed claim: {name} must be a number of seconds since 1970 "
-                                f"(NumericDate), got {_shown(json.dumps(value))}")
+            raise TokenRejected(Message("malformed claim: {name} must be a number of seconds since 1970 "
+                                        "(NumericDate), got {value}", name=name, value=_shown(json.dumps(value))))
 
 
-def _missing_claim(parsed: jwt.JWT, check: dict[str, Any]) -> str:
+def _missing_claim(parsed: jwt.JWT, check: dict[str, Any]) -> Message:
     """Name the first required claim the (signature-checked) token lacks."""
     claims = json.loads(parsed.claims)
     missing = next((name for name in check if name not in claims), "?")
     if missing == "sub":
-        return "token has no subject (sub)"
-    return f"token has no {missing} claim"
+        return Message("token has no subject (sub)")
+    return Message("token has no {claim} claim", claim=missing)
 
 
 def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Decode header and payload without trusting them, only to choose the issuer's keys."""
     if not isinstance(token, str) or not token:
-        raise TokenRejected("no token")
+        raise TokenRejected(Message("no token"))
     if len(token) > MAX_TOKEN_LENGTH:
-        raise TokenRejected("token too large")
+        raise TokenRejected(Message("token too large"))
     parts = token.split(".")
     if len(parts) != 3:
-        raise TokenRejected("malformed token: expected a signed JWT in compact form")
+        raise TokenRejected(Message("malformed token: expected a signed JWT in compact form"))
     try:
         header = json.loads(_b64url(parts[0]))
         payload = json.loads(_b64url(parts[1]))
     except (ValueError, binascii.Error, RecursionError) as exc:
-        raise TokenRejected("malformed token: header or payload is not base64url JSON") from exc
+        raise TokenRejected(Message("malformed token: header or payload is not base64url JSON")) from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
-        raise TokenRejected("malformed token: header or payload is not a JSON object")
+        raise TokenRejected(Message("malformed token: header or payload is not a JSON object"))
     return header, payload
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from server.config import Settings
 from server.db import utcnow, writer_session
 from server.logs import quiet_scheduler_routine
 from server.notify.digest import gather_digests
+from server.sla.escalation import sweep
 from server.tickets.autoclose import close_resolved_tickets
 from server.tickets.idempotency import delete_expired_keys
 
@@ -23,6 +25,7 @@ log = logging.getLogger("groupdesk.jobs")
 AUTO_CLOSE_JOB = "auto-close"
 EXPIRED_KEYS_JOB = "expired-idempotency-keys"
 DIGEST_JOB = "notification-digests"
+SLA_SWEEP_JOB = "sla-sweep"
 
 
 async def auto_close_tick(sessions: async_sessionmaker[AsyncSession], after_days: int) -> int:
@@ -50,6 +53,12 @@ async def digest_tick(sessions: async_sessionmaker[AsyncSession]) -> int:
     if written:
         log.info("notification digests written", extra={"fields": {"digests": len(written)}})
     return len(written)
+async def sla_sweep_tick(sessions: async_sessionmaker[AsyncSession],
+                         clock: Callable[[], dt.datetime] = utcnow) -> int:
+    """Escalate the tickets past a service level threshold, in one transaction; how many
+    escalations were recorded (server.sla.escalation guards against other processes)."""
+    async with writer_session(sessions) as session:
+        return await sweep(session, now=clock())
 
 
 def build_scheduler(settings: Settings,
@@ -67,4 +76,8 @@ def build_scheduler(settings: Settings,
                       id=EXPIRED_KEYS_JOB, coalesce=True, max_instances=1, replace_existing=True)
     scheduler.add_job(digest_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
                       id=DIGEST_JOB, coalesce=True, max_instances=1, replace_existing=True)
+    if settings.sla_sweep_seconds:
+        scheduler.add_job(sla_sweep_tick, "interval", seconds=settings.sla_sweep_seconds,
+                          args=[sessions], id=SLA_SWEEP_JOB, coalesce=True, max_instances=1,
+                          replace_existing=True)
     return scheduler

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.record import record
 from server.errors import ConfigurationError, NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
 from server.mirror.models import DeskSetting
@@ -22,6 +23,7 @@ from tenants.desks.settings import (
     refs_from_data,
     resolve,
 )
+from tenants.i18n.messages import Message
 
 
 def spec_of(setting: DeskSetting) -> DeskSpec:
@@ -70,14 +72,21 @@ async def configure_desk(session: AsyncSession, *, actor: Principal, tenant_id: 
                          desk: Mapping[str, Any] | None) -> tuple[Tenant, DeskSetting | None]:
     """Group admins set (or, with None, remove) a school's desk; secrets only by reference."""
     if not policy.may_configure_desks(actor):
-        raise PermissionDenied("only group administrators configure the schools' desks")
+        raise PermissionDenied(Message("only group administrators configure the schools' desks"))
     tenant = await session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant", tenant_id)
     if tenant.kind is not TenantKind.SCHOOL:
-        raise ValidationFailed({"tenantId": f"{tenant.slug} is not a school: only schools have desks"})
+        raise ValidationFailed({"tenantId": Message("{slug} is not a school: only schools have desks",
+                                                     slug=tenant.slug)})
     spec = None if desk is None else check_spec(desk)
-    setting, _ = await store_desk(session, tenant, spec)
+    setting, outcome = await store_desk(session, tenant, spec)
+    if outcome != "unchanged":
+        # Secrets are references (environment variable names): the trail may name them.
+        await record(session, actor=actor, action=f"desk.{outcome}", target_kind="desk",
+                     target_id=tenant.slug, tenant_id=tenant.id,
+                     changes={} if spec is None else {"kind": spec.kind, "url": spec.url,
+                                                      "credentials": spec.refs_as_data()})
     return tenant, setting
 
 

@@ -32,6 +32,7 @@ from server.tickets.workflow import Action, TicketState
 from tenants import policy
 from tenants.context import Principal, Role
 from tenants.i18n import gettext_for
+from tenants.i18n.messages import Message
 
 LOCAL_REF_MAX = 64
 
@@ -61,7 +62,8 @@ async def desk_account(session: AsyncSession, tenant: Tenant) -> Principal:
     for user in users:
         if Role.DESK_INTEGRATION in user.roles:
             return await principal_of(session, user, tenant)
-    raise PermissionDenied(f"{tenant.slug} has no active desk-integration account to act for its desk")
+    raise PermissionDenied(Message("{slug} has no active desk-integration account to act for its desk",
+                                   slug=tenant.slug))
 
 
 async def _ticket(session: AsyncSession, actor: Principal, *, ticket_id: int | None,
@@ -84,16 +86,17 @@ async def receive(session: AsyncSession, *, actor: Principal, kind: DeskEventKin
                   local_ref: str | None = None) -> Received:
     """Apply one event from the caller's school desk; `event_id` makes a re-send harmless."""
     if not policy.is_desk_integration(actor):
-        raise PermissionDenied("only a school's desk-integration account speaks for its desk")
+        raise PermissionDenied(Message("only a school's desk-integration account speaks for its desk"))
     try:
         kind = DeskEventKind(kind)
     except ValueError:
         known = ", ".join(k.value for k in DeskEventKind)
-        raise ValidationFailed({"type": f"unknown desk event {kind!r} (known: {known})"}) from None
+        raise ValidationFailed({"type": Message("unknown desk event {kind} (known: {known})", kind=repr(kind),
+                                                 known=known)}) from None
     ticket = await _ticket(session, actor, ticket_id=ticket_id, group_ref=group_ref)
     if event_id is not None:
         if len(event_id) > 200 or not event_id.strip():
-            raise ValidationFailed({"eventId": "1 to 200 characters"})
+            raise ValidationFailed({"eventId": Message("1 to {limit} characters", limit=200)})
         seen = await session.scalar(select(InboundEvent.id).where(
             InboundEvent.tenant_id == actor.tenant_id, InboundEvent.event_id == event_id))
         if seen is not None:
@@ -113,7 +116,7 @@ async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, kind: 
         return await link(session, actor, ticket, local_ref)
     if kind is DeskEventKind.COMMENTED:
         if not (message or "").strip():
-            raise ValidationFailed({"message": "required"})
+            raise ValidationFailed({"message": Message("required")})
         body = _signed(message or "", author)
         if ticket.state is TicketState.PENDING:
             await actions.answer(session, actor=actor, ticket_id=ticket.id, expected_version=None,
@@ -144,7 +147,7 @@ async def link(session: AsyncSession, actor: Principal, ticket: Ticket, local_re
     """Record the local ticket's ref; a mirror without a local ticket yet adopts it (no duplicate)."""
     local_ref = (local_ref or "").strip()
     if not local_ref or len(local_ref) > LOCAL_REF_MAX:
-        raise ValidationFailed({"localRef": f"1 to {LOCAL_REF_MAX} characters"})
+        raise ValidationFailed({"localRef": Message("1 to {limit} characters", limit=LOCAL_REF_MAX)})
     locked = await lock_ticket(session, actor, ticket.id, None)
     if locked.local_ref != local_ref:
         locked.local_ref = local_ref

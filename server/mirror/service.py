@@ -10,6 +10,7 @@ from server.mirror.models import DeskSetting, Mirror, MirrorStatus
 from server.mirror.outbox import announce_after_commit
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 
 async def mirrors_of(session: AsyncSession, ticket_ids: list[int]) -> dict[int, Mirror]:
@@ -21,7 +22,7 @@ async def mirrors_of(session: AsyncSession, ticket_ids: list[int]) -> dict[int, 
 async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: int) -> Mirror:
     """Group admins: put a paused (or failing) mirror back to PENDING and deliver it now."""
     if not policy.may_operate_mirrors(actor):
-        raise PermissionDenied("only group administrators retry mirrors")
+        raise PermissionDenied(Message("only group administrators retry mirrors"))
     mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket_id))
     if mirror is None:
         raise NotFound("mirror of ticket", ticket_id)

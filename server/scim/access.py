@@ -8,6 +8,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.record import record
 from server.catalog.models import Brick
 from server.identity.models import ExpertDesignation, User
 from server.scim.group_roles import Grants, grants_of_groups
@@ -50,6 +51,10 @@ async def apply_group_grants(session: AsyncSession, *, actor: Provisioner, user_
         kept = {name for name in user.role_names if name not in grantable_names}
         roles = sorted(kept | {role.value for role in grants[user.id].roles})
         if roles != user.role_names:
+            await record(session, actor=actor, action="scim.user.roles_set", target_kind="user",
+                         target_id=user.id, tenant_id=tenant_id,
+                         changes={"username": user.username,
+                                  "roles": {"from": sorted(user.role_names), "to": roles}})
             user.role_names = roles
         user.scim_managed = True
     await _designate_experts(session, grants)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, cast
 
-from scim2_models import ForbiddenException, ScimProvider, UnauthorizedException
+from scim2_models import ForbiddenException, SCIMException, ScimProvider, UnauthorizedException
 from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.applications.base import BaseApplication
 from scim2_server.handler import AsyncScimHandler
@@ -27,6 +27,7 @@ from server.identity.failed_auth_budget import FailedAuthBudget, RateLimited
 from server.identity.models import ApiTokenPurpose, Tenant, User
 from server.outages import SCIM_ERROR, outage_of, scim_unavailable_body
 from server.scim.resources import PROVIDER
+from server.scim.audit import record_error
 from server.scim.storage import SqlScimStorage
 from tenants.context import Provisioner
 
@@ -72,7 +73,21 @@ class ScimEndpoint(ASGIApplication):
         async with writer_session(self.sessions) as session:
             actor = await provisioner_of(session, request.header("Authorization"))
             storage = SqlScimStorage(session, actor, group_prefix=self.group_prefix)
-            return await AsyncScimHandler(self.service, storage).handle(request)
+            # A refused request changes nothing, but the refusal goes into the tenant's audit trail.
+            attempt = await session.begin_nested()
+            try:
+                response = await AsyncScimHandler(self.service, storage).handle(request)
+            except SCIMException as exc:
+                response = self.handle_exception(request, exc)
+            if response.status < HTTPStatus.BAD_REQUEST:
+                await attempt.commit()
+                return response
+            await attempt.rollback()
+            if request.method.upper() != "GET":  # a look-up that found nothing is no provisioning error
+                detail = (response.body or {}).get("detail")
+                await record_error(session, actor, method=request.method, path=request.path,
+                                   status=int(response.status), detail=str(detail) if detail else None)
+            return response
 
     def handle_exception(self, request: ScimRequest, exception: Exception) -> ScimResponse:
         """An outage is a 503 the IdP retries (server.outages adds Retry-After), not a 500 bug."""

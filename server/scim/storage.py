@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import Conflict, GroupdeskError, NotFound, ValidationFailed
 from server.identity.models import User
-from server.scim import groups, users
+from server.scim import audit, groups, users
 from server.scim.models import UserGroup
 from server.scim.rendering import group_resources, user_resources
 from server.scim.resources import GROUP_TYPE, USER_TYPE, EnterpriseUser
@@ -97,31 +97,47 @@ class SqlScimStorage(AsyncScimStorage):
     async def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         if _is_user(resource_type):
             user = await users.create_user(self.session, actor=self.actor, resource=_user(resource))
+            await audit.user_written(self.session, self.actor, "created", user, {})
             return (await user_resources(self.session, [user]))[0]
         group = await groups.create_group(self.session, actor=self.actor, resource=_group(resource),
                                           prefix=self.group_prefix)
-        return (await group_resources(self.session, [group]))[0]
+        rendered = (await group_resources(self.session, [group]))[0]
+        await audit.group_written(self.session, self.actor, "created", group.id, group.display_name,
+                                  {"count": len(getattr(rendered, "members", None) or [])})
+        return rendered
 
     async def update(self, resource_type: ResourceType, resource: Resource[Any], *,
                      expected_version: str | None = None) -> Resource[Any]:
         # The handler read the resource in this same transaction: its version is the stored one.
         assert resource.id is not None
         if _is_user(resource_type):
+            before = audit.user_state(await users.find_user(self.session, actor=self.actor,
+                                                            user_id=resource.id))
             user = await users.update_user(self.session, actor=self.actor, user_id=resource.id,
                                            resource=_user(resource))
+            await audit.user_written(self.session, self.actor, "updated", user, before)
             return (await user_resources(self.session, [user]))[0]
         group = await groups.update_group(self.session, actor=self.actor, group_id=resource.id,
                                           resource=_group(resource), prefix=self.group_prefix)
-        return (await group_resources(self.session, [group]))[0]
+        rendered = (await group_resources(self.session, [group]))[0]
+        await audit.group_written(self.session, self.actor, "updated", group.id, group.display_name,
+                                  {"count": len(getattr(rendered, "members", None) or [])})
+        return rendered
 
     async def delete(self, resource_type: ResourceType, resource_id: str, *,
                      expected_version: str | None = None) -> None:
         if _is_user(resource_type):
+            user = await users.find_user(self.session, actor=self.actor, user_id=resource_id)
+            before = audit.user_state(user)
             await users.delete_user(self.session, actor=self.actor, user_id=resource_id,
                                     prefix=self.group_prefix)
+            await audit.user_written(self.session, self.actor, "deleted", user, before)
         else:
+            group = await groups.find_group(self.session, actor=self.actor, group_id=resource_id)
+            name = group.display_name
             await groups.delete_group(self.session, actor=self.actor, group_id=resource_id,
                                       prefix=self.group_prefix)
+            await audit.group_written(self.session, self.actor, "deleted", resource_id, name)
 
 
 # The provider validates a request into the model of its resource type; the storage interface only

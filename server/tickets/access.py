@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, False_, Select, True_, and_, false, or_, s
 
 from server.tickets.models import Ticket, TicketComment, TicketEvent, Visibility
 from tenants import policy
-from tenants.context import Designation, Principal, TicketFacts, TicketPlace
+from tenants.context import ApprovalRule, Designation, Principal, TicketFacts, TicketPlace
 from tenants.policy import Party, TicketScope
 
 # One side of a coverage test: (brick, service, sub-service), each a known value or a column.
@@ -126,9 +126,11 @@ def visible_events(scope: TicketScope, ticket_ids: list[int]) -> Select[TicketEv
 
 def facts_of(ticket: Any) -> TicketFacts:
     """What the policy needs of a ticket (a row, or anything with the same attributes)."""
+    approval = getattr(ticket, "approval", None)
     return TicketFacts(tenant_id=ticket.tenant_id,
                        place=TicketPlace(ticket.brick_id, ticket.service_id, ticket.sub_service_id),
-                       assignee_id=ticket.assignee_id)
+                       assignee_id=ticket.assignee_id,
+                       approval=ApprovalRule.from_data((approval or {}).get("approvers")))
 
 
 def parties_on(principal: Principal, ticket: Any) -> frozenset[Party]:

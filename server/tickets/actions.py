@@ -15,6 +15,7 @@ from server.tickets.locking import lock_ticket, next_version
 from server.tickets.models import TEXT_MAX, CommentSource, EventKind, Ticket, Visibility
 from server.tickets.workflow import Action, TicketState, transition
 from server.validation import Checks
+from tenants.i18n.messages import Message
 from tenants.context import Principal, Role
 
 EVENT_OF: dict[Action, EventKind] = {
@@ -40,20 +41,22 @@ def _check_texts(**texts: str | None) -> None:
 
 async def _new_assignee(session: AsyncSession, ticket: Ticket, assignee_id: int | None) -> User:
     if assignee_id is None:
-        raise ValidationFailed({"assigneeId": "required to assign a ticket"})
+        raise ValidationFailed({"assigneeId": Message("required to assign a ticket")})
     user = await session.get(User, assignee_id)
     if user is None:
         raise NotFound("user", assignee_id)
     if not user.active:
-        raise ValidationFailed({"assigneeId": f"{user.username} is deactivated"})
+        raise ValidationFailed({"assigneeId": Message("{name} is deactivated", name=user.username)})
     if Role.EXPERT not in user.roles:
-        raise ValidationFailed({"assigneeId": f"{user.username} does not have the expert role"})
+        raise ValidationFailed({"assigneeId": Message("{name} does not have the expert role",
+                                                       name=user.username)})
     if user.id == ticket.assignee_id:
-        raise ValidationFailed({"assigneeId": f"the ticket is already assigned to {user.username}"})
+        raise ValidationFailed({"assigneeId": Message("the ticket is already assigned to {name}",
+                                                       name=user.username)})
     return user
 
 
-async def _apply(session: AsyncSession, actor: Principal, ticket: Ticket, action: Action, *,
+async def apply(session: AsyncSession, actor: Principal, ticket: Ticket, action: Action, *,
                  reason: str | None = None, solution: str | None = None,
                  assignee_id: int | None = None, kind: EventKind | None = None,
                  extra: dict[str, Any] | None = None) -> Ticket:
@@ -91,7 +94,7 @@ async def perform(session: AsyncSession, *, actor: Principal, ticket_id: int,
                   solution: str | None = None, assignee_id: int | None = None) -> Ticket:
     """Apply a workflow action to a ticket the caller sees, at the version the caller saw (None: any)."""
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
-    return await _apply(session, actor, ticket, Action(action), reason=reason, solution=solution,
+    return await apply(session, actor, ticket, Action(action), reason=reason, solution=solution,
                         assignee_id=assignee_id)
 
 
@@ -106,11 +109,11 @@ async def answer(session: AsyncSession, *, actor: Principal, ticket_id: int,
     except ActionNotAllowed as refused:
         # An answer resumes the work, but the caller asked to answer: name what they asked for.
         pending = ticket.state is TicketState.PENDING
-        why = (": only the school that opened it or its assignee answers" if pending
-               else ": a ticket takes an answer only while it waits on the school (PENDING)")
+        why = (Message(": only the school that opened it or its assignee answers") if pending
+               else Message(": a ticket takes an answer only while it waits on the school (PENDING)"))
         raise ActionNotAllowed("ANSWER", refused.state, refused.allowed, asked="answerTicket (ANSWER)",
-                               why=why) from None
+                               why=why, reason=refused.reason) from None
     comment = await comments.write(session, actor, ticket, body=message, field="message",
                                    visibility=Visibility.PUBLIC, source=source)
-    return await _apply(session, actor, ticket, Action.RESUME, kind=EventKind.ANSWERED,
+    return await apply(session, actor, ticket, Action.RESUME, kind=EventKind.ANSWERED,
                         extra={"comment_id": comment.id})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,13 +59,18 @@ async def candidates_for(session: AsyncSession, ticket: Ticket) -> list[Candidat
     ]
 
 
-async def route(session: AsyncSession, ticket: Ticket) -> RoutingDecision | None:
-    """Assign a queued ticket (NEW or APPROVED) by the routing rules, recording the decision."""
+async def route(session: AsyncSession, ticket: Ticket, *,
+                because: dict[str, Any] | None = None) -> RoutingDecision | None:
+    """Assign a queued ticket (NEW or APPROVED) by the routing rules, recording the decision.
+
+    `because` says why the ticket is routed again (its assignee left): its "why" leads the reason.
+    """
     decision = choose_expert(await candidates_for(session, ticket),
                              opening_tenant_id=ticket.tenant_id)
+    why = f"{because['why']}; " if because else ""
     if decision is None:
         await history.record(session, ticket, EventKind.ROUTED, actor=None,
-                             data={"assignee_id": None, "reason": QUEUED_REASON,
+                             data={**(because or {}), "assignee_id": None, "reason": why + QUEUED_REASON,
                                    "state": ticket.state.value})
         return None
     before = ticket.state
@@ -72,8 +78,8 @@ async def route(session: AsyncSession, ticket: Ticket) -> RoutingDecision | None
     ticket.assignee_id = decision.user_id
     ticket.assigned_at = utcnow()
     await history.record(session, ticket, EventKind.ROUTED, actor=None, data={
-        "assignee_id": decision.user_id, "assignee": decision.username,
-        "level": decision.level.label, "reason": decision.reason,
+        **(because or {}), "assignee_id": decision.user_id, "assignee": decision.username,
+        "level": decision.level.label, "reason": why + decision.reason,
         "from": before.value, "to": ticket.state.value,
     })
     return decision

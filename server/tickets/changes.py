@@ -15,6 +15,7 @@ from server.validation import Checks
 from tenants import policy
 from tenants.context import Principal
 from tenants.policy import Party
+from tenants.i18n.messages import Message
 
 SET_PRIORITY = "SET_PRIORITY"
 ESCALATE = "ESCALATE"
@@ -33,14 +34,14 @@ async def set_priority(session: AsyncSession, *, actor: Principal, ticket_id: in
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
     who = parties_on(actor, ticket)
     if not policy.may_set_priority(who):
-        raise PermissionDenied("the priority is changed by the opening school, the experts of the "
-                               "brick, the assignee or a group admin")
+        raise PermissionDenied(Message("the priority is changed by the opening school, the experts of the "
+                                       "brick, the assignee or a group admin"))
     _refuse_when_done(ticket, who, SET_PRIORITY)
     try:
         wanted = Priority(priority)
     except ValueError:
-        raise ValidationFailed({"priority": "must be one of "
-                                + ", ".join(p.value for p in Priority)}) from None
+        raise ValidationFailed({"priority": Message("must be one of {values}", values=", ".join(
+            p.value for p in Priority))}) from None
     if wanted is ticket.priority:
         return ticket
     before = ticket.priority
@@ -57,7 +58,7 @@ async def escalate(session: AsyncSession, *, actor: Principal, ticket_id: int,
     ticket = await lock_ticket(session, actor, ticket_id, expected_version)
     who = parties_on(actor, ticket)
     if not policy.may_escalate(who):
-        raise PermissionDenied("a ticket is escalated by the opening school or a group admin")
+        raise PermissionDenied(Message("a ticket is escalated by the opening school or a group admin"))
     _refuse_when_done(ticket, who, ESCALATE, TERMINAL_STATES | {TicketState.RESOLVED})
     checks = Checks()
     checks.text("reason", reason, max_len=TEXT_MAX)

@@ -20,6 +20,7 @@ from server.tickets.workflow import TERMINAL_STATES, allowed_actions
 from server.validation import Checks
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 COMMENT = "COMMENT"
 
@@ -33,12 +34,12 @@ async def write(session: AsyncSession, actor: Principal, ticket: Ticket, *, body
         raise ActionNotAllowed(COMMENT, ticket.state.value, [a.value for a in allowed])
     if visibility is Visibility.INTERNAL and not policy.ticket_scope(actor).sees_internal(
             facts_of(ticket)):
-        raise PermissionDenied("internal comments are for the group's experts and admins")
+        raise PermissionDenied(Message("internal comments are for the group's experts and admins"))
     checks = Checks()
     checks.text(field, body, max_len=TEXT_MAX)
     checks.done()
     comment = TicketComment(ticket_id=ticket.id, author_id=actor.user_id, body=body.strip(),
-                            visibility=visibility, source=source)
+                            visibility=visibility, source=source, api_token_id=actor.api_token_id)
     session.add(comment)
     await session.flush()
     await history.record(session, ticket, EventKind.COMMENTED, actor=actor,

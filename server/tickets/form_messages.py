@@ -6,20 +6,23 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from tenants.i18n.messages import Message
+
 # What a value of a `format` looks like, for the sentence "not a valid ...".
 FORMATS = {
-    "email": "e-mail address (like name@school.example.org)",
-    "idn-email": "e-mail address (like name@school.example.org)",
-    "date": "date (YYYY-MM-DD, like 2026-03-31)",
-    "date-time": "date and time with its time zone (like 2026-03-31T14:00:00+02:00)",
-    "time": "time (like 14:00:00+02:00)",
-    "uri": "web address (like https://moodle.insa-lyon.example.org/course/42)",
-    "uuid": "identifier (UUID)",
-    "hostname": "host name (like moodle.insa-lyon.example.org)",
-    "ipv4": "IPv4 address", "ipv6": "IPv6 address",
+    "email": Message("e-mail address (like name@school.example.org)"),
+    "idn-email": Message("e-mail address (like name@school.example.org)"),
+    "date": Message("date (YYYY-MM-DD, like 2026-03-31)"),
+    "date-time": Message("date and time with its time zone (like 2026-03-31T14:00:00+02:00)"),
+    "time": Message("time (like 14:00:00+02:00)"),
+    "uri": Message("web address (like https://moodle.insa-lyon.example.org/course/42)"),
+    "uuid": Message("identifier (UUID)"),
+    "hostname": Message("host name (like moodle.insa-lyon.example.org)"),
+    "ipv4": Message("IPv4 address"), "ipv6": Message("IPv6 address"),
 }
-TYPES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-         "array": "a list", "object": "a group of fields", "null": "empty"}
+TYPES = {"string": Message("text"), "integer": Message("a whole number"), "number": Message("a number"),
+         "boolean": Message("true or false"), "array": Message("a list"), "object": Message("a group of fields"),
+         "null": Message("empty")}
 
 
 def _shown(value: Any) -> str:
@@ -29,7 +32,10 @@ def _shown(value: Any) -> str:
 
 def _type_name(expected: Any) -> str:
     names = expected if isinstance(expected, list) else [expected]
-    return " or ".join(TYPES.get(str(n), str(n)) for n in names)
+    joined: str = TYPES.get(str(names[0]), str(names[0]))
+    for name in names[1:]:
+        joined = Message("{first} or {second}", first=joined, second=TYPES.get(str(name), str(name)))
+    return joined
 
 
 def plain(error: ValidationError) -> str:
@@ -40,31 +46,33 @@ def plain(error: ValidationError) -> str:
     kind = error.validator
     match kind:
         case "format":
-            return f"not a valid {FORMATS.get(limit, limit)}: {_shown(value)}"
+            return Message("not a valid {what}: {value}", what=FORMATS.get(limit, limit), value=_shown(value))
         case "type":
-            return f"must be {_type_name(limit)}, not {_shown(value)}"
+            return Message("must be {type}, not {value}", type=_type_name(limit), value=_shown(value))
         case "enum":
-            return "must be one of " + ", ".join(_shown(v) for v in limit) + f" (got {_shown(value)})"
+            return Message("must be one of {values} (got {value})", values=", ".join(_shown(v) for v in limit),
+                           value=_shown(value))
         case "const":
-            return f"must be {_shown(limit)}"
+            return Message("must be {value}", value=_shown(limit))
         case "minLength":
-            return "must not be empty" if limit == 1 else f"too short: at least {limit} characters"
+            return Message("must not be empty") if limit == 1 else Message(
+                "too short: at least {limit} characters", limit=limit)
         case "maxLength":
-            return f"too long: at most {limit} characters (got {len(value)})"
+            return Message("too long: at most {limit} characters (got {size})", limit=limit, size=len(value))
         case "minimum":
-            return f"must be at least {limit} (got {value})"
+            return Message("must be at least {limit} (got {value})", limit=limit, value=value)
         case "maximum":
-            return f"must be at most {limit} (got {value})"
+            return Message("must be at most {limit} (got {value})", limit=limit, value=value)
         case "exclusiveMinimum":
-            return f"must be more than {limit} (got {value})"
+            return Message("must be more than {limit} (got {value})", limit=limit, value=value)
         case "exclusiveMaximum":
-            return f"must be less than {limit} (got {value})"
+            return Message("must be less than {limit} (got {value})", limit=limit, value=value)
         case "minItems":
-            return f"choose at least {limit}"
+            return Message("choose at least {limit}", limit=limit)
         case "maxItems":
-            return f"choose at most {limit}"
+            return Message("choose at most {limit}", limit=limit)
         case "uniqueItems":
-            return "lists the same value twice"
+            return Message("lists the same value twice")
         case "pattern":
-            return f"does not have the expected form: {_shown(value)}"
+            return Message("does not have the expected form: {value}", value=_shown(value))
     return error.message

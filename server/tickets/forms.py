@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 from server.errors import FieldError
 from server.validation import json_problem
 from server.tickets.form_messages import plain
+from tenants.i18n.messages import Message
 
 FIELD = "requestData"
 # A form is a few fields; anything bigger is a mistake or an abuse.
@@ -50,30 +51,30 @@ def _field_errors(error: ValidationError) -> Iterable[FieldError]:
         present = error.instance if isinstance(error.instance, dict) else {}
         for name in cast("list[str]", error.validator_value):  # set by every validator, unlike by hand
             if name not in present:
-                yield FieldError(_path(*where, name), "required")
+                yield FieldError(_path(*where, name), Message("required"))
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}) if isinstance(error.schema, dict) else ())
         for name in error.instance:
             if name not in allowed:
-                yield FieldError(_path(*where, name), "not a field of this form")
+                yield FieldError(_path(*where, name), Message("not a field of this form"))
         return
     title = error.schema.get("title") if isinstance(error.schema, dict) else None
-    message = f"{title}: {plain(error)}" if title else plain(error)
+    message = Message("{title}: {problem}", title=title, problem=plain(error)) if title else plain(error)
     yield FieldError(_path(*where), message)
 
 
 def form_errors(form: dict[str, Any], data: Any) -> list[FieldError]:
     """Every problem of `data` against `form`, one entry per field path (requestData.x.y)."""
     if not isinstance(data, dict):
-        return [FieldError(FIELD, "must be a JSON object")]
+        return [FieldError(FIELD, Message("must be a JSON object"))]
     # Before measuring it: json.dumps recurses, and a lone surrogate has no UTF-8 encoding.
     unstorable = json_problem(data)
     if unstorable is not None:
         return [FieldError(FIELD, unstorable[1])]
     size = len(json.dumps(data, ensure_ascii=False).encode())
     if size > MAX_BYTES:
-        return [FieldError(FIELD, f"at most {MAX_BYTES} bytes of JSON (got {size})")]
+        return [FieldError(FIELD, Message("at most {limit} bytes of JSON (got {size})", limit=MAX_BYTES, size=size))]
     validator = Draft202012Validator(form, format_checker=FORMATS)
     errors: dict[str, FieldError] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):

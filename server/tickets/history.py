@@ -27,6 +27,7 @@ async def record(session: AsyncSession, ticket: Ticket, kind: EventKind, *,
     now = utcnow()
     event = TicketEvent(ticket_id=ticket.id, kind=kind,
                         actor_id=actor.user_id if actor is not None else None,
+                        api_token_id=actor.api_token_id if actor is not None else None,
                         visibility=Visibility.PUBLIC if public else Visibility.INTERNAL,
                         data=dict(data or {}), created_at=now)
     ticket.updated_at = now

@@ -25,6 +25,7 @@ from server.db import Base, UTCDateTime, utcnow
 from server.errors import Conflict, ValidationFailed
 from server.tickets.models import Ticket
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 KEY_MAX = 200
 # The name clients know the key by, in error messages.
@@ -60,10 +61,10 @@ def checked_key(key: str | None, header: str | None) -> str | None:
     if not given:
         return None
     if len(set(given)) > 1:
-        raise ValidationFailed({KEY_FIELD: "differs from the Idempotency-Key header: send one key"})
+        raise ValidationFailed({KEY_FIELD: Message("differs from the Idempotency-Key header: send one key")})
     value = given[0].strip()
     if not value or len(value) > KEY_MAX:
-        raise ValidationFailed({KEY_FIELD: f"must be 1 to {KEY_MAX} characters"})
+        raise ValidationFailed({KEY_FIELD: Message("must be 1 to {limit} characters", limit=KEY_MAX)})
     return value
 
 
@@ -74,8 +75,9 @@ async def _claimed(session: AsyncSession, user_id: int, key: str) -> Idempotency
 
 async def _replay(session: AsyncSession, claim: IdempotencyKey, digest: str) -> Ticket:
     if claim.fingerprint != digest:
-        raise Conflict(f"{KEY_FIELD} {claim.key!r} was already used to open another ticket with a "
-                       "different input: use a new key for a new ticket")
+        raise Conflict(Message("{field} {key} was already used to open another ticket with a "
+                               "different input: use a new key for a new ticket",
+                               field=KEY_FIELD, key=repr(claim.key)))
     ticket = await session.get(Ticket, claim.ticket_id)
     assert ticket is not None
     return ticket
@@ -105,7 +107,8 @@ async def open_once(session: AsyncSession, *, actor: Principal, key: str, argume
             session.expunge(claim)
         winner = await _claimed(session, actor.user_id, key)
         if winner is None or winner.ticket_id is None:
-            raise Conflict(f"{KEY_FIELD} {key!r} is being used by another request: retry") from None
+            raise Conflict(Message("{field} {key} is being used by another request: retry",
+                                   field=KEY_FIELD, key=repr(key))) from None
         return await _replay(session, winner, digest)
     ticket = await open_ticket()
     claim.ticket_id = ticket.id

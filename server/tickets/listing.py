@@ -17,12 +17,13 @@ from server.catalog.models import Priority
 from server.pagination import DEFAULT_PAGE_SIZE, Page, PageArgs
 from server.tickets import search
 from server.tickets.access import visible_tickets
-from server.tickets.models import Ticket
+from server.tickets.models import SlaState, Ticket
 from server.tickets.ordering import TicketOrder
 from server.tickets.workflow import TicketState
 from server.validation import Checks, text_problem
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 __all__ = ["DEFAULT_PAGE_SIZE", "PageArgs", "TicketFilter", "TicketPage", "list_tickets"]
 
@@ -52,6 +53,10 @@ class TicketFilter:
     updated_after: dt.datetime | None = None
     updated_before: dt.datetime | None = None
     text: str | None = None
+    # The stored SLA state (the sweep moves it on as clocks cross 75% and 100%).
+    sla_states: frozenset[SlaState] = frozenset()
+    # Tickets whose running clock falls due before this instant (take, then resolve).
+    due_before: dt.datetime | None = None
 
     def check(self) -> None:
         """Refuse what cannot be a filter, naming the API field."""
@@ -59,18 +64,19 @@ class TicketFilter:
         for name, value in (("createdAfter", self.created_after),
                             ("createdBefore", self.created_before),
                             ("updatedAfter", self.updated_after),
-                            ("updatedBefore", self.updated_before)):
+                            ("updatedBefore", self.updated_before),
+                            ("dueBefore", self.due_before)):
             if value is not None and value.tzinfo is None:
-                checks.add(name, "give a time zone (e.g. 2026-11-21T08:00:00Z)")
+                checks.add(name, Message("give a time zone (e.g. 2026-11-21T08:00:00Z)"))
         for lower, upper, name in ((self.created_after, self.created_before, "createdBefore"),
                                    (self.updated_after, self.updated_before, "updatedBefore")):
             if (lower is not None and upper is not None and lower.tzinfo and upper.tzinfo
                     and upper <= lower):
-                checks.add(name, "must be later than the lower bound")
+                checks.add(name, Message("must be later than the lower bound"))
         if self.min_escalation_level is not None and self.min_escalation_level < 0:
-            checks.add("minEscalationLevel", "must be 0 or more")
+            checks.add("minEscalationLevel", Message("must be 0 or more"))
         if self.text is not None and len(self.text) > search.TEXT_MAX:
-            checks.add("text", f"at most {search.TEXT_MAX} characters")
+            checks.add("text", Message("at most {limit} characters", limit=search.TEXT_MAX))
         elif self.text is not None and (problem := text_problem(self.text)) is not None:
             checks.add("text", problem)
         checks.done()
@@ -83,7 +89,8 @@ class TicketFilter:
                                (Ticket.service_id, self.service_ids),
                                (Ticket.sub_service_id, self.sub_service_ids),
                                (Ticket.assignee_id, self.assignee_ids),
-                               (Ticket.priority, self.priorities)):
+                               (Ticket.priority, self.priorities),
+                               (Ticket.sla_state, self.sla_states)):
             if values:
                 found.append(column.in_(sorted(values)))
         if self.unassigned is not None:
@@ -94,6 +101,8 @@ class TicketFilter:
                          else Ticket.escalation_level == 0)
         if self.min_escalation_level is not None:
             found.append(Ticket.escalation_level >= self.min_escalation_level)
+        if self.due_before is not None:
+            found.append(Ticket.sla_due_key < self.due_before)
         for stamp, lower, upper in ((Ticket.created_at, self.created_after, self.created_before),
                                     (Ticket.updated_at, self.updated_after, self.updated_before)):
             if lower is not None:

@@ -10,6 +10,7 @@ from server.tickets.access import visible_tickets
 from server.tickets.models import Ticket
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 
 async def lock_ticket(session: AsyncSession, principal: Principal | None, ticket_id: int,
@@ -34,13 +35,14 @@ async def lock_ticket(session: AsyncSession, principal: Principal | None, ticket
     return ticket
 
 
-def _stale_message(ref: str, expected: int, current: int) -> str:
+def _stale_message(ref: str, expected: int, current: int) -> Message:
     if expected > current:
         # Not a concurrent edit: the client holds a version the ticket never reached.
-        return (f"ticket {ref} is at version {current}; version {expected} was sent, which it has "
-                f"never reached: reload it and send version {current}")
-    return (f"ticket {ref} changed since version {expected} (now at version {current}): "
-            "reload it and try again")
+        return Message("ticket {ref} is at version {current}; version {expected} was sent, which it has "
+                       "never reached: reload it and send version {current}", ref=ref, current=current,
+                       expected=expected)
+    return Message("ticket {ref} changed since version {expected} (now at version {current}): "
+                   "reload it and try again", ref=ref, expected=expected, current=current)
 
 
 def next_version(ticket: Ticket) -> None:

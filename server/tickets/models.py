@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Computed, Enum, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Computed, Enum, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.catalog.models import Priority, PriorityType
@@ -48,6 +48,18 @@ class EventKind(StrEnum):
     COMMENTED = "COMMENTED"
 
 
+class SlaState(StrEnum):
+    """How a ticket stands against its service level targets: the worst of them."""
+
+    OK = "OK"
+    WARNING = "WARNING"      # 75% of a target's business time is spent
+    BREACHED = "BREACHED"    # a target was missed
+
+
+# Lists ordered by due time page on a non-null key: a ticket with no running clock sorts last.
+NO_DUE_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
 TITLE_MAX = 200
 # Descriptions, comments, reasons and solutions: long logs get pasted, books do not.
 TEXT_MAX = 20_000
@@ -75,6 +87,8 @@ class Ticket(Base):
         Index("ix_ticket_priority_rank_id", "priority_rank", "id"),
         Index("ix_ticket_assignee_id_state", "assignee_id", "state"),
         Index("ix_ticket_assignee_id_assigned_at", "assignee_id", "assigned_at"),
+        Index("ix_ticket_sla_due_key_id", "sla_due_key", "id"),
+        Index("ix_ticket_sla_state_id", "sla_state", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -107,12 +121,38 @@ class Ticket(Base):
     # A flag with a level, not a state: 0 is not escalated.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, index=True)
     solution: Mapped[str | None] = mapped_column(Text)
+    # What approving this ticket takes, fixed when it was opened (server.tickets.approval): who
+    # approves, the cost read from the form, and how many approvals that cost needs.
+    approval: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Starts at 1, +1 on every change; writers send the version they saw (see tickets.locking).
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # Service levels, kept by server.sla on every history event and by its sweep (see its docs).
+    # The targets in force (business seconds; None: no target), copied from the sub-service's.
+    take_target_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolve_target_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Business seconds the clock ran until `sla_running_since`; None there: the clock is stopped
+    # (waiting for approval, PENDING, resolved, closed, rejected).
+    sla_elapsed_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    sla_running_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The first time an expert had it (routing, assignment or take), and the clock then.
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    take_business_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Business seconds on the clock at the (latest) resolution; cleared by a reopening.
+    resolve_business_seconds: Mapped[int | None] = mapped_column(Integer)
+    # When each target falls due; fixed once met, None while its clock is stopped.
+    take_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolve_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sla_state: Mapped[SlaState] = mapped_column(_enum(SlaState, 16), default=SlaState.OK,
+                                                server_default=SlaState.OK.value)
+    # The next instant a running clock crosses 75% or 100% of a target: what the sweep looks for.
+    sla_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The next due instant of a running clock, NO_DUE_TIME when none: lists order on it.
+    sla_due_key: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=NO_DUE_TIME)
 
 
 class TicketCounter(Base):
@@ -135,6 +175,8 @@ class TicketComment(Base):
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, 16))
     source: Mapped[CommentSource] = mapped_column(_enum(CommentSource, 16),
                                                   default=CommentSource.GROUP)
+    # The API token the author wrote through (a desk's technical account); None for a person's login.
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -150,4 +192,25 @@ class TicketEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, 16))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The API token the actor acted through; None for a person's login or the system.
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApprovalDecision(StrEnum):
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class TicketApproval(Base):
+    """One approver's decision on a ticket waiting for approval, with the comment they gave."""
+
+    __tablename__ = "ticket_approval"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    approver_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decision: Mapped[ApprovalDecision] = mapped_column(_enum(ApprovalDecision, 16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,8 @@ class OrderField(StrEnum):
     UPDATED_AT = "UPDATED_AT"
     # By urgency (LOW < NORMAL < HIGH < CRITICAL), not by the priority's name.
     PRIORITY = "PRIORITY"
+    # The next due time of a running SLA clock (take, then resolve); tickets without one last.
+    SLA_DUE_AT = "SLA_DUE_AT"
 
 
 class Direction(StrEnum):
@@ -54,6 +56,8 @@ class TicketOrder:
                 return Ticket.updated_at
             case OrderField.PRIORITY:
                 return Ticket.priority_rank
+            case OrderField.SLA_DUE_AT:
+                return Ticket.sla_due_key
 
     def key_of(self, ticket: Ticket) -> Key:
         match self.field:
@@ -64,6 +68,8 @@ class TicketOrder:
             case OrderField.PRIORITY:
                 # Not ticket.priority_rank: the database computes it, a loaded ticket may be stale.
                 return PRIORITY_RANK[ticket.priority]
+            case OrderField.SLA_DUE_AT:
+                return ticket.sla_due_key
 
     def sort(self, *, reverse: bool = False) -> list[UnaryExpression[Any]]:
         descending = (self.direction is Direction.DESC) != reverse

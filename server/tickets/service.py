@@ -11,6 +11,7 @@ from server.catalog.models import Brick, Priority, Service, SubService
 from server.db import utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
+from server.tickets.approval import approval_request
 from server.tickets import assignment, history
 from server.tickets.forms import form_errors
 from server.tickets.models import LOCAL_REF_MAX, TEXT_MAX, TITLE_MAX, EventKind, Ticket
@@ -19,6 +20,7 @@ from server.tickets.workflow import TicketState
 from server.validation import NAME_MAX, Checks
 from tenants import policy
 from tenants.context import Principal
+from tenants.i18n.messages import Message
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -27,8 +29,8 @@ async def _school_for(session: AsyncSession, actor: Principal, on_behalf_of: int
     """The school the ticket is for: the caller's own, or the one operations acts for."""
     if on_behalf_of is None:
         if policy.is_operations(actor):
-            raise ValidationFailed({"onBehalfOf": "the operations centre opens tickets on behalf "
-                                                  "of a school: give the school"})
+            raise ValidationFailed({"onBehalfOf": Message("the operations centre opens tickets on behalf "
+                                                          "of a school: give the school")})
         on_behalf_of = actor.tenant_id
     tenant = await session.get(Tenant, on_behalf_of)
     if tenant is None:
@@ -36,19 +38,19 @@ async def _school_for(session: AsyncSession, actor: Principal, on_behalf_of: int
     if not policy.may_open_tickets_for(actor, tenant.id, tenant.kind):
         raise PermissionDenied(_why_not_opening(actor, tenant))
     if not tenant.active:
-        raise ValidationFailed({"onBehalfOf": f"{tenant.name} is deactivated"})
+        raise ValidationFailed({"onBehalfOf": Message("{name} is deactivated", name=tenant.name)})
     return tenant
 
 
-def _why_not_opening(actor: Principal, tenant: Tenant) -> str:
+def _why_not_opening(actor: Principal, tenant: Tenant) -> Message:
     """The refusal in terms of what the caller can change: the school named, or the role missing."""
     if policy.is_operations(actor):
-        return (f"onBehalfOf names {tenant.name}, which is not a school: the operations centre opens "
-                "tickets on behalf of a school, give that school's id in onBehalfOf")
+        return Message("onBehalfOf names {name}, which is not a school: the operations centre opens "
+                       "tickets on behalf of a school, give that school's id in onBehalfOf", name=tenant.name)
     if tenant.id != actor.tenant_id:
-        return "school support opens tickets for its own school only"
-    return ("opening a ticket needs a school support role (school-agent or school-manager) at a "
-            "school, or the operations role at the operations centre")
+        return Message("school support opens tickets for its own school only")
+    return Message("opening a ticket needs a school support role (school-agent or school-manager) at a "
+                   "school, or the operations role at the operations centre")
 
 
 async def _catalogue_entry(session: AsyncSession, checks: Checks,
@@ -63,8 +65,8 @@ async def _catalogue_entry(session: AsyncSession, checks: Checks,
         ("brick", brick.name, brick.active), ("service", service.name, service.active),
         ("sub-service", sub.name, sub.active)) if not active]
     if inactive:
-        checks.add("subServiceId", "no new tickets on a deactivated catalogue entry: "
-                   + ", ".join(inactive))
+        checks.add("subServiceId", Message("no new tickets on a deactivated catalogue entry: {entries}",
+                                           entries=", ".join(inactive)))
     return sub, service
 
 
@@ -74,7 +76,7 @@ def _priority(checks: Checks, value: Priority | str | None, default: Priority) -
     try:
         return Priority(value)
     except ValueError:
-        checks.add("priority", "must be one of " + ", ".join(p.value for p in Priority))
+        checks.add("priority", Message("must be one of {values}", values=", ".join(p.value for p in Priority)))
         return default
 
 
@@ -84,7 +86,7 @@ def _contact_checks(checks: Checks, local_ref: str | None, requester_name: str |
     checks.text("requesterName", requester_name, max_len=NAME_MAX, required=False)
     if requester_email is not None and requester_email.strip():
         if len(requester_email) > 320 or not EMAIL.match(requester_email.strip()):
-            checks.add("requesterEmail", "not an e-mail address")
+            checks.add("requesterEmail", Message("not an e-mail address"))
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -117,7 +119,7 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         request_data=data, local_ref=_blank_to_none(local_ref),
         requester_name=_blank_to_none(requester_name),
         requester_email=_blank_to_none(requester_email), escalation_level=0, version=1,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, approval=approval_request(sub, data),
     )
     session.add(ticket)
     await session.flush()

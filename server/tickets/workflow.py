@@ -13,6 +13,7 @@ from typing import Literal
 
 from server.errors import ActionNotAllowed, FieldError, ValidationFailed
 from tenants.policy import Party
+from tenants.i18n.messages import Message
 
 
 class TicketState(StrEnum):
@@ -77,12 +78,15 @@ class Transition:
         """Whether a caller playing `played` plays one of the parties this rule names."""
         return not played.isdisjoint(self.parties)
 
+    def who(self) -> str:
+        """The parties it admits, as a phrase."""
+        *others, last = self.parties
+        return f"{', '.join(others)} or {last}" if others else last
+
     def describe(self) -> str:
         """One line an admin can read."""
         sources = ", ".join(self.sources)
-        *others, last = self.parties
-        who = f"{', '.join(others)} or {last}" if others else last
-        line = f"{self.action}: {sources} -> {self.target}, by {who}"
+        line = f"{self.action}: {sources} -> {self.target}, by {self.who()}"
         return f"{line}; needs a {self.needs}" if self.needs else line
 
 
@@ -142,10 +146,10 @@ def _index(transitions: tuple[Transition, ...]) -> dict[tuple[TicketState, Actio
 
 
 _BY_STATE_AND_ACTION = _index(TRANSITIONS)
-_MISSING: dict[Action, str] = {
-    Action.HOLD: "required to put a ticket on hold",
-    Action.REJECT: "required to reject a ticket",
-    Action.RESOLVE: "required to resolve a ticket",
+_MISSING: dict[Action, Message] = {
+    Action.HOLD: Message("required to put a ticket on hold"),
+    Action.REJECT: Message("required to reject a ticket"),
+    Action.RESOLVE: Message("required to resolve a ticket"),
 }
 
 
@@ -177,10 +181,14 @@ def transition(
     if rule is None or not rule.admits(played):
         # Permission comes before input checks, so a refused caller learns nothing about the input.
         allowed = allowed_actions(state, played)
-        raise ActionNotAllowed(action.value, state.value, [a.value for a in allowed])
+        if rule is None:
+            raise ActionNotAllowed(action.value, state.value, [a.value for a in allowed])
+        raise ActionNotAllowed(action.value, state.value, [a.value for a in allowed],
+                               reason=ActionNotAllowed.ROLE, who=rule.who())
     given = {"reason": reason, "solution": solution}
     if rule.needs is not None and _is_blank(given[rule.needs]):
-        raise ValidationFailed([FieldError(rule.needs, _MISSING.get(action, f"required for {action}"))])
+        missing = _MISSING.get(action) or Message("required for {action}", action=action.value)
+        raise ValidationFailed([FieldError(rule.needs, missing)])
     return rule.target
 
 

@@ -20,11 +20,12 @@ from tenants.federation.fields import (
     plain_data,
 )
 from tenants.federation.located import Located, LocatedList, LocatedMap
+from tenants.federation.service_levels import read_targets
 from tenants.federation.specs import PRIORITIES, BrickSpec, Priority, ServiceSpec, SubServiceSpec
 
 BRICK_FIELDS = ("code", "name", "description", "services", "active")
 SERVICE_FIELDS = ("name", "description", "sub_services", "active")
-SUB_SERVICE_FIELDS = ("name", "description", "form", "approval", "priority", "active")
+SUB_SERVICE_FIELDS = ("name", "description", "form", "approval", "priority", "active", "targets")
 
 EMPTY_FORM: dict[str, Any] = {"type": "object"}
 
@@ -105,11 +106,13 @@ def _read_sub_service(record: Record, names: UniqueNames) -> SubServiceSpec | No
     approval = record.flag("approval", False)
     priority = record.choice("priority", PRIORITIES, default="NORMAL")
     active = record.flag("active", True)
+    targets = read_targets(record, "targets")
     if not record.ok or form is None:
         return None
     return SubServiceSpec(name=name, description=description, form=form,
                           requires_approval=approval,
-                          default_priority=cast(Priority, priority), active=active)
+                          default_priority=cast(Priority, priority), active=active,
+                          targets=targets)
 
 
 def _non_empty_items(record: Record, key: str) -> list[tuple[Located, str]]:

@@ -12,9 +12,10 @@ from tenants.federation.experts import read_designations
 from tenants.federation.fields import IssueLog, Record
 from tenants.federation.located import Located, LineLoader, describe_error, line_of_error
 from tenants.federation.people import read_tenants, read_users
+from tenants.federation.service_levels import read_service_levels
 from tenants.federation.specs import Federation, FederationInvalid
 
-TOP_FIELDS = ("federation", "tenants", "users", "bricks", "experts")
+TOP_FIELDS = ("federation", "tenants", "users", "bricks", "experts", "service_levels")
 
 
 def parse_federation(text: str, *, filename: str = "<string>") -> Federation:
@@ -71,5 +72,7 @@ def _read(root: Located, log: IssueLog) -> Federation | None:
     users = read_users(top, tenants)
     catalogue = read_bricks(top)
     designations = read_designations(top, users, catalogue)
+    levels = read_service_levels(top, tenants)
     return Federation(name=name, tenants=tuple(tenants.specs), users=tuple(users.specs),
-                      bricks=tuple(catalogue.specs), designations=tuple(designations))
+                      bricks=tuple(catalogue.specs), designations=tuple(designations),
+                      calendar=levels.calendar, default_targets=levels.targets)

@@ -22,7 +22,7 @@ from tenants.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 TENANT_FIELDS = ("slug", "name", "kind", "active", "desk", "language")
 USER_FIELDS = ("username", "tenant", "email", "name", "roles", "active", "issuer", "subject",
-               "language")
+               "language", "technical")
 KINDS = tuple(kind.value for kind in TenantKind)
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
@@ -162,11 +162,17 @@ def _read_user(record: Record, tenants: Tenants, users: Users, emails: UniqueNam
     issuer = record.optional_text("issuer", limit=IDENTITY_MAX) or LOCAL_ISSUER
     subject = record.optional_text("subject", limit=IDENTITY_MAX) or username
     language = record.choice("language", LANGUAGES, default="") if record.value("language") else None
+    technical = record.flag("technical", False)
+    if roles is not None and technical and set(roles) != {Role.DESK_INTEGRATION}:
+        record.problem("roles", "a technical account holds the desk-integration role only")
+    elif roles is not None and not technical and Role.DESK_INTEGRATION in roles:
+        record.problem("technical", "an account with the desk-integration role is a desk's technical "
+                                    "account: add 'technical: true'")
     if not record.ok or roles is None:
         return None
     return UserSpec(username=username, tenant=tenants.slugs.find(tenant) or tenant, email=email,
                     display_name=display_name, roles=roles, active=active, issuer=issuer,
-                    subject=subject, language=language)
+                    subject=subject, language=language, technical=technical)
 
 
 def _read_roles(record: Record) -> tuple[Role, ...] | None:

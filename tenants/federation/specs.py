@@ -45,11 +45,50 @@ class UserSpec:
     subject: str | None = None  # None means "same as username"; see `identity`.
     # The language the person reads; None follows their school's (tenants/i18n.language_of).
     language: str | None = None
+    # A desk's or a provider's account rather than a person: no browser login, API tokens only.
+    technical: bool = False
 
     @property
     def identity(self) -> tuple[str, str]:
         """The (issuer, subject) pair an SSO token must carry to be this user."""
         return (self.issuer, self.subject if self.subject is not None else self.username)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What a sub-service promises for one priority, in business seconds (None: nothing)."""
+
+    priority: Priority
+    take_seconds: int | None
+    resolve_seconds: int | None
+
+
+@dataclass(frozen=True)
+class ClosureSpec:
+    """Days the federation is closed, both included."""
+
+    first: str  # ISO days, so that specs stay plain data
+    last: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class SchoolCalendarSpec:
+    """A school's departures from the federation's calendar."""
+
+    school: str
+    time_zone: str | None = None
+    alsace_moselle: bool = False
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """The federation's business calendar: time zone, weekly opening hours, closures."""
+
+    time_zone: str
+    hours: tuple[tuple[str, tuple[str, ...]], ...]  # (weekday, openings) pairs, as written
+    closures: tuple[ClosureSpec, ...] = ()
+    schools: tuple[SchoolCalendarSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +101,8 @@ class SubServiceSpec:
     requires_approval: bool = False
     default_priority: Priority = "NORMAL"
     active: bool = True
+    # Per priority, over the federation's default targets.
+    targets: tuple[TargetSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +145,9 @@ class Federation:
     users: tuple[UserSpec, ...]
     bricks: tuple[BrickSpec, ...]
     designations: tuple[DesignationSpec, ...]
+    # The `service_levels:` section; None: the default calendar and no default targets.
+    calendar: CalendarSpec | None = None
+    default_targets: tuple[TargetSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -562,7 +562,7 @@ def test_issues_follow_file_order_whatever_the_order_of_sections() -> None:
     assert issues_in(text) == [
         (2, "experts[0].service", "brick 'scenari' has no service 'Nope'"),
         (8, "users[0].colour", "unknown field 'colour' (expected username, tenant, email, name, "
-                               "roles, active, issuer, subject, language)"),
+                               "roles, active, issuer, subject, language, technical)"),
     ]
 
 

@@ -26,7 +26,7 @@ from server.importing import import_federation
 from server.tickets.models import Ticket
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 from tests.tickets.helpers import ACCOUNT_CREATION, ACCOUNT_REQUEST, ADMIN, LYON_AGENT, gid, sub_service_id
 
 # Words of a database, a driver or a Python failure that an answer must never show.
@@ -81,7 +81,7 @@ async def live(backend: str, tmp_path_factory: pytest.TempPathFactory,
         with LiveServer(app, lifespan="on") as server:
             issuer = LocalIssuer.load_or_create(settings.dev_issuer_key_file)
             found = Live(server.url, issuer, url, sub, "", 0)
-            async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+            async with httpx.AsyncClient(headers=ENGLISH, base_url=server.url, timeout=30) as client:
                 opened = await client.post("/graphql", headers=_auth(found, LYON_AGENT), json={
                     "query": OPEN.replace("... on Ticket { id }", "... on Ticket { id version }"),
                     "variables": {"input": {"subServiceId": sub, "title": "Sweep",
@@ -258,7 +258,7 @@ def refused(response: httpx.Response) -> bool:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_bad_input_is_refused_cleanly_and_changes_nothing(live: Live, case: Case) -> None:
     before = await digest(live.database_url)
-    async with httpx.AsyncClient(base_url=live.url, timeout=60) as client:
+    async with httpx.AsyncClient(headers=ENGLISH, base_url=live.url, timeout=60) as client:
         response = await case.send(live, client)
 
     assert response.status_code < 500, response.text[:2000]
@@ -271,7 +271,7 @@ async def test_bad_input_is_refused_cleanly_and_changes_nothing(live: Live, case
 async def test_the_sweep_sees_a_change_when_there_is_one(live: Live) -> None:
     """The digest is not blind: a good comment changes it."""
     before = await digest(live.database_url)
-    async with httpx.AsyncClient(base_url=live.url, timeout=60) as client:
+    async with httpx.AsyncClient(headers=ENGLISH, base_url=live.url, timeout=60) as client:
         response = await gql(COMMENT, lambda _: {"input": {"ticketId": live.ticket, "body": "ok"}})(
             live, client)
     assert response.json()["data"]["addComment"]["__typename"] == "CommentAdded"

@@ -17,6 +17,7 @@ from tests.mirror.conftest import SCHOOL, SECRETS, itop_desk, set_desk
 from tests.mirror.test_inbound import signed
 from tests.scim.conftest import scim_token_for
 from tests.tickets.helpers import LYON_AGENT
+from tests.support.live_server import ENGLISH
 
 WRONG_SCIM = {"Authorization": "Bearer gd_scim_" + "w" * 40}
 VIEWER = {"query": "{ viewer { user { username } } }"}
@@ -34,7 +35,8 @@ async def client_from(settings: Settings, engine: Any,
                      engine=engine, sessions=sessions)
 
     def make(address: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+        return httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app, client=(address, 40000)),
                                  base_url="http://groupdesk.test")
     yield make
     await app.state.runtime.rate_limits.aclose()

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from groupdesk.app import create_app
 from server.config import Settings
 from tests.support.demo_database import demo_sqlite
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 
 VIEWER = {"query": "{ viewer { user { username } } }"}
 BAD = {"Authorization": "Bearer gdk_" + "x" * 43}
@@ -39,7 +39,7 @@ async def client_for(settings: Settings, engine: Any,
 
         def from_address(address: str) -> httpx.AsyncClient:
             transport = httpx.ASGITransport(app=app, client=(address, 40000))
-            return httpx.AsyncClient(transport=transport, base_url="http://groupdesk.test")
+            return httpx.AsyncClient(headers=ENGLISH, transport=transport, base_url="http://groupdesk.test")
         return from_address
     yield make
     for app in apps:
@@ -107,7 +107,8 @@ async def limited_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
 async def test_a_websocket_from_a_blocked_address_is_closed_with_4429(limited_server: LiveServer) -> None:
     codes = []
     for _ in range(3):
-        async with connect(f"{limited_server.ws_url}/graphql", subprotocols=["graphql-transport-ws"]) as socket:
+        async with connect(f"{limited_server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                           additional_headers=ENGLISH) as socket:
             await socket.send(json.dumps({"type": "connection_init", "payload": {"token": "gdk_" + "y" * 43}}))
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 30)

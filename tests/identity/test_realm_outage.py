@@ -16,6 +16,7 @@ from tests.support.clock import ManualClock
 from tests.support.realm import Realm, RealmServer
 from tests.support.realm_fixtures import AUDIENCE
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.live_server import ENGLISH
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ async def dead_realm_client(settings: Any, engine: Any, sessions: Any,
     app = create_app(configured, engine=engine, sessions=sessions)
     # A well-formed token of that realm, as its users hold them while Keycloak is down.
     token = fresh_realm.mint({"iss": f"{dead_url}realms/{fresh_realm.name}", "sub": "someone"})
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+    async with httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app),
                                  base_url="http://groupdesk.test") as client:
         yield client, token
     await app.state.runtime.verifier.aclose()

@@ -20,6 +20,7 @@ from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
 from tests.identity.test_sso_login import VIEWER, person
 from tests.support.realm import Realm, RealmServer
+from tests.support.live_server import ENGLISH
 
 
 @pytest.fixture
@@ -36,7 +37,8 @@ async def app_on_its_own_database(backend: str, tmp_path: Path, realm_server: Re
                             migrate_on_start=False, oidc_server_url=realm_server.url,
                             oidc_realms=insa_realm.name)
         app = create_app(settings, engine=engine)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(headers=ENGLISH,
+                                     transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             yield client, url
         await app.state.runtime.verifier.aclose()
     finally:
@@ -87,3 +89,17 @@ async def test_two_new_identities_racing_for_one_username_both_get_in(
                                                User.subject.startswith("sub-twin-"))) == 2
     finally:
         await engine.dispose()
+
+
+async def test_simultaneous_first_logins_of_a_file_user_claim_one_account(
+        app_on_its_own_database: tuple[httpx.AsyncClient, str], insa_realm: Realm) -> None:
+    client, url = app_on_its_own_database
+    token = person(insa_realm, "ismael.grandcourtois", sub="sub-ismael-racer", organization="insa-rouen")
+
+    responses = await asyncio.gather(*(
+        client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+        for _ in range(6)))
+
+    assert [r.status_code for r in responses] == [200] * 6, [r.text for r in responses]
+    assert {r.json()["data"]["viewer"]["user"]["username"] for r in responses} == {"ismael.grandcourtois"}
+    assert await _users_named(url, "ismael") == ["ismael.grandcourtois"]

@@ -20,7 +20,7 @@ from server.config import Settings
 from server.identity.local_issuer import LocalIssuer
 from tests.identity.test_sso_login import person
 from tests.support.demo_database import demo_sqlite
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 from tests.support.realm import Realm, RealmServer
 
 PROTOCOL = "graphql-transport-ws"
@@ -55,7 +55,8 @@ async def server(tmp_path_factory: pytest.TempPathFactory, realm_server: RealmSe
 
 async def open_socket(server: Server, payload: Any) -> ClientConnection:
     """Connect and send connection_init with `payload` (None: send no payload at all)."""
-    socket = await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL])
+    socket = await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL],
+                           additional_headers=ENGLISH)
     await socket.send(json.dumps({"type": "connection_init"} if payload is None
                                  else {"type": "connection_init", "payload": payload}))
     return socket
@@ -138,7 +139,8 @@ async def test_malformed_payload_is_refused(server: Server) -> None:
 
 
 async def test_subscribing_before_the_acknowledgement_is_refused(server: Server) -> None:
-    async with await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL]) as socket:
+    async with await connect(f"{server.live.ws_url}/graphql", subprotocols=[PROTOCOL],
+                             additional_headers=ENGLISH) as socket:
         await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": HEARTBEAT}}))
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(socket.recv(), 30)
@@ -181,7 +183,7 @@ async def test_mutation_over_the_socket_is_committed(server: Server) -> None:
     assert created == [{"data": {"createBrick": {"__typename": "Brick"}}}]
     assert again == [{"data": {"brick": {"name": "Over WS"}}}]
 
-    async with httpx.AsyncClient(base_url=server.live.url) as client:
+    async with httpx.AsyncClient(headers=ENGLISH, base_url=server.live.url) as client:
         response = await client.post("/graphql", json={"query": '{ brick(code: "ws-brick") { name } }'},
                                      headers={"Authorization": f"Bearer {admin}"})
     body = response.json()

@@ -17,6 +17,7 @@ from server.mirror.models import OutboxEvent
 from tests.mirror.conftest import EXPERT, SCHOOL, Life, set_desk, webhook_desk
 from tests.support.services import require_broker
 from tests.support.webhook_receiver import WebhookReceiver
+from tests.support.live_server import ENGLISH
 
 
 def relay_settings(url: str, tmp_path, **overrides) -> Settings:
@@ -67,7 +68,7 @@ async def test_the_relay_retries_after_the_backoff_and_metrics_count_failures_an
     app = create_app(relay_settings(url, tmp_path), engine=engine)
     sessions = session_factory(engine)
     receiver.status = 503
-    async with app.router.lifespan_context(app), sessions() as session, httpx.AsyncClient(
+    async with app.router.lifespan_context(app), sessions() as session, httpx.AsyncClient(headers=ENGLISH, 
             transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as client:
         await set_desk(session, SCHOOL, webhook_desk(receiver.url))
         life = Life(session)

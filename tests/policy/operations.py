@@ -93,6 +93,10 @@ _LYON_SUPPORT_AND_OPS = {"group-admin": "not allowed/not allowed", "operations":
 OPERATIONS: dict[str, Operation] = {
     # Who one is, and what the whole federation shares.
     "viewer": query("{ viewer { user { username } } }", EVERYONE),
+    # Everyone chooses their own language, nobody another's; technical accounts send Accept-Language.
+    "setMyLanguage": Operation(Kind.MUTATION, 'mutation { setMyLanguage(language: "en") '
+                               "{ __typename ... on Problem { message } } }",
+                               rule("ok/ok", {"desk-integration": "denied/denied"})),
     "tenants": query("{ tenants { slug } }", EVERYONE),
     "bricks": query("{ bricks { code } }", EVERYONE),
     "brick": query('{ brick(code: "scenari") { code } }', EVERYONE),
@@ -116,6 +120,22 @@ OPERATIONS: dict[str, Operation] = {
     "myQueue": query("{ myQueue(first: 100) { edges { node { id } } } }",
                      rule("hidden/hidden", {"expert": "ok/hidden"}), ticket_state=_S.NEW),
     "apiTokens": query("{ apiTokens { id } }", rule("hidden/hidden", {"group-admin": "ok/ok"})),
+    # People: Lyon's agent is listed for the group's admins and Lyon's managers (every caller lists the
+    # experts); read by id as any user of the agent's school or the group's staff may.
+    "users": query("{ users(first: 100) { edges { node { id } } } }",
+                   rule("hidden/hidden", {"group-admin": "ok/ok", "school-manager": "ok/hidden"})),
+    "user": query("query($id: ID!) { user(id: $id) { id } }", SEES_LYON_TICKET, target=lambda w: w.person,
+                  missing=gid("User", 987654), variables=lambda w, t: {"id": t}),
+    # The audit trail: Lyon's API token was created; group admins and Lyon's managers read it.
+    "auditEvents": query("{ auditEvents(first: 100) { edges { node { id } } } }",
+                         rule("hidden/hidden", {"group-admin": "ok/ok", "school-manager": "ok/hidden"})),
+    # User administration: group administrators only; a refusal comes before any lookup.
+    "setUserRoles": mutation("setUserRoles", "SetUserRolesInput", ADMIN_ONLY,
+                             variables=lambda w, t: {"input": {"userId": w.person, "roles": ["SCHOOL_MANAGER"]}}),
+    "deactivateUser": mutation("deactivateUser", "ID", ADMIN_ONLY, variables=lambda w, t: {"id": w.person}),
+    "reactivateUser": mutation("reactivateUser", "ID", ADMIN_ONLY, variables=lambda w, t: {"id": w.person}),
+    "moveUser": mutation("moveUser", "MoveUserInput", ADMIN_ONLY,
+                         variables=lambda w, t: {"input": {"userId": w.person, "tenantId": w.rennes}}),
     # The catalogue and its experts: group administrators only.
     "createBrick": mutation("createBrick", "CreateBrickInput", ADMIN_ONLY,
                             variables=lambda w, t: {"input": {"code": "matrix", "name": "Matrix"}}),
@@ -137,6 +157,11 @@ OPERATIONS: dict[str, Operation] = {
     "designateExpert": mutation("designateExpert", "DesignateExpertInput", ADMIN_ONLY,
                                 variables=lambda w, t: {"input": {"userId": w.expert, "brickId": w.other_brick}}),
     "revokeExpert": mutation("revokeExpert", "ID", ADMIN_ONLY, variables=lambda w, t: {"id": w.designation}),
+    # Service level targets bind the whole group's experts: group administrators only.
+    "setServiceLevelTarget": mutation(
+        "setServiceLevelTarget", "SetServiceLevelTargetInput", ADMIN_ONLY,
+        variables=lambda w, t: {"input": {"subServiceId": w.sub_service, "priority": "HIGH",
+                                          "takeMinutes": 60, "resolveMinutes": 480}}),
     # API tokens: group administrators only; a refusal comes before any lookup.
     "createApiToken": mutation("createApiToken", "CreateApiTokenInput", ADMIN_ONLY,
                                variables=lambda w, t: {"input": {"tenantId": w.lyon, "name": "matrix 2"}}),
@@ -171,7 +196,7 @@ OPERATIONS: dict[str, Operation] = {
     "closeTicket": mutation("closeTicket", "TicketChangeInput", ticket_rule("ok", {
         "group-admin": "ok/ok", "operations": "ok/ok", "expert": "not allowed/hidden"}),
         **_ticket_change(_S.RESOLVED)),
-    "approveTicket": mutation("approveTicket", "TicketChangeInput", ticket_rule("not allowed", {
+    "approveTicket": mutation("approveTicket", "ApproveTicketInput", ticket_rule("not allowed", {
         "group-admin": "ok/ok", "operations": "not allowed/not allowed", "school-manager": "ok/hidden"}),
         **{**_APPROVAL, "variables": lambda w, t: {"input": {"id": t, "version": 1}}}),
     "rejectTicket": mutation("rejectTicket", "TicketReasonInput", ticket_rule("not allowed", {

@@ -46,6 +46,8 @@ FINGERPRINT = [
     "SELECT count(*) FROM inbound_event",
     "SELECT id, user_id, read_at FROM notification ORDER BY id",
     "SELECT user_id, digest FROM notification_preference ORDER BY user_id",
+    "SELECT id, tenant_id, roles, active FROM user_account ORDER BY id",
+    "SELECT count(*) FROM audit_event",
 ]
 
 
@@ -75,6 +77,10 @@ def outcome(body: dict[str, Any], name: str, world: World) -> str:
         return OK if world.ticket in {e["node"]["id"] for e in value["edges"]} else HIDDEN
     if name == "notifications":  # the Lyon manager's notification, in the caller's own bell
         return OK if world.notification in {e["node"]["id"] for e in value["edges"]} else HIDDEN
+    if name == "users":
+        return OK if world.person in {e["node"]["id"] for e in value["edges"]} else HIDDEN
+    if name == "auditEvents":
+        return OK if value["edges"] else HIDDEN
     if name == "mirrors":  # Lyon's ticket has a mirror: its school has a desk
         shown = {(e["node"]["ticket"] or {}).get("id") for e in value["edges"]}
         return OK if world.ticket in shown else HIDDEN

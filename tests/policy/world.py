@@ -66,6 +66,9 @@ class World:
     other_expert: str
     api_token: str
     api_token_prefix: str
+    # A person of Lyon who is no expert (the users list shows them only to those who list Lyon).
+    person: str
+    rennes: str
     # The Lyon manager's notification that the approval request waits for them.
     notification: str = ""
     version: int = 1
@@ -128,6 +131,7 @@ async def build_world(session: AsyncSession) -> World:
     notification = await _id(session, select(Notification.id).where(
         Notification.user_id == users["matrix.school-manager.lyon"].id,
         Notification.ticket_id == approval.id))
+    rennes = await _id(session, select(Tenant.id).where(Tenant.slug == "insa-rennes"))
     await session.commit()
     return World(
         lyon=gid("Tenant", lyon), ticket=gid("Ticket", ticket.id), ticket_id=ticket.id,
@@ -138,6 +142,7 @@ async def build_world(session: AsyncSession) -> World:
         expert=gid("User", lyon_expert.id), other_expert=gid("User", celeste),
         api_token=gid("ApiToken", token.id), api_token_prefix=token.prefix,
         notification=gid("Notification", notification),
+        person=gid("User", users["matrix.school-agent.lyon"].id), rennes=gid("Tenant", rennes),
     )
 
 

@@ -13,6 +13,7 @@ from groupdesk.app import create_app
 from server.config import Settings
 from server.db import create_engine
 from tests.conftest import drop_database, new_database
+from tests.support.live_server import ENGLISH
 
 
 async def test_healthz_answers_while_the_process_runs(client: httpx.AsyncClient) -> None:
@@ -33,13 +34,13 @@ async def test_readyz_is_503_and_says_why_when_the_schema_is_behind(
     engine = create_engine(url)
     try:
         app = create_app(settings, engine=engine)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+        async with httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app),
                                      base_url="http://t") as client:
             response = await client.get("/readyz")
         assert response.status_code == 503
         assert "run `groupdesk migrate`" in response.json()["checks"]["schema"]
         await migrations.upgrade(engine)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+        async with httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app),
                                      base_url="http://t") as client:
             assert (await client.get("/readyz")).status_code == 200
     finally:
@@ -77,5 +78,6 @@ async def test_production_hides_graphiql_and_has_no_local_issuer(engine, tmp_pat
     app = create_app(settings, engine=engine)
     assert app.state.runtime.local_issuer is None
     assert not (tmp_path / "k.json").exists()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.get("/graphql", headers={"Accept": "text/html"})).status_code == 404

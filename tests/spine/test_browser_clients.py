@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from groupdesk.app import create_app
 from server.config import Settings
-from tests.support.live_server import free_port
+from tests.support.live_server import ENGLISH, free_port
 
 PORTAL = "https://portal.groupe-insa.example.org"
 CONSOLE = "http://localhost:5173"
@@ -34,7 +34,8 @@ def client_with(settings: Settings, engine: AsyncEngine,
     def make(**changes: Any) -> httpx.AsyncClient:
         changed = Settings(_env_file=None, **{**settings.model_dump(), **changes})
         app = create_app(changed, engine=engine, sessions=sessions)
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
+        return httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
 
     return make
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from groupdesk.app import create_app
 from server.config import Settings
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 
 HTML = {"Accept": "text/html"}
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -91,7 +91,8 @@ async def test_production_serves_neither_the_page_nor_its_files(
                                              "dev_issuer": False, "oidc_server_url": "https://sso.test/",
                                              "oidc_realms": "insa"})
     app = create_app(production, engine=engine, sessions=sessions)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         assert (await client.get("/graphql", headers=HTML)).status_code == 404
         assert (await client.get("/graphiql/static/graphiql.min.js")).status_code == 404
 

@@ -26,6 +26,7 @@ from tests.support.log_events import logged
 from tests.conftest import drop_database, new_database
 from schema.document_checks import DocumentLimits, measure
 from tests.tickets.helpers import ADMIN, LYON_AGENT
+from tests.support.live_server import ENGLISH
 
 LIMITS = DocumentLimits(max_operations=20, max_aliases=30, max_depth=12, max_directives_per_field=5)
 THIRTY_ALIASES = "{ " + " ".join(
@@ -114,7 +115,8 @@ async def test_anonymous_introspection_works_in_development(client) -> None:
 async def test_introspection_is_off_in_production_settings(app_with, token_for) -> None:
     app = app_with(introspection=False)
     token = app.state.runtime.local_issuer.sign(ADMIN, username=ADMIN)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         anonymous = await post(c, "{ __schema { queryType { name } } }")
         refused(anonymous, "UNAUTHENTICATED")
         signed_in = (await post(c, "{ __schema { queryType { name } } }", token=token)).json()
@@ -187,7 +189,8 @@ async def test_a_mutation_over_the_budget_changes_nothing(app_with, session) -> 
     token = app.state.runtime.local_issuer.sign(ADMIN, username=ADMIN)
     query = """mutation { createBrick(input: {code: "costly", name: "Costly"}) {
       ... on Brick { code services { name subServices { name } } } } }"""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         error = refused(await post(c, query, token=token), "QUERY_TOO_COSTLY")
     assert error["extensions"]["cost"] > 5
     assert await session.scalar(select(func.count()).select_from(Brick)
@@ -234,7 +237,8 @@ async def test_an_operation_over_its_time_limit_is_stopped_and_rolled_back(setti
     app = create_app(settings.model_copy(update={"max_execution_seconds": 0.5}), engine=own_database)
     token = app.state.runtime.local_issuer.sign(ADMIN, username=ADMIN)
     query = 'mutation { createBrick(input: {code: "too-slow", name: "Too slow"}) { __typename } }'
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(headers=ENGLISH,
+                                 transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         with logged("groupdesk.graphql", lambda message: message == STOPPING) as stopping:
             async with write_lock_held(own_database):
                 # The mutation waits on the lock for sure: only its time limit can end it. (On

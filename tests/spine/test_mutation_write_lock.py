@@ -14,6 +14,7 @@ from server.db import create_engine, session_factory, writer_session
 from server.importing import import_federation
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import new_database
+from tests.support.live_server import ENGLISH
 
 CREATE = """mutation($code: String!) { createBrick(input: {code: $code, name: "Concurrent"}) {
   __typename } }"""
@@ -28,7 +29,8 @@ async def test_concurrent_mutations_on_sqlite_all_succeed(tmp_path: Path, settin
             await import_federation(session, load_federation(demo_federation_path()))
         app = create_app(settings, engine=engine)
         token = app.state.runtime.local_issuer.sign("valentine.orsembaud", username="valentine.orsembaud")
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(headers=ENGLISH,
+                                     transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             responses = await asyncio.gather(*(
                 client.post("/graphql", json={"query": CREATE, "variables": {"code": f"brick-{n}"}},
                             headers={"Authorization": f"Bearer {token}"}) for n in range(12)))

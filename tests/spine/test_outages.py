@@ -23,7 +23,7 @@ from server.db import create_engine, session_factory, writer_session
 from server.importing import import_federation
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 from tests.support.tcp_proxy import TcpProxy
 from tests.tickets.helpers import LYON_AGENT
 
@@ -94,7 +94,7 @@ async def database(backend: str, tmp_path: Path) -> AsyncIterator[SwitchableData
 async def served(database: SwitchableDatabase, settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     engine = database.app_engine()
     app = create_app(settings, engine=engine, sessions=session_factory(engine))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+    async with httpx.AsyncClient(headers=ENGLISH, transport=httpx.ASGITransport(app=app),
                                  base_url="http://groupdesk.test") as client:
         yield client, app
     await app.state.runtime.verifier.aclose()
@@ -190,7 +190,8 @@ async def live(database: SwitchableDatabase, tmp_path: Path) -> AsyncIterator[tu
 async def test_websocket_gets_service_unavailable_and_never_a_driver_message(
         database: SwitchableDatabase, live: tuple[LiveServer, str]) -> None:
     server, token = live
-    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"])
+    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                           additional_headers=ENGLISH)
     await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     assert json.loads(await asyncio.wait_for(socket.recv(), 30)) == {"type": "connection_ack"}
 
@@ -205,7 +206,8 @@ async def test_websocket_gets_service_unavailable_and_never_a_driver_message(
     await socket.close()
 
     # A new connection cannot be authenticated: closed with 1013, try again later.
-    refused = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"])
+    refused = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                            additional_headers=ENGLISH)
     await refused.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     with pytest.raises(ConnectionClosed) as closed:
         await asyncio.wait_for(refused.recv(), 30)
@@ -232,3 +234,20 @@ async def test_a_wrong_statement_or_an_unreachable_desk_is_not_a_database_outage
 
     assert outage_of(wrong.value) is None
     assert outage_of(desk_down.value) is None
+
+
+async def test_an_outage_is_said_in_the_language_the_request_asks_for(
+        database: SwitchableDatabase, served: tuple[httpx.AsyncClient, Any]) -> None:
+    client, app = served
+    token = app.state.runtime.local_issuer.sign(LYON_AGENT, username=LYON_AGENT)
+    await database.down()
+    answers = {}
+    for language in ("fr", "en"):
+        response = await client.post("/graphql", json={"query": TICKETS}, headers={
+            "Authorization": f"Bearer {token}", "Accept-Language": language})
+        assert response.status_code == 503, response.text
+        answers[language] = response.json()["errors"]
+    # Who asks cannot be read while the database is down: the header decides, else French.
+    assert answers["en"] == UNAVAILABLE["errors"]
+    assert answers["fr"] == [{"message": "la base de données est indisponible, réessayez plus tard",
+                              "extensions": {"code": "SERVICE_UNAVAILABLE"}}]

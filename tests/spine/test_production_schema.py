@@ -18,6 +18,7 @@ from server.errors import ConfigurationError
 from tests.conftest import drop_database, new_database
 from tests.spine.test_outages import SwitchableDatabase, database  # noqa: F401  (a fixture)
 from tests.support.realm import Realm, RealmServer
+from tests.support.live_server import ENGLISH
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ async def test_started_while_the_database_was_down_a_stale_schema_is_a_503_with_
         await database.down()
         engine = database.app_engine()
         app = create_app(production(realm_server, insa_realm, tmp_path), engine=engine)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
+        async with app.router.lifespan_context(app), httpx.AsyncClient(headers=ENGLISH, 
                 transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as client:
             await database.up()
             refused = await client.post("/graphql", json={"query": "{ __typename }"})

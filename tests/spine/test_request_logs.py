@@ -95,9 +95,11 @@ async def test_the_schedulers_routine_lines_are_debug(settings: Any, sessions: A
     scheduler = build_scheduler(settings.model_copy(update={"tick_seconds": 3600}), sessions)
     assert scheduler is not None
     ran = asyncio.Event()
-    scheduler.add_job(ran.set, "date", run_date=dt.datetime.now(dt.UTC), id="probe")
+    scheduler.add_job(ran.set, "date", run_date=dt.datetime.now(dt.UTC), id="probe", name="probe",
+                      misfire_grace_time=None)  # however late a busy machine wakes it, it runs
     # "executed successfully" is logged just after the job returns.
-    with logged("apscheduler", lambda message: "executed successfully" in message) as executed:
+    with logged("apscheduler", lambda message: '"probe' in message
+                and "executed successfully" in message) as executed:
         scheduler.start()
         try:
             await asyncio.wait_for(ran.wait(), 30)
@@ -105,6 +107,10 @@ async def test_the_schedulers_routine_lines_are_debug(settings: Any, sessions: A
         finally:
             scheduler.shutdown(wait=False)
 
-    routine = [r for r in caplog.records if r.name.startswith("apscheduler")]
-    assert any("executed successfully" in r.getMessage() for r in routine)
-    assert {r.levelname for r in routine} == {"DEBUG"}
+    # Other schedulers of the test process (a live server's) may warn meanwhile: a warning is news,
+    # not routine, and stays a warning. What must never show at INFO is the routine itself.
+    scheduler_lines = [r for r in caplog.records if r.name.startswith("apscheduler")]
+    probe = [r for r in scheduler_lines if '"probe' in r.getMessage()]
+    assert any("executed successfully" in r.getMessage() for r in probe)
+    assert {r.levelname for r in probe} == {"DEBUG"}
+    assert not [r.getMessage() for r in scheduler_lines if r.levelno == logging.INFO]

@@ -24,7 +24,7 @@ from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
 from tests.spine.test_hostile_queries import STOPPING, write_lock_held
 from tests.support.log_events import logged
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ENGLISH, LiveServer
 from tests.tickets.helpers import ADMIN
 
 # Generous: only an answer that never comes makes the test wait this long.
@@ -60,7 +60,8 @@ async def served(backend: str, tmp_path: Path) -> AsyncIterator[tuple[LiveServer
 
 
 async def acknowledged(server: LiveServer, token: str) -> ClientConnection:
-    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"])
+    socket = await connect(f"{server.ws_url}/graphql", subprotocols=["graphql-transport-ws"],
+                           additional_headers=ENGLISH)
     await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
     assert json.loads(await asyncio.wait_for(socket.recv(), DEADLINE)) == {"type": "connection_ack"}
     return socket

@@ -9,6 +9,10 @@ from typing import Any
 
 import uvicorn
 
+# Tests read messages in English (their source text) unless they are about the language: the
+# Accept-Language every test client sends by default (messages are French by default otherwise).
+ENGLISH = {"Accept-Language": "en"}
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""

@@ -11,6 +11,7 @@ import pytest
 
 from server.identity.tokens import RealmConfig, TokenVerifier
 from tests.support.realm import Realm, RealmServer
+from tests.support.live_server import ENGLISH
 
 AUDIENCE = "groupdesk"
 
@@ -118,7 +119,8 @@ async def sso_client_for(settings: Any, engine: Any, sessions: Any,
         configured = settings.model_copy(update={"oidc_server_url": realm_server.url, "oidc_realms": realms,
                                                  **overrides})
         app = create_app(configured, engine=engine, sessions=sessions)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
+        client = httpx.AsyncClient(headers=ENGLISH,
+                                   transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test")
         made.append((app, client))
         return client
 

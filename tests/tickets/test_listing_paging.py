@@ -24,20 +24,26 @@ PRIORITIES = list(Priority)
 
 @pytest.fixture
 async def tickets(session) -> list[Ticket]:
-    """23 tickets whose created, updated and priority values tie in groups of up to four."""
+    """23 tickets whose created, updated, priority and SLA due values tie in groups of up to four
+    (a few with no running clock, sorting after every due time)."""
     made = []
     for n in range(23):
-        made.append(await insert_ticket(
+        ticket = await insert_ticket(
             session, title=f"t{n}", priority=PRIORITIES[n % 4],
             created_at=BASE_TIME + dt.timedelta(minutes=n // 4),
-            updated_at=BASE_TIME + dt.timedelta(minutes=(n * 7) % 5)))
+            updated_at=BASE_TIME + dt.timedelta(minutes=(n * 7) % 5))
+        if n % 6:
+            ticket.sla_due_key = BASE_TIME + dt.timedelta(hours=(n * 3) % 5)
+        made.append(ticket)
+    await session.flush()
     return made
 
 
 def _expected(tickets: list[Ticket], order: TicketOrder) -> list[int]:
     def key(t: Ticket) -> tuple:
         value = {OrderField.CREATED_AT: t.created_at, OrderField.UPDATED_AT: t.updated_at,
-                 OrderField.PRIORITY: PRIORITY_RANK[t.priority]}[order.field]
+                 OrderField.PRIORITY: PRIORITY_RANK[t.priority],
+                 OrderField.SLA_DUE_AT: t.sla_due_key}[order.field]
         return value, t.id
     return [t.id for t in sorted(tickets, key=key, reverse=order.direction is Direction.DESC)]
 

@@ -139,6 +139,17 @@ def test_refusal_message_names_the_actions_allowed_now() -> None:
     )
 
 
+def test_a_refusal_says_whether_the_state_or_the_role_forbids() -> None:
+    with pytest.raises(ActionNotAllowed) as by_state:
+        transition(S.IN_PROGRESS, A.CLOSE, ACTORS["assignee"])
+    assert by_state.value.reason == ActionNotAllowed.STATE
+    with pytest.raises(ActionNotAllowed) as by_role:
+        transition(S.ASSIGNED, A.START, ACTORS["agent of another school"])
+    assert by_role.value.reason == ActionNotAllowed.ROLE
+    assert str(by_role.value) == ("START on a ticket in state ASSIGNED is for the assignee, not for your "
+                                  "role; allowed now: none")
+
+
 def test_caller_with_no_right_is_told_that_nothing_is_allowed() -> None:
     with pytest.raises(ActionNotAllowed) as refused:
         transition(S.ASSIGNED, A.START, ACTORS["agent of another school"])
