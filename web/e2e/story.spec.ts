@@ -31,8 +31,13 @@ test("a request goes from a school to an expert at another school and back", asy
   await picture(agent, "tickets");
 
   // The catalogue, then the request form rendered from the sub-service's JSON Schema.
-  await openRequest(agent, "scenari account creation", "Account creation", "");
+  await agent.getByRole("link", { name: "Catalogue" }).click();
+  await agent.getByLabel("Rechercher une brique, un service, un sous-service").fill("scenari account creation");
+  // The estimated delay comes from the sub-service's service level targets.
+  await expect(agent.getByTestId("estimated-delay")).toContainText("Délai estimé : prise en charge en 4 h ouvrées");
   await accessible(agent, "catalogue");
+  await picture(agent, "catalogue");
+  await openRequest(agent, "scenari account creation", "Account creation", "");
   await agent.getByLabel("Titre").fill("");
   await agent.getByLabel(/Account holder's e-mail/).fill("nouvelle.autrice@insa-lyon.fr");
   await agent.getByLabel(/Scenari platform/).selectOption("scenari-pedagogie");
@@ -73,6 +78,8 @@ test("a request goes from a school to an expert at another school and back", asy
   await expect(expert.locator('[data-visibility="INTERNAL"]')).toContainText("Vérifier le quota");
   await act(expert, "Poser une question", "Quel atelier faut-il ouvrir à ce compte ?");
   await expect(expert.getByText("En attente de l'établissement", { exact: true })).toBeVisible();
+  // Waiting on the school stops the service level clock.
+  await expect(expert.getByRole("region", { name: "Niveau de service" })).toContainText("horloge arrêtée");
   await accessible(expert, "ticket (expert)");
   await picture(expert, "ticket-expert");
 
@@ -156,6 +163,15 @@ test("a group administrator sees the mirrors, the experts and creates an API tok
   await admin.getByRole("button", { name: `Révoquer ${name}` }).click();
   await expect(admin.getByRole("row", { name: new RegExp(name) }).getByText("Révoqué")).toBeVisible();
   await accessible(admin, "api tokens");
+  await admin.getByRole("link", { name: "Personnes" }).click();
+  await admin.getByLabel("Rechercher (nom, identifiant, courriel)").fill("roclerc");
+  await admin.getByRole("button", { name: "Filtrer" }).click();
+  await expect(admin.getByRole("cell", { name: /Amandine Roclerc/ }).first()).toBeVisible();
+  await accessible(admin, "people");
+  await admin.getByRole("link", { name: "Audit" }).click();
+  await expect(admin.getByRole("heading", { name: "Journal d'audit" })).toBeVisible();
+  await expect(admin.getByText("api_token", { exact: false }).first()).toBeVisible();
+  await accessible(admin, "audit");
 });
 
 test("the operations centre opens a request on behalf of a school", async ({ browser }) => {

@@ -19,6 +19,8 @@ import { HomeRedirect } from "./pages/HomeRedirect";
 const RequestPage = lazy(() => import("./pages/RequestPage").then((m) => ({ default: m.RequestPage })));
 const ApiTokensPage = lazy(() => import("./admin/ApiTokensPage").then((m) => ({ default: m.ApiTokensPage })));
 const ExpertsPage = lazy(() => import("./admin/ExpertsPage").then((m) => ({ default: m.ExpertsPage })));
+const UsersPage = lazy(() => import("./admin/UsersPage").then((m) => ({ default: m.UsersPage })));
+const AuditPage = lazy(() => import("./admin/AuditPage").then((m) => ({ default: m.AuditPage })));
 const MirrorsPage = lazy(() => import("./admin/MirrorsPage").then((m) => ({ default: m.MirrorsPage })));
 
 function useSessionToken(): { token: string | null; ready: boolean } {
@@ -78,6 +80,8 @@ export function App() {
           <Route path="admin/mirrors" element={<MirrorsPage />} />
           <Route path="admin/tokens" element={<ApiTokensPage />} />
           <Route path="admin/experts" element={<ExpertsPage />} />
+          <Route path="admin/users" element={<UsersPage />} />
+          <Route path="admin/audit" element={<AuditPage />} />
           <Route path="*" element={<HomeRedirect />} />
         </Route>
       </Routes>

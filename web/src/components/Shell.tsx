@@ -40,6 +40,8 @@ export function Shell() {
     { to: "/admin/mirrors", label: t("nav.mirrors"), roles: ["GROUP_ADMIN"] },
     { to: "/admin/experts", label: t("nav.experts"), roles: ["GROUP_ADMIN"] },
     { to: "/admin/tokens", label: t("nav.tokens"), roles: ["GROUP_ADMIN"] },
+    { to: "/admin/users", label: t("nav.users"), roles: ["GROUP_ADMIN", "SCHOOL_MANAGER"] },
+    { to: "/admin/audit", label: t("nav.audit"), roles: ["GROUP_ADMIN"] },
   ];
   const shown = links.filter((link) => !link.roles || link.roles.some((r) => viewer.roles.includes(r)));
   return (

@@ -18,7 +18,10 @@ export const CatalogueQuery = graphql(`
       id code name description
       services {
         id name description
-        subServices { id name description requiresApproval defaultPriority }
+        subServices {
+          id name description requiresApproval defaultPriority
+          estimatedDelay { takeBusinessSeconds resolveBusinessSeconds basis sampleSize }
+        }
       }
     }
   }
@@ -54,6 +57,7 @@ export const TicketRowFields = graphql(`
     brick { id name }
     subService { id name }
     assignee { id displayName }
+    sla { state takeDueAt resolveDueAt running }
   }
 `);
 
@@ -88,6 +92,8 @@ export const TicketDetailFields = graphql(`
     service { id name }
     subService { id name form }
     mirror { desk remoteRef status lastError lastSyncedAt attempts }
+    sla { takeDueAt resolveDueAt elapsedBusinessSeconds state running }
+    approvalRequest { approvers costField cost secondApprovalAbove approvalsNeeded decisions { decision comment createdAt approver { id displayName } } }
     comments(last: 100) {
       totalCount
       edges { node { id body visibility source createdAt author { id displayName } } }
@@ -162,7 +168,7 @@ export const CloseTicket = graphql(`
 `);
 
 export const ApproveTicket = graphql(`
-  mutation ApproveTicket($input: TicketChangeInput!) {
+  mutation ApproveTicket($input: ApproveTicketInput!) {
     approveTicket(input: $input) {
       __typename
       ... on Ticket { ...TicketDetail }
@@ -341,6 +347,77 @@ export const ExpertsQuery = graphql(`
       brick { id name }
       service { id name }
       subService { id name }
+    }
+  }
+`);
+
+export const UsersQuery = graphql(`
+  query Users($filter: UserFilter, $first: Int) {
+    users(filter: $filter, first: $first) {
+      totalCount
+      edges { node { id username displayName email roles active technical tenant { id name } } }
+    }
+    tenants { id name slug kind active }
+  }
+`);
+
+export const SetUserRoles = graphql(`
+  mutation SetUserRoles($input: SetUserRolesInput!) {
+    setUserRoles(input: $input) {
+      __typename
+      ... on User { id roles }
+      ... on ValidationFailed { message fields { field message } }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
+
+export const DeactivateUser = graphql(`
+  mutation DeactivateUser($id: ID!) {
+    deactivateUser(id: $id) {
+      __typename
+      ... on User { id active }
+      ... on ValidationFailed { message fields { field message } }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
+
+export const ReactivateUser = graphql(`
+  mutation ReactivateUser($id: ID!) {
+    reactivateUser(id: $id) {
+      __typename
+      ... on User { id active }
+      ... on ValidationFailed { message fields { field message } }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
+
+export const AuditEventsQuery = graphql(`
+  query AuditEvents($filter: AuditFilter, $first: Int) {
+    auditEvents(filter: $filter, first: $first) {
+      edges { node { id createdAt action actorName credential targetKind targetId changes tenant { id name } } }
+    }
+  }
+`);
+
+export const ApprovalsQuery = graphql(`
+  query Approvals($first: Int) {
+    tickets(filter: { states: [WAITING_FOR_APPROVAL] }, first: $first, orderBy: { field: CREATED_AT, direction: ASC }) {
+      totalCount
+      edges {
+        node {
+          ...TicketRow
+          requestData
+          subService { id name form }
+          openedBy { id displayName }
+          approvalRequest { approvers costField cost secondApprovalAbove approvalsNeeded decisions { decision comment createdAt approver { id displayName } } }
+        }
+      }
     }
   }
 `);

@@ -3,14 +3,15 @@ import { Link } from "react-router";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import { Alert, Anchor, Button, Card, Group, Loader, Stack, Text, Title } from "@mantine/core";
-import { TicketsQuery } from "../graphql/operations";
+import { ApprovalsQuery } from "../graphql/operations";
 import { PriorityBadge } from "../components/StateBadge";
+import { FormAnswers } from "./FormAnswers";
 
 export function ApprovalsPage() {
   const { t } = useTranslation();
   const [{ data, fetching, error }, refetch] = useQuery({
-    query: TicketsQuery,
-    variables: { filter: { states: ["WAITING_FOR_APPROVAL"] }, first: 50, orderBy: { field: "CREATED_AT", direction: "ASC" } },
+    query: ApprovalsQuery,
+    variables: { first: 50 },
     requestPolicy: "cache-and-network",
   });
   const waiting = data?.tickets.edges.map((e) => e.node) ?? [];
@@ -28,7 +29,11 @@ export function ApprovalsPage() {
           <Group justify="space-between">
             <div>
               <Anchor component={Link} to={`/tickets/${ticket.ref}`} fw={700}>{ticket.ref} · {ticket.title}</Anchor>
-              <Text size="sm">{ticket.school.name} · {ticket.brick.name} › {ticket.subService.name}</Text>
+              <Text size="sm">{ticket.school.name} · {ticket.brick.name} › {ticket.subService.name} · {ticket.openedBy.displayName}</Text>
+              {ticket.approvalRequest?.cost != null && (
+                <Text size="sm" fw={600}>{t("approval.cost", { cost: ticket.approvalRequest.cost, field: ticket.approvalRequest.costField ?? "" })}</Text>
+              )}
+              <FormAnswers data={ticket.requestData} form={ticket.subService.form} />
             </div>
             <Group>
               <PriorityBadge priority={ticket.priority} />

@@ -2,6 +2,7 @@ import { filterCatalogue } from "./CataloguePage";
 
 const sub = (id: string, name: string, description = "") => ({
   __typename: "SubService" as const, id, name, description, requiresApproval: false, defaultPriority: "NORMAL" as const,
+  estimatedDelay: { takeBusinessSeconds: 7200, resolveBusinessSeconds: null, basis: "TARGET" as const, sampleSize: 0 },
 });
 const bricks = [
   { __typename: "Brick" as const, id: "b1", code: "scenari", name: "Scenari", description: "", services: [

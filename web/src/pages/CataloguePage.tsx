@@ -5,6 +5,7 @@ import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import { Accordion, Alert, Badge, Button, Group, Loader, Stack, Text, TextInput, Title } from "@mantine/core";
 import { CatalogueQuery } from "../graphql/operations";
+import { businessSpan } from "./durations";
 import type { CatalogueQuery as CatalogueData } from "../gql/graphql";
 
 type Brick = CatalogueData["bricks"][number];
@@ -63,6 +64,7 @@ export function CataloguePage() {
                       <div>
                         <Text>{sub.name}</Text>
                         <Text size="sm" c="dimmed">{sub.description}</Text>
+                        <EstimatedDelay delay={sub.estimatedDelay} />
                         {sub.requiresApproval && <Badge variant="outline" c="dark" size="sm">{t("catalogue.approval")}</Badge>}
                       </div>
                       <Button component={Link} to={`/catalogue/${encodeURIComponent(sub.id)}`} variant="light"
@@ -78,5 +80,23 @@ export function CataloguePage() {
         ))}
       </Accordion>
     </Stack>
+  );
+}
+
+type Delay = Brick["services"][number]["subServices"][number]["estimatedDelay"];
+
+/** What a school can expect: time to be taken and resolved, and what the estimate rests on. */
+export function EstimatedDelay({ delay }: { delay: Delay }) {
+  const { t, i18n } = useTranslation();
+  if (delay.basis === "UNKNOWN") return null;
+  const parts = [
+    delay.takeBusinessSeconds != null && t("delay.take", { span: businessSpan(delay.takeBusinessSeconds, i18n.language) }),
+    delay.resolveBusinessSeconds != null && t("delay.resolve", { span: businessSpan(delay.resolveBusinessSeconds, i18n.language) }),
+  ].filter(Boolean);
+  if (!parts.length) return null;
+  return (
+    <Text size="sm" data-testid="estimated-delay">
+      {t("catalogue.delay", { delay: parts.join(", ") })} ({t(`delay.${delay.basis}`)})
+    </Text>
   );
 }

@@ -13,8 +13,11 @@ import { hasRole, useViewer } from "../components/viewer";
 import type { Problem } from "../components/problems";
 import { ACTIONS, visibleActions, type ActionKind } from "./ticketActions";
 import { MirrorCard } from "./MirrorCard";
+import { FormAnswers } from "./FormAnswers";
 import { CommentList } from "./CommentList";
 import { ConflictNotice, type Changed } from "./ConflictNotice";
+import { SlaCard } from "./SlaCard";
+import { ApprovalCard } from "./ApprovalCard";
 
 export function TicketPage() {
   const { ref = "" } = useParams();
@@ -131,7 +134,7 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
               <Title order={2} size="h4" id="request-heading">{t("ticket.request")}</Title>
               <Text size="sm">{t("ticket.openedBy", { name: ticket.openedBy.displayName, school: ticket.school.name })} · {when.format(new Date(ticket.createdAt))}</Text>
               {ticket.description && <Text mt="xs" style={{ whiteSpace: "pre-wrap" }}>{ticket.description}</Text>}
-              <RequestData data={ticket.requestData} form={ticket.subService.form} />
+              <FormAnswers data={ticket.requestData} form={ticket.subService.form} />
               {ticket.solution && (
                 <Alert color="green" mt="sm" title={t("ticket.solution")}>{ticket.solution}</Alert>
               )}
@@ -183,6 +186,8 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
             <Card withBorder component="section" aria-label={t("tickets.assignee")}>
               <Text>{ticket.assignee ? t("ticket.assignee", { name: `${ticket.assignee.displayName} (${ticket.assignee.tenant.name})` }) : t("ticket.noAssignee")}</Text>
             </Card>
+            <SlaCard sla={ticket.sla} />
+            {ticket.approvalRequest && <ApprovalCard approval={ticket.approvalRequest} />}
             <MirrorCard ticket={ticket} />
             <Card withBorder component="section" aria-labelledby="history-heading">
               <Title order={2} size="h4" id="history-heading">{t("ticket.history")}</Title>
@@ -201,22 +206,5 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
         </Grid.Col>
       </Grid>
     </Stack>
-  );
-}
-
-/** The filled-in form, with the form's own titles for its fields. */
-function RequestData({ data, form }: { data: unknown; form: unknown }) {
-  const entries = Object.entries((data as Record<string, unknown>) ?? {});
-  if (!entries.length) return null;
-  const properties = ((form as { properties?: Record<string, { title?: string }> })?.properties) ?? {};
-  return (
-    <dl>
-      {entries.map(([key, value]) => (
-        <div key={key}>
-          <dt style={{ fontWeight: 600 }}>{properties[key]?.title ?? key}</dt>
-          <dd style={{ marginLeft: 0 }}>{Array.isArray(value) ? value.join(", ") : typeof value === "object" ? JSON.stringify(value) : String(value)}</dd>
-        </div>
-      ))}
-    </dl>
   );
 }
