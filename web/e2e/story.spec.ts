@@ -151,6 +151,11 @@ test("a group administrator sees the mirrors, the experts and creates an API tok
   await accessible(admin, "mirrors");
   await admin.getByRole("link", { name: "Experts" }).click();
   await expect(admin.getByRole("cell", { name: "Ismaël Grandcourtois" }).first()).toBeVisible();
+  await admin.getByLabel("Identifiant de l'expert").fill("lucien.haffenwald");
+  await admin.getByRole("combobox", { name: "Périmètre" }).fill("Scenari › Workshops › Model upgrade");
+  await admin.getByRole("option", { name: "Scenari › Workshops › Model upgrade" }).click();
+  await admin.getByRole("button", { name: "Désigner" }).click();
+  await expect(admin.getByRole("row", { name: /Model upgrade.*Lucien Haffenwald/ })).toBeVisible();
   await accessible(admin, "experts");
   await admin.getByRole("link", { name: "Jetons d'API" }).click();
   await admin.getByRole("combobox", { name: "Établissement" }).click();

@@ -421,3 +421,27 @@ export const ApprovalsQuery = graphql(`
     }
   }
 `);
+
+export const DesignateExpert = graphql(`
+  mutation DesignateExpert($input: DesignateExpertInput!) {
+    designateExpert(input: $input) {
+      __typename
+      ... on ExpertDesignation { id }
+      ... on ValidationFailed { message fields { field message } }
+      ... on Conflict { message }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
+
+export const RevokeExpert = graphql(`
+  mutation RevokeExpert($id: ID!) {
+    revokeExpert(id: $id) {
+      __typename
+      ... on ExpertRevoked { revokedId }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
