@@ -34,7 +34,7 @@ test("a request goes from a school to an expert at another school and back", asy
   await agent.getByRole("link", { name: "Catalogue" }).click();
   await agent.getByLabel("Rechercher une brique, un service, un sous-service").fill("scenari account creation");
   // The estimated delay comes from the sub-service's service level targets.
-  await expect(agent.getByTestId("estimated-delay")).toContainText("Délai estimé : prise en charge en 4 h ouvrées");
+  await expect(agent.getByTestId("estimated-delay")).toContainText(/Délai estimé : prise en charge en .+ ouvrées, résolution en .+ ouvrées/);
   await accessible(agent, "catalogue");
   await picture(agent, "catalogue");
   await openRequest(agent, "scenari account creation", "Account creation", "");
@@ -86,6 +86,7 @@ test("a request goes from a school to an expert at another school and back", asy
   // The school answers; it never sees the internal comment.
   await agent.reload();
   await expect(agent.getByText("En attente de l'établissement", { exact: true })).toBeVisible();
+  await expect(agent.getByTestId("question")).toContainText("Quel atelier faut-il ouvrir à ce compte ?");
   await expect(agent.locator('[data-visibility="INTERNAL"]')).toHaveCount(0);
   await expect(agent.getByText("Vérifier le quota")).toHaveCount(0);
   await act(agent, "Répondre", "L'atelier Pédagogie numérique, s'il vous plaît.");
@@ -97,7 +98,7 @@ test("a request goes from a school to an expert at another school and back", asy
   await act(expert, "Résoudre", "Compte créé et ouvert à l'atelier Pédagogie numérique.");
   await expect(expert.getByText("Résolu", { exact: true })).toBeVisible();
   await agent.reload();
-  await expect(agent.getByText("Compte créé et ouvert")).toBeVisible();
+  await expect(agent.getByRole("alert").filter({ hasText: "Solution" })).toContainText("Compte créé et ouvert");
   await act(agent, "Clore");
   await expect(agent.getByText("Clos", { exact: true })).toBeVisible();
   await picture(agent, "ticket-school");

@@ -124,6 +124,9 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
         <Button variant="default" onClick={reload}>{t("tickets.reload")}</Button>
       </Group>
       {changed && <ConflictNotice changed={changed} onReload={() => { setChanged(null); setProblem(null); reload(); }} />}
+      {ticket.state === "PENDING" && question(ticket) && (
+        <Alert color="orange" title={t("ticket.question")} data-testid="question">{question(ticket)}</Alert>
+      )}
       {problem && problem.__typename !== "Conflict" && (
         <Alert color="red" role="alert">{t("ticket.refused", { message: problem.message })}</Alert>
       )}
@@ -196,6 +199,7 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
                   <li key={node.id}>
                     <Text size="sm">
                       <strong>{node.kind}</strong> · {node.actor?.displayName ?? "groupdesk"} · {when.format(new Date(node.createdAt))}
+                      {eventText(node.data) && <><br />{eventText(node.data)}</>}
                       {node.visibility === "INTERNAL" && <Badge ml={4} size="xs" color="orange" c="dark" variant="outline">{t("ticket.internalBadge")}</Badge>}
                     </Text>
                   </li>
@@ -207,4 +211,17 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
       </Grid>
     </Stack>
   );
+}
+
+/** The question put to the school: the reason of the latest PUT_ON_HOLD. */
+function question(ticket: TicketDetailFragment): string | null {
+  const asked = [...ticket.history.edges].reverse().find((e) => e.node.kind === "PUT_ON_HOLD");
+  return asked ? eventText(asked.node.data) : null;
+}
+
+/** The words an event carries: a reason, a question, a solution. */
+function eventText(data: unknown): string | null {
+  const fields = (data ?? {}) as Record<string, unknown>;
+  const text = fields.reason ?? fields.solution ?? fields.message;
+  return typeof text === "string" && text ? text : null;
 }
