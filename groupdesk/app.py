@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from groupdesk.body_limit import BodySizeLimit
+from groupdesk.console import console_routes
 from groupdesk.exports import CsvExports
 from groupdesk.http_middleware import browser_middleware
 from groupdesk.wiring import register_followers
@@ -183,7 +184,6 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     app = Starlette(
         routes=[
-            Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
@@ -194,6 +194,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
             *([] if settings.is_production else [graphiql_assets()]),
+            # Last: the console's files answer for any other path; without a build, / leads to GraphiQL.
+            *console_routes(settings, local, sessions),
+            Route("/", home),
         ],
         middleware=[Middleware(RequestLog), *traced, Middleware(RequestMetrics), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,

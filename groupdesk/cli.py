@@ -21,6 +21,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from groupdesk.app import create_app
     from server.errors import ConfigurationError
     from server.logs import configure_logging
+    from groupdesk.console import console_is_built
     from groupdesk.serving import PortInUse, bind, serve
 
     settings = _settings()
@@ -42,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"groupdesk: cannot start: {exc.message}", file=sys.stderr)
         return 2
     return serve(app, sock, host, port, dev_issuer=bool(settings.dev_issuer),
-                 ws_max_size=settings.max_body_bytes)
+                 ws_max_size=settings.max_body_bytes, console=console_is_built(settings))
 
 
 async def _migrate(settings: Settings, revision: str, status: bool) -> int:

@@ -38,12 +38,16 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def ready_line(host: str, port: int, *, dev_issuer: bool) -> str:
+def ready_line(host: str, port: int, *, dev_issuer: bool, console: bool = False) -> str:
     """What a person reads once the server answers: where to go, and how to get in."""
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/graphql"
+    root = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    url = f"{root}/graphql"
     if not dev_issuer:
-        return f"groupdesk: serving GraphQL on {url}"
-    return (f"groupdesk: ready, GraphiQL on {url}; get a token with "
+        return f"groupdesk: serving the console on {root}/ and GraphQL on {url}" if console \
+            else f"groupdesk: serving GraphQL on {url}"
+    where = f"the console on {root}/ (sign in as a demo user), GraphiQL on {url}" if console \
+        else f"GraphiQL on {url}"
+    return (f"groupdesk: ready, {where}; get a token with "
             "`.venv/bin/groupdesk token amandine.roclerc` and send it as the header "
             "Authorization: Bearer <token>")
 
@@ -76,13 +80,14 @@ class ReadyServer(uvicorn.Server):
 
 
 def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool,
-          ws_max_size: int, quiet: bool = False) -> int:
+          ws_max_size: int, quiet: bool = False, console: bool = False) -> int:
     """Run on the socket `bind` returned until interrupted (`quiet`: no ready line)."""
     # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES). No `server: uvicorn`
     # banner: it tells an attacker what to try, and a client nothing.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
                             ws_max_size=ws_max_size, server_header=False)
-    server = ReadyServer(config, "" if quiet else ready_line(host, port, dev_issuer=dev_issuer))
+    server = ReadyServer(config, "" if quiet else ready_line(host, port, dev_issuer=dev_issuer,
+                                                             console=console))
     try:
         server.run(sockets=[sock])
     finally:

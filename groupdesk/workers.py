@@ -68,6 +68,7 @@ async def _prepare(settings: Settings) -> None:
 
 def _run_worker(index: int, settings: Settings, sock: socket.socket, host: str, port: int) -> int:
     from groupdesk.app import create_app
+    from groupdesk.console import console_is_built
     from groupdesk.serving import serve
 
     _label_logs(index)
@@ -78,7 +79,8 @@ def _run_worker(index: int, settings: Settings, sock: socket.socket, host: str, 
     app = create_app(mine)
     # Only the leader prints the ready line: the operator reads it once.
     return serve(app, sock, host, port, dev_issuer=bool(settings.dev_issuer) and index == 0,
-                 ws_max_size=settings.max_body_bytes, quiet=index > 0)
+                 ws_max_size=settings.max_body_bytes, quiet=index > 0,
+                 console=console_is_built(settings))
 
 
 def serve_workers(settings: Settings, sock: socket.socket, host: str, port: int, workers: int) -> int:

@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     mail_min_backoff_ms: int = Field(default=15_000, ge=1)
     mail_max_backoff_ms: int = Field(default=3_600_000, ge=1)
     mail_lease_seconds: float = Field(default=120.0, gt=0)
+    # The web console: its built files (served at /), and its public OIDC client in the realms.
+    console_dir: Path = Path("web/dist")
+    console_client_id: str = "groupdesk-portal"
 
     @field_validator("installation_id")
     @classmethod

@@ -1,0 +1,45 @@
+// A list of tickets as a table: each ref a link to the ticket page.
+import { Link } from "react-router";
+import { useTranslation } from "react-i18next";
+import { Anchor, Table, Text } from "@mantine/core";
+import type { TicketRowFragment } from "../gql/graphql";
+import { PriorityBadge, StateBadge } from "./StateBadge";
+
+export function TicketTable({ tickets, caption }: { tickets: TicketRowFragment[]; caption: string }) {
+  const { t, i18n } = useTranslation();
+  if (!tickets.length) return <Text>{t("tickets.none")}</Text>;
+  const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: "short", timeStyle: "short" });
+  return (
+    <Table striped highlightOnHover captionSide="top">
+      <Table.Caption>{caption}</Table.Caption>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th scope="col">{t("tickets.ref")}</Table.Th>
+          <Table.Th scope="col">{t("tickets.subject")}</Table.Th>
+          <Table.Th scope="col">{t("tickets.state")}</Table.Th>
+          <Table.Th scope="col">{t("tickets.priority")}</Table.Th>
+          <Table.Th scope="col">{t("tickets.school")}</Table.Th>
+          <Table.Th scope="col">{t("tickets.brick")}</Table.Th>
+          <Table.Th scope="col">{t("tickets.assignee")}</Table.Th>
+          <Table.Th scope="col">{t("tickets.updated")}</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {tickets.map((ticket) => (
+          <Table.Tr key={ticket.id} data-ref={ticket.ref}>
+            <Table.Td>
+              <Anchor component={Link} to={`/tickets/${ticket.ref}`} style={{ whiteSpace: "nowrap" }}>{ticket.ref}</Anchor>
+            </Table.Td>
+            <Table.Td>{ticket.title}</Table.Td>
+            <Table.Td><StateBadge state={ticket.state} /></Table.Td>
+            <Table.Td><PriorityBadge priority={ticket.priority} /></Table.Td>
+            <Table.Td>{ticket.school.name}</Table.Td>
+            <Table.Td>{ticket.brick.name} › {ticket.subService.name}</Table.Td>
+            <Table.Td>{ticket.assignee?.displayName ?? t("tickets.unassigned")}</Table.Td>
+            <Table.Td>{when.format(new Date(ticket.updatedAt))}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}

@@ -1,0 +1,20 @@
+import "@testing-library/jest-dom/vitest";
+import "./i18n";
+
+// Mantine reads these browser features, which jsdom lacks.
+Object.defineProperty(window, "matchMedia", {
+  writable: true,
+  value: (query: string) => ({
+    matches: false, media: query, onchange: null,
+    addListener: () => {}, removeListener: () => {}, addEventListener: () => {}, removeEventListener: () => {},
+    dispatchEvent: () => false,
+  }),
+});
+class NoResizeObserver { observe() {} unobserve() {} disconnect() {} }
+window.ResizeObserver = NoResizeObserver as unknown as typeof ResizeObserver;
+// Autosized text areas wait for web fonts; jsdom has no font loading.
+if (!("fonts" in document)) {
+  Object.defineProperty(document, "fonts", {
+    value: { addEventListener: () => {}, removeEventListener: () => {}, ready: Promise.resolve() },
+  });
+}
