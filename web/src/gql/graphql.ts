@@ -92,8 +92,9 @@ export type MarkNotificationsReadInput = {
   ids?: Array<string | number> | null | undefined;
 };
 
-/** PENDING: changes wait for delivery; SYNCED: the local ticket is up to date; FAILED: the last delivery failed and will be retried; PAUSED: delivery stopped until an admin retries it. */
+/** PENDING: changes wait for delivery; SYNCED: the local ticket is up to date; FAILED: the last delivery failed and will be retried; PAUSED: delivery stopped until an admin retries it; DIVERGED: the local ticket is not in the state the group ticket implies (see divergence). */
 export type MirrorStatus =
+  | 'DIVERGED'
   | 'FAILED'
   | 'PAUSED'
   | 'PENDING'
@@ -108,6 +109,7 @@ export type NotificationKind =
   | 'COMMENT'
   | 'DIGEST'
   | 'ESCALATED'
+  | 'FULFILMENT_ERROR'
   | 'QUESTION'
   | 'QUEUED'
   | 'REJECTED'
@@ -206,14 +208,17 @@ export type TicketEventKind =
   | 'APPROVED'
   | 'ASSIGNED'
   | 'CLOSED'
+  | 'CLOSED_LOCALLY'
   | 'COMMENTED'
   | 'ESCALATED'
+  | 'FULFILMENT'
   | 'OPENED'
   | 'PRIORITY_CHANGED'
   | 'PUT_ON_HOLD'
   | 'REJECTED'
   | 'REOPENED'
   | 'RESOLVED'
+  | 'RESOLVED_LOCALLY'
   | 'ROUTED'
   | 'STATE_CHANGED'
   | 'TAKEN';
@@ -228,6 +233,10 @@ export type TicketFilter = {
   dueBefore?: string | null | undefined;
   /** true: escalated (level above 0); false: not escalated. */
   escalated?: boolean | null | undefined;
+  /** true: the last fulfilment status is an error; false: a status that is no error. */
+  fulfilmentError?: boolean | null | undefined;
+  /** The fulfilment status automation last reported (codes of fulfilmentStatuses). */
+  fulfilmentStatuses?: Array<string> | null | undefined;
   minEscalationLevel?: number | null | undefined;
   priorities?: Array<Priority> | null | undefined;
   schoolIds?: Array<string | number> | null | undefined;
