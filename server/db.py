@@ -29,7 +29,8 @@ they undo part of the boundary's transaction and leave committing to it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -185,3 +186,53 @@ async def begin_writing(session: AsyncSession) -> None:
 
 # Every session refuses, at flush, text the databases cannot store (NUL, lone surrogates).
 storable.install()
+
+
+class CommitAnnouncer:
+    """Ids noted during a transaction, told to subscribers once it really commits.
+
+    SQLAlchemy fires after_commit on a savepoint's release too (every mutation runs in one):
+    announcing then would send a deliverer to look before the real commit, so a nested release
+    announces nothing. A rolled-back transaction announces nothing either; a savepoint undone
+    keeps what came before it (an extra wake-up is harmless). `forget` names other session.info
+    keys that hold what one transaction knows, dropped when it ends.
+    """
+
+    def __init__(self, key: str, log: logging.Logger, *, forget: tuple[str, ...] = ()) -> None:
+        self.key = key
+        self.log = log
+        self.forget = forget
+        self.listeners: list[Callable[[frozenset[int]], None]] = []
+        event.listen(Session, "after_commit", self._committed)
+        event.listen(Session, "after_rollback", self._rolled_back)
+
+    def subscribe(self, listener: Callable[[frozenset[int]], None]) -> Callable[[], None]:
+        """Call `listener(ids)` after each commit that noted ids; returns the undo."""
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener) if listener in self.listeners else None
+
+    def note(self, session: AsyncSession | Session, ids: Iterable[int]) -> None:
+        """Have subscribers told of these ids once the session's transaction commits."""
+        session.info.setdefault(self.key, set()).update(ids)
+
+    def _end(self, session: Session) -> set[int] | None:
+        for key in self.forget:
+            session.info.pop(key, None)
+        ids: set[int] | None = session.info.pop(self.key, None)
+        return ids
+
+    def _committed(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            return
+        ids = self._end(session)
+        if not ids:
+            return
+        for listener in list(self.listeners):
+            try:
+                listener(frozenset(ids))
+            except Exception:  # the commit is done; the sweep finds what a listener missed
+                self.log.exception("listener of %s failed", self.key)
+
+    def _rolled_back(self, session: Session) -> None:
+        if not session.in_nested_transaction():
+            self._end(session)

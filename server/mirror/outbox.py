@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import case, event, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-from server.db import utcnow
+from server.db import CommitAnnouncer, utcnow
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus, Origin, OutboxEvent
 from tenants.desks.base import DeskEvent, DeskKind, DeskTicket, EventKind, RemoteTicket
 
@@ -28,44 +26,10 @@ _DESKS_KEY = "groupdesk.outbox.desks"
 _TOUCHED_KEY = "groupdesk.outbox.touched"
 # Authors' display names read ahead by an opening's preparation (see server.mirror.follow).
 AUTHORS_KEY = "groupdesk.outbox.authors"
-Listener = Callable[[frozenset[int]], None]
-_listeners: list[Listener] = []
-
-
-def subscribe(listener: Listener) -> Callable[[], None]:
-    """Call `listener(ticket_ids)` after each commit that wrote outbox events; returns the undo."""
-    _listeners.append(listener)
-    return lambda: _listeners.remove(listener) if listener in _listeners else None
-
-
-@event.listens_for(Session, "after_commit")
-def _announce(session: Session) -> None:
-    # SQLAlchemy tells after_commit of a savepoint's release too (every mutation runs in one):
-    # announcing then would send deliverers to look before the transaction's real commit.
-    if session.in_nested_transaction():
-        return
-    _forget_transaction(session)
-    ids = session.info.pop(_COMMITTED_KEY, None)
-    if not ids:
-        return
-    for listener in list(_listeners):
-        try:
-            listener(frozenset(ids))
-        except Exception:  # the commit is done; the sweep delivers what a listener missed
-            log.exception("outbox listener failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint undone: what came before it still commits (an extra wake-up is harmless)
-    session.info.pop(_COMMITTED_KEY, None)
-    _forget_transaction(session)
-
-
-def _forget_transaction(session: Session) -> None:
-    for key in (COMMENTS_KEY, _DESKS_KEY, _TOUCHED_KEY, AUTHORS_KEY):
-        session.info.pop(key, None)
+# Deliverers hear the tickets a commit gave outbox events; the transaction's caches go with it.
+COMMITTED = CommitAnnouncer(_COMMITTED_KEY, log, forget=(COMMENTS_KEY, _DESKS_KEY, _TOUCHED_KEY,
+                                                         AUTHORS_KEY))
+subscribe = COMMITTED.subscribe
 
 
 def remember_desk(session: AsyncSession, tenant_id: int, kind: DeskKind | None) -> None:
@@ -75,7 +39,7 @@ def remember_desk(session: AsyncSession, tenant_id: int, kind: DeskKind | None) 
 
 def announce_after_commit(session: AsyncSession, ticket_id: int) -> None:
     """Have deliverers told about this ticket once the transaction commits (e.g. after a retry)."""
-    session.info.setdefault(_COMMITTED_KEY, set()).add(ticket_id)
+    COMMITTED.note(session, [ticket_id])
 
 
 def snapshot(ticket: DeskTicket, message: str | None, author: str | None,

@@ -9,53 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, event, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from server.db import CommitAnnouncer
 from server.notify.models import MailOutbox
 
 log = logging.getLogger("groupdesk.notify")
 
-_COMMITTED_KEY = "groupdesk.mail_outbox.ids"
-Listener = Callable[[frozenset[int]], None]
-_listeners: list[Listener] = []
-
-
-def subscribe(listener: Listener) -> Callable[[], None]:
-    """Call `listener(mail_ids)` after each commit that wrote mails; returns the undo."""
-    _listeners.append(listener)
-    return lambda: _listeners.remove(listener) if listener in _listeners else None
-
-
-@event.listens_for(Session, "after_commit")
-def _announce(session: Session) -> None:
-    # SQLAlchemy tells after_commit of a savepoint's release too (every mutation runs in one):
-    # announcing then would send the sender to look before the transaction's real commit.
-    if session.in_nested_transaction():
-        return
-    ids = session.info.pop(_COMMITTED_KEY, None)
-    if not ids:
-        return
-    for listener in list(_listeners):
-        try:
-            listener(frozenset(ids))
-        except Exception:  # the commit is done; the sweep sends what a listener missed
-            log.exception("mail outbox listener failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint undone: what came before it still commits (an extra wake-up is harmless)
-    session.info.pop(_COMMITTED_KEY, None)
+# Deliverers hear the ids of the mails a commit wrote (server.db.CommitAnnouncer).
+COMMITTED = CommitAnnouncer("groupdesk.mail_outbox.ids", log)
+subscribe = COMMITTED.subscribe
 
 
 def announce_after_commit(session: AsyncSession, mail_ids: Iterable[int]) -> None:
     """Have deliverers told about these mails once the transaction commits."""
-    session.info.setdefault(_COMMITTED_KEY, set()).update(mail_ids)
+    COMMITTED.note(session, mail_ids)
 
 
 def pending() -> tuple[ColumnElement[bool], ...]:
