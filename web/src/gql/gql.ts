@@ -50,6 +50,11 @@ type Documents = {
     "\n  query Approvals($first: Int) {\n    tickets(filter: { states: [WAITING_FOR_APPROVAL] }, first: $first, orderBy: { field: CREATED_AT, direction: ASC }) {\n      totalCount\n      edges {\n        node {\n          ...TicketRow\n          requestData\n          subService { id name form }\n          openedBy { id displayName }\n          approvalRequest { approvers costField cost secondApprovalAbove approvalsNeeded decisions { decision comment createdAt approver { id displayName } } }\n        }\n      }\n    }\n  }\n": typeof types.ApprovalsDocument,
     "\n  mutation DesignateExpert($input: DesignateExpertInput!) {\n    designateExpert(input: $input) {\n      __typename\n      ... on ExpertDesignation { id }\n      ... on ValidationFailed { message fields { field message } }\n      ... on Conflict { message }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": typeof types.DesignateExpertDocument,
     "\n  mutation RevokeExpert($id: ID!) {\n    revokeExpert(id: $id) {\n      __typename\n      ... on ExpertRevoked { revokedId }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": typeof types.RevokeExpertDocument,
+    "\n  subscription MyQueueEvents {\n    myQueueEvents {\n      ticketId version change state eventKind\n      ticket { ...TicketRow allowedActions version }\n    }\n  }\n": typeof types.MyQueueEventsDocument,
+    "\n  subscription TicketsChanged($filter: TicketFilter) {\n    ticketsChanged(filter: $filter) {\n      ticketId version change state eventKind\n      ticket { ...TicketRow version }\n    }\n  }\n": typeof types.TicketsChangedDocument,
+    "\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n": typeof types.TicketEventsDocument,
+    "\n  subscription NotificationReceived {\n    notificationReceived { notificationId kind ticketId at }\n  }\n": typeof types.NotificationReceivedDocument,
+    "\n  query UnreadCount($first: Int) {\n    notifications(first: $first) { unreadCount }\n  }\n": typeof types.UnreadCountDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      roles\n      user { id username displayName }\n      tenant { id slug name kind }\n    }\n    notifications(first: 1) { unreadCount }\n  }\n": types.ViewerDocument,
@@ -88,6 +93,11 @@ const documents: Documents = {
     "\n  query Approvals($first: Int) {\n    tickets(filter: { states: [WAITING_FOR_APPROVAL] }, first: $first, orderBy: { field: CREATED_AT, direction: ASC }) {\n      totalCount\n      edges {\n        node {\n          ...TicketRow\n          requestData\n          subService { id name form }\n          openedBy { id displayName }\n          approvalRequest { approvers costField cost secondApprovalAbove approvalsNeeded decisions { decision comment createdAt approver { id displayName } } }\n        }\n      }\n    }\n  }\n": types.ApprovalsDocument,
     "\n  mutation DesignateExpert($input: DesignateExpertInput!) {\n    designateExpert(input: $input) {\n      __typename\n      ... on ExpertDesignation { id }\n      ... on ValidationFailed { message fields { field message } }\n      ... on Conflict { message }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": types.DesignateExpertDocument,
     "\n  mutation RevokeExpert($id: ID!) {\n    revokeExpert(id: $id) {\n      __typename\n      ... on ExpertRevoked { revokedId }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": types.RevokeExpertDocument,
+    "\n  subscription MyQueueEvents {\n    myQueueEvents {\n      ticketId version change state eventKind\n      ticket { ...TicketRow allowedActions version }\n    }\n  }\n": types.MyQueueEventsDocument,
+    "\n  subscription TicketsChanged($filter: TicketFilter) {\n    ticketsChanged(filter: $filter) {\n      ticketId version change state eventKind\n      ticket { ...TicketRow version }\n    }\n  }\n": types.TicketsChangedDocument,
+    "\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n": types.TicketEventsDocument,
+    "\n  subscription NotificationReceived {\n    notificationReceived { notificationId kind ticketId at }\n  }\n": types.NotificationReceivedDocument,
+    "\n  query UnreadCount($first: Int) {\n    notifications(first: $first) { unreadCount }\n  }\n": types.UnreadCountDocument,
 };
 
 /**
@@ -248,6 +258,26 @@ export function graphql(source: "\n  mutation DesignateExpert($input: DesignateE
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeExpert($id: ID!) {\n    revokeExpert(id: $id) {\n      __typename\n      ... on ExpertRevoked { revokedId }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeExpert($id: ID!) {\n    revokeExpert(id: $id) {\n      __typename\n      ... on ExpertRevoked { revokedId }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MyQueueEvents {\n    myQueueEvents {\n      ticketId version change state eventKind\n      ticket { ...TicketRow allowedActions version }\n    }\n  }\n"): (typeof documents)["\n  subscription MyQueueEvents {\n    myQueueEvents {\n      ticketId version change state eventKind\n      ticket { ...TicketRow allowedActions version }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TicketsChanged($filter: TicketFilter) {\n    ticketsChanged(filter: $filter) {\n      ticketId version change state eventKind\n      ticket { ...TicketRow version }\n    }\n  }\n"): (typeof documents)["\n  subscription TicketsChanged($filter: TicketFilter) {\n    ticketsChanged(filter: $filter) {\n      ticketId version change state eventKind\n      ticket { ...TicketRow version }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n"): (typeof documents)["\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription NotificationReceived {\n    notificationReceived { notificationId kind ticketId at }\n  }\n"): (typeof documents)["\n  subscription NotificationReceived {\n    notificationReceived { notificationId kind ticketId at }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UnreadCount($first: Int) {\n    notifications(first: $first) { unreadCount }\n  }\n"): (typeof documents)["\n  query UnreadCount($first: Int) {\n    notifications(first: $first) { unreadCount }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,11 +1,16 @@
 // The GraphQL client: urql with Graphcache (a normalised cache keyed by the API's global ids),
 // HTTP for queries and mutations, graphql-ws (graphql-transport-ws) for subscriptions. Both carry
-// the session's current token, so a silently renewed token is used from the next request on.
-import { Client, fetchExchange, subscriptionExchange } from "urql";
+// the session's current token: HTTP from the next request on; the WebSocket, which authenticates
+// once at connection_init and is closed by the server when that token expires, is reopened with
+// the renewed token as soon as the session has one (its subscriptions resume on the new socket,
+// and the pages read again what they show, since events may have passed in between).
+import { Client, fetchExchange, subscriptionExchange, type Exchange } from "urql";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { createClient as createWsClient } from "graphql-ws";
 import schema from "../gql/introspection";
 import { session } from "../auth/session";
+import { liveUpdates } from "./liveUpdates";
+import { liveSocket } from "./liveSocket";
 
 // Types without an id live inside their parent's entry.
 const embedded = () => null;
@@ -16,20 +21,45 @@ const keys = Object.fromEntries(
     "NotificationEdge", "MirrorConnection", "MirrorEdge", "NotificationPreferences", "NotificationsMarked",
     "CommentAdded", "FieldProblem", "ValidationFailed", "Conflict", "NotFound", "PermissionDenied",
     "ActionNotAllowed", "Heartbeat", "DeskSettings", "CreatedApiToken", "ApiTokenRevoked",
-    "MirrorRetried", "DeskConfigured", "DeskActionDone", "ExpertRevoked",
+    "MirrorRetried", "DeskConfigured", "DeskActionDone", "ExpertRevoked", "TicketListChange",
+    "NotificationSignal", "TicketSla",
   ].map((name) => [name, embedded]),
 );
+
+/** The normalised cache and what mutations and live updates do to it. */
+export function makeCacheExchange(): Exchange {
+  return cacheExchange({
+    schema,
+    keys,
+    updates: {
+      Mutation: {
+        // A new ticket belongs in lists the cache cannot place it in: ask the server again.
+        openTicket(_result, _args, cache) {
+          cache.invalidate("Query", "tickets");
+          cache.invalidate("Query", "myQueue");
+        },
+        markNotificationsRead(_result, _args, cache) {
+          cache.invalidate("Query", "notifications");
+        },
+      },
+      Subscription: liveUpdates,
+    },
+  });
+}
 
 export function makeClient(): Client {
   const ws = createWsClient({
     url: `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/graphql`,
-    connectionParams: () => {
-      const token = session.token();
-      return token ? { Authorization: `Bearer ${token}` } : {};
-    },
+    // Read at every (re)connection: a reconnection presents the session's current token.
+    connectionParams: () => liveSocket.params(session.token()),
     lazy: true,
     retryAttempts: 20,
+    on: {
+      connected: (socket, _payload, wasRetry) => liveSocket.connected(socket as WebSocket, wasRetry),
+      closed: () => liveSocket.closed(),
+    },
   });
+  liveSocket.follow(session);
   return new Client({
     url: "/graphql",
     fetchOptions: () => {
@@ -38,22 +68,7 @@ export function makeClient(): Client {
       return { headers };
     },
     exchanges: [
-      cacheExchange({
-        schema,
-        keys,
-        updates: {
-          Mutation: {
-            // A new ticket belongs in lists the cache cannot place it in: ask the server again.
-            openTicket(_result, _args, cache) {
-              cache.invalidate("Query", "tickets");
-              cache.invalidate("Query", "myQueue");
-            },
-            markNotificationsRead(_result, _args, cache) {
-              cache.invalidate("Query", "notifications");
-            },
-          },
-        },
-      }),
+      makeCacheExchange(),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

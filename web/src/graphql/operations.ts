@@ -445,3 +445,43 @@ export const RevokeExpert = graphql(`
     }
   }
 `);
+
+// Live updates over graphql-ws. A list change carries the ticket as the caller sees it now, so the
+// normalised cache refreshes its row without a request; a history event tells a ticket page to read
+// the ticket again; a notification signal bumps the bell.
+export const MyQueueEventsSubscription = graphql(`
+  subscription MyQueueEvents {
+    myQueueEvents {
+      ticketId version change state eventKind
+      ticket { ...TicketRow allowedActions version }
+    }
+  }
+`);
+
+export const TicketsChangedSubscription = graphql(`
+  subscription TicketsChanged($filter: TicketFilter) {
+    ticketsChanged(filter: $filter) {
+      ticketId version change state eventKind
+      ticket { ...TicketRow version }
+    }
+  }
+`);
+
+export const TicketEventsSubscription = graphql(`
+  subscription TicketEvents($ticketId: ID!) {
+    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }
+  }
+`);
+
+export const NotificationReceivedSubscription = graphql(`
+  subscription NotificationReceived {
+    notificationReceived { notificationId kind ticketId at }
+  }
+`);
+
+// Read and written only in the cache: the bell's count, bumped by a notification signal.
+export const UnreadCountQuery = graphql(`
+  query UnreadCount($first: Int) {
+    notifications(first: $first) { unreadCount }
+  }
+`);
