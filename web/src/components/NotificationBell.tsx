@@ -1,16 +1,19 @@
-// The bell: unread count, the latest notifications, each a link to its ticket.
+// The bell: unread count, the latest notifications, each a link to its ticket. Live:
+// `notificationReceived` bumps the count (a Graphcache updater); the list is read when opened.
 import { useState } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import { ActionIcon, Anchor, Badge, Button, Indicator, Popover, Stack, Text } from "@mantine/core";
-import { MarkNotificationsRead, NotificationsQuery } from "../graphql/operations";
+import { MarkNotificationsRead, NotificationReceivedSubscription, NotificationsQuery } from "../graphql/operations";
+import { useLive } from "../graphql/useLive";
 
 export function NotificationBell() {
   const { t } = useTranslation();
   const [opened, setOpened] = useState(false);
   const [{ data }, refetch] = useQuery({ query: NotificationsQuery, requestPolicy: "cache-and-network" });
   const [, markRead] = useMutation(MarkNotificationsRead);
+  useLive(NotificationReceivedSubscription, {}, { onResync: () => refetch({ requestPolicy: "network-only" }) });
   const unread = data?.notifications.unreadCount ?? 0;
   return (
     <Indicator label={unread} size={16} disabled={unread === 0} color="red">

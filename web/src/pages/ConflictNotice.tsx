@@ -1,4 +1,5 @@
-// "This ticket changed": someone acted on it since the version this page acted on.
+// "This ticket changed": someone acted on it since the version this page acted on (a refused stale
+// write), or, live, since the person began writing on it.
 import { useTranslation } from "react-i18next";
 import { Alert, Button, List } from "@mantine/core";
 
@@ -8,6 +9,23 @@ export type Changed = {
   toState: string;
   events: { id: string; kind: string; actor?: { displayName: string } | null }[];
 };
+
+type Read = {
+  version: number;
+  state: string;
+  history: { edges: { node: Changed["events"][number] }[] };
+};
+
+/** What happened between two readings of a ticket: its state, and the history events not seen. */
+export function changesSince(seen: Read, now: Read): Changed {
+  const known = new Set(seen.history.edges.map((edge) => edge.node.id));
+  return {
+    version: now.version,
+    fromState: seen.state,
+    toState: now.state,
+    events: now.history.edges.map((edge) => edge.node).filter((event) => !known.has(event.id)),
+  };
+}
 
 export function ConflictNotice({ changed, onReload }: { changed: Changed; onReload: () => void }) {
   const { t } = useTranslation();

@@ -1,12 +1,16 @@
 // One ticket: what was asked, the conversation (public and internal told apart), the actions the
-// viewer may take now, the local desk's twin, and the history. A stale write is shown as
-// "this ticket changed" with what changed, and a reload.
-import { useState } from "react";
+// viewer may take now, the local desk's twin, and the history. Live: each history event
+// (`ticketEvents`) reads the ticket again, so state, comments, history and the mirror follow. A change
+// made elsewhere while the person writes (a comment, a question, a solution...) is shown as "this
+// ticket changed" with what changed and a reload, and what they send still names the version they
+// read: the server refuses it as stale rather than applying it to a ticket they have not seen.
+import { useEffect, useState } from "react";
 import { useLocation, useParams } from "react-router";
 import { useClient, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import { Alert, Badge, Button, Card, Grid, Group, Loader, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
-import { AddComment, TicketByRefQuery } from "../graphql/operations";
+import { AddComment, TicketByRefQuery, TicketEventsSubscription } from "../graphql/operations";
+import { useLive } from "../graphql/useLive";
 import type { TicketDetailFragment } from "../gql/graphql";
 import { PriorityBadge, StateBadge } from "../components/StateBadge";
 import { hasRole, useViewer } from "../components/viewer";
@@ -15,7 +19,7 @@ import { ACTIONS, visibleActions, type ActionKind } from "./ticketActions";
 import { MirrorCard } from "./MirrorCard";
 import { FormAnswers } from "./FormAnswers";
 import { CommentList } from "./CommentList";
-import { ConflictNotice, type Changed } from "./ConflictNotice";
+import { ConflictNotice, changesSince, type Changed } from "./ConflictNotice";
 import { SlaCard } from "./SlaCard";
 import { ApprovalCard } from "./ApprovalCard";
 
@@ -46,6 +50,15 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
   const [problem, setProblem] = useState<Problem | null>(null);
   const [changed, setChanged] = useState<Changed | null>(null);
   const [busy, setBusy] = useState(false);
+  // The ticket as it was when the person began writing; null while they are not writing.
+  const [frozen, setFrozen] = useState<TicketDetailFragment | null>(null);
+  const editing = comment.trim() !== "" || Boolean(action && ACTIONS[action].text);
+  useEffect(() => {
+    if (!editing) setFrozen(null);
+  }, [editing]);
+  const freeze = () => setFrozen((current) => current ?? ticket);
+  const seen = frozen ?? ticket;
+  useLive(TicketEventsSubscription, { ticketId: ticket.id }, { onEvent: reload, onResync: reload });
   const staff = hasRole(viewer, "EXPERT", "GROUP_ADMIN");
   const isOpeningSchool = viewer.tenant.id === ticket.school.id || hasRole(viewer, "OPERATIONS");
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: "medium", timeStyle: "short" });
@@ -54,6 +67,9 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
     if (!payload) return false;
     if (payload.__typename === "Ticket" || payload.__typename === "CommentAdded") {
       setProblem(null);
+      // The person's own change is one they have seen: writing goes on from it.
+      const fresh = payload.__typename === "Ticket" ? payload : (payload as unknown as { ticket: unknown }).ticket;
+      setFrozen((current) => current && (fresh as TicketDetailFragment));
       return true;
     }
     const refused = payload as Problem;
@@ -63,12 +79,7 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
       void client.query(TicketByRefQuery, { ref: ticket.ref }, { requestPolicy: "network-only" }).toPromise().then((fresh) => {
         const now = fresh.data?.ticketByRef;
         if (!now) return;
-        setChanged({
-          version: now.version,
-          fromState: seen.state,
-          toState: now.state,
-          events: now.history.edges.map((e) => e.node).filter((e) => e.createdAt > seen.updatedAt),
-        });
+        setChanged(changesSince(seen, now));
       });
     }
     return false;
@@ -76,10 +87,9 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
 
   async function runAction(kind: ActionKind) {
     const spec = ACTIONS[kind];
-    const input: Record<string, unknown> = { id: ticket.id, version: ticket.version };
+    const input: Record<string, unknown> = { id: ticket.id, version: seen.version };
     if (spec.text) input[spec.text.input] = text;
     setBusy(true);
-    const seen = ticket;
     const result = await client.mutation(spec.document, { input }).toPromise();
     setBusy(false);
     if (result.error) {
@@ -94,9 +104,8 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
 
   async function addComment() {
     setBusy(true);
-    const seen = ticket;
     const result = await client.mutation(AddComment, {
-      input: { ticketId: ticket.id, body: comment, visibility: staff ? visibility : "PUBLIC", version: ticket.version },
+      input: { ticketId: ticket.id, body: comment, visibility: staff ? visibility : "PUBLIC", version: seen.version },
     }).toPromise();
     setBusy(false);
     if (result.error) {
@@ -104,6 +113,20 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
       return;
     }
     if (handle(result.data?.addComment, seen)) setComment("");
+  }
+
+  // Live: the ticket moved on while the person was writing (not by their own change, under way).
+  const live = frozen && !busy && ticket.version > frozen.version ? changesSince(frozen, ticket) : null;
+  const shown = changed ?? live;
+
+  function reread() {
+    setChanged(null);
+    setProblem(null);
+    // Read it again; whoever is writing goes on from what they now see.
+    void client.query(TicketByRefQuery, { ref: ticket.ref }, { requestPolicy: "network-only" }).toPromise().then((fresh) => {
+      const now = fresh.data?.ticketByRef;
+      if (now) setFrozen((current) => current && now);
+    });
   }
 
   const actions = visibleActions(ticket.allowedActions, ticket.state, isOpeningSchool);
@@ -123,7 +146,7 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
         </div>
         <Button variant="default" onClick={reload}>{t("tickets.reload")}</Button>
       </Group>
-      {changed && <ConflictNotice changed={changed} onReload={() => { setChanged(null); setProblem(null); reload(); }} />}
+      {shown && <ConflictNotice changed={shown} onReload={reread} />}
       {ticket.state === "PENDING" && question(ticket) && (
         <Alert color="orange" title={t("ticket.question")} data-testid="question">{question(ticket)}</Alert>
       )}
@@ -148,7 +171,11 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
                 <Group gap="xs">
                   {actions.map((kind) => (
                     <Button key={kind} variant={action === kind ? "filled" : "light"} loading={busy && action === kind}
-                      onClick={() => (ACTIONS[kind].text ? setAction(kind) : void runAction(kind))}>
+                      onClick={() => {
+                        if (!ACTIONS[kind].text) return void runAction(kind);
+                        freeze();
+                        setAction(kind);
+                      }}>
                       {t(`actions.${kind}`)}
                     </Button>
                   ))}
@@ -174,7 +201,11 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
                     onChange={(v) => setVisibility(v as "PUBLIC" | "INTERNAL")} color={visibility === "INTERNAL" ? "#a84300" : "indigo"}
                     data={[{ value: "PUBLIC", label: t("ticket.public") }, { value: "INTERNAL", label: t("ticket.internal") }]} />
                 )}
-                <Textarea mt="xs" label={t("ticket.comment")} value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />
+                <Textarea mt="xs" label={t("ticket.comment")} value={comment} autosize minRows={2}
+                  onChange={(e) => {
+                    if (e.currentTarget.value.trim()) freeze();
+                    setComment(e.currentTarget.value);
+                  }} />
                 <Group mt="xs">
                   <Button onClick={() => void addComment()} disabled={!comment.trim()} loading={busy && !action}>
                     {t("ticket.addComment")}

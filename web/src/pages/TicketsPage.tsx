@@ -1,10 +1,15 @@
 // The tickets the viewer may see (their school's for school users): filters, search, saved views.
+// Live: `ticketsChanged` (same filter but the search, which the server cannot follow live) marks the
+// rows that changed; the cache refreshes a changed row and reads the list again when one enters or
+// leaves it.
 import { useState } from "react";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { Alert, Button, Group, Loader, MultiSelect, Stack, TextInput, Title, Chip } from "@mantine/core";
-import { TicketsQuery } from "../graphql/operations";
+import { Alert, Button, Group, Loader, MultiSelect, Stack, Text, TextInput, Title, Chip } from "@mantine/core";
+import { TicketsChangedSubscription, TicketsQuery } from "../graphql/operations";
+import { useLive } from "../graphql/useLive";
+import { markChange, type LiveMarks } from "../components/liveMarks";
 import type { Priority, TicketState } from "../gql/graphql";
 import { TicketTable } from "../components/TicketTable";
 import { hasRole, useViewer } from "../components/viewer";
@@ -34,6 +39,11 @@ export function TicketsPage() {
     variables: { filter, first, orderBy: { field: "UPDATED_AT", direction: "DESC" } },
     requestPolicy: "cache-and-network",
   });
+  const [marks, setMarks] = useState<LiveMarks>({});
+  useLive(TicketsChangedSubscription, { filter: { states: filter.states, priorities: filter.priorities } }, {
+    onEvent: ({ ticketsChanged: move }) => setMarks((current) => markChange(current, move)),
+    onResync: () => refetch({ requestPolicy: "network-only" }),
+  });
 
   function apply(view: TicketView) {
     setText(view.text);
@@ -41,6 +51,7 @@ export function TicketsPage() {
     setPriorities(view.priorities);
     setApplied(view);
     setFirst(PAGE);
+    setMarks({});
   }
 
   const tickets = data?.tickets.edges.map((e) => e.node) ?? [];
@@ -52,6 +63,7 @@ export function TicketsPage() {
           <Button component={Link} to="/catalogue">{t("tickets.newRequest")}</Button>
         )}
       </Group>
+      <Text size="sm">{t("tickets.liveHelp")}</Text>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -65,7 +77,7 @@ export function TicketsPage() {
           <MultiSelect label={t("tickets.priority")} data={PRIORITIES.map((p) => ({ value: p, label: t(`priorities.${p}`) }))}
             value={priorities} onChange={(v) => setPriorities(v as Priority[])} w={200} clearable />
           <Button type="submit">{t("tickets.apply")}</Button>
-          <Button variant="default" onClick={() => refetch({ requestPolicy: "network-only" })}>{t("tickets.reload")}</Button>
+          <Button variant="default" onClick={() => { setMarks({}); refetch({ requestPolicy: "network-only" }); }}>{t("tickets.reload")}</Button>
         </Group>
       </form>
       <Group align="end">
@@ -87,7 +99,7 @@ export function TicketsPage() {
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
       {fetching && !data && <Loader aria-label={t("app.loading")} />}
       {data && (
-        <TicketTable tickets={tickets} caption={t("tickets.count", { count: data.tickets.totalCount })} />
+        <TicketTable tickets={tickets} marks={marks} caption={t("tickets.count", { count: data.tickets.totalCount })} />
       )}
       {data?.tickets.pageInfo.hasNextPage && (
         <Button variant="default" onClick={() => setFirst(first + PAGE)}>{t("tickets.more")}</Button>
