@@ -1,7 +1,7 @@
 // The story of the console: a school asks, an expert at another school answers, the school closes;
 // a manager approves; another school never sees the ticket. Each page is checked with axe.
 import { expect, test, type Page } from "@playwright/test";
-import { accessible, picture, signedIn } from "./console";
+import { accessible, markDocument, picture, sameDocument, signedIn, subscribed, trafficOf } from "./console";
 
 const AGENT = "Amandine Roclerc";     // school support, INSA Lyon
 const EXPERT = "Ismaël Grandcourtois"; // Scenari account management expert, INSA Rouen
@@ -17,6 +17,12 @@ async function openRequest(page: Page, search: string, subService: string, title
   return "";
 }
 
+/** The unread count the bell says. */
+async function unread(page: Page): Promise<number> {
+  const label = await page.getByRole("button", { name: /^Notifications, \d+ non lue/ }).getAttribute("aria-label");
+  return Number(/\d+/.exec(label ?? "")![0]);
+}
+
 async function act(page: Page, action: string, text?: string): Promise<void> {
   await page.getByRole("button", { name: action, exact: true }).click();
   if (text !== undefined) {
@@ -26,6 +32,15 @@ async function act(page: Page, action: string, text?: string): Promise<void> {
 }
 
 test("a request goes from a school to an expert at another school and back", async ({ browser }) => {
+  // The expert at INSA Rouen has their queue open before the school asks anything.
+  const expert = await signedIn(browser, EXPERT);
+  await expect(expert).toHaveURL(/\/queue$/);
+  await expect(expert.getByRole("heading", { level: 1, name: "Ma file" })).toBeVisible();
+  await expect(expert.getByText(/\d+ ticket\(s\)|Aucun ticket\./)).toBeVisible();
+  await subscribed(expert, "myQueueEvents");
+  await markDocument(expert);
+  const queueReads = trafficOf(expert).queries.filter((name) => name === "MyQueue").length;
+
   const agent = await signedIn(browser, AGENT);
   await accessible(agent, "tickets");
   await picture(agent, "tickets");
@@ -52,30 +67,49 @@ test("a request goes from a school to an expert at another school and back", asy
   await expect(agent.getByRole("status")).toContainText(/Ticket GRP-\d{4}-\d{6} ouvert/);
   const ref = (await agent.getByRole("status").textContent())!.match(/GRP-\d{4}-\d{6}/)![0];
   await expect(agent.getByText(`Expert : ${EXPERT}`, { exact: false })).toBeVisible();
+  await subscribed(agent, "ticketEvents");
+  await subscribed(agent, "notificationReceived");
+  await markDocument(agent);
 
-  // The expert at INSA Rouen finds it in their queue, starts and asks the school a question.
-  const expert = await signedIn(browser, EXPERT);
-  await expect(expert).toHaveURL(/\/queue$/);
-  await expect(expert.getByRole("link", { name: ref })).toBeVisible();
+  // The ticket appears in the expert's open queue, marked new: pushed over the WebSocket, neither a
+  // reload of the page nor a new reading of the queue.
+  await expect(expert.getByRole("row", { name: new RegExp(ref) })).toContainText("Nouveau");
+  expect(await sameDocument(expert)).toBe(true);
+  expect(trafficOf(expert).queries.filter((name) => name === "MyQueue")).toHaveLength(queueReads);
+  expect(trafficOf(expert).received.some((f) => f.includes('"myQueueEvents"') && f.includes('"ENTERED"') && f.includes(ref))).toBe(true);
   await accessible(expert, "queue");
   await picture(expert, "queue");
   await expert.getByRole("link", { name: ref }).click();
-  // A second tab left open on the ticket will act on a version that is no longer the ticket's.
+
+  // A second tab on the ticket where the expert starts writing: the change made in the first tab
+  // shows there live as "this ticket changed", and the comment, which names the version read, is
+  // refused rather than applied to a ticket its writer has not seen.
   const staleTab = await signedIn(browser, EXPERT);
   await staleTab.goto(`/tickets/${ref}`);
   await expect(staleTab.getByRole("button", { name: "Commencer", exact: true })).toBeVisible();
+  await subscribed(staleTab, "ticketEvents");
+  await staleTab.getByLabel("Commentaire").fill("Je m'en occupe.");
   await act(expert, "Commencer");
   await expect(expert.getByText("En cours", { exact: true })).toBeVisible();
-  await act(staleTab, "Commencer");
   await expect(staleTab.getByRole("alert")).toContainText("Ce ticket a changé");
   await expect(staleTab.getByRole("alert")).toContainText("Attribué → En cours");
+  await expect(staleTab.getByText("En cours", { exact: true })).toBeVisible();
+  const refused = staleTab.waitForResponse((r) => r.request().postData()?.includes("mutation AddComment") ?? false);
+  await staleTab.getByRole("button", { name: "Commenter" }).click();
+  expect((await (await refused).json()).data.addComment.__typename).toBe("Conflict");
+  await expect(staleTab.getByRole("alert")).toContainText("Attribué → En cours");
+  await expect(staleTab.locator('[data-visibility="PUBLIC"]').filter({ hasText: "Je m'en occupe." })).toHaveCount(0);
   await staleTab.getByRole("button", { name: "Recharger le ticket" }).click();
   await expect(staleTab.getByText("Ce ticket a changé")).toHaveCount(0);
+  await expect(staleTab.getByLabel("Commentaire")).toHaveValue("Je m'en occupe.");
   await expect(staleTab.getByRole("button", { name: "Poser une question", exact: true })).toBeVisible();
+  await staleTab.close();
   await expert.locator("label", { hasText: "Interne (experts du groupe)" }).click();
   await expert.getByLabel("Commentaire").fill("Vérifier le quota de la plateforme avant de créer.");
   await expert.getByRole("button", { name: "Commenter" }).click();
   await expect(expert.locator('[data-visibility="INTERNAL"]')).toContainText("Vérifier le quota");
+  const unreadBefore = await unread(agent);
+  const bellReads = trafficOf(agent).queries.filter((name) => name === "Notifications").length;
   await act(expert, "Poser une question", "Quel atelier faut-il ouvrir à ce compte ?");
   await expect(expert.getByText("En attente de l'établissement", { exact: true })).toBeVisible();
   // Waiting on the school stops the service level clock.
@@ -83,22 +117,29 @@ test("a request goes from a school to an expert at another school and back", asy
   await accessible(expert, "ticket (expert)");
   await picture(expert, "ticket-expert");
 
-  // The school answers; it never sees the internal comment.
-  await agent.reload();
+  // The school's page, open since the request, shows the question live; it never sees the internal
+  // comment.
   await expect(agent.getByText("En attente de l'établissement", { exact: true })).toBeVisible();
   await expect(agent.getByTestId("question")).toContainText("Quel atelier faut-il ouvrir à ce compte ?");
+  expect(await sameDocument(agent)).toBe(true);
+  expect(trafficOf(agent).received.some((f) => f.includes('"ticketEvents"') && f.includes('"PUT_ON_HOLD"'))).toBe(true);
+  // The question is also a notification: the bell counts it as it is pushed, without asking again.
+  await expect.poll(() => unread(agent)).toBeGreaterThan(unreadBefore);
+  expect(trafficOf(agent).received.some((f) => f.includes('"notificationReceived"') && f.includes('"QUESTION"'))).toBe(true);
+  expect(trafficOf(agent).queries.filter((name) => name === "Notifications")).toHaveLength(bellReads);
   await expect(agent.locator('[data-visibility="INTERNAL"]')).toHaveCount(0);
   await expect(agent.getByText("Vérifier le quota")).toHaveCount(0);
   await act(agent, "Répondre", "L'atelier Pédagogie numérique, s'il vous plaît.");
   await expect(agent.getByText("En cours", { exact: true })).toBeVisible();
   await accessible(agent, "ticket (school)");
 
-  // The expert resolves with a solution; the school closes.
-  await expert.reload();
+  // The expert's page follows the answer; the expert resolves with a solution; the school's page
+  // shows it, and the school closes.
+  await expect(expert.getByText("En cours", { exact: true })).toBeVisible();
   await act(expert, "Résoudre", "Compte créé et ouvert à l'atelier Pédagogie numérique.");
   await expect(expert.getByText("Résolu", { exact: true })).toBeVisible();
-  await agent.reload();
   await expect(agent.getByRole("alert").filter({ hasText: "Solution" })).toContainText("Compte créé et ouvert");
+  expect(await sameDocument(agent)).toBe(true);
   await act(agent, "Clore");
   await expect(agent.getByText("Clos", { exact: true })).toBeVisible();
   await picture(agent, "ticket-school");

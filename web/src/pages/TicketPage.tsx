@@ -4,7 +4,7 @@
 // made elsewhere while the person writes (a comment, a question, a solution...) is shown as "this
 // ticket changed" with what changed and a reload, and what they send still names the version they
 // read: the server refuses it as stale rather than applying it to a ticket they have not seen.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useLocation, useParams } from "react-router";
 import { useClient, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
@@ -57,6 +57,8 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
     if (!editing) setFrozen(null);
   }, [editing]);
   const freeze = () => setFrozen((current) => current ?? ticket);
+  // Bumped by each reload from the notice: a refusal read before it does not show again after it.
+  const readings = useRef(0);
   const seen = frozen ?? ticket;
   useLive(TicketEventsSubscription, { ticketId: ticket.id }, { onEvent: reload, onResync: reload });
   const staff = hasRole(viewer, "EXPERT", "GROUP_ADMIN");
@@ -76,9 +78,10 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
     setProblem(refused);
     if (refused.__typename === "Conflict") {
       // Read the ticket as it is now; what happened since the version we acted on is the difference.
+      const reading = readings.current;
       void client.query(TicketByRefQuery, { ref: ticket.ref }, { requestPolicy: "network-only" }).toPromise().then((fresh) => {
         const now = fresh.data?.ticketByRef;
-        if (!now) return;
+        if (!now || reading !== readings.current) return;
         setChanged(changesSince(seen, now));
       });
     }
@@ -120,6 +123,7 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
   const shown = changed ?? live;
 
   function reread() {
+    readings.current += 1;
     setChanged(null);
     setProblem(null);
     // Read it again; whoever is writing goes on from what they now see.
