@@ -25,7 +25,6 @@ export function useLive<Data, Variables extends AnyVariables>(
   query: TypedDocumentNode<Data, Variables>,
   variables: Variables,
   handlers: Handlers<Data>,
-  pause = false,
 ): void {
   const client = useClient();
   const latest = useRef(handlers);
@@ -35,7 +34,6 @@ export function useLive<Data, Variables extends AnyVariables>(
   const key = JSON.stringify(variables);
 
   useEffect(() => {
-    if (pause) return;
     let stopWaiting: (() => void) | null = null;
     const again = () => {
       latest.current.onResync();
@@ -60,5 +58,5 @@ export function useLive<Data, Variables extends AnyVariables>(
       stopResumed();
       stopWaiting?.();
     };
-  }, [client, query, key, round, pause]);
+  }, [client, query, key, round]);
 }
