@@ -71,9 +71,9 @@ test("a request goes from a school to an expert at another school and back", asy
   await subscribed(agent, "notificationReceived");
   await markDocument(agent);
 
-  // The ticket appears in the expert's open queue, marked new: pushed over the WebSocket, neither a
+  // The ticket appears in the expert's open queue, marked as arrived: pushed over the WebSocket, neither a
   // reload of the page nor a new reading of the queue.
-  await expect(expert.getByRole("row", { name: new RegExp(ref) })).toContainText("Nouveau");
+  await expect(expert.getByRole("row", { name: new RegExp(ref) })).toContainText("Arrivé");
   expect(await sameDocument(expert)).toBe(true);
   expect(trafficOf(expert).queries.filter((name) => name === "MyQueue")).toHaveLength(queueReads);
   expect(trafficOf(expert).received.some((f) => f.includes('"myQueueEvents"') && f.includes('"ENTERED"') && f.includes(ref))).toBe(true);
