@@ -49,7 +49,7 @@ function CreateBrickForm({ onDone }: { onDone: () => void }) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   async function submit() {
     const result = await create({ input: values });
-    const next = outcomeOf(result.data?.createBrick, ["Brick"], result.error?.message);
+    const next = outcomeOf(result.data?.createBrick, ["Brick"], result.error);
     setOutcome(next);
     if (next.ok) { setValues({ code: "", name: "", description: "" }); onDone(); }
   }
@@ -77,7 +77,7 @@ function CreateServiceForm({ bricks, onDone }: { bricks: BrickRow[]; onDone: () 
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   async function submit() {
     const result = await create({ input: { brickId: values.brickId ?? "", name: values.name, description: values.description } });
-    const next = outcomeOf(result.data?.createService, ["Service"], result.error?.message);
+    const next = outcomeOf(result.data?.createService, ["Service"], result.error);
     setOutcome(next);
     if (next.ok) { setValues({ ...values, name: "", description: "" }); onDone(); }
   }
@@ -114,7 +114,7 @@ function CreateSubServiceForm({ bricks, onDone }: { bricks: BrickRow[]; onDone: 
     }
     const result = await create({ input: { serviceId: serviceId ?? "", name: values.name, description: values.description,
       requiresApproval: values.requiresApproval, defaultPriority: values.defaultPriority, form } });
-    const next = outcomeOf(result.data?.createSubService, ["SubService"], result.error?.message);
+    const next = outcomeOf(result.data?.createSubService, ["SubService"], result.error);
     setOutcome(next);
     if (next.ok) { setValues(empty); onDone(); }
   }
@@ -161,10 +161,10 @@ function EditDialog({ editing, onClose }: { editing: Editing; onClose: (changed:
     let next: Outcome;
     if (editing.kind === "brick") {
       const r = await updateBrick({ input: common });
-      next = outcomeOf(r.data?.updateBrick, ["Brick"], r.error?.message);
+      next = outcomeOf(r.data?.updateBrick, ["Brick"], r.error);
     } else if (editing.kind === "service") {
       const r = await updateService({ input: common });
-      next = outcomeOf(r.data?.updateService, ["Service"], r.error?.message);
+      next = outcomeOf(r.data?.updateService, ["Service"], r.error);
     } else {
       const form = parseForm(values.form);
       if (form instanceof Error || form === undefined) {
@@ -174,14 +174,15 @@ function EditDialog({ editing, onClose }: { editing: Editing; onClose: (changed:
       }
       const r = await updateSubService({ input: { ...common, form, requiresApproval: values.requiresApproval,
         defaultPriority: values.defaultPriority } });
-      next = outcomeOf(r.data?.updateSubService, ["SubService"], r.error?.message);
+      next = outcomeOf(r.data?.updateSubService, ["SubService"], r.error);
     }
     setOutcome(next);
     if (next.ok) onClose(true);
   }
   const title = editing.kind === "subService" ? editing.path : editing.item.name;
   return (
-    <Modal opened onClose={() => onClose(false)} title={t("catalogueAdmin.editTitle", { name: title })} size="lg">
+    <Modal opened onClose={() => onClose(false)} title={t("catalogueAdmin.editTitle", { name: title })} size="lg"
+      closeButtonProps={{ "aria-label": t("app.closeDialog") }}>
       <form onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <Stack gap="xs">
           <TextInput label={t("catalogueAdmin.name")} value={values.name} error={errorAt(outcome, "name")}

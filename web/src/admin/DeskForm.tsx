@@ -34,7 +34,7 @@ export function DeskForm({ school, desk, onClose }: {
       input = { tenantId: school.id, desk: checked.desk };
     }
     const r = await configure({ input });
-    const next = outcomeOf(r.data?.configureDesk, ["DeskConfigured"], r.error?.message);
+    const next = outcomeOf(r.data?.configureDesk, ["DeskConfigured"], r.error);
     setOutcome(next);
     if (next.ok) onClose(true);
   }
@@ -43,7 +43,8 @@ export function DeskForm({ school, desk, onClose }: {
   const setRow = (i: number, row: { key: string; location: string }) =>
     setValues({ ...values, credentials: rows.map((r, j) => (j === i ? row : r)) });
   return (
-    <Modal opened onClose={() => onClose(false)} title={t("desks.configureTitle", { school: school.name })} size="lg">
+    <Modal opened onClose={() => onClose(false)} title={t("desks.configureTitle", { school: school.name })} size="lg"
+      closeButtonProps={{ "aria-label": t("app.closeDialog") }}>
       <form onSubmit={(e) => { e.preventDefault(); void send(false); }}>
         <Stack gap="xs">
           <Select label={t("desks.kind")} value={values.kind} allowDeselect={false} error={errorAt(outcome, "kind")}

@@ -27,7 +27,7 @@ export function FulfilmentPage() {
     }
     const r = await setFulfilment({ input: { ticketId: ticket.id, system: values.system, status: values.status ?? "",
       message: values.message || null } });
-    const next = outcomeOf(r.data?.setFulfilment, ["Ticket"], r.error?.message);
+    const next = outcomeOf(r.data?.setFulfilment, ["Ticket"], r.error);
     setOutcome(next);
     if (next.ok) setDone({ ref: ticket.ref, status: values.status ?? "" });
   }

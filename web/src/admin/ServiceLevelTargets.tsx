@@ -27,7 +27,7 @@ function TargetRow({ subServiceId, target, onSaved }: { subServiceId: string; ta
   const label = t(`priorities.${target.priority}`);
   async function submit() {
     const r = await save({ input: { subServiceId, priority: target.priority, takeMinutes: minutesOf(take), resolveMinutes: minutesOf(resolve) } });
-    const next = outcomeOf(r.data?.setServiceLevelTarget, ["ServiceLevelTarget"], r.error?.message);
+    const next = outcomeOf(r.data?.setServiceLevelTarget, ["ServiceLevelTarget"], r.error);
     setOutcome(next);
     setSaved(next.ok);
     if (next.ok) onSaved();
@@ -62,7 +62,8 @@ export function ServiceLevelTargets({ subServiceId, path, targets, onClose }: {
   const [changed, setChanged] = useState(false);
   const byPriority = new Map(targets.map((target) => [target.priority, target]));
   return (
-    <Modal opened onClose={() => onClose(changed)} title={t("targets.title", { name: path })} size="xl">
+    <Modal opened onClose={() => onClose(changed)} title={t("targets.title", { name: path })} size="xl"
+      closeButtonProps={{ "aria-label": t("app.closeDialog") }}>
       <Stack>
         <Text size="sm">{t("targets.help")}</Text>
         <Table>

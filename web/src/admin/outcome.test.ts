@@ -26,3 +26,12 @@ test("a refusal is shown whole only for what no field of the form shows", () => 
   expect(unplacedError(outcome, ["name"])).toBe("invalid input (desk.credentials.token: never a value)");
   expect(unplacedError(outcomeOf({ __typename: "Conflict", message: "exists" }, ["Brick"]), ["name"])).toBe("exists");
 });
+
+test("a request the API refused as a whole still names its fields", () => {
+  const outcome = outcomeOf(undefined, ["DeskConfigured"], {
+    message: "[GraphQL] input.tenantId: not a GlobalID",
+    graphQLErrors: [{ message: "input.tenantId: not a GlobalID", extensions: { fields: [{ field: "input.tenantId", message: "not a GlobalID" }] } }],
+  });
+  expect(outcome).toEqual({ ok: false, message: "input.tenantId: not a GlobalID", fields: [{ field: "input.tenantId", message: "not a GlobalID" }] });
+  expect(errorAt(outcome, "tenantId")).toBe("not a GlobalID");
+});

@@ -5,14 +5,21 @@ export type Outcome = { ok: true } | { ok: false; message: string; fields: Field
 
 type Payload = { __typename: string; message?: string; fields?: FieldProblem[] } | null | undefined;
 
+/** What urql reports when the API refused the request itself (a malformed id, say): the GraphQL
+ * errors' messages, with the fields their `extensions.fields` name. */
+export type RequestError = {
+  message: string;
+  graphQLErrors?: { message: string; extensions?: Record<string, unknown> }[];
+};
+
 /** `done` names the payload types that mean success (Brick, User, DeskConfigured...). */
-export function outcomeOf(payload: Payload, done: string[], transportError?: string): Outcome {
+export function outcomeOf(payload: Payload, done: string[], error?: RequestError | string): Outcome {
   if (payload && done.includes(payload.__typename)) return { ok: true };
-  return {
-    ok: false,
-    message: payload?.message ?? transportError ?? "?",
-    fields: payload?.fields ?? [],
-  };
+  if (payload) return { ok: false, message: payload.message ?? "?", fields: payload.fields ?? [] };
+  if (typeof error === "string") return { ok: false, message: error, fields: [] };
+  const errors = error?.graphQLErrors ?? [];
+  const fields = errors.flatMap((e) => (Array.isArray(e.extensions?.fields) ? (e.extensions.fields as FieldProblem[]) : []));
+  return { ok: false, message: errors.map((e) => e.message).join("; ") || error?.message || "?", fields };
 }
 
 /** A field's path without the input object it was nested in: `input.desk.url` is `url`. */
