@@ -135,6 +135,7 @@ test("a group administrator configures a school's desk; a secret given as a valu
   await expect(dialog.getByLabel("Identifiant 1 : nom")).toHaveAttribute("aria-invalid", "true");
   await expect(dialog).toContainText("signing_secret_env");
   await accessible(admin, "desk form");
+  await picture(admin, "desk-form");
 
   await dialog.getByLabel("Identifiant 1 : nom").fill("signing_secret_env");
   await dialog.getByLabel("Identifiant 1 : variable ou fichier").fill("GROUPDESK_DESK_INSA_CVL_SECRET");
@@ -147,7 +148,6 @@ test("a group administrator configures a school's desk; a secret given as a valu
   await expect(row).toContainText("secret");
   await expect(row).not.toContainText("GROUPDESK_DESK_INSA_CVL_SECRET");
   await accessible(admin, "mirrors and desks");
-  await picture(admin, "mirrors");
 });
 
 test("a group administrator moves a person to another school", async ({ browser, request }) => {

@@ -135,7 +135,7 @@ function CreateSubServiceForm({ bricks, onDone }: { bricks: BrickRow[]; onDone: 
         <Checkbox label={t("catalogueAdmin.requiresApproval")} checked={values.requiresApproval}
           onChange={(e) => setValues({ ...values, requiresApproval: e.currentTarget.checked })} />
         <Textarea label={t("catalogueAdmin.form")} description={t("catalogueAdmin.formHelp")} autosize minRows={2}
-          ff="monospace" value={values.form} error={errorAt(outcome, "form")}
+          styles={{ input: { fontFamily: "monospace" } }} value={values.form} error={errorAt(outcome, "form")}
           onChange={(e) => setValues({ ...values, form: e.currentTarget.value })} />
         <Refusal outcome={outcome} shown={["serviceId", "name", "description", "defaultPriority", "form"]} />
         <Button type="submit" disabled={!serviceId}>{t("catalogueAdmin.createSubService")}</Button>
@@ -197,7 +197,7 @@ function EditDialog({ editing, onClose }: { editing: Editing; onClose: (changed:
                 onChange={(p) => setValues({ ...values, defaultPriority: (p ?? "NORMAL") as Priority })} />
               <Checkbox label={t("catalogueAdmin.requiresApproval")} checked={values.requiresApproval}
                 onChange={(e) => setValues({ ...values, requiresApproval: e.currentTarget.checked })} />
-              <Textarea label={t("catalogueAdmin.form")} autosize minRows={4} maxRows={16} ff="monospace"
+              <Textarea label={t("catalogueAdmin.form")} autosize minRows={4} maxRows={16} styles={{ input: { fontFamily: "monospace" } }}
                 value={values.form} error={errorAt(outcome, "form")}
                 onChange={(e) => setValues({ ...values, form: e.currentTarget.value })} />
             </>

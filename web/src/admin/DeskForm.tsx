@@ -72,7 +72,7 @@ export function DeskForm({ school, desk, onClose }: {
               </Button>
             </Group>
           </Stack>
-          <Textarea label={t("desks.mappings")} description={t("desks.mappingsHelp")} autosize minRows={2} ff="monospace"
+          <Textarea label={t("desks.mappings")} description={t("desks.mappingsHelp")} autosize minRows={2} styles={{ input: { fontFamily: "monospace" } }}
             value={values.mappings} error={errorAt(outcome, "mappings") ?? mappingErrors(outcome)}
             onChange={(e) => setValues({ ...values, mappings: e.currentTarget.value })} />
           <TextInput label={t("desks.timeout")} inputMode="decimal" value={values.timeout} error={errorAt(outcome, "timeout")}
