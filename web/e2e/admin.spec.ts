@@ -76,6 +76,29 @@ test("a group administrator's dashboard shows the figures the API gives for the 
   await accessible(admin, "dashboard by school");
 });
 
+test("a school's manager's dashboard holds their school's tickets; a school agent has none", async ({ browser, request }) => {
+  const MANAGER = "Bastien Fauvrelle"; // INSA Lyon
+  const manager = await signedIn(browser, MANAGER);
+  await manager.getByRole("link", { name: "Tableau de bord" }).click();
+  const dashboard = manager.getByTestId("dashboard");
+  await expect(dashboard).toBeVisible();
+  const period = { start: await dashboard.getAttribute("data-period-start"), end: await dashboard.getAttribute("data-period-end") };
+  const { stats } = await api(request, MANAGER, STATS, { period, groupBy: "SCHOOL" });
+  expect(stats.total.opened).toBeGreaterThan(0);
+  expect(await figure(manager, "opened")).toBe(stats.total.opened);
+  expect(await figure(manager, "backlog")).toBe(stats.total.backlog);
+  await manager.getByRole("combobox", { name: "Regrouper par" }).click();
+  await manager.getByRole("option", { name: "Établissement" }).click();
+  // One school: theirs.
+  expect(stats.groups.map((g: { label: string }) => g.label)).toEqual(["INSA Lyon"]);
+  await expect(manager.getByTestId("groups").locator("tbody tr")).toHaveCount(1);
+  await expect(manager.getByTestId("groups").getByRole("row", { name: new RegExp(`^INSA Lyon ${stats.groups[0].opened} `) })).toBeVisible();
+
+  const agent = await signedIn(browser, "Amandine Roclerc");
+  await expect(agent.getByRole("link", { name: "Catalogue" })).toBeVisible();
+  await expect(agent.getByRole("link", { name: "Tableau de bord" })).toHaveCount(0);
+});
+
 test("a group administrator creates a sub-service and sets its service levels", async ({ browser }) => {
   const admin = await signedIn(browser, ADMIN);
   await admin.getByRole("link", { name: "Gestion du catalogue" }).click();
@@ -110,6 +133,13 @@ test("a group administrator creates a sub-service and sets its service levels", 
   await accessible(admin, "service levels");
   await dialog.getByRole("button", { name: "Fermer", exact: true }).click();
   await expect(admin.getByRole("row", { name: new RegExp(escape(path)) })).toContainText("1 objectif(s) de service");
+
+  // Its expert, designated on the experts page the row leads to, with the scope already chosen.
+  await admin.getByRole("link", { name: `Experts ${path}` }).click();
+  await expect(admin.getByRole("combobox", { name: "Périmètre" })).toHaveValue(path);
+  await admin.getByLabel("Identifiant de l'expert").fill("estelle.vaudrimont");
+  await admin.getByRole("button", { name: "Désigner" }).click();
+  await expect(admin.getByRole("row", { name: new RegExp(`${escape(name)}.*Estelle Vaudrimont`) })).toBeVisible();
 
   // A school agent finds it in the catalogue.
   const agent = await signedIn(browser, "Amandine Roclerc");

@@ -243,8 +243,13 @@ export function CatalogueAdminPage() {
   }
 
   function actions(kind: Editing["kind"], item: { id: string; name: string; active: boolean }, path: string, edit: () => void) {
+    const scope = `${kind === "subService" ? "sub" : kind}:${item.id}`;
     return (
       <Group gap="xs" wrap="nowrap">
+        <Button size="xs" variant="default" component={Link} to={`/admin/experts?scope=${encodeURIComponent(scope)}`}
+          aria-label={`${t("catalogueAdmin.expertsOf")} ${path}`}>
+          {t("catalogueAdmin.expertsOf")}
+        </Button>
         <Button size="xs" variant="light" aria-label={`${t("catalogueAdmin.edit")} ${path}`} onClick={edit}>
           {t("catalogueAdmin.edit")}
         </Button>
