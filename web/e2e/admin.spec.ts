@@ -203,3 +203,24 @@ test("a group administrator moves a person to another school", async ({ browser,
   await accessible(admin, "people");
   await picture(admin, "people");
 });
+
+test("a group administrator records a ticket's fulfilment status", async ({ browser, request }) => {
+  const query = `{ tickets(filter: { states: [IN_PROGRESS] }, first: 1) { edges { node { ref fulfilment { system status } } } } }`;
+  const [ticket] = (await api(request, ADMIN, query, {})).tickets.edges.map((e: any) => e.node);
+  const admin = await signedIn(browser, ADMIN);
+  await admin.getByRole("link", { name: "Réalisation" }).click();
+  await admin.getByLabel("Référence du ticket").fill(ticket.ref);
+  await admin.getByRole("combobox", { name: "État de réalisation" }).click();
+  await admin.getByRole("option", { name: "Deployment error (erreur)" }).click();
+  // No system named: refused at the system's field.
+  await admin.getByRole("button", { name: "Enregistrer l'état" }).click();
+  await expect(admin.getByLabel("Système")).toHaveAttribute("aria-invalid", "true");
+  await admin.getByLabel("Système").fill("SCCM");
+  await admin.getByLabel("Message").fill("Le paquet n'a pas pu être installé sur le poste.");
+  await admin.getByRole("button", { name: "Enregistrer l'état" }).click();
+  await expect(admin.getByRole("status")).toContainText(ticket.ref);
+  await accessible(admin, "fulfilment");
+  const { ticketByRef: after } = await api(request, ADMIN,
+    "query($ref: String!) { ticketByRef(ref: $ref) { fulfilment { system status } } }", { ref: ticket.ref });
+  expect(after.fulfilment).toEqual({ system: "SCCM", status: "DEPLOYMENT_ERROR" });
+});
