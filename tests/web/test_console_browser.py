@@ -3,7 +3,10 @@
 - the story (web/e2e/story.spec.ts): a school agent opens a request, an expert at another school
   works it, the agent closes it, a manager approves another one, a second school never sees it;
 - signing in through a realm (web/e2e/sign-in.spec.ts): authorization code with PKCE, a silent
-  renewal by refresh token, logout.
+  renewal by refresh token, logout;
+- a group administrator's pages (web/e2e/admin.spec.ts): the dashboard's figures equal to the API's
+  answer for the same period, a sub-service created with its service levels, a school's desk
+  configured, a person moved to another school.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ const ExpertsPage = lazy(() => import("./admin/ExpertsPage").then((m) => ({ defa
 const UsersPage = lazy(() => import("./admin/UsersPage").then((m) => ({ default: m.UsersPage })));
 const AuditPage = lazy(() => import("./admin/AuditPage").then((m) => ({ default: m.AuditPage })));
 const MirrorsPage = lazy(() => import("./admin/MirrorsPage").then((m) => ({ default: m.MirrorsPage })));
+const CatalogueAdminPage = lazy(() => import("./admin/CatalogueAdminPage").then((m) => ({ default: m.CatalogueAdminPage })));
+const FulfilmentPage = lazy(() => import("./admin/FulfilmentPage").then((m) => ({ default: m.FulfilmentPage })));
+// The dashboard's charts (recharts) load with it, not with the first page.
+const DashboardPage = lazy(() => import("./dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 
 function useSessionToken(): { token: string | null; ready: boolean } {
   const [state, setState] = useState<{ token: string | null; ready: boolean }>({ token: null, ready: false });
@@ -77,6 +81,9 @@ export function App() {
           <Route path="tickets/:ref" element={<TicketPage />} />
           <Route path="queue" element={<QueuePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />
+          <Route path="dashboard" element={<DashboardPage />} />
+          <Route path="admin/catalogue" element={<CatalogueAdminPage />} />
+          <Route path="admin/fulfilment" element={<FulfilmentPage />} />
           <Route path="admin/mirrors" element={<MirrorsPage />} />
           <Route path="admin/tokens" element={<ApiTokensPage />} />
           <Route path="admin/experts" element={<ExpertsPage />} />

@@ -18,3 +18,5 @@ if (!("fonts" in document)) {
     value: { addEventListener: () => {}, removeEventListener: () => {}, ready: Promise.resolve() },
   });
 }
+// Mantine's comboboxes scroll the selected option into view; jsdom does not scroll.
+if (!Element.prototype.scrollIntoView) Element.prototype.scrollIntoView = () => {};

@@ -1,10 +1,12 @@
 // Who is designated where: the catalogue's experts, by brick, service or sub-service; group
-// administrators designate and revoke.
+// administrators designate and revoke. `?scope=sub:<id>` (from catalogue management) picks the scope.
 import { useMemo, useState } from "react";
+import { useSearchParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Button, Group, Select, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Group, Select, Stack, Table, TextInput, Title } from "@mantine/core";
 import { CatalogueQuery, DesignateExpert, ExpertsQuery, RevokeExpert } from "../graphql/operations";
+import { errorAt, outcomeOf, unplacedError, type Outcome } from "./outcome";
 
 export function ExpertsPage() {
   const { t } = useTranslation();
@@ -13,8 +15,9 @@ export function ExpertsPage() {
   const [, designate] = useMutation(DesignateExpert);
   const [, revoke] = useMutation(RevokeExpert);
   const [username, setUsername] = useState("");
-  const [scope, setScope] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const [params] = useSearchParams();
+  const [scope, setScope] = useState<string | null>(params.get("scope"));
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const rows = [...(data?.experts ?? [])].sort((a, b) => a.brick.name.localeCompare(b.brick.name));
   // Every brick, service and sub-service as one list: "kind:id" values.
   const scopes = useMemo(() => (catalogue?.bricks ?? []).flatMap((brick) => [
@@ -31,13 +34,11 @@ export function ExpertsPage() {
     const input = { username: username.trim(), brickId: kind === "brick" ? id : undefined,
       serviceId: kind === "service" ? id : undefined, subServiceId: kind === "sub" ? id : undefined };
     const result = await designate({ input });
-    const payload = result.data?.designateExpert;
-    if (payload?.__typename === "ExpertDesignation") {
-      setFailure(null);
+    const next = outcomeOf(result.data?.designateExpert, ["ExpertDesignation"], result.error);
+    setOutcome(next);
+    if (next.ok) {
       setUsername("");
       refetch({ requestPolicy: "network-only" });
-    } else {
-      setFailure(payload && "message" in payload ? payload.message : result.error?.message ?? "?");
     }
   }
 
@@ -46,11 +47,15 @@ export function ExpertsPage() {
       <Title order={1}>{t("experts.title")}</Title>
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
       <Group align="end">
-        <TextInput label={t("experts.username")} value={username} onChange={(e) => setUsername(e.currentTarget.value)} />
-        <Select label={t("experts.scope")} data={scopes} value={scope} onChange={setScope} searchable w={420} />
+        <TextInput label={t("experts.username")} value={username} onChange={(e) => setUsername(e.currentTarget.value)}
+          error={errorAt(outcome, "username") ?? errorAt(outcome, "userId")} />
+        <Select label={t("experts.scope")} data={scopes} value={scope} onChange={setScope} searchable w={420}
+          error={errorAt(outcome, "subServiceId") ?? errorAt(outcome, "serviceId") ?? errorAt(outcome, "brickId")} />
         <Button onClick={() => void submit()} disabled={!username.trim() || !scope}>{t("experts.designate")}</Button>
       </Group>
-      {failure && <Alert color="red" role="alert">{failure}</Alert>}
+      {unplacedError(outcome, ["username", "userId", "brickId", "serviceId", "subServiceId"]) && (
+        <Alert color="red" role="alert">{unplacedError(outcome, ["username", "userId", "brickId", "serviceId", "subServiceId"])}</Alert>
+      )}
       <Table striped>
         <Table.Thead>
           <Table.Tr>
@@ -66,7 +71,10 @@ export function ExpertsPage() {
             <Table.Tr key={d.id}>
               <Table.Td>{d.brick.name}</Table.Td>
               <Table.Td>{[d.service?.name, d.subService?.name].filter(Boolean).join(" › ") || t("experts.wholeBrick")}</Table.Td>
-              <Table.Td>{d.user.displayName}</Table.Td>
+              <Table.Td>
+                {d.user.displayName}{" "}
+                {!d.active && <Badge variant="light" color="gray" c="dark">{t("experts.inactive")}</Badge>}
+              </Table.Td>
               <Table.Td>{d.user.tenant.name}</Table.Td>
               <Table.Td>
                 <Button size="xs" variant="light" color="red" aria-label={`${t("experts.revoke")} ${d.user.displayName} ${d.brick.name}`}

@@ -1,9 +1,13 @@
-// Group administrators: the schools' desk mirrors, paused ones first, each with a retry.
+// Group administrators: the schools' desk mirrors, paused ones first, each with a retry; then the
+// schools' desks, each configured (created, changed or removed) here.
+import { useState } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Anchor, Badge, Button, Loader, Stack, Table, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Loader, Stack, Table, Text, Title } from "@mantine/core";
 import { MirrorsQuery, RetryMirror } from "../graphql/operations";
+import { DesksQuery } from "../graphql/admin";
+import { DeskForm } from "./DeskForm";
 import type { MirrorsQuery as MirrorsData } from "../gql/graphql";
 
 type Mirror = MirrorsData["mirrors"]["edges"][number]["node"];
@@ -14,6 +18,12 @@ export function MirrorsPage() {
   const { t } = useTranslation();
   const [{ data, fetching, error }, refetch] = useQuery({ query: MirrorsQuery, variables: {}, requestPolicy: "cache-and-network" });
   const [, retry] = useMutation(RetryMirror);
+  const [{ data: desks, error: desksError }, refetchDesks] = useQuery({ query: DesksQuery, requestPolicy: "cache-and-network" });
+  const [configuring, setConfiguring] = useState<string | null>(null);
+  const schools = (desks?.tenants ?? []).filter((tenant) => tenant.kind === "SCHOOL")
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const deskOf = (schoolId: string) => desks?.desks.find((d) => d.school.id === schoolId) ?? null;
+  const chosen = schools.find((s) => s.id === configuring);
   const mirrors: Mirror[] = [...(data?.mirrors.edges.map((e) => e.node) ?? [])]
     .sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
   return (
@@ -53,6 +63,43 @@ export function MirrorsPage() {
           ))}
         </Table.Tbody>
       </Table>
+
+      <Title order={2} id="desks">{t("desks.title")}</Title>
+      {desksError && <Alert color="red">{t("app.error", { message: desksError.message })}</Alert>}
+      <Table striped aria-labelledby="desks" data-testid="desks">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">{t("tickets.school")}</Table.Th>
+            <Table.Th scope="col">{t("desks.kind")}</Table.Th>
+            <Table.Th scope="col">{t("desks.url")}</Table.Th>
+            <Table.Th scope="col">{t("desks.credentials")}</Table.Th>
+            <Table.Th scope="col"><span className="skip-link">{t("desks.configure")}</span></Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {schools.map((school) => {
+            const desk = deskOf(school.id);
+            return (
+              <Table.Tr key={school.id}>
+                <Table.Th scope="row">{school.name}</Table.Th>
+                <Table.Td>{desk ? t(`desks.kinds.${desk.kind}`) : <Text span size="sm" c="dimmed">{t("desks.none")}</Text>}</Table.Td>
+                <Table.Td>{desk?.url ?? ""}</Table.Td>
+                <Table.Td>{desk?.credentialNames.join(", ") ?? ""}</Table.Td>
+                <Table.Td>
+                  <Button size="xs" variant="light" aria-label={`${t("desks.configure")} ${school.name}`}
+                    onClick={() => setConfiguring(school.id)}>
+                    {t("desks.configure")}
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+      {chosen && (
+        <DeskForm key={chosen.id} school={chosen} desk={deskOf(chosen.id)}
+          onClose={(changed) => { setConfiguring(null); if (changed) refetchDesks({ requestPolicy: "network-only" }); }} />
+      )}
     </Stack>
   );
 }

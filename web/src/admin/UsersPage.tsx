@@ -2,8 +2,10 @@
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Badge, Button, Group, MultiSelect, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Group, MultiSelect, Select, Stack, Table, TextInput, Title } from "@mantine/core";
 import { DeactivateUser, ReactivateUser, SetUserRoles, UsersQuery } from "../graphql/operations";
+import { MoveUser } from "../graphql/admin";
+import { hasRole, useViewer } from "../components/viewer";
 import type { Role } from "../gql/graphql";
 
 const ROLES: Role[] = ["GROUP_ADMIN", "EXPERT", "SCHOOL_AGENT", "SCHOOL_MANAGER", "OPERATIONS", "DESK_INTEGRATION"];
@@ -16,6 +18,10 @@ export function UsersPage() {
   const [, setRoles] = useMutation(SetUserRoles);
   const [, deactivate] = useMutation(DeactivateUser);
   const [, reactivate] = useMutation(ReactivateUser);
+  const [, move] = useMutation(MoveUser);
+  // Only group administrators move people between tenants; a school's managers see their school.
+  const mayMove = hasRole(useViewer(), "GROUP_ADMIN");
+  const tenants = (data?.tenants ?? []).map((tenant) => ({ value: tenant.id, label: tenant.name }));
   const [failure, setFailure] = useState<string | null>(null);
 
   function report(payload: { __typename: string; message?: string } | undefined) {
@@ -46,7 +52,17 @@ export function UsersPage() {
           {(data?.users.edges ?? []).map(({ node: user }) => (
             <Table.Tr key={user.id}>
               <Table.Td>{user.displayName}<br /><small>{user.username}</small></Table.Td>
-              <Table.Td>{user.tenant.name}</Table.Td>
+              <Table.Td>
+                {mayMove ? (
+                  <Select aria-label={`${t("users.tenant")} ${user.displayName}`} value={user.tenant.id} data={tenants}
+                    allowDeselect={false} searchable
+                    onChange={(tenantId) => {
+                      if (tenantId && tenantId !== user.tenant.id) {
+                        void move({ input: { userId: user.id, tenantId } }).then((r) => report(r.data?.moveUser));
+                      }
+                    }} />
+                ) : user.tenant.name}
+              </Table.Td>
               <Table.Td>
                 <MultiSelect aria-label={`${t("users.roles")} ${user.displayName}`} value={user.roles}
                   data={ROLES.map((r) => ({ value: r, label: t(`roles.${r.toLowerCase().replace("_", "-")}`) }))}

@@ -37,11 +37,14 @@ export function Shell() {
     { to: "/tickets", label: viewer.tenant.kind === "SCHOOL" ? t("nav.tickets") : t("nav.allTickets") },
     { to: "/queue", label: t("nav.queue"), roles: ["EXPERT"] },
     { to: "/approvals", label: t("nav.approvals"), roles: ["SCHOOL_MANAGER", "GROUP_ADMIN"] },
+    { to: "/dashboard", label: t("nav.dashboard"), roles: ["GROUP_ADMIN", "SCHOOL_MANAGER", "EXPERT"] },
+    { to: "/admin/catalogue", label: t("nav.catalogueAdmin"), roles: ["GROUP_ADMIN"] },
     { to: "/admin/mirrors", label: t("nav.mirrors"), roles: ["GROUP_ADMIN"] },
     { to: "/admin/experts", label: t("nav.experts"), roles: ["GROUP_ADMIN"] },
     { to: "/admin/tokens", label: t("nav.tokens"), roles: ["GROUP_ADMIN"] },
     { to: "/admin/users", label: t("nav.users"), roles: ["GROUP_ADMIN", "SCHOOL_MANAGER"] },
     { to: "/admin/audit", label: t("nav.audit"), roles: ["GROUP_ADMIN"] },
+    { to: "/admin/fulfilment", label: t("nav.fulfilment"), roles: ["GROUP_ADMIN"] },
   ];
   const shown = links.filter((link) => !link.roles || link.roles.some((r) => viewer.roles.includes(r)));
   return (

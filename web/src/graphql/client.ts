@@ -12,18 +12,20 @@ import { session } from "../auth/session";
 import { liveUpdates } from "./liveUpdates";
 import { liveSocket } from "./liveSocket";
 
-// Types without an id live inside their parent's entry.
+// Types without an id live inside their parent's entry: read from the schema, so a type added
+// to the API without an id is embedded too instead of warned about.
 const embedded = () => null;
+const rootTypes = new Set(["Query", "Mutation", "Subscription"]);
 const keys = Object.fromEntries(
-  [
-    "Viewer", "TicketMirror", "PageInfo", "TicketConnection", "TicketEdge", "TicketCommentConnection",
-    "TicketCommentEdge", "TicketEventConnection", "TicketEventEdge", "NotificationConnection",
-    "NotificationEdge", "MirrorConnection", "MirrorEdge", "NotificationPreferences", "NotificationsMarked",
-    "CommentAdded", "FieldProblem", "ValidationFailed", "Conflict", "NotFound", "PermissionDenied",
-    "ActionNotAllowed", "Heartbeat", "DeskSettings", "CreatedApiToken", "ApiTokenRevoked",
-    "MirrorRetried", "DeskConfigured", "DeskActionDone", "ExpertRevoked", "TicketListChange",
-    "NotificationSignal", "TicketSla",
-  ].map((name) => [name, embedded]),
+  schema.__schema.types
+    .filter(
+      (type) =>
+        type.kind === "OBJECT" &&
+        !type.name.startsWith("__") &&
+        !rootTypes.has(type.name) &&
+        !("fields" in type && type.fields?.some((field) => field.name === "id")),
+    )
+    .map((type) => [type.name, embedded]),
 );
 
 /** The normalised cache and what mutations and live updates do to it. */

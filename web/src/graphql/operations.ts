@@ -342,7 +342,7 @@ export const RevokeApiToken = graphql(`
 export const ExpertsQuery = graphql(`
   query Experts {
     experts {
-      id level
+      id level active
       user { id displayName tenant { id name } }
       brick { id name }
       service { id name }
