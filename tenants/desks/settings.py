@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tenants.desks.base import DeskConfig, DeskKind
+from tenants.i18n.messages import Message
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 CREDENTIAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -88,20 +89,21 @@ def parse_desk(raw: Mapping[str, Any]) -> DeskSpec:
         kind = DeskKind(str(kind_value).lower())
     except ValueError:
         known = ", ".join(k.value for k in DeskKind)
-        raise DeskSpecInvalid({"kind": f"unknown desk kind {kind_value!r} (known: {known})"}) from None
+        raise DeskSpecInvalid({"kind": Message("unknown desk kind {kind} (known: {known})",
+                                               kind=repr(kind_value), known=known)}) from None
     unknown = sorted(set(raw) - {"kind", "url", "credentials", "mappings", "timeout"})
     for key in unknown:
-        errors[str(key)] = "unknown field (expected kind, url, credentials, mappings, timeout)"
+        errors[str(key)] = Message("unknown field (expected kind, url, credentials, mappings, timeout)")
     url = _url(kind, raw.get("url"), errors)
     refs = _credentials(kind, raw.get("credentials") or {}, errors)
     mappings = raw.get("mappings") or {}
     if not isinstance(mappings, Mapping):
-        errors["mappings"] = "must be a mapping"
+        errors["mappings"] = Message("must be a mapping")
     timeout = raw.get("timeout", 10.0)
     # Bounded well below the delivery lease (120 s by default): one delivery makes a few desk calls
     # (look up, create, act), and a claim must not expire while its worker still waits on the desk.
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= MAX_TIMEOUT:
-        errors["timeout"] = f"seconds, a number above 0 and at most {MAX_TIMEOUT}"
+        errors["timeout"] = Message("seconds, a number above 0 and at most {limit}", limit=MAX_TIMEOUT)
     if errors:
         raise DeskSpecInvalid(errors)
     return DeskSpec(kind, url, refs, dict(mappings), float(timeout))
@@ -109,14 +111,15 @@ def parse_desk(raw: Mapping[str, Any]) -> DeskSpec:
 
 def _url(kind: DeskKind, value: Any, errors: dict[str, str]) -> str:
     if not isinstance(value, str) or not value.strip():
-        errors["url"] = "required"
+        errors["url"] = Message("required")
         return ""
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     schemes = SCHEMES[kind]
     if parts.scheme not in schemes or not parts.hostname:
         wanted = " or ".join(f"{s}://host" for s in schemes)
-        errors["url"] = f"a {kind.value} desk URL must look like {wanted}; got {value!r}"
+        errors["url"] = Message("a {kind} desk URL must look like {wanted}; got {value}",
+                                kind=kind.value, wanted=wanted, value=repr(value))
         return url
     suffix = ENDPOINTS.get(kind)
     if suffix and url.endswith(suffix):
@@ -126,25 +129,26 @@ def _url(kind: DeskKind, value: Any, errors: dict[str, str]) -> str:
 
 def _credentials(kind: DeskKind, raw: Any, errors: dict[str, str]) -> dict[str, CredentialRef]:
     if not isinstance(raw, Mapping):
-        errors["credentials"] = "must be a mapping of <name>_env or <name>_file references"
+        errors["credentials"] = Message("must be a mapping of <name>_env or <name>_file references")
         return {}
     refs: dict[str, CredentialRef] = {}
     for key, location in raw.items():
         where = f"credentials.{key}"
         name, _, source = str(key).rpartition("_")
         if source not in SOURCES or not CREDENTIAL_NAME.match(name):
-            errors[where] = (f"secrets are never stored: name an environment variable ({key}_env) or a "
-                             f"secrets file ({key}_file) instead of giving a value")
+            errors[where] = Message("secrets are never stored: name an environment variable ({key}_env) "
+                                    "or a secrets file ({key}_file) instead of giving a value", key=key)
             continue
         if not isinstance(location, str) or not location.strip():
-            errors[where] = "must name an environment variable or a file"
+            errors[where] = Message("must name an environment variable or a file")
             continue
         if source == "env" and not ENV_NAME.match(location):
-            errors[where] = f"{location!r} is not an environment variable name"
+            errors[where] = Message("{location} is not an environment variable name",
+                                    location=repr(location))
             continue
         name = ALIASES[kind].get(name, name)
         if name in refs:
-            errors[where] = f"credential {name!r} is given twice"
+            errors[where] = Message("credential {name} is given twice", name=repr(name))
             continue
         refs[name] = CredentialRef(source, location.strip())
     return refs

@@ -165,3 +165,34 @@ def test_a_desk_timeout_longer_than_the_delivery_lease_allows_is_refused() -> No
     with pytest.raises(DeskSpecInvalid) as caught:
         parse_desk({**raw, "timeout": MAX_TIMEOUT + 1})
     assert "timeout" in caught.value.errors
+
+
+async def test_configure_desk_field_problems_are_read_in_the_callers_language(
+        session, gql, client, token_for) -> None:
+    lyon = (await gql('{ tenants { id slug } }', as_user=ADMIN))["tenants"]
+    lyon = next(t["id"] for t in lyon if t["slug"] == "insa-lyon")
+    desk = {"kind": "ITOP", "url": " ", "credentials": {"token": "abc", "user_env": "not a name"},
+            "mappings": [1], "timeout": 90}
+
+    async def fields(language: str) -> dict[str, str]:
+        body = (await client.post("/graphql", json={"query": CONFIGURE, "variables": {"input": {
+            "tenantId": lyon, "desk": desk}}}, headers={"Authorization": f"Bearer {token_for(ADMIN)}",
+                                                         "Accept-Language": language})).json()
+        assert body["data"]["configureDesk"]["__typename"] == "ValidationFailed", body
+        return {f["field"]: f["message"] for f in body["data"]["configureDesk"]["fields"]}
+
+    assert await fields("fr") == {
+        "url": "obligatoire",
+        "credentials.token": "les secrets ne sont jamais enregistrés : nommez une variable "
+                             "d'environnement (token_env) ou un fichier de secrets (token_file) au lieu "
+                             "de donner une valeur",
+        "credentials.user_env": "'not a name' n'est pas un nom de variable d'environnement",
+        "mappings": "doit être un dictionnaire (clé : valeur)",
+        "timeout": "en secondes, un nombre supérieur à 0 et au plus 30",
+    }
+    english = await fields("en")
+    assert english["mappings"] == "must be a mapping" and english["url"] == "required"
+    assert english["timeout"] == "seconds, a number above 0 and at most 30"
+    # The federation file's loader and the CLI print the plain (English) text.
+    with pytest.raises(DeskSpecInvalid, match=r"^kind: unknown desk kind 'jira' \(known: itop, "):
+        parse_desk({"kind": "jira"})
