@@ -296,6 +296,12 @@ def may_configure_desks(p: Principal) -> bool:
     return is_group_admin(p)
 
 
+def may_check_desks(p: Principal) -> bool:
+    """Checking a desk reaches it with the school's secrets and shows what it answered (accounts,
+    URLs, mappings): group administrators only, as for configuring it."""
+    return is_group_admin(p)
+
+
 def may_operate_mirrors(p: Principal) -> bool:
     """Seeing every school's mirror state and retrying a paused one."""
     return is_group_admin(p)

@@ -1,4 +1,4 @@
-"""Mirror administration: a school's desk settings, retrying a paused mirror."""
+"""Mirror administration: a school's desk settings, checking a desk, retrying a paused mirror."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from schema.ids import require_id
 from schema.identity.types import Tenant
 from schema.mirror.types import DeskKind, DeskSettings, TicketMirror
 from server.mirror import desks, service
+from tenants.desks import CheckOutcome
+from tenants.i18n.messages import render
+
+DeskCheckOutcome = strawberry.enum(CheckOutcome, name="DeskCheckOutcome", description=(
+    "OK: reached, logged in, every mapping and right in place; NOT_CONFIGURED: nothing was sent (no "
+    "desk, a secret not set, mappings the connector refuses); UNREACHABLE: no answer, a timeout or a "
+    "temporary failure (HTTP 5xx); REFUSED: the desk answered and refused us (credentials, a wrong "
+    "URL); PROBLEMS: logged in, but some mappings or the account's rights are wrong."))
 
 
 @strawberry.input(description="A school's desk. Credentials are references only: "
@@ -38,8 +46,23 @@ class DeskConfigured:
     desk: DeskSettings | None
 
 
+@strawberry.type(description="What checking a school's desk found (nothing is changed on the desk).")
+class DeskChecked:
+    school: Tenant
+    desk: DeskSettings | None = strawberry.field(description="The desk checked (null: none configured).")
+    outcome: DeskCheckOutcome
+    ok: bool = strawberry.field(description="Reached, logged in, every mapping and right in place.")
+    reachable: bool = strawberry.field(description="The desk answered at all (even to refuse us).")
+    message: str = strawberry.field(description="What the outcome means, in the reader's language.")
+    detail: str = strawberry.field(description="In the desk's own words: what it answered (its API, "
+                                               "the account, the organisation) or each problem found, "
+                                               "separated by \"; \".")
+
+
 ConfigureDeskPayload = Annotated[DeskConfigured | ValidationFailed | NotFound | PermissionDenied,
                                  strawberry.union("ConfigureDeskPayload")]
+CheckDeskPayload = Annotated[DeskChecked | ValidationFailed | NotFound | PermissionDenied,
+                             strawberry.union("CheckDeskPayload")]
 RetryMirrorPayload = Annotated[TicketMirror | NotFound | PermissionDenied,
                                strawberry.union("RetryMirrorPayload")]
 
@@ -65,6 +88,22 @@ class MirrorMutation:
                 desk=None if input.desk is None else _raw(input.desk))
             return DeskConfigured(school=Tenant.from_model(tenant),
                                   desk=DeskSettings.from_model(setting) if setting else None)
+        return await attempt(ctx.session, act, fields={"tenant": "tenantId"})
+
+    @strawberry.mutation(description="Group administrators: reach a school's desk with its credentials "
+                                     "and say what works and what is wrong (audited).")
+    async def check_desk(self, info: Info, tenant_id: relay.GlobalID) -> CheckDeskPayload:
+        ctx = info.context
+
+        async def act() -> DeskChecked:
+            tenant, setting, result = await desks.check_school_desk(
+                ctx.session, actor=ctx.viewer,
+                tenant_id=require_id(tenant_id, "Tenant", "tenant", field="tenantId"))
+            return DeskChecked(school=Tenant.from_model(tenant),
+                               desk=DeskSettings.from_model(setting) if setting else None,
+                               outcome=result.outcome, ok=result.ok, reachable=result.reached,
+                               message=render(desks.CHECK_SUMMARIES[result.outcome]),
+                               detail=result.detail)
         return await attempt(ctx.session, act, fields={"tenant": "tenantId"})
 
     @strawberry.mutation(description="Group administrators: deliver a paused or failing mirror again.")

@@ -16,7 +16,7 @@ from server.mirror.installation import installation_identity
 from server.mirror.models import DeskSetting
 from tenants import policy
 from tenants.context import Principal, TenantKind
-from tenants.desks import CheckResult, DeskConfig, build_connector
+from tenants.desks import CheckOutcome, CheckResult, DeskConfig, build_connector
 from tenants.desks.settings import (
     CredentialMissing,
     DeskSpec,
@@ -107,20 +107,60 @@ async def connector_config(session: AsyncSession, tenant_id: int,
         raise ConfigurationError(f"{setting.kind.value} desk credentials: {exc}") from None
 
 
-async def check_desk(session: AsyncSession, slug: str, installation: str | None = None) -> CheckResult:
+# What each outcome means for the admin who checked, in their language (the detail is the desk's).
+CHECK_SUMMARIES: Mapping[CheckOutcome, Message] = {
+    CheckOutcome.OK: Message("the desk answers, accepts our account and every mapping resolves"),
+    CheckOutcome.NOT_CONFIGURED: Message("the desk is not fully configured here, so nothing was sent "
+                                         "to it: complete its settings or its secrets"),
+    CheckOutcome.UNREACHABLE: Message("the desk is unreachable: it did not answer, or answered with a "
+                                      "temporary failure; deliveries wait and are retried"),
+    CheckOutcome.REFUSED: Message("the desk answered but refused us: check its credentials and its URL"),
+    CheckOutcome.PROBLEMS: Message("the desk accepts our account, but some mappings or rights are "
+                                   "wrong: see the details"),
+}
+
+
+async def check_tenant_desk(session: AsyncSession, tenant: Tenant,
+                            installation: str | None = None) -> CheckResult:
     """Reach the school's desk with its credentials and say what is wrong, if anything."""
-    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        return CheckResult(False, f"no tenant {slug!r} (see `groupdesk load`)")
     try:
         config = await connector_config(session, tenant.id, installation)
     except ConfigurationError as exc:
-        return CheckResult(False, exc.message)
+        return CheckResult(CheckOutcome.NOT_CONFIGURED, exc.message)
     try:
         connector = build_connector(config)
     except Exception as exc:  # a connector refusing its mappings says why in its message
-        return CheckResult(False, getattr(exc, "message", str(exc)))
+        return CheckResult(CheckOutcome.NOT_CONFIGURED, getattr(exc, "message", str(exc)))
     try:
         return await connector.check()
     finally:
         await connector.aclose()
+
+
+async def check_desk(session: AsyncSession, slug: str, installation: str | None = None) -> CheckResult:
+    """`groupdesk check-desk SCHOOL`: the school named by its slug."""
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        return CheckResult(CheckOutcome.NOT_CONFIGURED, f"no tenant {slug!r} (see `groupdesk load`)")
+    return await check_tenant_desk(session, tenant, installation)
+
+
+async def check_school_desk(session: AsyncSession, *, actor: Principal,
+                            tenant_id: int) -> tuple[Tenant, DeskSetting | None, CheckResult]:
+    """Group admins check a school's desk from the console; the check and its outcome are audited
+    (the trail names the outcome and the desk's own words, which never hold a secret's value)."""
+    if not policy.may_check_desks(actor):
+        raise PermissionDenied(Message("only group administrators check the schools' desks"))
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("tenant", tenant_id)
+    if tenant.kind is not TenantKind.SCHOOL:
+        raise ValidationFailed({"tenantId": Message("{slug} is not a school: only schools have desks",
+                                                     slug=tenant.slug)})
+    setting = await desk_of(session, tenant.id)
+    result = await check_tenant_desk(session, tenant)
+    await record(session, actor=actor, action="desk.checked", target_kind="desk",
+                 target_id=tenant.slug, tenant_id=tenant.id,
+                 changes={"outcome": result.outcome.value, "detail": result.detail,
+                          **({"kind": setting.kind.value, "url": setting.url} if setting else {})})
+    return tenant, setting, result

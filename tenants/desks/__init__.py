@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tenants.desks.base import (
+    CheckOutcome,
     CheckResult,
     DeskConfig,
     DeskConnector,
@@ -21,6 +22,7 @@ from tenants.desks.itop import ItopConnector
 from tenants.desks.webhook import WebhookConnector
 
 __all__ = [
+    "CheckOutcome",
     "CheckResult",
     "DeskConfig",
     "DeskConnector",

@@ -89,12 +89,37 @@ class RemoteTicket:
     ref: str
 
 
+class CheckOutcome(StrEnum):
+    """What a desk check found, in the few cases an admin acts on differently."""
+
+    OK = "OK"  # reached, logged in, every mapping and right in place
+    NOT_CONFIGURED = "NOT_CONFIGURED"  # nothing was sent: no desk, a secret missing, mappings refused
+    UNREACHABLE = "UNREACHABLE"  # no answer, a timeout or a transient failure (HTTP 5xx, 429...)
+    REFUSED = "REFUSED"  # the desk answered and refused us (credentials, a wrong URL)
+    PROBLEMS = "PROBLEMS"  # logged in, but mappings or the account's rights are wrong
+
+
 @dataclass(frozen=True)
 class CheckResult:
-    """Outcome of a connectivity and credentials check."""
+    """Outcome of a connectivity and credentials check: what was found and, in the desk's own
+    words, what it answered or what failed (problems joined by "; ")."""
 
-    ok: bool
+    outcome: CheckOutcome
     detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is CheckOutcome.OK
+
+    @property
+    def reached(self) -> bool:
+        """Whether the desk answered at all (even to refuse)."""
+        return self.outcome in (CheckOutcome.OK, CheckOutcome.REFUSED, CheckOutcome.PROBLEMS)
+
+    @classmethod
+    def failed(cls, exc: DeskError) -> CheckResult:
+        """The first call failed: a transient failure means unreachable, any other a refusal."""
+        return cls(CheckOutcome.UNREACHABLE if exc.retryable else CheckOutcome.REFUSED, exc.message)
 
 
 class DeskError(Exception):

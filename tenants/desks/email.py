@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from tenants.desks import render
 from tenants.i18n import gettext_for
 from tenants.desks.base import (
+    CheckOutcome,
     CheckResult,
     DeskConfig,
     DeskError,
@@ -160,15 +161,16 @@ class EmailConnector:
             with self._connect() as smtp:
                 return smtp.noop()[0]
 
+        if not self.sender or not self.recipients:
+            return CheckResult(CheckOutcome.NOT_CONFIGURED,
+                               "e-mail desk mappings need a `from` and a `to` address")
         try:
-            if not self.sender or not self.recipients:
-                raise DeskError("e-mail desk mappings need a `from` and a `to` address", retryable=False)
             await self._run(probe)
         except DeskError as exc:
-            return CheckResult(False, exc.message)
+            return CheckResult.failed(exc)
         login = f" as {self.username}" if self.username else ""
-        return CheckResult(True, f"SMTP server {self.host}:{self.port} accepts us{login}; mail goes "
-                                 f"from {self.sender} to {', '.join(self.recipients)}")
+        return CheckResult(CheckOutcome.OK, f"SMTP server {self.host}:{self.port} accepts us{login}; "
+                                            f"mail goes from {self.sender} to {', '.join(self.recipients)}")
 
     async def aclose(self) -> None:
         """Nothing to release: each delivery opens its own SMTP session."""

@@ -11,6 +11,7 @@ import httpx
 
 from tenants.desks import render
 from tenants.desks.base import (
+    CheckOutcome,
     CheckResult,
     DeskChanges,
     DeskConfig,
@@ -217,7 +218,7 @@ class GlpiConnector:
         try:
             body = await self._get("getFullSession")
         except DeskError as exc:
-            return CheckResult(False, exc.message)
+            return CheckResult.failed(exc)
         session = body.get("session", {}) if isinstance(body, Mapping) else {}
         who = session.get("glpiname", "?")
         active = session.get("glpiactiveprofile") or {}
@@ -233,9 +234,9 @@ class GlpiConnector:
                                 + ("" if isinstance(exc, DeskError) and exc.code == "ERROR_ITEM_NOT_FOUND"
                                    else f" ({getattr(exc, 'message', exc)})"))
         if problems:
-            return CheckResult(False, "; ".join(problems))
-        return CheckResult(True, f"GLPI API answers at {self.client.base_url}; logged in as "
-                                 f"{who} with profile {profile}")
+            return CheckResult(CheckOutcome.PROBLEMS, "; ".join(problems))
+        return CheckResult(CheckOutcome.OK, f"GLPI API answers at {self.client.base_url}; logged in as "
+                                            f"{who} with profile {profile}")
 
     def _mapped_items(self) -> list[tuple[str, str, Any]]:
         """(mapping, GLPI itemtype, id) for the entity, categories, user and group the mappings name."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tenants.desks.base import CheckResult, DeskConfig, DeskError
+from tenants.desks.base import CheckOutcome, CheckResult, DeskConfig, DeskError
 from tenants.desks.itop_changes import desk_zone
 from tenants.desks.itop_client import API_VERSION, UNAUTHORIZED, ItopClient
 
@@ -36,7 +36,7 @@ async def check_itop(client: ItopClient, config: DeskConfig) -> CheckResult:
     try:
         answer = await client.call("list_operations")
     except DeskError as exc:
-        return CheckResult(False, exc.message)
+        return CheckResult.failed(exc)
     notes = [f"iTop REST {API_VERSION} answers at {client.base_url}",
              f"{len(answer.get('operations') or [])} operations"]
     creds = config.credentials
@@ -64,9 +64,10 @@ async def check_itop(client: ItopClient, config: DeskConfig) -> CheckResult:
             notes.append(f"organization {found[0].get('name')!r}")
     problems += await _rights(client)
     if problems:
-        return CheckResult(False, "; ".join(problems))
-    return CheckResult(True, "; ".join([*notes, f"{len(mapped_objects(maps))} mappings resolve to one "
-                                        "object each", "may create, update and apply stimuli"]))
+        return CheckResult(CheckOutcome.PROBLEMS, "; ".join(problems))
+    return CheckResult(CheckOutcome.OK, "; ".join([
+        *notes, f"{len(mapped_objects(maps))} mappings resolve to one object each",
+        "may create, update and apply stimuli"]))
 
 
 async def _rights(client: ItopClient) -> list[str]:

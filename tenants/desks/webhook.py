@@ -15,6 +15,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import EmptyWebhookSecretError
 
 from tenants.desks.base import (
+    CheckOutcome,
     CheckResult,
     DeskConfig,
     DeskError,
@@ -114,10 +115,10 @@ class WebhookConnector:
         try:
             check_id = f"check-{uuid.uuid4()}"
             response = await self._post(check_id, envelope(CHECK_TYPE, check_id, datetime.now(UTC), {}))
-            return CheckResult(True, f"receiver at {self.url} accepted a signed test event "
-                                     f"(HTTP {response.status_code})")
+            return CheckResult(CheckOutcome.OK, f"receiver at {self.url} accepted a signed test event "
+                                                f"(HTTP {response.status_code})")
         except DeskError as exc:
-            return CheckResult(False, exc.message)
+            return CheckResult.failed(exc)
 
     async def aclose(self) -> None:
         """Close the HTTP client if we own it."""

@@ -231,6 +231,10 @@ OPERATIONS: dict[str, Operation] = {
     "configureDesk": mutation("configureDesk", "ConfigureDeskInput", ADMIN_ONLY, variables=lambda w, t: {
         "input": {"tenantId": w.lyon, "desk": {"kind": "WEBHOOK", "url": "https://hooks.example.org",
                                                "credentials": {"secret_env": "MATRIX_SECRET"}}}}),
+    # Reaches the school's desk with its secrets: group administrators only, whoever's school it is.
+    "checkDesk": Operation(Kind.MUTATION, _desk_call("checkDesk(tenantId: $id)"), ADMIN_ONLY,
+                           target=lambda w: w.lyon, missing=gid("Tenant", 987654),
+                           variables=lambda w, t: {"id": t}),
     "retryMirror": Operation(Kind.MUTATION, _desk_call("retryMirror(ticketId: $id)"), ADMIN_ONLY,
                              target=lambda w: w.ticket, missing=gid("Ticket", 987654),
                              variables=lambda w, t: {"id": t}),
