@@ -6,7 +6,7 @@
   renewal by refresh token, logout;
 - a group administrator's pages (web/e2e/admin.spec.ts): the dashboard's figures equal to the API's
   answer for the same period, a sub-service created with its service levels, a school's desk
-  configured, a person moved to another school.
+  configured then checked, a person moved to another school.
 """
 
 from __future__ import annotations

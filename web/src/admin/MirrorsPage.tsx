@@ -1,5 +1,5 @@
 // Group administrators: the schools' desk mirrors, paused ones first, each with a retry; then the
-// schools' desks, each configured (created, changed or removed) here.
+// schools' desks, each configured (created, changed or removed) and checked here.
 import { useState } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { Alert, Anchor, Badge, Button, Loader, Stack, Table, Text, Title } from "@mantine/core";
 import { MirrorsQuery, RetryMirror } from "../graphql/operations";
 import { DesksQuery } from "../graphql/admin";
+import { DeskCheck } from "./DeskCheck";
 import { DeskForm } from "./DeskForm";
 import type { MirrorsQuery as MirrorsData } from "../gql/graphql";
 
@@ -74,6 +75,7 @@ export function MirrorsPage() {
             <Table.Th scope="col">{t("desks.url")}</Table.Th>
             <Table.Th scope="col">{t("desks.credentials")}</Table.Th>
             <Table.Th scope="col"><span className="skip-link">{t("desks.configure")}</span></Table.Th>
+            <Table.Th scope="col"><span className="skip-link">{t("desks.check")}</span></Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -91,6 +93,7 @@ export function MirrorsPage() {
                     {t("desks.configure")}
                   </Button>
                 </Table.Td>
+                <Table.Td>{desk && <DeskCheck school={school} />}</Table.Td>
               </Table.Tr>
             );
           })}

@@ -827,6 +827,28 @@ export default {
         "interfaces": []
       },
       {
+        "kind": "UNION",
+        "name": "CheckDeskPayload",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "DeskChecked"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "NotFound"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "PermissionDenied"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "ValidationFailed"
+          }
+        ]
+      },
+      {
         "kind": "OBJECT",
         "name": "CommentAdded",
         "fields": [
@@ -1054,6 +1076,89 @@ export default {
             "name": "ValidationFailed"
           }
         ]
+      },
+      {
+        "kind": "OBJECT",
+        "name": "DeskChecked",
+        "fields": [
+          {
+            "name": "desk",
+            "type": {
+              "kind": "OBJECT",
+              "name": "DeskSettings",
+              "ofType": null
+            },
+            "args": []
+          },
+          {
+            "name": "detail",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "message",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "ok",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "outcome",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "reachable",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "school",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "name": "Tenant",
+                "kind": "OBJECT",
+                "ofType": null
+              }
+            },
+            "args": []
+          }
+        ],
+        "interfaces": []
       },
       {
         "kind": "OBJECT",
@@ -1839,6 +1944,29 @@ export default {
             "args": [
               {
                 "name": "input",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "Any"
+                  }
+                }
+              }
+            ]
+          },
+          {
+            "name": "checkDesk",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "name": "CheckDeskPayload",
+                "kind": "UNION",
+                "ofType": null
+              }
+            },
+            "args": [
+              {
+                "name": "tenantId",
                 "type": {
                   "kind": "NON_NULL",
                   "ofType": {

@@ -220,6 +220,18 @@ export const ConfigureDesk = graphql(`
   }
 `);
 
+export const CheckDesk = graphql(`
+  mutation CheckDesk($tenantId: ID!) {
+    checkDesk(tenantId: $tenantId) {
+      __typename
+      ... on DeskChecked { outcome ok reachable message detail school { id } }
+      ... on ValidationFailed { message fields { field message } }
+      ... on NotFound { message }
+      ... on PermissionDenied { message }
+    }
+  }
+`);
+
 export const MoveUser = graphql(`
   mutation MoveUser($input: MoveUserInput!) {
     moveUser(input: $input) {
