@@ -113,6 +113,10 @@ class WebhookConnector:
     async def check(self) -> CheckResult:
         """Post a signed test event; the receiver should accept it with any 2xx."""
         try:
+            self._signer()
+        except DeskError as exc:  # nothing can be signed, so nothing is sent
+            return CheckResult(CheckOutcome.NOT_CONFIGURED, exc.message)
+        try:
             check_id = f"check-{uuid.uuid4()}"
             response = await self._post(check_id, envelope(CHECK_TYPE, check_id, datetime.now(UTC), {}))
             return CheckResult(CheckOutcome.OK, f"receiver at {self.url} accepted a signed test event "

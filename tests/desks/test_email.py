@@ -6,7 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from tenants.desks import DeskConfig, DeskConnector, DeskError, DeskKind, EventKind, build_connector
+from tenants.desks import (
+    CheckOutcome,
+    DeskConfig,
+    DeskConnector,
+    DeskError,
+    DeskKind,
+    EventKind,
+    build_connector,
+)
 from tests.desks.conftest import EMAIL_MAPPINGS, email_config
 from tests.support.desk_payloads import event, full_life, ticket
 from tests.support.live_server import free_port
@@ -70,7 +78,7 @@ async def test_login_is_used_when_configured(smtp_sink: SmtpSink) -> None:
     with pytest.raises(DeskError) as caught:
         await bad.create(ticket())
     assert caught.value.message.startswith("SMTP login failed at 127.0.0.1:") and not caught.value.retryable
-    assert not (await bad.check()).ok
+    assert (await bad.check()).outcome is CheckOutcome.REFUSED  # the server answered and said no
 
 
 async def test_server_down_is_retryable() -> None:
@@ -81,10 +89,11 @@ async def test_server_down_is_retryable() -> None:
     assert caught.value.message == f"SMTP server unreachable at 127.0.0.1:{port}: connection refused"
     assert caught.value.retryable
     result = await connector.check()
-    assert not result.ok and "connection refused" in result.detail
+    assert result.outcome is CheckOutcome.UNREACHABLE and not result.reached
+    assert "connection refused" in result.detail
 
 
 async def test_missing_addresses_are_reported(smtp_sink: SmtpSink) -> None:
     connector = build_connector(DeskConfig(DeskKind.EMAIL, f"smtp://127.0.0.1:{smtp_sink.port}", {}, {}))
     result = await connector.check()
-    assert not result.ok and "need a `from` and a `to` address" in result.detail
+    assert result.outcome is CheckOutcome.NOT_CONFIGURED and "need a `from` and a `to` address" in result.detail

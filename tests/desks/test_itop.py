@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.desks import DeskConnector, DeskError, EventKind, RemoteTicket, build_connector
+from tenants.desks import CheckOutcome, DeskConnector, DeskError, EventKind, RemoteTicket, build_connector
 from tenants.desks.itop_client import ItopClient
 from tests.desks.conftest import itop_config
 from tests.support import fake_itop as itop_fake
@@ -130,7 +130,7 @@ async def test_login_problems_are_reported_in_words(
             await connector.create(ticket())
         assert caught.value.message == message and not caught.value.retryable
         result = await connector.check()
-        assert not result.ok and result.detail == message
+        assert result.outcome is CheckOutcome.REFUSED and result.reached and result.detail == message
     finally:
         await connector.aclose()
 
@@ -186,7 +186,7 @@ async def test_desk_down_is_retryable(itop: DeskConnector, fake_itop: FakeItop, 
         assert caught.value.message == f"iTop unreachable at {fake_itop.url}: connection refused"
     else:
         assert caught.value.message == f"iTop at {fake_itop.url} answered HTTP 503 Service Unavailable"
-    assert not (await itop.check()).ok
+    assert (await itop.check()).outcome is CheckOutcome.UNREACHABLE
 
 
 async def test_check_names_what_it_verified(itop: DeskConnector) -> None:
@@ -199,7 +199,7 @@ async def test_check_reports_a_wrong_organization(fake_itop: FakeItop) -> None:
     connector = build_connector(itop_config(fake_itop, org_id=99))
     try:
         result = await connector.check()
-        assert not result.ok
+        assert result.outcome is CheckOutcome.PROBLEMS
         assert result.detail == "mapping org_id = 99 matches 0 Organization objects, not exactly one"
     finally:
         await connector.aclose()

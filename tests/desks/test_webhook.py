@@ -6,7 +6,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from tenants.desks import DeskConnector, DeskError, EventKind, RemoteTicket, build_connector
+from tenants.desks import CheckOutcome, DeskConnector, DeskError, EventKind, RemoteTicket, build_connector
 from tests.desks.conftest import WEBHOOK_SECRET, webhook_config
 from tests.support.desk_payloads import event, full_life, ticket
 from tests.support.live_server import free_port
@@ -94,9 +94,16 @@ async def test_check_and_bad_secret(webhook: DeskConnector, webhook_receiver: We
     broken = build_connector(webhook_config(webhook_receiver.url, secret=""))
     try:
         result = await broken.check()
-        assert not result.ok and "whsec_" in result.detail
+        assert result.outcome is CheckOutcome.NOT_CONFIGURED and "whsec_" in result.detail
     finally:
         await broken.aclose()
+    # A receiver that does not accept our signature answered, and refused us; one answering 503 is
+    # as good as unreachable (deliveries wait and retry).
+    webhook_receiver.status = 401
+    result = await webhook.check()
+    assert result.outcome is CheckOutcome.REFUSED and result.reached and "HTTP 401" in result.detail
+    webhook_receiver.status = 503
+    assert (await webhook.check()).outcome is CheckOutcome.UNREACHABLE
 
 
 async def test_receiver_down_is_retryable() -> None:
