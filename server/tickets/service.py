@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Priority, Service, SubService
@@ -36,15 +36,20 @@ def _school_id(actor: Principal, on_behalf_of: int | None) -> int:
     return actor.tenant_id
 
 
+# Built once, bound at each opening.
+_SCHOOL_AND_ENTRY = (
+    select(Tenant, SubService, Service, Brick).select_from(Tenant)
+    .outerjoin(SubService, SubService.id == bindparam("sub_service_id"))
+    .outerjoin(Service, Service.id == SubService.service_id)
+    .outerjoin(Brick, Brick.id == Service.brick_id)
+    .where(Tenant.id == bindparam("school_id")))
+
+
 async def _school_and_entry(session: AsyncSession, school_id: int, sub_service_id: int
                             ) -> tuple[Tenant, SubService | None, Service | None, Brick | None]:
     """The school and the sub-service with its service and brick, in one statement."""
-    row = (await session.execute(
-        select(Tenant, SubService, Service, Brick).select_from(Tenant)
-        .outerjoin(SubService, SubService.id == sub_service_id)
-        .outerjoin(Service, Service.id == SubService.service_id)
-        .outerjoin(Brick, Brick.id == Service.brick_id)
-        .where(Tenant.id == school_id))).first()
+    row = (await session.execute(_SCHOOL_AND_ENTRY, {"school_id": school_id,
+                                                      "sub_service_id": sub_service_id})).first()
     if row is None:
         raise NotFound("school", school_id)
     tenant, sub, service, brick = row
