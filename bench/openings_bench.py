@@ -1,6 +1,7 @@
 """Openings benchmark: the CPU one opening costs, in-process, on PostgreSQL (or SQLite).
 
     python -m bench openings [--tickets 20000] [--openings 300] [--clients 32] [--profile N]
+                             [--database-url URL]
 
 A fresh database (migrations, the demo federation, N bulk-loaded tickets, as `python -m bench
 tickets` builds it), then in one process:
@@ -10,7 +11,8 @@ tickets` builds it), then in one process:
   mutation does (after 20 warm-up openings); the bench process's CPU time per opening (Python,
   SQLAlchemy, the driver) and, on PostgreSQL, the CPU of the database backends serving it (read
   from /proc), and the statements each opening sends;
-- **concurrently**: `--clients` tasks opening tickets at once (openings per second, p50/p99);
+- **concurrently**: `--clients` tasks opening tickets at once (openings per second, p50/p99),
+  and how long each held the ref counter's row lock (from its upsert to the COMMIT being sent);
 - `--profile N`: the sequential openings again under cProfile, its N most costly functions
   (cumulative and own time) printed.
 """
@@ -42,6 +44,8 @@ from server.db import create_engine, session_factory, writer_session
 from server.tickets.service import open_ticket
 
 WARM_UP = 20
+# When the connection's transaction took the ref counter (its row stays locked until COMMIT).
+_COUNTER_TAKEN = "bench.counter_taken"
 
 
 async def _backend_pids(engine: AsyncEngine) -> list[int]:
@@ -56,17 +60,30 @@ async def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
     engine = create_engine(url, pool_size=args.clients + 2)
     statements = 0
 
-    def count(*_: Any) -> None:
+    holds: list[float] = []
+
+    def count(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         nonlocal statements
         statements += 1
+        if statement.startswith("INSERT INTO ticket_counter"):
+            conn.info[_COUNTER_TAKEN] = time.perf_counter()
+
+    def committing(conn: Any) -> None:
+        taken = conn.info.pop(_COUNTER_TAKEN, None)
+        if taken is not None:
+            holds.append((time.perf_counter() - taken) * 1000)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
+    event.listen(engine.sync_engine, "commit", committing)
     try:
         started = time.perf_counter()
-        progress(f"loading {args.tickets:,} tickets")
-        await prepare(engine)
-        await load_tickets(engine, args.tickets)
+        if args.database_url is None:
+            progress(f"loading {args.tickets:,} tickets")
+            await prepare(engine)
+            await load_tickets(engine, args.tickets)
         results: dict[str, Any] = {"load_seconds": time.perf_counter() - started}
+        async with engine.connect() as conn:
+            results["tickets"] = (await conn.execute(text("SELECT count(*) FROM ticket"))).scalar()
         agent = await _principal(engine, AGENT)
         brick, service, sub, form = OPENING
         async with session_factory(engine)() as s:
@@ -93,7 +110,10 @@ async def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
         pids = await _backend_pids(engine)
         results["sequential"] = await _sequential(one, args.openings, pids, lambda: statements)
         progress(f"{args.clients} concurrent clients")
+        holds.clear()
         results["concurrent"] = await _concurrent(one, args.clients, args.openings)
+        cuts = statistics.quantiles(holds, n=100, method="inclusive")
+        results["concurrent"] |= {"hold_p50_ms": statistics.median(holds), "hold_p99_ms": cuts[98]}
         if args.profile:
             progress("profile")
             results["profile"] = await _profile(one, args.openings, args.profile)
@@ -166,7 +186,12 @@ async def _profile(one: Callable[[], Awaitable[None]], n: int, top: int) -> str:
 async def main_async(args: argparse.Namespace) -> None:
     print(machine.describe())
     for backend in args.backends.split(","):
-        if backend == "sqlite":
+        if args.database_url is not None:
+            url = args.database_url
+
+            async def drop() -> None:
+                pass  # kept: it was given loaded
+        elif backend == "sqlite":
             directory = tempfile.mkdtemp(prefix="groupdesk-bench-")
             url = f"sqlite+aiosqlite:///{directory}/bench.db"
 
@@ -179,7 +204,7 @@ async def main_async(args: argparse.Namespace) -> None:
         finally:
             await drop()
         seq, conc = results["sequential"], results["concurrent"]
-        print(f"\n### {backend} ({results['database']}), {args.tickets:,} tickets\n")
+        print(f"\n### {backend} ({results['database']}), {results['tickets']:,} tickets\n")
         print("| | per second | p50 ms | p99 ms | Python CPU ms | database CPU ms | statements |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         print(f"| one at a time ({args.openings}) | {seq['per_second']:.0f} | {seq['p50_ms']:.1f} | "
@@ -187,6 +212,8 @@ async def main_async(args: argparse.Namespace) -> None:
               f"{seq['statements']:.1f} |")
         print(f"| {args.clients} concurrent clients | {conc['per_second']:.0f} | "
               f"{conc['p50_ms']:.1f} | {conc['p99_ms']:.1f} | {conc['python_cpu_ms']:.2f} | - | - |")
+        print(f"\nWith {args.clients} clients, the ref counter's row stays locked from its upsert to "
+              f"the COMMIT for {conc['hold_p50_ms']:.1f} ms at p50, {conc['hold_p99_ms']:.1f} ms at p99.")
         if "profile" in results:
             print(results["profile"])
 
@@ -202,6 +229,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--backends", default="postgres")
     parser.add_argument("--openings", type=int, default=300)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--database-url", help="a migrated, loaded database (kept afterwards)")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     from groupdesk.wiring import register_followers
 
