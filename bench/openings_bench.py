@@ -12,7 +12,8 @@ tickets` builds it), then in one process:
   SQLAlchemy, the driver) and, on PostgreSQL, the CPU of the database backends serving it (read
   from /proc), and the statements each opening sends;
 - **concurrently**: `--clients` tasks opening tickets at once (openings per second, p50/p99),
-  and how long each held the ref counter's row lock (from its upsert to the COMMIT being sent);
+  and how long each held the ref counter's row lock (from its upsert's answer to the COMMIT being
+  sent: the wait for the lock is not counted);
 - `--profile N`: the sequential openings again under cProfile, its N most costly functions
   (cumulative and own time) printed.
 """
@@ -62,9 +63,12 @@ async def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
     holds: list[float] = []
 
-    def count(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def count(*_: Any) -> None:
         nonlocal statements
         statements += 1
+
+    def taken(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # The upsert has returned: the lock is this transaction's (the wait for it is not counted).
         if statement.startswith("INSERT INTO ticket_counter"):
             conn.info[_COUNTER_TAKEN] = time.perf_counter()
 
@@ -74,6 +78,7 @@ async def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
             holds.append((time.perf_counter() - taken) * 1000)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
+    event.listen(engine.sync_engine, "after_cursor_execute", taken)
     event.listen(engine.sync_engine, "commit", committing)
     try:
         started = time.perf_counter()
@@ -212,7 +217,7 @@ async def main_async(args: argparse.Namespace) -> None:
               f"{seq['statements']:.1f} |")
         print(f"| {args.clients} concurrent clients | {conc['per_second']:.0f} | "
               f"{conc['p50_ms']:.1f} | {conc['p99_ms']:.1f} | {conc['python_cpu_ms']:.2f} | - | - |")
-        print(f"\nWith {args.clients} clients, the ref counter's row stays locked from its upsert to "
+        print(f"\nWith {args.clients} clients, the ref counter's row stays locked once taken until "
               f"the COMMIT for {conc['hold_p50_ms']:.1f} ms at p50, {conc['hold_p99_ms']:.1f} ms at p99.")
         if "profile" in results:
             print(results["profile"])
