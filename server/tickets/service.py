@@ -13,10 +13,9 @@ from server.db import hold, utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
 from server.tickets.approval import approval_request
-from server.tickets import assignment, followers, history
+from server.tickets import assignment, followers, history, refs
 from server.tickets.forms import form_errors
 from server.tickets.models import LOCAL_REF_MAX, TEXT_MAX, TITLE_MAX, EventKind, Ticket
-from server.tickets.refs import next_ref
 from server.tickets.workflow import TicketState
 from server.validation import NAME_MAX, Checks
 from tenants import policy
@@ -150,9 +149,11 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         assignment.assign(ticket, decision, at=now)
         hold(session, expert)  # the followers and the answer name the assignee: no read again
     await followers.prepare_opening(session, ticket)
-    # Then the counter row, the one row every opening contends for: its lock is held only for
-    # the few INSERTs that follow, not across the reads, routing and validation above.
-    ticket.ref = await next_ref(session, year=now.year)
+    # The counter row is the one row every opening contends for. On PostgreSQL its number is
+    # taken by the last statement, once the ticket and what follows from it are written under a
+    # provisional ref; SQLite has one writer at a time, and takes it now.
+    last = refs.settles_last(session)
+    ticket.ref = refs.provisional() if last else await refs.next_ref(session, year=now.year)
     session.add(ticket)
     async with history.together(session):  # OPENED and ROUTED: one INSERT, then their followers
         await history.record(session, ticket, EventKind.OPENED, actor=actor, at=now, data={
@@ -161,5 +162,7 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         })
         if state is TicketState.NEW:
             await assignment.record_routing(session, ticket, decision, before=state, at=now)
+    if last:
+        await refs.settle(session, ticket, year=now.year)
     del brick
     return ticket
