@@ -69,7 +69,7 @@ async def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
     def taken(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         # The upsert has returned: the lock is this transaction's (the wait for it is not counted).
-        if statement.startswith("INSERT INTO ticket_counter"):
+        if "INSERT INTO ticket_counter" in statement:
             conn.info[_COUNTER_TAKEN] = time.perf_counter()
 
     def committing(conn: Any) -> None:
