@@ -1,7 +1,7 @@
 """Side by side on one PostgreSQL database: the floor, PostGraphile 4 and groupdesk.
 
     python -m bench compare [--tickets 100000] [--rounds 3] [--seconds 10] [--connections 32]
-                            [--workers 2] [--database-url URL]
+                            [--workers 2] [--database-url URL] [--only openings]
 
 One database is loaded with N tickets (bench/tickets_data.py), then the same page (the 50 newest
 tickets with brick, service, sub-service, school, opener and assignee) is served by each server
@@ -146,6 +146,10 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine.describe(), "tickets": args.tickets, "list": {}}
     with tempfile.TemporaryDirectory() as directory:
         key_file = Path(directory) / "issuer.json"
+        if args.only == "openings":
+            with servers.groupdesk(url, key_file, AGENT) as desk:
+                results["openings"] = _openings(args, desk, dsn, pids)
+            return results
         with _all_servers(url, key_file, args.workers) as started:
             bodies = {s.name: POSTGRAPHILE_LIST if s.name.startswith("PostGraphile")
                       else GROUPDESK_LIST for s in started}
@@ -256,6 +260,8 @@ def main(argv: list[str]) -> None:
                         help="also serve groupdesk with this many workers (1: not)")
     parser.add_argument("--database-url", help="an already loaded database (kept afterwards)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here too")
+    parser.add_argument("--only", choices=("all", "openings"), default="all",
+                        help="openings: groupdesk's openings at --connections alone, nothing else")
     args = parser.parse_args(argv)
     if not wrk_available():
         # Skipped, not failed: `make bench` runs every benchmark, on machines without wrk too.

@@ -11,6 +11,8 @@ def _ratio(value: float, other: float | None) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     listing = results["list"]
+    if not listing:
+        return "\n".join([results["machine"], "", _openings(results)])
     floor = next((v for k, v in listing.items() if k.startswith("floor")), None)
     peer = next((v for k, v in listing.items() if k.startswith("PostGraphile")), None)
     lines = [results["machine"], "",
@@ -24,17 +26,20 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {v['server_cpu_ms']:.2f} | {v['database_cpu_ms']:.2f} "
             f"| {_ratio(v['req_s'], floor['req_s'] if floor else None)} "
             f"| {_ratio(v['req_s'], peer['req_s'] if peer else None)} | {v['errors']} |")
-    opened = results["openings"]
-    refs = opened["refs"]
-    lines += ["", f"Openings (groupdesk, 32 connections): {opened['req_s']:.0f}/s, p50 "
-              f"{opened['p50_ms']:.1f} ms, p99 {opened['p99_ms']:.1f} ms, server CPU "
-              f"{opened['server_cpu_ms']:.2f} ms + database {opened['database_cpu_ms']:.2f} ms "
-              f"per opening, {opened['errors']} errors; {refs['opened']} refs this year, "
-              f"counter at {refs['counter']}, {'gapless' if refs['gapless'] else 'NOT gapless'}.",
-              "", "Single client (groupdesk, first: 20):", "",
+    lines += ["", _openings(results), "", "Single client (groupdesk, first: 20):", "",
               "| page | req/s | p50 ms | p99 ms | server CPU ms/req | database CPU ms/req |",
               "|---|---:|---:|---:|---:|---:|"]
     for name, v in results["single_client"].items():
         lines.append(f"| {name} | {v['req_s']:.0f} | {v['p50_ms']:.1f} | {v['p99_ms']:.1f} "
                      f"| {v['server_cpu_ms']:.2f} | {v['database_cpu_ms']:.2f} |")
     return "\n".join(lines)
+
+
+def _openings(results: dict[str, Any]) -> str:
+    opened = results["openings"]
+    refs = opened["refs"]
+    return (f"Openings (groupdesk, {results['tickets']:,} tickets, 32 connections): "
+            f"{opened['req_s']:.0f}/s, p50 {opened['p50_ms']:.1f} ms, p99 {opened['p99_ms']:.1f} ms, "
+            f"server CPU {opened['server_cpu_ms']:.2f} ms + database {opened['database_cpu_ms']:.2f} ms "
+            f"per opening, {opened['errors']} errors; {refs['opened']} refs this year, counter at "
+            f"{refs['counter']}, {'gapless' if refs['gapless'] else 'NOT gapless'}.")

@@ -100,6 +100,12 @@ async def load(engine: AsyncEngine, count: int) -> None:
             JOIN bench_expert e ON e.k = g.n % {len(experts)}"""), {"count": count})
         if d == "postgresql":
             await conn.execute(text("ALTER TABLE ticket ENABLE TRIGGER USER"))
+            # The triggers keeping each expert's open tickets were off too: count them once.
+            await conn.execute(text("DELETE FROM expert_load"))
+            await conn.execute(text(
+                "INSERT INTO expert_load (user_id, open_tickets) SELECT assignee_id, count(*) "
+                "FROM ticket WHERE assignee_id IS NOT NULL AND state IN ('ASSIGNED', 'IN_PROGRESS', "
+                "'PENDING') GROUP BY assignee_id"))
     # Statistics and the visibility map, as autovacuum keeps them on a live database.
     async with engine.connect() as conn:
         if d == "postgresql":

@@ -22,7 +22,9 @@ from server.notify.listeners import NotificationCreated
 from server.notify.people import prepare as prepare_notify
 from server.sla.follow import follow as follow_service_levels
 from server.sla.follow import prepare as prepare_service_levels
-from server.tickets import followers, leavers
+from server.mirror.models import OutboxEvent
+from server.notify.models import MailOutbox, Notification
+from server.tickets import followers, leavers, refs
 from server.tickets.models import Ticket
 
 
@@ -40,6 +42,10 @@ def register_followers() -> None:
     # each new in-app notification also reaches its reader's notificationReceived subscriptions.
     followers.register(notify, prepare=prepare_notify)
     notification_listeners.register(publish_notifications)
+    # Rows an opening writes under its provisional ref, rewritten when it takes its number.
+    refs.carried_by(OutboxEvent.payload)
+    refs.carried_by(Notification.data)
+    refs.carried_by(MailOutbox.payload)
     # A person who leaves hands their open tickets back to routing.
     departures.register(leavers.release_tickets)
 

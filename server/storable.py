@@ -41,15 +41,18 @@ def _problem(value: Any) -> tuple[str, str] | None:
 def refuse_unstorable(session: Session, _flush_context: Any, _instances: Any) -> None:
     """before_flush: every new or changed column value must be storable."""
     errors: dict[str, str] = {}
-    for obj in (*session.new, *session.dirty):
+    for obj, new in (*((o, True) for o in session.new), *((o, False) for o in session.dirty)):
         state = inspect_object(obj)
-        for attribute in state.mapper.column_attrs:
-            # Only what is in memory: nothing is loaded, and unchanged values were stored already.
-            value = state.dict.get(attribute.key)
+        # Only what is in memory: nothing is loaded; of a stored object, only what changed since
+        # (its other values were stored already).
+        keys = ([a.key for a in state.mapper.column_attrs] if new
+                else [k for k in state.committed_state if k in state.mapper.column_attrs])
+        for key in keys:
+            value = state.dict.get(key)
             found = _problem(value) if value is not None else None
             if found is not None:
                 suffix, problem = found
-                errors.setdefault(_api_name(attribute.key) + suffix, problem)
+                errors.setdefault(_api_name(key) + suffix, problem)
     if errors:
         raise ValidationFailed(errors)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Service, SubService
@@ -129,13 +129,17 @@ async def _author(session: AsyncSession, actor_id: int | None) -> str | None:
     return user.display_name if user else None
 
 
+# Built once, bound at each opening.
+_OPENER_AND_DESK = (select(User.display_name, DeskSetting.kind)
+                    .outerjoin(DeskSetting, DeskSetting.tenant_id == bindparam("tenant_id"))
+                    .where(User.id == bindparam("user_id")))
+
+
 async def prepare(session: AsyncSession, ticket: Ticket) -> None:
     """Before an opening takes the ref counter: the school's desk kind and the opener (the OPENED
     event's author), in one statement, so that the events that follow read nothing."""
-    row = (await session.execute(
-        select(User.display_name, DeskSetting.kind)
-        .outerjoin(DeskSetting, DeskSetting.tenant_id == ticket.tenant_id)
-        .where(User.id == ticket.opened_by_id))).first()
+    row = (await session.execute(_OPENER_AND_DESK, {"tenant_id": ticket.tenant_id,
+                                                    "user_id": ticket.opened_by_id})).first()
     if row is not None:
         session.info.setdefault(outbox.AUTHORS_KEY, {})[ticket.opened_by_id] = row[0]
         outbox.remember_desk(session, ticket.tenant_id, row[1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, literal, or_, select
+from sqlalchemy import ColumnElement, bindparam, event, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -45,39 +45,58 @@ class Found:
     digest: DigestPeriod
 
 
-def _conditions(ticket: Ticket, audiences: frozenset[Audience],
-                actor_id: int | None) -> list[ColumnElement[bool]]:
+# Which parts a statement of people_of has: the school side, the assignee, the covering experts,
+# the group admins, the actor. A few shapes in all, each built once and bound at each event.
+_Shape = tuple[bool, bool, bool, bool, bool]
+_STATEMENTS: dict[_Shape, Any] = {}
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    school_side, assignee, experts, admins, actor = shape
     conditions: list[ColumnElement[bool]] = []
-    if audiences & SCHOOL_SIDE:
-        conditions += [User.tenant_id == ticket.tenant_id, User.id == ticket.opened_by_id]
-    if ticket.assignee_id is not None:  # named in assignment mails even when not told
-        conditions.append(User.id == ticket.assignee_id)
-    if Audience.BRICK_EXPERTS in audiences:
-        conditions.append(User.id.in_(_covering_experts(ticket)))
-    if Audience.GROUP_ADMINS in audiences:
+    if school_side:
+        conditions += [User.tenant_id == bindparam("tenant_id"), User.id == bindparam("opened_by_id")]
+    if assignee:  # named in assignment mails even when not told
+        conditions.append(User.id == bindparam("assignee_id"))
+    if experts:
+        conditions.append(User.id.in_(_covering_experts()))
+    if admins:
         conditions.append(Tenant.kind == TenantKind.GROUP)
-    if actor_id is not None:
-        conditions.append(User.id == actor_id)
+    if actor:
+        conditions.append(User.id == bindparam("actor_id"))
     return conditions
 
 
-def _covering_experts(ticket: Ticket) -> Any:
+def _covering_experts() -> Any:
     return select(ExpertDesignation.user_id).where(coverage(
-        DESIGNATION_PLACE, (ticket.brick_id, ticket.service_id, ticket.sub_service_id)))
+        DESIGNATION_PLACE, (bindparam("brick_id"), bindparam("service_id"), bindparam("sub_service_id"))))
+
+
+def _statement(shape: _Shape) -> Any:
+    found = _STATEMENTS.get(shape)
+    if found is None:
+        covers = User.id.in_(_covering_experts()) if shape[2] else literal(False)
+        found = _STATEMENTS[shape] = (
+            select(User.id, User.tenant_id, User.role_names, User.display_name, User.email,
+                   User.language, User.active, User.technical, User.scim_deleted_at, Tenant.kind,
+                   Tenant.language, NotificationPreference.muted_kinds, NotificationPreference.digest,
+                   covers.label("covers"))
+            .join(Tenant, Tenant.id == User.tenant_id)
+            .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+            .where(or_(*_conditions(shape))))
+    return found
 
 
 async def people_of(session: AsyncSession, ticket: Ticket, audiences: frozenset[Audience],
-                  actor_id: int | None) -> dict[int, Found]:
+                    actor_id: int | None) -> dict[int, Found]:
     """Everyone the audiences may hold, and the actor, in one statement."""
-    covers = (User.id.in_(_covering_experts(ticket)) if Audience.BRICK_EXPERTS in audiences
-              else literal(False))
-    rows = (await session.execute(
-        select(User.id, User.tenant_id, User.role_names, User.display_name, User.email, User.language,
-               User.active, User.technical, User.scim_deleted_at, Tenant.kind, Tenant.language,
-               NotificationPreference.muted_kinds, NotificationPreference.digest, covers.label("covers"))
-        .join(Tenant, Tenant.id == User.tenant_id)
-        .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
-        .where(or_(*_conditions(ticket, audiences, actor_id))))).all()
+    shape = (bool(audiences & SCHOOL_SIDE), ticket.assignee_id is not None,
+             Audience.BRICK_EXPERTS in audiences, Audience.GROUP_ADMINS in audiences,
+             actor_id is not None)
+    rows = (await session.execute(_statement(shape), {
+        "tenant_id": ticket.tenant_id, "opened_by_id": ticket.opened_by_id,
+        "assignee_id": ticket.assignee_id, "actor_id": actor_id, "brick_id": ticket.brick_id,
+        "service_id": ticket.service_id, "sub_service_id": ticket.sub_service_id})).all()
     found = {}
     for (user_id, tenant_id, roles, name, email, language, active, technical, deleted, kind,
          tenant_language, muted, digest, covering) in rows:

@@ -9,7 +9,7 @@ of a savepoint's release, which is not one) and whenever this process stores a c
 
 from __future__ import annotations
 
-from sqlalchemy import and_, event, select
+from sqlalchemy import and_, bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,8 @@ from server.sla.models import CalendarSetting, SchoolCalendar, ServiceLevelTarge
 from server.sla.targets import NO_TARGETS, REMEMBERED_KEY, Targets, targets_for
 
 _CALENDARS_KEY = "groupdesk.sla.calendars"
+# The ticket the SLA follower refreshed last, with what it read (server.sla.follow).
+REFRESHED_KEY = "groupdesk.sla.refreshed"
 _TARGETS_KEY = REMEMBERED_KEY
 
 
@@ -50,16 +52,21 @@ async def targets(session: AsyncSession, sub_service_id: int, priority: Priority
     return known[sub_service_id, priority]
 
 
+# Built once, bound at each opening.
+_FOR_OPENING = (
+    select(ServiceLevelTarget, CalendarSetting, SchoolCalendar).select_from(Tenant)
+    .outerjoin(ServiceLevelTarget, and_(ServiceLevelTarget.sub_service_id == bindparam("sub_service_id"),
+                                        ServiceLevelTarget.priority == bindparam("priority")))
+    .outerjoin(CalendarSetting, CalendarSetting.id == CALENDAR_ID)
+    .outerjoin(SchoolCalendar, SchoolCalendar.tenant_id == Tenant.id)
+    .where(Tenant.id == bindparam("tenant_id")))
+
+
 async def read_for_opening(session: AsyncSession, tenant_id: int, sub_service_id: int,
                            priority: Priority) -> tuple[Targets, BusinessCalendar]:
     """The targets and the school's calendar a new ticket starts with, in one statement."""
-    row = (await session.execute(
-        select(ServiceLevelTarget, CalendarSetting, SchoolCalendar).select_from(Tenant)
-        .outerjoin(ServiceLevelTarget, and_(ServiceLevelTarget.sub_service_id == sub_service_id,
-                                            ServiceLevelTarget.priority == priority))
-        .outerjoin(CalendarSetting, CalendarSetting.id == CALENDAR_ID)
-        .outerjoin(SchoolCalendar, SchoolCalendar.tenant_id == Tenant.id)
-        .where(Tenant.id == tenant_id))).first()
+    row = (await session.execute(_FOR_OPENING, {"tenant_id": tenant_id, "sub_service_id": sub_service_id,
+                                                "priority": priority})).first()
     if row is None:  # no such school: the opening fails on its own checks, nothing to remember
         return NO_TARGETS, await calendar_of(session, tenant_id)
     target, base, school = row
@@ -73,6 +80,7 @@ def forget(session: AsyncSession | Session) -> None:
     """Drop what was remembered (the transaction ended, or a calendar or target was stored)."""
     session.info.pop(_CALENDARS_KEY, None)
     session.info.pop(_TARGETS_KEY, None)
+    session.info.pop(REFRESHED_KEY, None)
 
 
 @event.listens_for(Session, "after_commit")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
 from server.identity.models import ExpertDesignation, User
 from server.tickets import history
 from server.tickets.access import coverage
-from server.tickets.models import EventKind, Ticket
+from server.tickets.models import EventKind, ExpertLoad, Ticket
 from server.tickets.routing import Candidate, DesignationLevel, RoutingDecision, choose_expert
-from server.tickets.workflow import OPEN_STATES, SYSTEM, Action, TicketState, transition
+from server.tickets.workflow import SYSTEM, Action, TicketState, transition
 from tenants.context import Role
 
 QUEUED_REASON = "no designated expert: waiting in the brick's queue"
@@ -30,19 +30,25 @@ def _level(d: ExpertDesignation) -> DesignationLevel:
     return DesignationLevel.BRICK
 
 
-def _load_of(user_id: Any) -> Any:
-    """The expert's open tickets, counted on the (assignee_id, state) index."""
-    return (select(func.count()).select_from(Ticket)
-            .where(Ticket.assignee_id == user_id, Ticket.state.in_(sorted(OPEN_STATES)))
-            .scalar_subquery())
-
-
 def _last_assigned(user_id: Any) -> Any:
     """When the expert last got a ticket still assigned to them: one LIMIT 1 lookup on the
     (assignee_id, assigned_at) index, never a scan of their whole history."""
     return (select(Ticket.assigned_at)
             .where(Ticket.assignee_id == user_id, Ticket.assigned_at.is_not(None))
             .order_by(Ticket.assigned_at.desc()).limit(1).scalar_subquery())
+
+
+# The load counts tickets being worked on, kept per expert by the database (ExpertLoad): one row
+# each, not thousands of tickets counted; recency is when the expert last got a ticket still
+# assigned to them (a reassigned-away ticket no longer counts as theirs). Built once: an opening
+# binds its ticket's place.
+_CANDIDATES = (
+    select(ExpertDesignation, User, ExpertLoad.open_tickets, _last_assigned(User.id))
+    .join(User, User.id == ExpertDesignation.user_id)
+    .outerjoin(ExpertLoad, ExpertLoad.user_id == User.id)
+    .where(coverage(DESIGNATION_PLACE, (bindparam("brick_id"), bindparam("service_id"),
+                                        bindparam("sub_service_id"))))
+    .order_by(ExpertDesignation.id))
 
 
 async def candidates_for(session: AsyncSession, ticket: Ticket) -> list[Candidate]:
@@ -55,13 +61,9 @@ async def _candidates_with_users(session: AsyncSession,
                                  ticket: Ticket) -> list[tuple[Candidate, User]]:
     """The candidates and their users, in one statement whatever the number of experts; the
     ticket need not be written yet."""
-    covers = coverage(DESIGNATION_PLACE, (ticket.brick_id, ticket.service_id, ticket.sub_service_id))
-    # The load counts tickets being worked on; recency is when the expert last got a ticket still
-    # assigned to them (a reassigned-away ticket no longer counts as theirs).
-    rows = (await session.execute(
-        select(ExpertDesignation, User, _load_of(User.id), _last_assigned(User.id))
-        .join(User, User.id == ExpertDesignation.user_id)
-        .where(covers).order_by(ExpertDesignation.id))).all()
+    rows = (await session.execute(_CANDIDATES, {
+        "brick_id": ticket.brick_id, "service_id": ticket.service_id,
+        "sub_service_id": ticket.sub_service_id})).all()
     return [
         (Candidate(user_id=user.id, username=user.username, tenant_id=user.tenant_id,
                    level=_level(designation), open_tickets=load or 0,

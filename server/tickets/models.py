@@ -185,6 +185,21 @@ class TicketCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+class ExpertLoad(Base):
+    """An expert's open tickets (assigned, in progress or pending), what routing compares.
+
+    Kept by database triggers on `ticket` (migration 0021), in the transaction of every change to a
+    ticket's assignee or state, whoever writes it: routing reads one row per candidate instead of
+    counting thousands of tickets. No row: no open ticket yet.
+    """
+
+    __tablename__ = "expert_load"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    open_tickets: Mapped[int] = mapped_column(Integer)
+
+
 class TicketComment(Base):
     __tablename__ = "ticket_comment"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Brick, Priority, Service, SubService
@@ -13,10 +13,9 @@ from server.db import hold, utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
 from server.tickets.approval import approval_request
-from server.tickets import assignment, followers, history
+from server.tickets import assignment, followers, history, refs
 from server.tickets.forms import form_errors
 from server.tickets.models import LOCAL_REF_MAX, TEXT_MAX, TITLE_MAX, EventKind, Ticket
-from server.tickets.refs import next_ref
 from server.tickets.workflow import TicketState
 from server.validation import NAME_MAX, Checks
 from tenants import policy
@@ -36,15 +35,20 @@ def _school_id(actor: Principal, on_behalf_of: int | None) -> int:
     return actor.tenant_id
 
 
+# Built once, bound at each opening.
+_SCHOOL_AND_ENTRY = (
+    select(Tenant, SubService, Service, Brick).select_from(Tenant)
+    .outerjoin(SubService, SubService.id == bindparam("sub_service_id"))
+    .outerjoin(Service, Service.id == SubService.service_id)
+    .outerjoin(Brick, Brick.id == Service.brick_id)
+    .where(Tenant.id == bindparam("school_id")))
+
+
 async def _school_and_entry(session: AsyncSession, school_id: int, sub_service_id: int
                             ) -> tuple[Tenant, SubService | None, Service | None, Brick | None]:
     """The school and the sub-service with its service and brick, in one statement."""
-    row = (await session.execute(
-        select(Tenant, SubService, Service, Brick).select_from(Tenant)
-        .outerjoin(SubService, SubService.id == sub_service_id)
-        .outerjoin(Service, Service.id == SubService.service_id)
-        .outerjoin(Brick, Brick.id == Service.brick_id)
-        .where(Tenant.id == school_id))).first()
+    row = (await session.execute(_SCHOOL_AND_ENTRY, {"school_id": school_id,
+                                                      "sub_service_id": sub_service_id})).first()
     if row is None:
         raise NotFound("school", school_id)
     tenant, sub, service, brick = row
@@ -145,9 +149,11 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         assignment.assign(ticket, decision, at=now)
         hold(session, expert)  # the followers and the answer name the assignee: no read again
     await followers.prepare_opening(session, ticket)
-    # Then the counter row, the one row every opening contends for: its lock is held only for
-    # the few INSERTs that follow, not across the reads, routing and validation above.
-    ticket.ref = await next_ref(session, year=now.year)
+    # The counter row is the one row every opening contends for. On PostgreSQL its number is
+    # taken by the last statement, once the ticket and what follows from it are written under a
+    # provisional ref; SQLite has one writer at a time, and takes it now.
+    last = refs.settles_last(session)
+    ticket.ref = refs.provisional() if last else await refs.next_ref(session, year=now.year)
     session.add(ticket)
     async with history.together(session):  # OPENED and ROUTED: one INSERT, then their followers
         await history.record(session, ticket, EventKind.OPENED, actor=actor, at=now, data={
@@ -156,5 +162,7 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         })
         if state is TicketState.NEW:
             await assignment.record_routing(session, ticket, decision, before=state, at=now)
+    if last:
+        await refs.settle(session, ticket, year=now.year)
     del brick
     return ticket
