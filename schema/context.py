@@ -71,17 +71,16 @@ class Context:
         return self.principal
 
     async def finish(self, *, success: bool) -> None:
-        if self._session is None:
-            return
+        session, self._session, self._loaders = self._session, None, None
+        if session is None or not session.sync_session.in_transaction():
+            return  # nothing read or written: no transaction to end, no connection to give back
         try:
             if success:
-                await self._session.commit()
+                await session.commit()
             else:
-                await self._session.rollback()
+                await session.rollback()
         finally:
-            await self._session.close()
-            self._session = None
-            self._loaders = None
+            await session.close()
 
 
 Info = StrawberryInfo[Context, None]

@@ -37,4 +37,7 @@ class SerialSession:
             async with self._lock:
                 return await attr(*args, **kwargs)
 
+        # Kept on the instance: the next use finds it without coming back here (a request calls
+        # execute, scalars, commit... several times each).
+        self.__dict__[name] = serialised
         return serialised
