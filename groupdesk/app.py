@@ -198,7 +198,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             *console_routes(settings, local, sessions),
             Route("/", home),
         ],
-        middleware=[Middleware(RequestLog), *traced, Middleware(RequestMetrics), *browser_middleware(settings),
+        middleware=[Middleware(RequestLog, access_log=settings.access_log_enabled), *traced, Middleware(RequestMetrics), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
                                schema_gate=schema_gate),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
