@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import writer_session
-from server.identity.api_tokens import authenticate_api_token, looks_like_api_token, wrong_purpose
+from server.identity.api_tokens import (
+    LAST_USED_RESOLUTION,
+    authenticate_api_token,
+    looks_like_api_token,
+    wrong_purpose,
+)
 from server.identity.models import ApiTokenPurpose, Tenant, User
 from server.identity.principal_cache import PrincipalCache
 from server.identity.principals import (
@@ -80,7 +86,7 @@ class Authenticator:
         if token is None:
             return None
         if looks_like_api_token(token):
-            return await self._api_token(token)
+            return await self._cached_api_token(token, cached=cached)
         return await self._verified(token, cached=cached, reader=reader)
 
     async def _verified(self, token: str, *, cached: bool = True,
@@ -116,6 +122,16 @@ class Authenticator:
                 return Authentication(await self._local_principal(session, verified), expiry)
         identity = identity_from_token(verified, self.tenant_rule)
         return Authentication(await sso_principal(self.sessions, identity, reader=reader), expiry)
+
+    async def _cached_api_token(self, raw: str, *, cached: bool) -> Authentication:
+        """An API token's caller, kept (by the exact token) no longer than its last use's resolution:
+        once the entry lapses the token is read again, and its use recorded, as before."""
+        known = self.cache.get(raw) if cached else None
+        if known is not None:
+            return known
+        found = await self._api_token(raw)
+        self.cache.put(raw, found, expires_at=time.time() + LAST_USED_RESOLUTION.total_seconds())
+        return found
 
     async def _api_token(self, raw: str) -> Authentication:
         # A writer: the token's last use may be recorded (at most once a minute).
