@@ -2,6 +2,7 @@
 
     python -m bench http [--tickets 2000] [--samples 300] [--rounds 3] [--seconds 8]
                          [--connections 4] [--database-url URL] [--profile FILE] [--no-serve]
+                         [--no-in-process] [--before TREE]
 
 One PostgreSQL database is loaded with N tickets (bench/tickets_data.py). Two documents, as the
 group administrator: the list of the issue (the 50 newest tickets with brick, service, sub-service,
@@ -15,7 +16,9 @@ nothing, so that its cost is the request path itself.
   execution" is the difference.
 - Over HTTP: `groupdesk serve` as shipped (development settings, logs at INFO to /dev/null, the
   per-caller rate limit out of the way), wrk over `--connections` connections for `--seconds` per
-  round and document; CPU is the server process's, read from /proc.
+  round and document; CPU is the server process's, read from /proc. `--before TREE` serves an
+  earlier tree of the project too (`git archive COMMIT | tar -x -C TREE`), interleaved round by
+  round with this one, for before/after figures on a busy machine.
 
 `--profile FILE` writes a cProfile of the in-process viewer requests (sorted by internal time on
 stdout). Figures go to bench/RESULTS.md by hand, with the machine and its load average.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import contextlib
 import os
 import pstats
 import statistics
@@ -154,34 +158,43 @@ def in_process(url: str, args: argparse.Namespace) -> dict[str, dict[str, float]
 
 
 def over_http(url: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """wrk rounds against `groupdesk serve` from this tree and, with --before, from an earlier one,
+    interleaved (before, after, before, after...) so that both meet the same machine."""
     dsn, name = servers.asyncpg_dsn(url), url.rsplit("/", 1)[1]
     pids = _pids_of(dsn, name)
+    trees = {"": servers.ROOT} if args.before is None else {"before: ": args.before, "after: ": servers.ROOT}
     results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory() as directory, contextlib.ExitStack() as stack:
         env = {**servers.groupdesk_env(url, Path(directory) / "issuer.json"), "GROUPDESK_LOG_LEVEL": "INFO"}
-        port = servers.free_port()
-        argv = [sys.executable, "-m", "groupdesk.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        with servers._process("groupdesk", argv, f"http://127.0.0.1:{port}/healthz", env=env) as process:
-            token = servers.groupdesk_token(env, ADMIN)
-            endpoint = f"http://127.0.0.1:{port}/graphql"
+        started = {}
+        for prefix, root in trees.items():
+            port = servers.free_port()
+            # `python -m` imports the tree it runs in (its working directory comes first on the path).
+            argv = [sys.executable, "-m", "groupdesk.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+            process = stack.enter_context(servers._process(
+                "groupdesk", argv, f"http://127.0.0.1:{port}/healthz", env=env, cwd=Path(root)))
+            started[prefix] = (f"http://127.0.0.1:{port}/graphql", process)
+        token = servers.groupdesk_token(env, ADMIN)
+        for endpoint, process in started.values():
             for document in DOCUMENTS.values():  # warm-up
                 wrk_measure(endpoint, document, token=token, connections=args.connections, seconds=2,
                             server_pid=process.pid, database_pids=pids)
-            rounds: dict[str, list[Any]] = {label: [] for label in DOCUMENTS}
-            for n in range(args.rounds):
-                for label, document in DOCUMENTS.items():
-                    progress(f"over HTTP, {label}: round {n + 1} of {args.rounds}")
-                    rounds[label].append(wrk_measure(
+        rounds: dict[str, list[Any]] = {prefix + label: [] for prefix in started for label in DOCUMENTS}
+        for n in range(args.rounds):
+            for label, document in DOCUMENTS.items():
+                for prefix, (endpoint, process) in started.items():
+                    progress(f"over HTTP, {prefix}{label}: round {n + 1} of {args.rounds}")
+                    rounds[prefix + label].append(wrk_measure(
                         endpoint, document, token=token, connections=args.connections,
                         seconds=args.seconds, server_pid=process.pid, database_pids=pids))
-            for label, done in rounds.items():
-                assert not any(r.errors for r in done), f"{label}: errors over HTTP"
-                results[label] = {
-                    "req_s": statistics.median(r.per_second for r in done),
-                    "p50_ms": statistics.median(r.p50_ms for r in done),
-                    "p99_ms": statistics.median(r.p99_ms for r in done),
-                    "server_cpu_ms": statistics.median(r.server_cpu_ms for r in done),
-                    "database_cpu_ms": statistics.median(r.database_cpu_ms for r in done)}
+        for label, done in rounds.items():
+            assert not any(r.errors for r in done), f"{label}: errors over HTTP"
+            results[label] = {
+                "req_s": statistics.median(r.per_second for r in done),
+                "p50_ms": statistics.median(r.p50_ms for r in done),
+                "p99_ms": statistics.median(r.p99_ms for r in done),
+                "server_cpu_ms": statistics.median(r.server_cpu_ms for r in done),
+                "database_cpu_ms": statistics.median(r.database_cpu_ms for r in done)}
     return results
 
 
@@ -219,6 +232,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--database-url", help="an already loaded database (kept afterwards)")
     parser.add_argument("--profile", help="write a cProfile of the in-process viewer requests here")
     parser.add_argument("--no-serve", action="store_true", help="in-process figures only")
+    parser.add_argument("--before", type=Path,
+                        help="also serve from this earlier tree (e.g. `git archive` of a commit), in "
+                             "interleaved rounds")
+    parser.add_argument("--no-in-process", action="store_true", help="over HTTP only")
     args = parser.parse_args(argv)
     drop = None
     url = args.database_url
@@ -227,7 +244,7 @@ def main(argv: list[str]) -> None:
         progress(f"loading {args.tickets:,} tickets")
         asyncio.run(_load(url, args.tickets))
     try:
-        inside = in_process(url, args)
+        inside = {} if args.no_in_process else in_process(url, args)
         served = {}
         if args.no_serve:
             pass
