@@ -172,9 +172,10 @@ class TokenVerifier:
                 except KeysUnavailable as exc:
                     raise IdentityProviderUnavailable(str(exc), retry_after=self._retry_after) from exc
                 if keyset is checked.keyset:
-                    self._checked.move_to_end(token)
+                    if token in self._checked:  # (another request may have dropped it meanwhile)
+                        self._checked.move_to_end(token)
                     return checked.verified
-            del self._checked[token]  # expired, or its keys changed: judged afresh below
+            self._checked.pop(token, None)  # expired, or its keys changed: judged afresh below
         return await self._verify_afresh(token)
 
     async def _verify_afresh(self, token: str) -> VerifiedToken:
