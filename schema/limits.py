@@ -199,7 +199,7 @@ class GuardedSchema(strawberry.Schema):
                                   max_page_size=settings.max_page_size)
 
         # Without variables nothing but the document sizes its lists: counted once per document.
-        cost = _COSTS.get(document, (context.operation_name, settings.max_page_size), count,
+        cost = _COSTS.get(document, (self._schema, context.operation_name, settings.max_page_size), count,
                           keep=kept(context.query) and not operation.variable_definitions)
         extras = getattr(context.context, "extras", None)
         if extras is not None:
