@@ -11,7 +11,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from schema.errors import Unauthenticated
-from server.db import begin_writing
 from tenants.i18n.messages import Message
 
 
@@ -78,18 +77,10 @@ class WebSocketOperationScope(SchemaExtension):
 
 
 class TransactionScope(SchemaExtension):
-    """Mutations take the write lock before their first statement (SQLite: BEGIN IMMEDIATE).
-
-    Over HTTP the request's session may already hold a reader's transaction: authentication read a
-    caller seen for the first time in it (schema.view). It is ended first, so that the mutation's
-    transaction is a writer's from its start (its turn in the writer queue, the lock up front).
-    """
+    """Mutations take the write lock before their first statement (SQLite: BEGIN IMMEDIATE)."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         if ctx.result is None and ctx.operation_type is OperationType.MUTATION and ctx.context is not None:
-            session = ctx.context.session
-            if session.in_transaction():
-                await session.rollback()
-            await begin_writing(session)
+            await ctx.context.begin_writing()
         yield
