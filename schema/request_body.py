@@ -29,8 +29,16 @@ ENVELOPE: dict[str, tuple[type, str]] = {
 }
 
 
-# 19 digits or more in a row: a number orjson may not read as the standard library does.
-_LONG_NUMBER, _LONG_NUMBER_TEXT = re.compile(rb"[0-9]{19}"), re.compile(r"[0-9]{19}")
+# 19 digits or more in a row: a number orjson may not read as the standard library does. In bytes
+# (a POST body) every digit becomes 0 and the run is searched for: faster than a regular expression.
+_DIGITS_AS_ZEROS, _LONG_RUN = bytes.maketrans(b"123456789", b"000000000"), b"0" * 19
+_LONG_NUMBER_TEXT = re.compile(r"[0-9]{19}")
+
+
+def _long_number(data: str | bytes) -> bool:
+    if isinstance(data, bytes):
+        return _LONG_RUN in data.translate(_DIGITS_AS_ZEROS)
+    return _LONG_NUMBER_TEXT.search(data) is not None
 
 
 class BadRequestBody(Exception):
@@ -62,7 +70,7 @@ def loads(data: str | bytes, *, max_depth: int, what: str = Message("the request
     library, whose answer or error message is the one given.
     """
     # orjson reads an integer beyond 64 bits as a float; the standard library keeps it exact.
-    if (_LONG_NUMBER if isinstance(data, bytes) else _LONG_NUMBER_TEXT).search(data) is None:
+    if not _long_number(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
