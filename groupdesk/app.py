@@ -184,21 +184,22 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     app = Starlette(
         routes=[
+            # First: nearly every request is for /graphql, and the router tries routes in order.
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/hooks/desks/{school}", desk_hook, methods=["POST"]),
             Route("/exports/tickets.csv", csv_exports.tickets),
             Route("/exports/stats.csv", csv_exports.stats),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
             Mount("/scim", app=ScimEndpoint(sessions, group_prefix=settings.scim_group_prefix)),
             *([] if settings.is_production else [graphiql_assets()]),
             # Last: the console's files answer for any other path; without a build, / leads to GraphiQL.
             *console_routes(settings, local, sessions),
             Route("/", home),
         ],
-        middleware=[Middleware(RequestLog), *traced, Middleware(RequestMetrics), *browser_middleware(settings),
+        middleware=[Middleware(RequestLog, access_log=settings.access_log_enabled), *traced, Middleware(RequestMetrics), *browser_middleware(settings),
                     Middleware(OutageGuard, retry_after_seconds=settings.outage_retry_after_seconds,
                                schema_gate=schema_gate),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],

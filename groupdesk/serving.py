@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import importlib.util
 import socket
 import sys
 from typing import Any
@@ -79,13 +80,22 @@ class ReadyServer(uvicorn.Server):
             print(self.ready, file=sys.stderr, flush=True)
 
 
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def serve(app: Any, sock: socket.socket, host: str, port: int, *, dev_issuer: bool,
           ws_max_size: int, quiet: bool = False, console: bool = False) -> int:
     """Run on the socket `bind` returned until interrupted (`quiet`: no ready line)."""
     # A WebSocket message is bounded like an HTTP body (GROUPDESK_MAX_BODY_BYTES). No `server: uvicorn`
     # banner: it tells an attacker what to try, and a client nothing.
+    # httptools parses HTTP/1.1 and uvloop runs the event loop (both from uvicorn[standard]), where
+    # the platform has them. uvicorn's access log stays off: the app writes its own JSON access
+    # line (server.logs.RequestLog), which uvicorn's would only duplicate.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
-                            ws_max_size=ws_max_size, server_header=False)
+                            ws_max_size=ws_max_size, server_header=False, access_log=False,
+                            http="httptools" if _installed("httptools") else "h11",
+                            loop="uvloop" if _installed("uvloop") else "asyncio")
     server = ReadyServer(config, "" if quiet else ready_line(host, port, dev_issuer=dev_issuer,
                                                              console=console))
     try:

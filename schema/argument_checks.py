@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLInputObjectType,
@@ -39,6 +40,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from schema.document_memo import DocumentMemo, kept
 from server.validation import text_problem
 from tenants.i18n.messages import Message
 
@@ -72,21 +74,41 @@ def _path(parts: list[str | int]) -> str:
     return shown
 
 
-class _ArgumentWalker(Visitor):
-    """Collects (argument path, problem, node) for every argument of a document."""
+class _ArgumentSites(Visitor):
+    """Every argument of a document, in document order, with its type (None when unknown)."""
 
-    def __init__(self, type_info: TypeInfo, variables: dict[str, Any], max_depth: int,
-                 check_text: bool) -> None:
+    def __init__(self, type_info: TypeInfo) -> None:
         super().__init__()
         self.type_info = type_info
+        self.sites: list[tuple[ArgumentNode, Any]] = []
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        argument = self.type_info.get_argument()
+        self.sites.append((node, argument.type if argument else None))
+
+
+def argument_sites(schema: Any, document: Any) -> tuple[tuple[ArgumentNode, Any], ...]:
+    type_info = TypeInfo(schema)
+    found = _ArgumentSites(type_info)
+    visit(document, TypeInfoVisitor(type_info, found))
+    return tuple(found.sites)
+
+
+# Where a document's arguments are does not change: walked with their types once per document.
+_SITES: DocumentMemo[tuple[tuple[ArgumentNode, Any], ...]] = DocumentMemo()
+
+
+class _ArgumentWalker:
+    """Collects (argument path, problem, node) for every argument of a document."""
+
+    def __init__(self, variables: dict[str, Any], max_depth: int, check_text: bool) -> None:
         self.check_text = check_text
         self.variables = variables
         self.max_depth = max_depth
         self.problems: list[tuple[str, str, Node]] = []
 
-    def enter_argument(self, node: Any, *_: Any) -> None:
-        argument = self.type_info.get_argument()
-        self._literal(node.value, argument.type if argument else None, [node.name.value], 0, node)
+    def argument(self, node: ArgumentNode, type_: Any) -> None:
+        self._literal(node.value, type_, [node.name.value], 0, node)
 
     def _report(self, path: list[str | int], problem: Message, node: Node) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -163,11 +185,13 @@ def _operations(document: Any) -> list[OperationDefinitionNode]:
 
 
 def argument_errors(schema: Any, document: Any, variables: dict[str, Any] | None,
-                    max_depth: int, *, check_text: bool = True) -> list[GraphQLError]:
-    """One BAD_USER_INPUT error per argument that cannot be used, naming it."""
-    type_info = TypeInfo(schema)
-    walker = _ArgumentWalker(type_info, variables or {}, max_depth, check_text)
-    visit(document, TypeInfoVisitor(type_info, walker))
+                    max_depth: int, *, check_text: bool = True,
+                    query: str | None = None) -> list[GraphQLError]:
+    """One BAD_USER_INPUT error per argument that cannot be used, naming it (`query`: the
+    document's text, when the parse cache keeps it, so its arguments are found once)."""
+    walker = _ArgumentWalker(variables or {}, max_depth, check_text)
+    for node, type_ in _SITES.get(document, schema, lambda: argument_sites(schema, document), keep=kept(query)):
+        walker.argument(node, type_)
     return [GraphQLError(Message("{field}: {problem}", field=field, problem=problem), node, extensions={
         "code": "BAD_USER_INPUT", "fields": [{"field": field, "message": problem}]})
         for field, problem, node in walker.problems]
@@ -190,7 +214,8 @@ def _errors(execution_context: Any) -> Iterator[GraphQLError]:
     # (server/storable.py). Queries have no payload to carry it: refused here.
     mutation = any(o.operation is OperationType.MUTATION for o in operations)
     yield from argument_errors(execution_context.schema._schema, document,
-                               execution_context.variables, max_depth, check_text=not mutation)
+                               execution_context.variables, max_depth, check_text=not mutation,
+                               query=execution_context.query)
 
 
 class ArgumentChecks(SchemaExtension):

@@ -12,7 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from schema.errors import Unauthenticated
 from server.config import Settings
-from server.db import utcnow
+from server.db import begin_writing, utcnow
 from server.db_serial import SerialSession
 from server.live.hub import LiveHub
 from tenants.context import Principal
@@ -70,18 +70,27 @@ class Context:
             raise Unauthenticated()
         return self.principal
 
+    async def begin_writing(self) -> None:
+        """The operation writes: its transaction is a writer's from its start (its turn in the
+        writer queue, SQLite's lock up front). Over HTTP the session may already hold a reader's
+        transaction, authentication having read a caller seen for the first time in it
+        (schema.view): that one is ended first."""
+        session = self.session
+        if session.in_transaction():
+            await session.rollback()
+        await begin_writing(session)
+
     async def finish(self, *, success: bool) -> None:
-        if self._session is None:
-            return
+        session, self._session, self._loaders = self._session, None, None
+        if session is None or not session.sync_session.in_transaction():
+            return  # nothing read or written: no transaction to end, no connection to give back
         try:
             if success:
-                await self._session.commit()
+                await session.commit()
             else:
-                await self._session.rollback()
+                await session.rollback()
         finally:
-            await self._session.close()
-            self._session = None
-            self._loaders = None
+            await session.close()
 
 
 Info = StrawberryInfo[Context, None]

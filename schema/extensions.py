@@ -11,7 +11,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from schema.errors import Unauthenticated
-from server.db import begin_writing
 from tenants.i18n.messages import Message
 
 
@@ -83,5 +82,5 @@ class TransactionScope(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         if ctx.result is None and ctx.operation_type is OperationType.MUTATION and ctx.context is not None:
-            await begin_writing(ctx.context.session)
+            await ctx.context.begin_writing()
         yield

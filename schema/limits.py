@@ -40,6 +40,7 @@ from strawberry.types.execution import PreExecutionError
 
 from schema.cost import operation_cost
 from schema.document_checks import DocumentLimits, DocumentRefused, measure
+from schema.document_memo import DocumentMemo, kept
 from schema.errors import Unauthenticated
 from server.config import Settings
 from tenants.i18n.messages import Message
@@ -75,9 +76,11 @@ def settings_of(context: Any) -> Settings:
     return getattr(context, "settings", None) or _default_settings()
 
 
-# Clients send the same few documents again and again: small ones are parsed once. Large ones
-# are not kept, so that distinct large documents cannot fill the memory with syntax trees.
-CACHED_QUERY_BYTES = 16 * 1024
+# Clients send the same few documents again and again: small ones are parsed once (and measured
+# once, schema.document_memo). Large ones are not kept, so that distinct large documents cannot
+# fill the memory with syntax trees.
+_MEASURED: DocumentMemo[DocumentRefused | None] = DocumentMemo()
+_COSTS: DocumentMemo[int] = DocumentMemo()
 
 
 @functools.lru_cache(maxsize=512)
@@ -86,7 +89,7 @@ def _cached_parse(query: str, max_tokens: int) -> DocumentNode:
 
 
 def _parse(query: str, max_tokens: int) -> DocumentNode:
-    if len(query) <= CACHED_QUERY_BYTES:
+    if kept(query):
         return _cached_parse(query, max_tokens)
     return parse(query, max_tokens=max_tokens)
 
@@ -130,14 +133,21 @@ def checked_document(query: str, *, settings: Settings, anonymous: bool,
         raise QueryRefused(Message("the query is nested too deeply to be read"), code="QUERY_TOO_DEEP") from None
     if anonymous and not _anonymous_may_run(document, operation_name):
         raise Unauthenticated()
-    try:
-        measure(document, DocumentLimits(
-            max_operations=settings.max_operations, max_aliases=settings.max_aliases,
-            max_depth=settings.max_query_depth,
-            max_directives_per_field=settings.max_directives_per_field))
-    except DocumentRefused as refused:
-        raise QueryRefused(refused.message, code=refused.code) from None
+    limits = DocumentLimits(max_operations=settings.max_operations, max_aliases=settings.max_aliases,
+                            max_depth=settings.max_query_depth,
+                            max_directives_per_field=settings.max_directives_per_field)
+    refused = _MEASURED.get(document, limits, lambda: _refusal(document, limits), keep=kept(query))
+    if refused is not None:
+        raise QueryRefused(refused.message, code=refused.code)
     return document
+
+
+def _refusal(document: DocumentNode, limits: DocumentLimits) -> DocumentRefused | None:
+    try:
+        measure(document, limits)
+    except DocumentRefused as refused:
+        return refused
+    return None
 
 
 class CostReport(SchemaExtension):
@@ -182,8 +192,15 @@ class GuardedSchema(strawberry.Schema):
         operation = get_operation_ast(context.graphql_document, context.operation_name)
         if operation is None:
             return None
-        cost = operation_cost(self._schema, context.graphql_document, operation, context.variables,
-                              max_page_size=settings.max_page_size)
+        document = context.graphql_document
+
+        def count() -> int:
+            return operation_cost(self._schema, document, operation, context.variables,
+                                  max_page_size=settings.max_page_size)
+
+        # Without variables nothing but the document sizes its lists: counted once per document.
+        cost = _COSTS.get(document, (self._schema, context.operation_name, settings.max_page_size), count,
+                          keep=kept(context.query) and not operation.variable_definitions)
         extras = getattr(context.context, "extras", None)
         if extras is not None:
             extras[COST_KEY] = {"requested": cost, "maximum": settings.max_query_cost}

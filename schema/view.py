@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -29,6 +30,7 @@ from schema.refusals import REFUSALS, refusal_response, ws_rejection
 from schema.socket_guard import OPEN_SOCKET, GuardedTransportWSHandler, forget_socket, open_socket
 from server.config import Settings
 from server.db import utcnow
+from server.db_serial import SerialSession
 from server.identity.auth import AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
 from server.identity.rate_limits import RateLimits
@@ -42,6 +44,8 @@ log = logging.getLogger("groupdesk.graphql")
 # graphql-transport-ws close codes: 4401 for missing or invalid credentials, 4403 for a refused caller.
 WS_UNAUTHORIZED = 4401
 WS_FORBIDDEN = 4403
+# Where the request's session waits (in the ASGI scope) to be closed if the operation never ran.
+REQUEST_SESSION = "groupdesk.session"
 # A close frame's reason holds at most 123 bytes.
 WS_REASON_MAX_BYTES = 123
 
@@ -110,8 +114,14 @@ class GroupdeskGraphQL(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         principal = None
+        session = None
         if isinstance(request, Request):
-            found = await self.gate.admit(request.headers.get("authorization"), _client_address(request))
+            # One session for the request: authentication reads the caller in it when it must (a
+            # token seen for the first time), the operation then runs in it. Opened on first use.
+            session = SerialSession(self.sessions())
+            request.scope[REQUEST_SESSION] = session
+            found = await self.gate.admit(request.headers.get("authorization"), _client_address(request),
+                                          reader=session)  # type: ignore[arg-type]
             principal = found.principal if found is not None else None
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
         language = language_of_request(request.headers, principal)
@@ -119,7 +129,7 @@ class GroupdeskGraphQL(GraphQL):
         return Context(settings=self.settings, sessions=self.sessions, principal=principal, live=self.live,
                        request=request, response=response, websocket=isinstance(request, WebSocket),
                        request_id=request.scope.get("state", {}).get("request_id", "-"),
-                       clock=self.clock, language=language)
+                       clock=self.clock, language=language, _session=session)  # type: ignore[arg-type]
 
     async def on_ws_connect(self, context: Context) -> Any:
         """Authenticate the connection_init payload; refuse the connection with the reason."""
@@ -175,6 +185,11 @@ class GroupdeskGraphQL(GraphQL):
                             language_of_request(request.headers, None)), 405, headers={"Allow": "POST"},
                 graphql_response=over_http.wants_graphql_response(request))
         finally:
+            session = request.scope.pop(REQUEST_SESSION, None)
+            if session is not None and session.sync_session.in_transaction():
+                # Ended by the operation as a rule; not when the request was refused before it ran
+                # (a body that is not GraphQL, a refused caller) after authentication had read in it.
+                await session.close()
             forget_socket(request)
             expiry = getattr(getattr(request, "state", None), "expiry", None)
             if expiry is not None:
@@ -216,9 +231,15 @@ class GroupdeskGraphQL(GraphQL):
         return render_graphiql()
 
     def create_response(self, response_data: Any, sub_response: Any) -> Any:
-        response = super().create_response(response_data, sub_response)
-        if getattr(sub_response, "graphql_response_json", False):
-            response.headers["content-type"] = over_http.GRAPHQL_RESPONSE_JSON
+        # The body as orjson writes it: bytes handed to the response as they are, not a str that
+        # Starlette would encode again (strawberry's create_response goes through encode_json).
+        media_type = (over_http.GRAPHQL_RESPONSE_JSON if getattr(sub_response, "graphql_response_json", False)
+                      else over_http.JSON)
+        response = Response(encode_response(response_data), status_code=sub_response.status_code or 200,
+                            media_type=media_type)
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
         return response
 
 

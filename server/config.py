@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+    # One JSON access line per request (logger groupdesk.access); default: on in development, off in
+    # production, where /metrics counts requests and every other line (warnings, errors, each with
+    # its request id) is still written.
+    access_log: bool | None = None
     # Demo data loaded at start in development when the database has no tenant yet.
     demo_federation: bool = True
     # The development-only token issuer (`groupdesk token USERNAME`); refused in production.
@@ -234,6 +238,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return self.access_log if self.access_log is not None else not self.is_production
 
     @property
     def introspection_enabled(self) -> bool:

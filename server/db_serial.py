@@ -7,7 +7,6 @@ operations. Each awaited call is serialised behind one lock; they all run in one
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +27,21 @@ class SerialSession:
         return self._session.sync_session
 
     def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._session, name)
-        if name not in _SERIALISED:
-            return attr
+        # What is not serialised (below) is the session's own attribute.
+        return getattr(self._session, name)
 
-        @functools.wraps(attr)
-        async def serialised(*args: Any, **kwargs: Any) -> Any:
-            async with self._lock:
-                return await attr(*args, **kwargs)
 
-        return serialised
+def _serialised(name: str) -> Any:
+    async def serialised(self: SerialSession, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await getattr(self._session, name)(*args, **kwargs)
+
+    serialised.__name__ = serialised.__qualname__ = name
+    serialised.__doc__ = getattr(AsyncSession, name).__doc__
+    return serialised
+
+
+# Methods of the class, made once: a request calls execute, scalars, commit... on a new session
+# each time, and a wrapper made per call (or per session) costs more than the call's own work here.
+for _name in _SERIALISED:
+    setattr(SerialSession, _name, _serialised(_name))

@@ -136,19 +136,20 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 class RequestLog:
-    """ASGI middleware: gives each request an id (or keeps the caller's) and logs it once."""
+    """ASGI middleware: gives each request an id (or keeps the caller's) and logs it once
+    (`access_log` False: no access line; the id is still given, and carried by every other line)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self.app = app
+        self.access_log = access_log
         install_request_ids()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        given = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
-        request_id = given or uuid.uuid4().hex
+        given = next((value for name, value in scope.get("headers") or () if name == b"x-request-id"), b"")
+        request_id = given.decode("latin-1")[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         facts = RequestFacts(request_id)
         token = current_request.set(facts)
@@ -181,14 +182,21 @@ class RequestLog:
         try:
             await self.app(scope, receive_closing if websocket else receive, send_with_id)
         finally:
-            fields: dict[str, Any] = {
-                "request_id": request_id, "method": scope.get("method", "WS"),
-                "path": scope.get("path"), "status": status, "outcome": outcome_of(facts, status),
-                "ms": round((time.perf_counter() - started) * 1000, 1)}
-            fields.update({k: v for k, v in (("user", facts.user), ("tenant", facts.tenant),
-                                             ("operation", facts.operation),
-                                             ("operation_type", facts.operation_type)) if v})
-            if websocket and ws_close is not None:
-                fields["close_code"] = ws_close
-            access.info("request", extra={"fields": fields})
+            if self.access_log:
+                self._log(scope, facts, status, ws_close, started)
             current_request.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, facts: RequestFacts, status: int, ws_close: int | None, started: float) -> None:
+        if not access.isEnabledFor(logging.INFO):
+            return
+        fields: dict[str, Any] = {
+            "request_id": facts.request_id, "method": scope.get("method", "WS"),
+            "path": scope.get("path"), "status": status, "outcome": outcome_of(facts, status),
+            "ms": round((time.perf_counter() - started) * 1000, 1)}
+        fields.update({k: v for k, v in (("user", facts.user), ("tenant", facts.tenant),
+                                         ("operation", facts.operation),
+                                         ("operation_type", facts.operation_type)) if v})
+        if scope["type"] == "websocket" and ws_close is not None:
+            fields["close_code"] = ws_close
+        access.info("request", extra={"fields": fields})

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import writer_session
-from server.identity.api_tokens import authenticate_api_token, looks_like_api_token, wrong_purpose
+from server.identity.api_tokens import (
+    LAST_USED_RESOLUTION,
+    authenticate_api_token,
+    looks_like_api_token,
+    wrong_purpose,
+)
 from server.identity.models import ApiTokenPurpose, Tenant, User
 from server.identity.principal_cache import PrincipalCache
 from server.identity.principals import (
@@ -60,27 +66,34 @@ class Authenticator:
         found = await self.authenticate_bearer(authorization)
         return found.principal if found is not None else None
 
-    async def authenticate_bearer(self, authorization: str | None, *,
-                                  cached: bool = True) -> Authentication | None:
+    async def authenticate_bearer(self, authorization: str | None, *, cached: bool = True,
+                                  reader: AsyncSession | None = None) -> Authentication | None:
         """Like `authenticate`, also telling when the credential expires (for long-lived WebSockets);
-        `cached` False reads the principal from the database even for a token already seen."""
-        found = await self._authenticate_bearer(authorization, cached=cached)
+        `cached` False reads the principal from the database even for a token already seen.
+
+        `reader`: the request's own session, which reads the caller when it must be read (a token
+        seen for the first time), so that authentication and the operation share one connection
+        and one transaction. What must be written (an SSO user created or brought up to date, an
+        API token's last use) is still written in a transaction of its own."""
+        found = await self._authenticate_bearer(authorization, cached=cached, reader=reader)
         if found is not None:
             note_caller(found.principal.username, found.principal.tenant_slug)
         return found
 
-    async def _authenticate_bearer(self, authorization: str | None, *,
-                                   cached: bool = True) -> Authentication | None:
+    async def _authenticate_bearer(self, authorization: str | None, *, cached: bool = True,
+                                   reader: AsyncSession | None = None) -> Authentication | None:
         token = bearer_token(authorization)
         if token is None:
             return None
         if looks_like_api_token(token):
-            return await self._api_token(token)
-        return await self._verified(token, cached=cached)
+            return await self._cached_api_token(token, cached=cached)
+        return await self._verified(token, cached=cached, reader=reader)
 
-    async def _verified(self, token: str, *, cached: bool = True) -> Authentication:
-        # The signature, expiry and key are checked on every request (a retired key is refused at
-        # once); only the database's part, the principal, is kept for the token's lifetime.
+    async def _verified(self, token: str, *, cached: bool = True,
+                        reader: AsyncSession | None = None) -> Authentication:
+        # The signature is checked once per token (TokenVerifier keeps it until the token expires);
+        # its expiry and key are checked on every request (a retired key is refused at once). The
+        # database's part, the principal, is kept for the token's lifetime too (PrincipalCache).
         try:
             verified = await self.verifier.verify(token)
         except IdentityProviderUnavailable:
@@ -96,16 +109,29 @@ class Authenticator:
         known = self.cache.get(token) if cached else None
         if known is not None:
             return known
-        found = await self._principal(verified, expiry)
+        found = await self._principal(verified, expiry, reader)
         self.cache.put(token, found, expires_at=found.expires_at)
         return found
 
-    async def _principal(self, verified: VerifiedToken, expiry: float | None) -> Authentication:
+    async def _principal(self, verified: VerifiedToken, expiry: float | None,
+                         reader: AsyncSession | None) -> Authentication:
         if verified.local:
+            if reader is not None:
+                return Authentication(await self._local_principal(reader, verified), expiry)
             async with self.sessions() as session:
                 return Authentication(await self._local_principal(session, verified), expiry)
         identity = identity_from_token(verified, self.tenant_rule)
-        return Authentication(await sso_principal(self.sessions, identity), expiry)
+        return Authentication(await sso_principal(self.sessions, identity, reader=reader), expiry)
+
+    async def _cached_api_token(self, raw: str, *, cached: bool) -> Authentication:
+        """An API token's caller, kept (by the exact token) no longer than its last use's resolution:
+        once the entry lapses the token is read again, and its use recorded, as before."""
+        known = self.cache.get(raw) if cached else None
+        if known is not None:
+            return known
+        found = await self._api_token(raw)
+        self.cache.put(raw, found, expires_at=time.time() + LAST_USED_RESOLUTION.total_seconds())
+        return found
 
     async def _api_token(self, raw: str) -> Authentication:
         # A writer: the token's last use may be recorded (at most once a minute).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from server.identity.auth import Authentication, Authenticator, AuthenticationFailed
 from server.instruments import LOGIN_FAILURES, login_failure_reason
 from server.identity.rate_limits import RateLimited, RateLimits
@@ -27,11 +29,12 @@ class AuthenticationGate:
         self.limits = limits
 
     async def admit(self, authorization: str | None, address: str | None, *,
-                    cached: bool = True) -> Authentication | None:
+                    cached: bool = True, reader: AsyncSession | None = None) -> Authentication | None:
         """None for an anonymous request; AuthenticationFailed, RateLimited or IdentityProviderUnavailable.
 
         `cached` False reads the caller from the database even when the token was seen (a new
-        WebSocket: it authenticates once for a long time, and must meet an outage at its door)."""
+        WebSocket: it authenticates once for a long time, and must meet an outage at its door).
+        `reader`: the request's session, for what authentication reads (Authenticator)."""
         if not authorization:
             return await self.authenticator.authenticate_bearer(authorization)
         if self.limits is not None and address:
@@ -41,7 +44,7 @@ class AuthenticationGate:
                 LOGIN_FAILURES.labels("rate_limited").inc()
                 raise
         try:
-            found = await self.authenticator.authenticate_bearer(authorization, cached=cached)
+            found = await self.authenticator.authenticate_bearer(authorization, cached=cached, reader=reader)
         except AuthenticationFailed as exc:
             LOGIN_FAILURES.labels(login_failure_reason(exc.message)).inc()
             if self.limits is not None and address:

@@ -1,12 +1,13 @@
 """Callers already authenticated, by bearer token: a repeated token costs no database statement.
 
-The token's signature, key and expiry are still checked on every request (server/identity/auth.py).
+The token's key and expiry are checked on every request, its signature once (server/identity/tokens.py).
 A signed access token says the same thing for its whole lifetime, so the principal it gave is kept
 until the token expires, and never longer than GROUPDESK_PRINCIPAL_CACHE_SECONDS: a role granted or
 withdrawn in another process is seen within that time. A commit in this process that deactivates a
 user or a tenant, moves a user, revokes a token, or changes what a principal holds (roles, language,
 designations) empties every cache at once (server/identity/revocations.py). API tokens are
-not kept: their last use is recorded as they authenticate.
+kept too, for at most a minute (their last use is recorded once a minute: the first use after
+their entry lapses reads and records it, as before).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import time
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from tenants.i18n.messages import Message
@@ -51,7 +51,12 @@ class RateLimits:
         storage = storage_from_string(async_storage_uri(storage_uri), **options)
         assert isinstance(storage, Storage)
         self.storage = storage
+        # Failed authentications: a moving window, exact. A caller's requests: a sliding window
+        # counter (two counters per key, the previous window weighted), which every request hits:
+        # the moving window keeps one entry per request and, in memory, expires them by handing
+        # each key to a thread, once per request.
         self._limiter = MovingWindowRateLimiter(storage)
+        self._counter = SlidingWindowCounterRateLimiter(storage)
         self._failed_auth = parse_many(failed_auth)
         self._per_principal = parse_many(per_principal)
         # In memory the keys are this instance's alone; in Redis the prefix separates deployments.
@@ -74,9 +79,9 @@ class RateLimits:
     async def count_request(self, principal_key: str) -> None:
         """Count one request of an authenticated caller; raise RateLimited past the limit."""
         for item in self._per_principal:
-            if not await self._hit(item, "requests", principal_key):
+            if not await self._hit(item, "requests", principal_key, limiter=self._counter):
                 raise await self._refusal(item, Message("too many requests from this caller"), "requests",
-                                          principal_key)
+                                          principal_key, limiter=self._counter)
 
     async def _test(self, item: RateLimitItem, *key: str) -> bool:
         try:
@@ -85,16 +90,17 @@ class RateLimits:
             log.warning("rate limit storage unavailable, letting the request through: %s", exc)
             return True
 
-    async def _hit(self, item: RateLimitItem, *key: str) -> bool:
+    async def _hit(self, item: RateLimitItem, *key: str, limiter: RateLimiter | None = None) -> bool:
         try:
-            return await self._limiter.hit(item, self._namespace, *key)
+            return await (limiter or self._limiter).hit(item, self._namespace, *key)
         except StorageError as exc:
             log.warning("rate limit storage unavailable, letting the request through: %s", exc)
             return True
 
-    async def _refusal(self, item: RateLimitItem, what: Message, *key: str) -> RateLimited:
+    async def _refusal(self, item: RateLimitItem, what: Message, *key: str,
+                       limiter: RateLimiter | None = None) -> RateLimited:
         try:
-            stats = await self._limiter.get_window_stats(item, self._namespace, *key)
+            stats = await (limiter or self._limiter).get_window_stats(item, self._namespace, *key)
             wait = max(1, math.ceil(stats.reset_time - time.time()))
         except StorageError:
             wait = item.get_expiry()

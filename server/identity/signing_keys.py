@@ -50,15 +50,21 @@ def signing_keyset(document: Mapping[str, Any]) -> jwk.JWKSet:
     return keyset
 
 
+def key_ids(keyset: jwk.JWKSet) -> frozenset[str]:
+    """The kids a set holds, read once: jwcrypto's get_keys hashes (thumbprints) every key it returns."""
+    return frozenset(str(key.get("kid")) for key in keyset["keys"] if key.get("kid"))
+
+
 class StaticKeys:
     """Keys known up front (the development issuer): nothing to fetch, nothing to refresh."""
 
     def __init__(self, keyset: jwk.JWKSet) -> None:
         self._keyset = keyset
+        self._kids = key_ids(keyset)
 
     async def lookup(self, kid: str) -> jwk.JWKSet | None:
         """Return the set if it holds `kid`."""
-        return self._keyset if self._keyset.get_keys(kid) else None
+        return self._keyset if kid in self._kids else None
 
 
 class RealmKeys:
@@ -89,6 +95,7 @@ class RealmKeys:
         self._retry_after = retry_after
         self._clock = clock
         self._keyset: jwk.JWKSet | None = None
+        self._kids: frozenset[str] = frozenset()
         self._fetched_at = -math.inf
         # Failed attempts count too: an outage is probed once per retry_after, not per request.
         self._attempted_at = -math.inf
@@ -101,13 +108,13 @@ class RealmKeys:
     async def lookup(self, kid: str) -> jwk.JWKSet | None:
         """Return a set holding `kid`, None when the realm has no such key; KeysUnavailable when unknown."""
         keyset = self._keyset
-        if keyset is not None and self._fresh(self._clock()) and keyset.get_keys(kid):
+        if keyset is not None and self._fresh(self._clock()) and kid in self._kids:
             return keyset
         async with self._lock:
             # Requests queued behind a refetch see its result instead of fetching again.
             now = self._clock()
             keyset = self._keyset
-            if keyset is not None and self._fresh(now) and keyset.get_keys(kid):
+            if keyset is not None and self._fresh(now) and kid in self._kids:
                 return keyset
             if self._failed:
                 wait = self._retry_after
@@ -119,9 +126,9 @@ class RealmKeys:
                 now = self._clock()
             keyset = self._keyset
         if (keyset is None or now - self._fetched_at >= self._max_stale
-                or (self._failed and not keyset.get_keys(kid))):
+                or (self._failed and kid not in self._kids)):
             raise KeysUnavailable(f"signing keys of realm {self._realm} are unavailable")
-        return keyset if keyset.get_keys(kid) else None
+        return keyset if kid in self._kids else None
 
     async def _fetch(self) -> None:
         """Replace the cached set with the realm's current JWKS; keep the old one on failure."""
@@ -133,6 +140,7 @@ class RealmKeys:
             log.warning("cannot fetch the JWKS of realm %s: %s", self._realm, exc)
             return
         self._keyset = signing_keyset(document)
+        self._kids = key_ids(self._keyset)
         self._fetched_at = self._clock()
         self._failed = False
         log.info("loaded %d signing keys of realm %s", len(self._keyset["keys"]), self._realm)

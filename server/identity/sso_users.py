@@ -114,12 +114,23 @@ def _signed_in_at(claims: dict[str, Any]) -> dt.datetime:
     return utcnow()
 
 
-async def sso_principal(sessions: async_sessionmaker[AsyncSession], identity: SsoIdentity) -> Principal:
-    """The Principal of an SSO bearer: the user is created or brought up to date when needed."""
-    async with sessions() as session:
-        tenant, user = await _lookup(session, identity)
+async def sso_principal(sessions: async_sessionmaker[AsyncSession], identity: SsoIdentity, *,
+                        reader: AsyncSession | None = None) -> Principal:
+    """The Principal of an SSO bearer: the user is created or brought up to date when needed.
+
+    `reader`, when given, is the session the user is looked up in (the request's own); a write
+    then happens in a writer session of its own, after `reader`'s transaction is ended so that
+    what follows in it reads what was written (SQLite keeps a transaction's snapshot)."""
+    if reader is not None:
+        tenant, user = await _lookup(reader, identity)
         if user is not None and not profile_changes(user, tenant, identity):
-            return await principal_of(session, user, tenant)
+            return await principal_of(reader, user, tenant)
+        await reader.rollback()
+    else:
+        async with sessions() as session:
+            tenant, user = await _lookup(session, identity)
+            if user is not None and not profile_changes(user, tenant, identity):
+                return await principal_of(session, user, tenant)
     for attempt in range(WRITE_ATTEMPTS):
         try:
             return await _write(sessions, identity)

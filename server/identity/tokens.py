@@ -7,6 +7,7 @@ import binascii
 import json
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,8 @@ MAX_TOKEN_LENGTH = 64 * 1024
 TIME_CLAIMS = ("exp", "nbf", "iat")
 # Seconds before a request to Keycloak gives up; python-keycloak's default of 60 would stall requests.
 KEYCLOAK_TIMEOUT = 10
+# Tokens whose signature was checked, kept until they expire (the oldest used are dropped first).
+VERIFIED_TOKENS = 10_000
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,18 @@ class _Trusted:
     keys: SigningKeys
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A token already verified: its claims, the key set that verified it, until when it holds."""
+
+    verified: VerifiedToken
+    trusted: _Trusted
+    kid: str
+    keyset: JWKSet
+    # Wall-clock seconds (as jwcrypto reads `exp`): the token's exp plus the leeway.
+    valid_until: float
+
+
 class TokenVerifier:
     """Checks bearer tokens against the trusted realms' cached keys, without a network call per request."""
 
@@ -109,8 +124,14 @@ class TokenVerifier:
         jwks_max_stale: float = 3600.0,
         jwks_retry_after: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        max_verified: int = VERIFIED_TOKENS,
     ) -> None:
         self._leeway = leeway
+        self._wall_clock = wall_clock
+        self._max_verified = max_verified
+        # The exact token -> what verifying it found (see `verify`).
+        self._checked: OrderedDict[str, _Checked] = OrderedDict()
         self._retry_after = max(1, math.ceil(jwks_retry_after))
         issuers = [config.issuer for config in realms] + ([local.issuer] if local else [])
         # Two entries for one issuer would make the choice of keys depend on list order.
@@ -136,7 +157,28 @@ class TokenVerifier:
             self._trusted[local.issuer] = _Trusted(local.issuer, local.audience, None, static)
 
     async def verify(self, token: str) -> VerifiedToken:
-        """Return the token's verified claims, or raise TokenRejected saying why it is refused."""
+        """Return the token's verified claims, or raise TokenRejected saying why it is refused.
+
+        A token's signature and claims say the same thing until it expires, so a token verified
+        once is kept (keyed by its exact text) and, when it comes back, only its expiry and its
+        key are checked again: the key must still be the issuer's, from the same key set, so a
+        key retired by the realm (or aged out of the cache) refuses its tokens as before.
+        """
+        checked = self._checked.get(token)
+        if checked is not None:
+            if self._wall_clock() <= checked.valid_until:
+                try:
+                    keyset = await checked.trusted.keys.lookup(checked.kid)
+                except KeysUnavailable as exc:
+                    raise IdentityProviderUnavailable(str(exc), retry_after=self._retry_after) from exc
+                if keyset is checked.keyset:
+                    if token in self._checked:  # (another request may have dropped it meanwhile)
+                        self._checked.move_to_end(token)
+                    return checked.verified
+            self._checked.pop(token, None)  # expired, or its keys changed: judged afresh below
+        return await self._verify_afresh(token)
+
+    async def _verify_afresh(self, token: str) -> VerifiedToken:
         header, unverified = _peek(token)
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
@@ -158,7 +200,21 @@ class TokenVerifier:
         if keyset is None:
             raise TokenRejected(Message("unknown signing key kid={kid}", kid=_shown(kid)))
         claims = _validate(token, keyset, trusted, unverified, self._leeway)
-        return VerifiedToken(issuer=issuer, realm=trusted.realm, claims=claims, local=trusted.realm is None)
+        verified = VerifiedToken(issuer=issuer, realm=trusted.realm, claims=claims,
+                                 local=trusted.realm is None)
+        self._remember(token, verified, trusted, kid, keyset)
+        return verified
+
+    def _remember(self, token: str, verified: VerifiedToken, trusted: _Trusted, kid: str,
+                  keyset: JWKSet) -> None:
+        if self._max_verified <= 0:
+            return
+        # `exp` is mandatory and checked by _validate: a finite number of seconds.
+        valid_until = float(verified.claims["exp"]) + self._leeway
+        self._checked[token] = _Checked(verified, trusted, kid, keyset, valid_until)
+        self._checked.move_to_end(token)
+        while len(self._checked) > self._max_verified:
+            self._checked.popitem(last=False)
 
     async def aclose(self) -> None:
         """Close the HTTP clients held for the realms."""

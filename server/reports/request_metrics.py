@@ -6,7 +6,9 @@ once the response is sent; SQL statements are counted by a SQLAlchemy event on e
 
 from __future__ import annotations
 
+import functools
 import time
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -69,6 +71,15 @@ class RequestMetrics:
                 outcome = outcome_of(facts, status).split(",")[0]
             elif status >= 400:
                 outcome = f"http:{status}"
-            REQUESTS.labels(operation, outcome).inc()
-            REQUEST_SECONDS.labels(operation, outcome).observe(time.perf_counter() - started)
-            SQL_STATEMENTS.labels(operation).observe(counter[0])
+            count, latency, statements = _series(operation, outcome)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
+            statements.observe(counter[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _series(operation: str, outcome: str) -> tuple[Any, Any, Any]:
+    """The three series a request is counted in, looked up once per label pair (operation names
+    are bounded by operation_label, outcomes by the error codes)."""
+    return (REQUESTS.labels(operation, outcome), REQUEST_SECONDS.labels(operation, outcome),
+            SQL_STATEMENTS.labels(operation))

@@ -49,3 +49,26 @@ def test_an_entry_lives_until_the_token_expires_and_never_beyond_the_max_age() -
     off: PrincipalCache[str] = PrincipalCache(0)
     off.put("t", "c", expires_at=None)
     assert off.get("t") is None
+
+
+async def test_an_api_token_is_read_once_a_minute_and_refused_at_once_when_revoked(
+        client, engine, session) -> None:
+    from server.identity.api_tokens import create_api_token, revoke_api_token
+    from tests.support.principals import principal, tenant_id
+
+    admin = await principal(session, "valentine.orsembaud")
+    token, raw = await create_api_token(session, actor=admin, tenant_id=await tenant_id(session, "insa-lyon"),
+                                        purpose="desk", name="iTop production")
+    await session.commit()
+    with counting(engine) as first:
+        assert (await _ask(client, raw)).json()["data"]["viewer"]["user"]["username"] == "desk.insa-lyon"
+    with counting(engine) as again:
+        assert (await _ask(client, raw)).json()["data"]["viewer"]["user"]["username"] == "desk.insa-lyon"
+    # The token is looked up by its hash the first time (its use recorded), not the second.
+    assert [s for s in first if "api_token.token_hash =" in s]
+    assert not [s for s in again if "api_token" in s], again
+
+    await revoke_api_token(session, actor=admin, token_id=token.id)
+    await session.commit()  # the ORM sees the token revoked: every cache is emptied
+    refused = await _ask(client, raw)
+    assert refused.status_code == 401, refused.text
