@@ -105,7 +105,8 @@ READERS: dict[str, dict[str, Reader]] = {
     "TicketConnection": {
         "edges": lambda listing, run: listing.edges,
         "pageInfo": lambda listing, run: listing.page,
-        "totalCount": lambda listing, run: listing.total,
+        "totalCount": lambda listing, run: listing.total.value,
+        "totalCountIsEstimate": lambda listing, run: not listing.total.exact,
     },
     "TicketEdge": {"cursor": lambda edge, run: edge[1], "node": lambda edge, run: edge[0]},
     "PageInfo": {

@@ -24,6 +24,7 @@ from schema.compiled.planner import NODE_TYPE, TYPENAME, Selection, Shape
 from schema.ids import database_id, node_id
 from schema.tickets.lists import LISTERS, read_list
 from server.errors import NotFound
+from server.pagination import Total
 from server.tickets import queries
 from server.tickets.listing import TicketPage
 from server.tickets.relatives import Kind, rows_by_id
@@ -37,7 +38,9 @@ class Listing:
     """A connection's value: its page and, when selected, the whole list's length."""
 
     page: TicketPage
-    total: int | None
+    # The list's length when totalCount or totalCountIsEstimate is selected, bounded as the
+    # connection's resolvers bound it (exact up to the settings' exact-count limit).
+    total: Total | None
 
     @property
     def edges(self) -> list[tuple[Any, str]]:
@@ -90,7 +93,9 @@ async def _root(selection: Selection, executor: Executor, context: Any, convert:
                                    args.get("last"), args.get("before"))
         except GraphQLError:
             raise NotCompiled("arguments refused") from None
-        total = await page.total(session) if _wants(selection, "totalCount") else None
+        total = None
+        if _wants(selection, "totalCount") or _wants(selection, "totalCountIsEstimate"):
+            total = await page.bounded(session, exact_up_to=context.settings.exact_count_limit)
         return Listing(page, total)
     try:
         if selection.name == "ticket":

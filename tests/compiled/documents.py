@@ -122,7 +122,8 @@ class Draft:
         for _ in range(self.draw(st.integers(1, 3))):
             kind = self.draw(st.sampled_from(["total", "pageInfo", "edges", "edges", "typename"]))
             if kind == "total":
-                parts.append(f"{self.alias()}totalCount{self.directive()}")
+                total = self.draw(st.sampled_from(["totalCount", "totalCountIsEstimate"]))
+                parts.append(f"{self.alias()}{total}{self.directive()}")
             elif kind == "typename":
                 parts.append("__typename")
             elif kind == "pageInfo":
