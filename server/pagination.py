@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import ClauseElement, ColumnElement, Executable, UnaryExpression, func, select
+from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, UnaryExpression, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -168,8 +168,13 @@ async def _exists(session: AsyncSession, model: Any, where: Sequence[ColumnEleme
 
 async def read_page(session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]], *,
                     order: KeysetOrder, page: PageArgs, max_page_size: int,
-                    into: type[Page[Any]] = Page) -> Any:
-    """One keyset page of the `model` rows matching `where`, in `order` (a `into` instance)."""
+                    into: type[Page[Any]] = Page, statement: Select[Any] | None = None) -> Any:
+    """One keyset page of the `model` rows matching `where`, in `order` (a `into` instance).
+
+    `statement` reads plain rows instead of `model` objects: a SELECT of the model's table (its
+    columns under their own names) and of whatever it joins one-to-one, which the page's
+    conditions, order and window then narrow as they would the model.
+    """
     size, backward = page.size(max_page_size)
     after: tuple[Key, int] | None = None
     before: tuple[Key, int] | None = None
@@ -180,9 +185,10 @@ async def read_page(session: AsyncSession, model: Any, where: Sequence[ColumnEle
     if page.before is not None:
         before = decode_cursor(order, page.before, "before")
         bounds.append(order.beyond(*before, reverse=True))
-    rows = list(await session.scalars(
-        select(model).where(*where, *bounds).order_by(*order.sort(reverse=backward))
-        .limit(size + 1)))
+    window = ((select(model) if statement is None else statement)
+              .where(*where, *bounds).order_by(*order.sort(reverse=backward)).limit(size + 1))
+    rows: list[Any] = list(await session.scalars(window) if statement is None
+                           else await session.execute(window))
     more = len(rows) > size
     rows = rows[:size]
     if backward:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from strawberry.relay import to_base64
 
 from schema.identity.types import roles_of
+from server.identity.models import known_roles
 from server.tickets import workflow
 from server.tickets.access import parties_on
 from server.tickets.relatives import Kind
@@ -62,6 +63,10 @@ def _related(relation: Relation) -> Reader:
 
 def _plain(type_name: str, *names: str) -> dict[str, Reader]:
     return {"id": _global_id(type_name), **{n: _attr(n) for n in names}}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def _camel(name: str) -> str:
@@ -133,7 +138,8 @@ READERS: dict[str, dict[str, Reader]] = {
     "Tenant": _plain("Tenant", "slug", "name", "kind", "active"),
     "User": {
         **_columns("User", "username", "email", "display_name", "active", "technical"),
-        "roles": lambda user, run: roles_of(user.roles),
+        # A plain row's `roles` are the stored names (server.tickets.relatives).
+        "roles": lambda user, run: roles_of(known_roles(user.roles)),
     },
     "Brick": _plain("Brick", "code", "name", "description", "active"),
     "Service": _plain("Service", "name", "description", "active"),
@@ -145,3 +151,33 @@ READERS: dict[str, dict[str, Reader]] = {
 for _type_name, _relations in RELATIONS.items():
     for _field, _relation in _relations.items():
         READERS[_type_name][_field] = _related(_relation)
+
+# The table whose plain rows each object type is read from (server.tickets.relatives): a
+# Fulfilment is its ticket's row.
+ROWS_OF = {"Ticket": "Ticket", "Fulfilment": "Ticket", **{t: t for t in TYPE_OF_KIND.values()}}
+# What a ticket's parties on it are decided from (server.tickets.access.facts_of) and its state.
+_FACTS = ("state", "tenant_id", "brick_id", "service_id", "sub_service_id", "assignee_id",
+          "approval")
+# Columns every ticket row carries: its id and the keys of every order its cursors may name.
+TICKET_KEYS = ("id", "created_at", "updated_at", "priority", "sla_due_key")
+
+# The columns each field's reader reads of its row, so that a plan's statements select those
+# alone. A field of a plain attribute reads its own column (the snake case of its name).
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Ticket": {"id": ("id",), "allowedActions": _FACTS,
+               "fulfilment": ("fulfilment_status", "fulfilment_updated_at")},
+    "Fulfilment": {"system": ("fulfilment_system",), "status": ("fulfilment_status",),
+                   "error": ("fulfilment_error",), "message": ("fulfilment_message",),
+                   "updatedAt": ("fulfilment_updated_at",)},
+    "User": {"roles": ("roles",)},
+}
+for _type_name in TYPE_OF_KIND.values():
+    COLUMNS.setdefault(_type_name, {})["id"] = ("id",)
+for _type_name, _readers in READERS.items():
+    if _type_name in ROWS_OF:
+        _needs = COLUMNS.setdefault(_type_name, {})
+        for _field in _readers:
+            _needs.setdefault(_field, (_snake(_field),))
+for _type_name, _relations in RELATIONS.items():
+    for _field, _relation in _relations.items():
+        COLUMNS[_type_name][_field] = (_relation.column,)

@@ -40,7 +40,16 @@ from graphql.execution.collect_fields import FieldDetailsList, collect_fields
 from graphql.language import Visitor
 
 from schema.compiled.fallback import NotCompiled
-from schema.compiled.fields import READERS, RELATIONS, Reader, Relation
+from schema.compiled.fields import (
+    COLUMNS,
+    READERS,
+    RELATIONS,
+    ROWS_OF,
+    TYPE_OF_KIND,
+    Reader,
+    Relation,
+)
+from server.tickets.relatives import JoinedPage, Kind, joined_page
 
 TYPENAME = "__typename"
 # Root fields the planner runs, and the object type a `node(id)` is compiled for.
@@ -77,6 +86,10 @@ class Shape:
     roots: tuple[Selection, ...]
     # Relations read under each object type, so each kind is fetched once per level.
     relations: dict[str, tuple[Relation, ...]]
+    # The columns read of each kind's rows, and a list's page statement: the tickets (the columns
+    # read of them) and their selected to-one relations, joined.
+    columns: dict[Kind, frozenset[str]]
+    page: JoinedPage
 
 
 class _DirectiveVariables(Visitor):
@@ -138,18 +151,25 @@ def _build(executor: Executor) -> Shape:
     collected = collect_fields(schema, executor.fragments, executor.variable_values, root,
                                executor.operation)
     relations: dict[str, dict[str, Relation]] = {}
+    columns: dict[str, set[str]] = {}
     roots = []
     for key, details in collected.grouped_field_set.items():
         name = details[0].node.name.value
         if name != TYPENAME and name not in ROOTS:
             raise NotCompiled(f"Query.{name}")
-        roots.append(_select(executor, root, key, details, relations, is_root=True))
+        roots.append(_select(executor, root, key, details, relations, columns, is_root=True))
+    on_tickets = relations.get("Ticket", {}).values()
+    wanted = {kind: frozenset(columns.get(type_name, ())) for kind, type_name in TYPE_OF_KIND.items()}
     return Shape(roots=tuple(roots),
-                 relations={t: tuple(r.values()) for t, r in relations.items()})
+                 relations={t: tuple(r.values()) for t, r in relations.items()},
+                 columns=wanted,
+                 page=joined_page(columns.get("Ticket", ()), [(r.kind, r.column) for r in on_tickets],
+                                  wanted))
 
 
 def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: FieldDetailsList,
-            relations: dict[str, dict[str, Relation]], *, is_root: bool = False) -> Selection:
+            relations: dict[str, dict[str, Relation]], columns: dict[str, set[str]], *,
+            is_root: bool = False) -> Selection:
     if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
         raise NotCompiled("@defer or fragment variables")
     nodes = tuple(d.node for d in details)
@@ -164,6 +184,8 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
             raise NotCompiled(f"{parent.name}.{name}")
         if (relation := RELATIONS.get(parent.name, {}).get(name)) is not None:
             relations.setdefault(parent.name, {})[name] = relation
+        if parent.name in ROWS_OF:
+            columns.setdefault(ROWS_OF[parent.name], set()).update(COLUMNS[parent.name][name])
     named: GraphQLNamedType = get_named_type(definition.type)
     if is_leaf_type(named):
         single = get_nullable_type(definition.type) is named
@@ -175,7 +197,7 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
     runtime = named if is_object_type(named) else _node_type(executor.schema, named)
     assert isinstance(runtime, GraphQLObjectType)
     sub = executor.collect_subfields(runtime, details)
-    children = tuple(_select(executor, runtime, k, d, relations)
+    children = tuple(_select(executor, runtime, k, d, relations, columns)
                      for k, d in sub.grouped_field_set.items())
     return Selection(key=key, name=name, parent=parent.name, type=definition.type, nodes=nodes,
                      read=read, children=children, object_type=runtime.name,

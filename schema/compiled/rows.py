@@ -35,16 +35,18 @@ Convert = Callable[[GraphQLField, dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """A connection's value: its page and, when selected, the whole list's length."""
+    """A connection's value: its page (its tickets as plain rows) and, when selected, the whole
+    list's length."""
 
     page: TicketPage
+    tickets: list[Any]
     # The list's length when totalCount or totalCountIsEstimate is selected, bounded as the
     # connection's resolvers bound it (exact up to the settings' exact-count limit).
     total: Total | None
 
     @property
     def edges(self) -> list[tuple[Any, str]]:
-        return list(zip(self.page.rows, self.page.cursors, strict=True))
+        return list(zip(self.tickets, self.page.cursors, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,8 @@ def _wants(selection: Selection, name: str) -> bool:
     return any(child.name == name for child in selection.children)
 
 
-async def _root(selection: Selection, executor: Executor, context: Any, convert: Convert) -> Any:
+async def _root(selection: Selection, shape: Shape, executor: Executor, context: Any,
+                convert: Convert, fetched: Fetched) -> Any:
     assert selection.definition is not None
     try:
         raw = get_argument_values(selection.definition, selection.nodes[0], executor.variable_values)
@@ -90,13 +93,15 @@ async def _root(selection: Selection, executor: Executor, context: Any, convert:
         try:
             page = await read_list(_Info(context), LISTERS[selection.name], args.get("filter"),
                                    args.get("order_by"), args.get("first"), args.get("after"),
-                                   args.get("last"), args.get("before"))
+                                   args.get("last"), args.get("before"),
+                                   statement=shape.page.statement)
         except GraphQLError:
             raise NotCompiled("arguments refused") from None
+        tickets = shape.page.split(page.rows, fetched.rows)
         total = None
         if _wants(selection, "totalCount") or _wants(selection, "totalCountIsEstimate"):
             total = await page.bounded(session, exact_up_to=context.settings.exact_count_limit)
-        return Listing(page, total)
+        return Listing(page, tickets, total)
     try:
         if selection.name == "ticket":
             ident = node_id(args["id"], NODE_TYPE, field="id")
@@ -133,14 +138,14 @@ async def fetch(shape: Shape, executor: Executor, context: Any,
             values.append(None)
             continue
         try:
-            value = await _root(selection, executor, context, convert)
+            value = await _root(selection, shape, executor, context, convert, fetched)
         except NotCompiled:
             raise
         except Exception as exc:  # noqa: BLE001 - answered like graphql-core: the field errs
             value = Failed(exc)
         values.append(value)
         if isinstance(value, Listing):
-            tickets.extend(value.page.rows)
+            tickets.extend(value.tickets)
         elif value is not None and not isinstance(value, Failed):
             tickets.append(value)
     if not any(isinstance(v, Failed) for v in values):  # after a failure the session may be unusable
@@ -163,7 +168,7 @@ async def _relatives(shape: Shape, fetched: Fetched, session: Any,
         for kind, ids in wanted.items():
             if not ids:
                 continue
-            found = await rows_by_id(session, kind, ids)
+            found = await rows_by_id(session, kind, ids, shape.columns[kind])
             fetched.rows.setdefault(kind, {}).update(found)
             following.setdefault(TYPE_OF_KIND[kind], []).extend(found.values())
         level = following

@@ -124,7 +124,7 @@ def test_an_error_under_a_non_null_root_nulls_the_data() -> None:
     plan, executor = _run("{ tickets { edges { node { ref school { slug } } } } }")
     shape = plan.shape(executor)
     response = Response(Fetched(viewer=None, rows={Kind.TENANT: {}}))
-    assert response.data(shape, [Listing(_Page([_Ticket()]), None)]) is None  # type: ignore[arg-type]
+    assert response.data(shape, [Listing(_Page([_Ticket()]), [_Ticket()], None)]) is None  # type: ignore[arg-type]
     assert response.errors[0].path == ["tickets", "edges", 0, "node", "school"]
 
 
