@@ -23,6 +23,7 @@ from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, UnaryEx
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from server.cursors import CursorOrder, Key, decode_cursor, encode_cursor
 from server.errors import ValidationFailed
@@ -97,12 +98,24 @@ class Total:
 
 
 class _Explain(Executable, ClauseElement):
-    """PostgreSQL's EXPLAIN (FORMAT JSON) of a statement, its parameters bound as usual."""
+    """PostgreSQL's EXPLAIN (FORMAT JSON) of a statement, its parameters bound as usual.
+
+    Cached like any statement (its cache key is the explained statement's): a list longer than
+    the exact-count limit explains its count on every page, and compiling it each time cost as
+    much as the page itself.
+    """
 
     inherit_cache = False
+    _traverse_internals = [("statement", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
+
+    @property
+    def _all_selected_columns(self) -> Any:
+        # What a cached compiled form's result is matched against: the explained statement's
+        # columns, which its compilation recorded (the plan is read by position).
+        return self.statement._all_selected_columns
 
 
 @compiles(_Explain, "postgresql")
