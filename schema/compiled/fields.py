@@ -30,6 +30,10 @@ class Run(Protocol):
     @property
     def viewer(self) -> Any: ...
 
+    # Each to-many selection's values (by the selection's number in its shape), by ticket id.
+    @property
+    def many(self) -> dict[int, dict[int, Any]]: ...
+
     def related(self, kind: Kind, ident: int | None) -> Any: ...
 
 
@@ -99,7 +103,18 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         "subService": Relation(Kind.SUB_SERVICE, "sub_service_id"),
     },
     "User": {"tenant": Relation(Kind.TENANT, "tenant_id")},
+    "TicketComment": {"author": Relation(Kind.USER, "author_id")},
+    "TicketEvent": {"actor": Relation(Kind.USER, "actor_id")},
 }
+
+# To-many fields: their values are read for all the tickets of the run at once, one statement
+# per selection (schema.compiled.rows), with the selection's arguments; the name is the reading.
+MANY: dict[str, frozenset[str]] = {"Ticket": frozenset({"comments", "history", "lastComments"})}
+
+
+def many(number: int) -> Reader:
+    """The reader of a shape's to-many selection number `number`: its value for the ticket."""
+    return lambda row, run: run.many[number][row.id]
 
 # The GraphQL type of the rows of each kind.
 TYPE_OF_KIND = {Kind.TENANT: "Tenant", Kind.USER: "User", Kind.BRICK: "Brick",
@@ -114,6 +129,23 @@ READERS: dict[str, dict[str, Reader]] = {
         "totalCountIsEstimate": lambda listing, run: not listing.total.exact,
     },
     "TicketEdge": {"cursor": lambda edge, run: edge[1], "node": lambda edge, run: edge[0]},
+    # A ticket's comments or history: a `Listing` of its RelationPage (no totalCountIsEstimate:
+    # a ticket's list is counted exactly).
+    **{f"Ticket{name}Connection": {
+        "edges": lambda listing, run: listing.edges,
+        "pageInfo": lambda listing, run: listing.page,
+        "totalCount": lambda listing, run: listing.total,
+    } for name in ("Comment", "Event")},
+    **{f"Ticket{name}Edge": {"cursor": lambda edge, run: edge[1],
+                             "node": lambda edge, run: edge[0]} for name in ("Comment", "Event")},
+    "TicketComment": {
+        **_columns("TicketComment", "body", "visibility", "source", "created_at"),
+        "viaApiToken": lambda comment, run: comment.api_token_id is not None,
+    },
+    "TicketEvent": {
+        **_columns("TicketEvent", "kind", "visibility", "data", "created_at"),
+        "viaApiToken": lambda event, run: event.api_token_id is not None,
+    },
     "PageInfo": {
         "hasNextPage": _attr("has_next_page"),
         "hasPreviousPage": _attr("has_previous_page"),
@@ -180,4 +212,8 @@ for _type_name, _readers in READERS.items():
             _needs.setdefault(_field, (_snake(_field),))
 for _type_name, _relations in RELATIONS.items():
     for _field, _relation in _relations.items():
-        COLUMNS[_type_name][_field] = (_relation.column,)
+        if _type_name in ROWS_OF:
+            COLUMNS[_type_name][_field] = (_relation.column,)
+for _type_name, _fields in MANY.items():
+    for _field in _fields:
+        COLUMNS[_type_name][_field] = ("id",)

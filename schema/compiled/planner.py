@@ -42,6 +42,7 @@ from graphql.language import Visitor
 from schema.compiled.fallback import NotCompiled
 from schema.compiled.fields import (
     COLUMNS,
+    MANY,
     READERS,
     RELATIONS,
     ROWS_OF,
@@ -49,6 +50,7 @@ from schema.compiled.fields import (
     Reader,
     Relation,
 )
+from schema.compiled.fields import many as many_reader
 from server.tickets.relatives import JoinedPage, Kind, joined_page
 
 TYPENAME = "__typename"
@@ -72,8 +74,10 @@ class Selection:
     children: tuple[Selection, ...] = ()
     # The object type the children were collected for (a node's runtime type).
     object_type: str = ""
-    # Root fields only: the field's definition and the first node, for its arguments.
+    # Root and to-many fields: the field's definition, for its arguments (the first node's).
     definition: GraphQLField | None = None
+    # To-many fields: the selection's number in its shape (schema.compiled.fields.many).
+    number: int = -1
     # A single scalar or enum (not a list): its serializer, so objects write it without detours.
     coerce: Callable[[Any], Any] | None = None
     non_null: bool = False
@@ -86,6 +90,8 @@ class Shape:
     roots: tuple[Selection, ...]
     # Relations read under each object type, so each kind is fetched once per level.
     relations: dict[str, tuple[Relation, ...]]
+    # To-many selections, by their number: each read for all the run's tickets at once.
+    many: tuple[Selection, ...]
     # The columns read of each kind's rows, and a list's page statement: the tickets (the columns
     # read of them) and their selected to-one relations, joined.
     columns: dict[Kind, frozenset[str]]
@@ -152,24 +158,26 @@ def _build(executor: Executor) -> Shape:
                                executor.operation)
     relations: dict[str, dict[str, Relation]] = {}
     columns: dict[str, set[str]] = {}
+    many: list[Selection] = []
     roots = []
     for key, details in collected.grouped_field_set.items():
         name = details[0].node.name.value
         if name != TYPENAME and name not in ROOTS:
             raise NotCompiled(f"Query.{name}")
-        roots.append(_select(executor, root, key, details, relations, columns, is_root=True))
+        roots.append(_select(executor, root, key, details, relations, columns, many,
+                             is_root=True))
     on_tickets = relations.get("Ticket", {}).values()
     wanted = {kind: frozenset(columns.get(type_name, ())) for kind, type_name in TYPE_OF_KIND.items()}
     return Shape(roots=tuple(roots),
                  relations={t: tuple(r.values()) for t, r in relations.items()},
-                 columns=wanted,
+                 many=tuple(many), columns=wanted,
                  page=joined_page(columns.get("Ticket", ()), [(r.kind, r.column) for r in on_tickets],
                                   wanted))
 
 
 def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: FieldDetailsList,
-            relations: dict[str, dict[str, Relation]], columns: dict[str, set[str]], *,
-            is_root: bool = False) -> Selection:
+            relations: dict[str, dict[str, Relation]], columns: dict[str, set[str]],
+            many: list[Selection], *, is_root: bool = False) -> Selection:
     if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
         raise NotCompiled("@defer or fragment variables")
     nodes = tuple(d.node for d in details)
@@ -178,7 +186,12 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
         return Selection(key=key, name=name, parent=parent.name, type=None, nodes=nodes)
     definition = parent.fields[name]
     read = None
-    if not is_root:
+    number = -1
+    if not is_root and name in MANY.get(parent.name, ()):
+        number = len(many)
+        many.append(None)  # type: ignore[arg-type]  # its place, filled below
+        read = many_reader(number)
+    elif not is_root:
         read = READERS.get(parent.name, {}).get(name)
         if read is None or any(n.arguments for n in nodes):
             raise NotCompiled(f"{parent.name}.{name}")
@@ -197,11 +210,14 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
     runtime = named if is_object_type(named) else _node_type(executor.schema, named)
     assert isinstance(runtime, GraphQLObjectType)
     sub = executor.collect_subfields(runtime, details)
-    children = tuple(_select(executor, runtime, k, d, relations, columns)
+    children = tuple(_select(executor, runtime, k, d, relations, columns, many)
                      for k, d in sub.grouped_field_set.items())
-    return Selection(key=key, name=name, parent=parent.name, type=definition.type, nodes=nodes,
-                     read=read, children=children, object_type=runtime.name,
-                     definition=definition if is_root else None)
+    found = Selection(key=key, name=name, parent=parent.name, type=definition.type, nodes=nodes,
+                      read=read, children=children, object_type=runtime.name,
+                      definition=definition if is_root or number >= 0 else None, number=number)
+    if number >= 0:
+        many[number] = found
+    return found
 
 
 def _node_type(schema: GraphQLSchema, abstract: GraphQLNamedType) -> GraphQLNamedType:

@@ -25,7 +25,11 @@ from schema.ids import database_id, node_id
 from schema.tickets.lists import LISTERS, read_list
 from server.errors import NotFound
 from server.pagination import Total
-from server.tickets import queries
+from schema.loaders import LAST_COMMENTS_MAX
+from server.errors import GroupdeskError
+from server.pagination import PageArgs
+from server.tickets import queries, relations
+from server.tickets.relations import COMMENTS, HISTORY, RelationPage, window
 from server.tickets.listing import TicketPage
 from server.tickets.relatives import Kind, rows_by_id
 
@@ -50,6 +54,18 @@ class Listing:
 
 
 @dataclass(frozen=True, slots=True)
+class RelationListing:
+    """A ticket's comments or history: its page and, when selected, the list's exact length."""
+
+    page: RelationPage
+    total: int | None
+
+    @property
+    def edges(self) -> list[tuple[Any, str]]:
+        return list(zip(self.page.rows, self.page.cursors, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
 class Failed:
     """A root field whose reading raised: graphql-core would answer it null with this error."""
 
@@ -62,6 +78,7 @@ class Fetched:
 
     viewer: Any
     rows: dict[Kind, dict[int, Any]] = field(default_factory=dict)
+    many: dict[int, dict[int, Any]] = field(default_factory=dict)
 
     def related(self, kind: Kind, ident: int | None) -> Any:
         return None if ident is None else self.rows.get(kind, {}).get(ident)
@@ -149,26 +166,78 @@ async def fetch(shape: Shape, executor: Executor, context: Any,
         elif value is not None and not isinstance(value, Failed):
             tickets.append(value)
     if not any(isinstance(v, Failed) for v in values):  # after a failure the session may be unusable
-        await _relatives(shape, fetched, context.session, {"Ticket": tickets})
+        level = await _many(shape, executor, context, fetched, tickets)
+        await _relatives(shape, fetched, context.session, {"Ticket": tickets, **level})
     return values, fetched
+
+
+def _arguments(selection: Selection, executor: Executor) -> dict[str, Any]:
+    assert selection.definition is not None
+    try:
+        return get_argument_values(selection.definition, selection.nodes[0],
+                                   executor.variable_values)
+    except (GraphQLError, ValueError, TypeError):
+        raise NotCompiled("arguments refused") from None
+
+
+async def _many(shape: Shape, executor: Executor, context: Any, fetched: Fetched,
+                tickets: list[Any]) -> dict[str, list[Any]]:
+    """Each to-many selection's value for every ticket, one statement each (plus one count when
+    totalCount is selected), with the viewer's visibility (internal rows for the staff who read
+    them: server.tickets.access); the rows read, by type, for the next level's relations."""
+    ids = list(dict.fromkeys(t.id for t in tickets))
+    session, viewer = context.session, context.viewer
+    level: dict[str, list[Any]] = {}
+    for selection in shape.many:
+        args = _arguments(selection, executor)
+        values: dict[int, Any] = {}
+        if selection.name == "lastComments":
+            count = max(0, min(args["count"], LAST_COMMENTS_MAX))  # as the loader bounds it
+            grouped = await queries.latest_comments_of(session, viewer=viewer, ticket_ids=ids,
+                                                       count=count) if ids else {}
+            values = {i: grouped.get(i, []) for i in ids}
+            level.setdefault("TicketComment", []).extend(c for i in ids for c in values[i])
+        else:
+            relation = COMMENTS if selection.name == "comments" else HISTORY
+            if args.get("after") is not None or args.get("before") is not None:
+                # A cursor is one ticket's: graphql-core answers every other ticket's refusal.
+                raise NotCompiled(f"Ticket.{selection.name} after a cursor")
+            try:
+                asked = window(relation, 0, PageArgs(first=args.get("first"), last=args.get("last")),
+                               context.settings.max_page_size)
+            except GroupdeskError:
+                raise NotCompiled("arguments refused") from None
+            if ids:
+                pages = await relations.pages_of(session, viewer=viewer, relation=relation,
+                                                 ticket_ids=ids, window=asked)
+                totals = await relations.counts_of(session, viewer=viewer, relation=relation,
+                                                   ticket_ids=ids) \
+                    if _wants(selection, "totalCount") else None
+                values = {i: RelationListing(pages[i], None if totals is None else totals.get(i, 0))
+                          for i in ids}
+                level.setdefault(selection.object_type[:-len("Connection")], []).extend(
+                    row for page in pages.values() for row in page.rows)
+        fetched.many[selection.number] = values
+    return level
 
 
 async def _relatives(shape: Shape, fetched: Fetched, session: Any,
                      level: Mapping[str, list[Any]]) -> None:
-    """Level by level (a ticket's people, then their schools), one statement per kind and level."""
+    """Level by level (a ticket's people, then their schools), one statement per kind and level
+    for the rows not read yet (those joined to the page are)."""
     while level:
         wanted: dict[Kind, set[int]] = {}
         for type_name, rows in level.items():
             for relation in shape.relations.get(type_name, ()):
-                known = fetched.rows.get(relation.kind, {})
                 ids = wanted.setdefault(relation.kind, set())
-                ids.update(i for row in rows if (i := relation.ids(row)) is not None
-                           and i not in known)
+                ids.update(i for row in rows if (i := relation.ids(row)) is not None)
         following: dict[str, list[Any]] = {}
         for kind, ids in wanted.items():
-            if not ids:
-                continue
-            found = await rows_by_id(session, kind, ids, shape.columns[kind])
-            fetched.rows.setdefault(kind, {}).update(found)
-            following.setdefault(TYPE_OF_KIND[kind], []).extend(found.values())
+            known = fetched.rows.setdefault(kind, {})
+            if missing := ids - known.keys():
+                known.update(await rows_by_id(session, kind, missing, shape.columns[kind]))
+            # Every row named here, read now or before, has its own relations followed next.
+            if shape.relations.get(TYPE_OF_KIND[kind]):
+                following.setdefault(TYPE_OF_KIND[kind], []).extend(
+                    known[i] for i in ids if i in known)
         level = following

@@ -73,3 +73,26 @@ async def test_compiled_answers_equal_graphql_core(username: str, scene: Scene, 
     assert compiled == core, drawn.query
     if drawn.compilable and '"errors": []' in core:
         assert ran_compiled, f"not compiled: {drawn.query}"
+
+
+# People joined to the page and people named by its lists, and their schools: every level read.
+PEOPLE = """{ tickets(first: 30) { edges { node {
+  assignee { username tenant { slug } } openedBy { displayName }
+  lastComments(count: 5) { body author { username tenant { slug } } }
+  history { totalCount edges { node { kind actor { username tenant { name } } } } }
+} } } }"""
+
+
+@pytest.mark.parametrize("username", CALLERS)
+async def test_every_level_of_people_is_read(username: str, scene: Scene, session: AsyncSession,
+                                             sessions: async_sessionmaker[AsyncSession],
+                                             settings: Settings) -> None:
+    caller = await principal(session, username)
+    before = compiled_count()
+    compiled = await answer(sessions, settings, caller, PEOPLE, {}, compiled=True,
+                            exact_count_limit=1_000)
+    assert compiled_count() == before + 1
+    core = await answer(sessions, settings, caller, PEOPLE, {}, compiled=False,
+                        exact_count_limit=1_000)
+    assert compiled == core
+    assert '"errors": []' in core
