@@ -53,7 +53,9 @@ class Relation:
 
 def _attr(name: str) -> Reader:
     get = attrgetter(name)
-    return lambda value, run: get(value)
+    read = lambda value, run: get(value)  # noqa: E731
+    read.attribute = name  # type: ignore[attr-defined]  # the planner reads it directly
+    return read
 
 
 def _global_id(type_name: str) -> Reader:

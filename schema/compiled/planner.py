@@ -13,18 +13,21 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
     DirectiveNode,
     DocumentNode,
     FieldNode,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
@@ -81,6 +84,10 @@ class Selection:
     # A single scalar or enum (not a list): its serializer, so objects write it without detours.
     coerce: Callable[[Any], Any] | None = None
     non_null: bool = False
+    # A plain attribute's getter (the reader without its call), and whether the field is a
+    # String, whose serializer leaves a str as it is.
+    get: Callable[[Any], Any] | None = None
+    text: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +209,13 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
     named: GraphQLNamedType = get_named_type(definition.type)
     if is_leaf_type(named):
         single = get_nullable_type(definition.type) is named
+        attribute = getattr(read, "attribute", None)
         return Selection(key=key, name=name, parent=parent.name, type=definition.type,
                          nodes=nodes, read=read, definition=definition if is_root else None,
-                         coerce=named.coerce_output_value if single else None,  # type: ignore[union-attr]
-                         non_null=is_non_null_type(definition.type))
+                         coerce=_serializer(named) if single else None,
+                         non_null=is_non_null_type(definition.type),
+                         get=attrgetter(attribute) if attribute else None,
+                         text=named is GraphQLString)
     # An object, or the Node interface of `node(id)`, compiled for tickets only.
     runtime = named if is_object_type(named) else _node_type(executor.schema, named)
     assert isinstance(runtime, GraphQLObjectType)
@@ -218,6 +228,17 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
     if number >= 0:
         many[number] = found
     return found
+
+
+def _serializer(named: GraphQLNamedType) -> Callable[[Any], Any]:
+    """The leaf type's own serializer; for an enum, its names by member looked up at once (what
+    strawberry's serializer finds by scanning the values)."""
+    coerce: Callable[[Any], Any] = named.coerce_output_value  # type: ignore[attr-defined]
+    members = getattr(named, "wrapped_cls", None)
+    if not isinstance(named, GraphQLEnumType) or members is None:
+        return coerce
+    names = {member: coerce(member) for member in members}
+    return lambda value: names[value] if value in names else coerce(value)
 
 
 def _node_type(schema: GraphQLSchema, abstract: GraphQLNamedType) -> GraphQLNamedType:
