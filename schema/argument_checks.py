@@ -6,6 +6,10 @@ Checked once per operation over the arguments as sent (literals and variables), 
 can forget it and nothing reaches the database: PostgreSQL refuses NUL in text, asyncpg cannot
 encode a lone surrogate, and strawberry decodes ids leniently (a NUL or any junk after a valid id
 is dropped, "garbage" becomes an error without a code).
+
+The document's walk is made once per document (its literals' problems and where its variables
+are used, in document order) and kept; a request only checks its variables' values at those
+places.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import base64
 import binascii
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -72,25 +78,45 @@ def _path(parts: list[str | int]) -> str:
     return shown
 
 
-class _ArgumentWalker(Visitor):
-    """Collects (argument path, problem, node) for every argument of a document."""
+Problem = tuple[str, Message, Node]
 
-    def __init__(self, type_info: TypeInfo, variables: dict[str, Any], max_depth: int,
-                 check_text: bool) -> None:
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """Where a variable is used as (part of) an argument: its value is checked there."""
+
+    name: str
+    type: Any
+    path: list[str | int]
+    depth: int
+    node: Node
+
+
+class _ArgumentWalker(Visitor):
+    """Collects (argument path, problem, node) for every argument of a document, in document
+    order; a variable's use is recorded as a `_Use`, to be checked against each request's value
+    (`check_value`)."""
+
+    def __init__(self, type_info: TypeInfo | None, max_depth: int, check_text: bool) -> None:
         super().__init__()
         self.type_info = type_info
         self.check_text = check_text
-        self.variables = variables
         self.max_depth = max_depth
-        self.problems: list[tuple[str, str, Node]] = []
+        self.problems: list[Problem | _Use] = []
 
     def enter_argument(self, node: Any, *_: Any) -> None:
+        assert self.type_info is not None
         argument = self.type_info.get_argument()
         self._literal(node.value, argument.type if argument else None, [node.name.value], 0, node)
 
+    def check_value(self, use: _Use, value: Any) -> list[Problem | _Use]:
+        """The problems of one variable's value at one of its uses."""
+        self.problems = []
+        self._value(value, use.type, use.path, use.depth, use.node)
+        return self.problems
+
     def _report(self, path: list[str | int], problem: Message, node: Node) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append((_path(path), problem, node))
+        self.problems.append((_path(path), problem, node))
 
     def _too_deep(self, path: list[str | int], depth: int, node: Node) -> bool:
         if depth <= self.max_depth:
@@ -110,9 +136,7 @@ class _ArgumentWalker(Visitor):
                  node: Node) -> None:
         nullable = get_nullable_type(type_) if type_ is not None else None
         if isinstance(value, VariableNode):
-            name = value.name.value
-            if name in self.variables:
-                self._value(self.variables[name], type_, path, depth, value)
+            self.problems.append(_Use(value.name.value, type_, list(path), depth, value))
         elif isinstance(value, StringValueNode):
             self._string(value.value, get_named_type(type_) if type_ else None, path, value)
         elif isinstance(value, ListValueNode):
@@ -162,15 +186,46 @@ def _operations(document: Any) -> list[OperationDefinitionNode]:
     return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
 
 
+# Walks by document (the parse cache hands out one object per query text), bounded like it.
+_WALKS_MAX = 512
+_walks: OrderedDict[tuple[int, int, bool], tuple[Any, Any, tuple[Problem | _Use, ...]]] = OrderedDict()
+
+
+def _walk(schema: Any, document: Any, max_depth: int, check_text: bool) -> tuple[Problem | _Use, ...]:
+    """The document's literal problems and variable uses, in document order (walked once)."""
+    key = (id(document), max_depth, check_text)
+    found = _walks.get(key)
+    if found is not None and found[0] is document and found[1] is schema:
+        _walks.move_to_end(key)
+        return found[2]
+    type_info = TypeInfo(schema)
+    walker = _ArgumentWalker(type_info, max_depth, check_text)
+    visit(document, TypeInfoVisitor(type_info, walker))
+    walked = tuple(walker.problems)
+    _walks[key] = (document, schema, walked)
+    if len(_walks) > _WALKS_MAX:
+        _walks.popitem(last=False)
+    return walked
+
+
 def argument_errors(schema: Any, document: Any, variables: dict[str, Any] | None,
                     max_depth: int, *, check_text: bool = True) -> list[GraphQLError]:
-    """One BAD_USER_INPUT error per argument that cannot be used, naming it."""
-    type_info = TypeInfo(schema)
-    walker = _ArgumentWalker(type_info, variables or {}, max_depth, check_text)
-    visit(document, TypeInfoVisitor(type_info, walker))
+    """One BAD_USER_INPUT error per argument that cannot be used, naming it (at most
+    MAX_PROBLEMS, the first in document order)."""
+    variables = variables or {}
+    checker = _ArgumentWalker(None, max_depth, check_text)
+    problems: list[Problem] = []
+    for item in _walk(schema, document, max_depth, check_text):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        if not isinstance(item, _Use):
+            problems.append(item)
+        elif item.name in variables:
+            problems.extend(p for p in checker.check_value(item, variables[item.name])
+                            if not isinstance(p, _Use))
     return [GraphQLError(Message("{field}: {problem}", field=field, problem=problem), node, extensions={
         "code": "BAD_USER_INPUT", "fields": [{"field": field, "message": problem}]})
-        for field, problem, node in walker.problems]
+        for field, problem, node in problems[:MAX_PROBLEMS]]
 
 
 def _errors(execution_context: Any) -> Iterator[GraphQLError]:
