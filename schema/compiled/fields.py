@@ -5,7 +5,9 @@ field's raw value; the GraphQL type of the field then serializes it, as graphql-
 (enums by name, DateTime by isoformat, JSON as is). A field without a reader here is not
 compiled: its documents fall back to graphql-core. Readers mirror the resolvers of
 schema/tickets/types.py, schema/identity/types.py and schema/catalog/types.py; the differential
-tests (tests/compiled) prove each one equal to them.
+tests (tests/compiled) prove each one equal to them. Tickets (and their fulfilment), schools,
+people and catalogue entries are plain rows holding the columns `COLUMNS` says their readers
+read; comments and history events are the rows their server readers return.
 """
 
 from __future__ import annotations

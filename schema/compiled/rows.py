@@ -1,10 +1,15 @@
-"""The rows a plan needs, in a fixed number of statements: its root fields, then each relation kind.
+"""The rows a plan needs, in a fixed number of statements: its root fields, its tickets' lists,
+then each relation kind.
 
 Root fields read through the same server functions as their resolvers (the list's keyset page,
 filters and the viewer's visibility in SQL: server.tickets.listing and .queue; one ticket:
-server.tickets.queries), then every to-one relation the plan selects is read for all the rows at
-once, one statement per kind and level (server.tickets.relatives). Arguments graphql-core would
-refuse are left to it (NotCompiled), so its errors stay exactly as they are.
+server.tickets.queries). A list's page, or one ticket, is one statement of plain rows, the to-one
+relations the plan selects on its tickets LEFT JOINed to it, only the columns the plan reads (the
+shape's `page`, server.tickets.relatives). Each selected to-many list (comments, latest comments,
+history) is read for all the tickets at once through its loader's server function, one
+statement per selection. Relations not joined (people's schools, comment authors) are read for
+all the rows at once, one statement per kind and level. Arguments graphql-core would refuse are
+left to it (NotCompiled), so its errors stay exactly as they are.
 """
 
 from __future__ import annotations
@@ -119,19 +124,24 @@ async def _root(selection: Selection, shape: Shape, executor: Executor, context:
         if _wants(selection, "totalCount") or _wants(selection, "totalCountIsEstimate"):
             total = await page.bounded(session, exact_up_to=context.settings.exact_count_limit)
         return Listing(page, tickets, total)
+    statement = shape.page.statement
     try:
         if selection.name == "ticket":
             ident = node_id(args["id"], NODE_TYPE, field="id")
             assert ident is not None
-            return await queries.get_ticket(session, viewer=viewer, ticket_id=ident)
-        if selection.name == "ticketByRef":
-            return await queries.get_ticket_by_ref(session, viewer=viewer, ref=args["ref"])
+            row = await queries.get_ticket(session, viewer=viewer, ticket_id=ident,
+                                           statement=statement)
+        elif selection.name == "ticketByRef":
+            row = await queries.get_ticket_by_ref(session, viewer=viewer, ref=args["ref"],
+                                                  statement=statement)
+        else:
+            row = await _node(str(raw["id"]), session, viewer, statement)
     except NotFound:
         return None
-    return await _node(str(raw["id"]), session, viewer)
+    return None if row is None else shape.page.split([row], fetched.rows)[0]
 
 
-async def _node(gid: str, session: Any, viewer: Any) -> Any:
+async def _node(gid: str, session: Any, viewer: Any, statement: Any) -> Any:
     try:
         type_name, ident = from_base64(gid)
     except ValueError:
@@ -141,7 +151,9 @@ async def _node(gid: str, session: Any, viewer: Any) -> Any:
     wanted = database_id(ident)
     if wanted is None:
         return None
-    return (await queries.tickets_by_ids(session, viewer=viewer, ticket_ids=[wanted])).get(wanted)
+    found = await queries.tickets_by_ids(session, viewer=viewer, ticket_ids=[wanted],
+                                         statement=statement)
+    return found.get(wanted)
 
 
 async def fetch(shape: Shape, executor: Executor, context: Any,
