@@ -117,8 +117,9 @@ MANY: dict[str, frozenset[str]] = {"Ticket": frozenset({"comments", "history", "
 
 
 def many(number: int) -> Reader:
-    """The reader of a shape's to-many selection number `number`: its value for the ticket."""
-    return lambda row, run: run.many[number][row.id]
+    """The reader of a shape's to-many selection number `number`: its value for the ticket (none
+    when the run stopped reading after a root field failed, like the to-one relations)."""
+    return lambda row, run: run.many.get(number, {}).get(row.id)
 
 # The GraphQL type of the rows of each kind.
 TYPE_OF_KIND = {Kind.TENANT: "Tenant", Kind.USER: "User", Kind.BRICK: "Brick",
