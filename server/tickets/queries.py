@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,16 @@ async def _tickets(session: AsyncSession, statement: Select[Any] | None,
     return list(await session.execute(statement.where(*where)))
 
 
+@overload
+async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int,
+                     statement: None = None) -> Ticket: ...
+
+
+@overload
+async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int,
+                     statement: Select[Any]) -> Any: ...
+
+
 async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int,
                      statement: Select[Any] | None = None) -> Any:
     """One ticket the viewer may see; NotFound whether it is missing or another school's."""
@@ -40,6 +50,16 @@ async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int
     if not found:
         raise NotFound("ticket", ticket_id)
     return found[0]
+
+
+@overload
+async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: str,
+                            statement: None = None) -> Ticket: ...
+
+
+@overload
+async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: str,
+                            statement: Select[Any]) -> Any: ...
 
 
 async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: str,
@@ -52,6 +72,16 @@ async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: st
     if not found:
         raise NotFound("ticket", ref)
     return found[0]
+
+
+@overload
+async def tickets_by_ids(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
+                         statement: None = None) -> dict[int, Ticket]: ...
+
+
+@overload
+async def tickets_by_ids(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
+                         statement: Select[Any]) -> dict[int, Any]: ...
 
 
 async def tickets_by_ids(session: AsyncSession, *, viewer: Principal,
