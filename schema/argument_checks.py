@@ -6,6 +6,10 @@ Checked once per operation over the arguments as sent (literals and variables), 
 can forget it and nothing reaches the database: PostgreSQL refuses NUL in text, asyncpg cannot
 encode a lone surrogate, and strawberry decodes ids leniently (a NUL or any junk after a valid id
 is dropped, "garbage" becomes an error without a code).
+
+The document's walk is made once per document (its literals' problems and where its variables
+are used, in document order) and kept; a request only checks its variables' values at those
+places.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ import binascii
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    ArgumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLInputObjectType,
@@ -74,45 +78,45 @@ def _path(parts: list[str | int]) -> str:
     return shown
 
 
-class _ArgumentSites(Visitor):
-    """Every argument of a document, in document order, with its type (None when unknown)."""
+Problem = tuple[str, Message, Node]
 
-    def __init__(self, type_info: TypeInfo) -> None:
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """Where a variable is used as (part of) an argument: its value is checked there."""
+
+    name: str
+    type: Any
+    path: list[str | int]
+    depth: int
+    node: Node
+
+
+class _ArgumentWalker(Visitor):
+    """Collects (argument path, problem, node) for every argument of a document, in document
+    order; a variable's use is recorded as a `_Use`, to be checked against each request's value
+    (`check_value`)."""
+
+    def __init__(self, type_info: TypeInfo | None, max_depth: int, check_text: bool) -> None:
         super().__init__()
         self.type_info = type_info
-        self.sites: list[tuple[ArgumentNode, Any]] = []
-
-    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-        argument = self.type_info.get_argument()
-        self.sites.append((node, argument.type if argument else None))
-
-
-def argument_sites(schema: Any, document: Any) -> tuple[tuple[ArgumentNode, Any], ...]:
-    type_info = TypeInfo(schema)
-    found = _ArgumentSites(type_info)
-    visit(document, TypeInfoVisitor(type_info, found))
-    return tuple(found.sites)
-
-
-# Where a document's arguments are does not change: walked with their types once per document.
-_SITES: DocumentMemo[tuple[tuple[ArgumentNode, Any], ...]] = DocumentMemo()
-
-
-class _ArgumentWalker:
-    """Collects (argument path, problem, node) for every argument of a document."""
-
-    def __init__(self, variables: dict[str, Any], max_depth: int, check_text: bool) -> None:
         self.check_text = check_text
-        self.variables = variables
         self.max_depth = max_depth
-        self.problems: list[tuple[str, str, Node]] = []
+        self.problems: list[Problem | _Use] = []
 
-    def argument(self, node: ArgumentNode, type_: Any) -> None:
-        self._literal(node.value, type_, [node.name.value], 0, node)
+    def enter_argument(self, node: Any, *_: Any) -> None:
+        assert self.type_info is not None
+        argument = self.type_info.get_argument()
+        self._literal(node.value, argument.type if argument else None, [node.name.value], 0, node)
+
+    def check_value(self, use: _Use, value: Any) -> list[Problem | _Use]:
+        """The problems of one variable's value at one of its uses."""
+        self.problems = []
+        self._value(value, use.type, use.path, use.depth, use.node)
+        return self.problems
 
     def _report(self, path: list[str | int], problem: Message, node: Node) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append((_path(path), problem, node))
+        self.problems.append((_path(path), problem, node))
 
     def _too_deep(self, path: list[str | int], depth: int, node: Node) -> bool:
         if depth <= self.max_depth:
@@ -132,9 +136,7 @@ class _ArgumentWalker:
                  node: Node) -> None:
         nullable = get_nullable_type(type_) if type_ is not None else None
         if isinstance(value, VariableNode):
-            name = value.name.value
-            if name in self.variables:
-                self._value(self.variables[name], type_, path, depth, value)
+            self.problems.append(_Use(value.name.value, type_, list(path), depth, value))
         elif isinstance(value, StringValueNode):
             self._string(value.value, get_named_type(type_) if type_ else None, path, value)
         elif isinstance(value, ListValueNode):
@@ -184,17 +186,40 @@ def _operations(document: Any) -> list[OperationDefinitionNode]:
     return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
 
 
+# The walks by document (the parse cache hands out one object per query text), bounded like it.
+_WALKS: DocumentMemo[tuple[Problem | _Use, ...]] = DocumentMemo()
+
+
+def _walk(schema: Any, document: Any, max_depth: int, check_text: bool) -> tuple[Problem | _Use, ...]:
+    """The document's literal problems and variable uses, in document order."""
+    type_info = TypeInfo(schema)
+    walker = _ArgumentWalker(type_info, max_depth, check_text)
+    visit(document, TypeInfoVisitor(type_info, walker))
+    return tuple(walker.problems)
+
+
 def argument_errors(schema: Any, document: Any, variables: dict[str, Any] | None,
                     max_depth: int, *, check_text: bool = True,
                     query: str | None = None) -> list[GraphQLError]:
-    """One BAD_USER_INPUT error per argument that cannot be used, naming it (`query`: the
-    document's text, when the parse cache keeps it, so its arguments are found once)."""
-    walker = _ArgumentWalker(variables or {}, max_depth, check_text)
-    for node, type_ in _SITES.get(document, schema, lambda: argument_sites(schema, document), keep=kept(query)):
-        walker.argument(node, type_)
+    """One BAD_USER_INPUT error per argument that cannot be used, naming it (at most
+    MAX_PROBLEMS, the first in document order). `query`: the document's text, when the parse
+    cache keeps it, so the document is walked once (schema.document_memo)."""
+    variables = variables or {}
+    checker = _ArgumentWalker(None, max_depth, check_text)
+    problems: list[Problem] = []
+    walked = _WALKS.get(document, (schema, max_depth, check_text),
+                        lambda: _walk(schema, document, max_depth, check_text), keep=kept(query))
+    for item in walked:
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        if not isinstance(item, _Use):
+            problems.append(item)
+        elif item.name in variables:
+            problems.extend(p for p in checker.check_value(item, variables[item.name])
+                            if not isinstance(p, _Use))
     return [GraphQLError(Message("{field}: {problem}", field=field, problem=problem), node, extensions={
         "code": "BAD_USER_INPUT", "fields": [{"field": field, "message": problem}]})
-        for field, problem, node in walker.problems]
+        for field, problem, node in problems[:MAX_PROBLEMS]]
 
 
 def _errors(execution_context: Any) -> Iterator[GraphQLError]:

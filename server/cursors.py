@@ -13,8 +13,11 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import functools
 import json
 from typing import Any, Protocol
+
+import orjson
 
 from server.errors import ValidationFailed
 from tenants.i18n.messages import Message
@@ -48,10 +51,17 @@ class CursorOrder(Protocol):
     def key_of(self, row: Any) -> Key: ...
 
 
+@functools.lru_cache(maxsize=1024)
+def _keyed(list_name: str) -> hmac.HMAC:
+    """The checksum's HMAC with the key and the list's name already taken in (copied per use)."""
+    return hmac.new(_CHECKSUM_KEY, list_name.encode() + b"\0", hashlib.blake2b)
+
+
 def _checksum(list_name: str, payload: bytes) -> bytes:
     # The list's name is in the checksum, not the payload: another list's cursor simply fails it.
-    return hmac.digest(_CHECKSUM_KEY, list_name.encode() + b"\0" + payload,
-                       hashlib.blake2b)[:_CHECKSUM_BYTES]
+    mac = _keyed(list_name).copy()
+    mac.update(payload)
+    return mac.digest()[:_CHECKSUM_BYTES]
 
 
 def _not_a_cursor(field: str) -> ValidationFailed:
@@ -63,7 +73,8 @@ def encode_cursor(order: CursorOrder, row: Any) -> str:
     """The opaque position of `row` in `order`."""
     key = order.key_of(row)
     value: str | int = key.isoformat() if isinstance(key, dt.datetime) else key
-    payload = json.dumps([order.name, value, row.id], separators=(",", ":")).encode()
+    # orjson writes what json.dumps(separators=(",", ":")) does for these ASCII values, faster.
+    payload = orjson.dumps([order.name, value, row.id])
     return base64.urlsafe_b64encode(_checksum(order.list_name, payload) + payload).decode().rstrip("=")
 
 

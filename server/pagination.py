@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import ClauseElement, ColumnElement, Executable, UnaryExpression, func, select
+from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, UnaryExpression, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from server.cursors import CursorOrder, Key, decode_cursor, encode_cursor
 from server.errors import ValidationFailed
@@ -97,12 +98,24 @@ class Total:
 
 
 class _Explain(Executable, ClauseElement):
-    """PostgreSQL's EXPLAIN (FORMAT JSON) of a statement, its parameters bound as usual."""
+    """PostgreSQL's EXPLAIN (FORMAT JSON) of a statement, its parameters bound as usual.
+
+    Cached like any statement (its cache key is the explained statement's): a list longer than
+    the exact-count limit explains its count on every page, and compiling it each time cost as
+    much as the page itself.
+    """
 
     inherit_cache = False
+    _traverse_internals = [("statement", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
+
+    @property
+    def _all_selected_columns(self) -> Any:
+        # What a cached compiled form's result is matched against: the explained statement's
+        # columns, which its compilation recorded (the plan is read by position).
+        return self.statement._all_selected_columns
 
 
 @compiles(_Explain, "postgresql")
@@ -168,8 +181,13 @@ async def _exists(session: AsyncSession, model: Any, where: Sequence[ColumnEleme
 
 async def read_page(session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]], *,
                     order: KeysetOrder, page: PageArgs, max_page_size: int,
-                    into: type[Page[Any]] = Page) -> Any:
-    """One keyset page of the `model` rows matching `where`, in `order` (a `into` instance)."""
+                    into: type[Page[Any]] = Page, statement: Select[Any] | None = None) -> Any:
+    """One keyset page of the `model` rows matching `where`, in `order` (a `into` instance).
+
+    `statement` reads plain rows instead of `model` objects: a SELECT of the model's table (its
+    columns under their own names) and of whatever it joins one-to-one, which the page's
+    conditions, order and window then narrow as they would the model.
+    """
     size, backward = page.size(max_page_size)
     after: tuple[Key, int] | None = None
     before: tuple[Key, int] | None = None
@@ -180,9 +198,10 @@ async def read_page(session: AsyncSession, model: Any, where: Sequence[ColumnEle
     if page.before is not None:
         before = decode_cursor(order, page.before, "before")
         bounds.append(order.beyond(*before, reverse=True))
-    rows = list(await session.scalars(
-        select(model).where(*where, *bounds).order_by(*order.sort(reverse=backward))
-        .limit(size + 1)))
+    window = ((select(model) if statement is None else statement)
+              .where(*where, *bounds).order_by(*order.sort(reverse=backward)).limit(size + 1))
+    rows: list[Any] = list(await session.scalars(window) if statement is None
+                           else await session.execute(window))
     more = len(rows) > size
     rows = rows[:size]
     if backward:

@@ -5,7 +5,9 @@ field's raw value; the GraphQL type of the field then serializes it, as graphql-
 (enums by name, DateTime by isoformat, JSON as is). A field without a reader here is not
 compiled: its documents fall back to graphql-core. Readers mirror the resolvers of
 schema/tickets/types.py, schema/identity/types.py and schema/catalog/types.py; the differential
-tests (tests/compiled) prove each one equal to them.
+tests (tests/compiled) prove each one equal to them. Tickets (and their fulfilment), schools,
+people and catalogue entries are plain rows holding the columns `COLUMNS` says their readers
+read; comments and history events are the rows their server readers return.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Protocol
 from strawberry.relay import to_base64
 
 from schema.identity.types import roles_of
+from server.identity.models import known_roles
 from server.tickets import workflow
 from server.tickets.access import parties_on
 from server.tickets.relatives import Kind
@@ -28,6 +31,10 @@ class Run(Protocol):
 
     @property
     def viewer(self) -> Any: ...
+
+    # Each to-many selection's values (by the selection's number in its shape), by ticket id.
+    @property
+    def many(self) -> dict[int, dict[int, Any]]: ...
 
     def related(self, kind: Kind, ident: int | None) -> Any: ...
 
@@ -48,7 +55,9 @@ class Relation:
 
 def _attr(name: str) -> Reader:
     get = attrgetter(name)
-    return lambda value, run: get(value)
+    read = lambda value, run: get(value)  # noqa: E731
+    read.attribute = name  # type: ignore[attr-defined]  # the planner reads it directly
+    return read
 
 
 def _global_id(type_name: str) -> Reader:
@@ -62,6 +71,10 @@ def _related(relation: Relation) -> Reader:
 
 def _plain(type_name: str, *names: str) -> dict[str, Reader]:
     return {"id": _global_id(type_name), **{n: _attr(n) for n in names}}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def _camel(name: str) -> str:
@@ -94,7 +107,19 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         "subService": Relation(Kind.SUB_SERVICE, "sub_service_id"),
     },
     "User": {"tenant": Relation(Kind.TENANT, "tenant_id")},
+    "TicketComment": {"author": Relation(Kind.USER, "author_id")},
+    "TicketEvent": {"actor": Relation(Kind.USER, "actor_id")},
 }
+
+# To-many fields: their values are read for all the tickets of the run at once, one statement
+# per selection (schema.compiled.rows), with the selection's arguments; the name is the reading.
+MANY: dict[str, frozenset[str]] = {"Ticket": frozenset({"comments", "history", "lastComments"})}
+
+
+def many(number: int) -> Reader:
+    """The reader of a shape's to-many selection number `number`: its value for the ticket (none
+    when the run stopped reading after a root field failed, like the to-one relations)."""
+    return lambda row, run: run.many.get(number, {}).get(row.id)
 
 # The GraphQL type of the rows of each kind.
 TYPE_OF_KIND = {Kind.TENANT: "Tenant", Kind.USER: "User", Kind.BRICK: "Brick",
@@ -105,9 +130,27 @@ READERS: dict[str, dict[str, Reader]] = {
     "TicketConnection": {
         "edges": lambda listing, run: listing.edges,
         "pageInfo": lambda listing, run: listing.page,
-        "totalCount": lambda listing, run: listing.total,
+        "totalCount": lambda listing, run: listing.total.value,
+        "totalCountIsEstimate": lambda listing, run: not listing.total.exact,
     },
     "TicketEdge": {"cursor": lambda edge, run: edge[1], "node": lambda edge, run: edge[0]},
+    # A ticket's comments or history: a `Listing` of its RelationPage (no totalCountIsEstimate:
+    # a ticket's list is counted exactly).
+    **{f"Ticket{name}Connection": {
+        "edges": lambda listing, run: listing.edges,
+        "pageInfo": lambda listing, run: listing.page,
+        "totalCount": lambda listing, run: listing.total,
+    } for name in ("Comment", "Event")},
+    **{f"Ticket{name}Edge": {"cursor": lambda edge, run: edge[1],
+                             "node": lambda edge, run: edge[0]} for name in ("Comment", "Event")},
+    "TicketComment": {
+        **_columns("TicketComment", "body", "visibility", "source", "created_at"),
+        "viaApiToken": lambda comment, run: comment.api_token_id is not None,
+    },
+    "TicketEvent": {
+        **_columns("TicketEvent", "kind", "visibility", "data", "created_at"),
+        "viaApiToken": lambda event, run: event.api_token_id is not None,
+    },
     "PageInfo": {
         "hasNextPage": _attr("has_next_page"),
         "hasPreviousPage": _attr("has_previous_page"),
@@ -132,7 +175,8 @@ READERS: dict[str, dict[str, Reader]] = {
     "Tenant": _plain("Tenant", "slug", "name", "kind", "active"),
     "User": {
         **_columns("User", "username", "email", "display_name", "active", "technical"),
-        "roles": lambda user, run: roles_of(user.roles),
+        # A plain row's `roles` are the stored names (server.tickets.relatives).
+        "roles": lambda user, run: roles_of(known_roles(user.roles)),
     },
     "Brick": _plain("Brick", "code", "name", "description", "active"),
     "Service": _plain("Service", "name", "description", "active"),
@@ -144,3 +188,37 @@ READERS: dict[str, dict[str, Reader]] = {
 for _type_name, _relations in RELATIONS.items():
     for _field, _relation in _relations.items():
         READERS[_type_name][_field] = _related(_relation)
+
+# The table whose plain rows each object type is read from (server.tickets.relatives): a
+# Fulfilment is its ticket's row.
+ROWS_OF = {"Ticket": "Ticket", "Fulfilment": "Ticket", **{t: t for t in TYPE_OF_KIND.values()}}
+# What a ticket's parties on it are decided from (server.tickets.access.facts_of) and its state.
+_FACTS = ("state", "tenant_id", "brick_id", "service_id", "sub_service_id", "assignee_id",
+          "approval")
+# Columns every ticket row carries: its id and the keys of every order its cursors may name.
+TICKET_KEYS = ("id", "created_at", "updated_at", "priority", "sla_due_key")
+
+# The columns each field's reader reads of its row, so that a plan's statements select those
+# alone. A field of a plain attribute reads its own column (the snake case of its name).
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Ticket": {"id": ("id",), "allowedActions": _FACTS,
+               "fulfilment": ("fulfilment_status", "fulfilment_updated_at")},
+    "Fulfilment": {"system": ("fulfilment_system",), "status": ("fulfilment_status",),
+                   "error": ("fulfilment_error",), "message": ("fulfilment_message",),
+                   "updatedAt": ("fulfilment_updated_at",)},
+    "User": {"roles": ("roles",)},
+}
+for _type_name in TYPE_OF_KIND.values():
+    COLUMNS.setdefault(_type_name, {})["id"] = ("id",)
+for _type_name, _readers in READERS.items():
+    if _type_name in ROWS_OF:
+        _needs = COLUMNS.setdefault(_type_name, {})
+        for _field in _readers:
+            _needs.setdefault(_field, (_snake(_field),))
+for _type_name, _relations in RELATIONS.items():
+    for _field, _relation in _relations.items():
+        if _type_name in ROWS_OF:
+            COLUMNS[_type_name][_field] = (_relation.column,)
+for _type_name, _fields in MANY.items():
+    for _field in _fields:
+        COLUMNS[_type_name][_field] = ("id",)

@@ -13,18 +13,21 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
     DirectiveNode,
     DocumentNode,
     FieldNode,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
@@ -40,7 +43,18 @@ from graphql.execution.collect_fields import FieldDetailsList, collect_fields
 from graphql.language import Visitor
 
 from schema.compiled.fallback import NotCompiled
-from schema.compiled.fields import READERS, RELATIONS, Reader, Relation
+from schema.compiled.fields import (
+    COLUMNS,
+    MANY,
+    READERS,
+    RELATIONS,
+    ROWS_OF,
+    TYPE_OF_KIND,
+    Reader,
+    Relation,
+)
+from schema.compiled.fields import many as many_reader
+from server.tickets.relatives import JoinedPage, Kind, joined_page
 
 TYPENAME = "__typename"
 # Root fields the planner runs, and the object type a `node(id)` is compiled for.
@@ -63,11 +77,17 @@ class Selection:
     children: tuple[Selection, ...] = ()
     # The object type the children were collected for (a node's runtime type).
     object_type: str = ""
-    # Root fields only: the field's definition and the first node, for its arguments.
+    # Root and to-many fields: the field's definition, for its arguments (the first node's).
     definition: GraphQLField | None = None
+    # To-many fields: the selection's number in its shape (schema.compiled.fields.many).
+    number: int = -1
     # A single scalar or enum (not a list): its serializer, so objects write it without detours.
     coerce: Callable[[Any], Any] | None = None
     non_null: bool = False
+    # A plain attribute's getter (the reader without its call), and whether the field is a
+    # String, whose serializer leaves a str as it is.
+    get: Callable[[Any], Any] | None = None
+    text: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +97,12 @@ class Shape:
     roots: tuple[Selection, ...]
     # Relations read under each object type, so each kind is fetched once per level.
     relations: dict[str, tuple[Relation, ...]]
+    # To-many selections, by their number: each read for all the run's tickets at once.
+    many: tuple[Selection, ...]
+    # The columns read of each kind's rows, and a list's page statement: the tickets (the columns
+    # read of them) and their selected to-one relations, joined.
+    columns: dict[Kind, frozenset[str]]
+    page: JoinedPage
 
 
 class _DirectiveVariables(Visitor):
@@ -138,18 +164,27 @@ def _build(executor: Executor) -> Shape:
     collected = collect_fields(schema, executor.fragments, executor.variable_values, root,
                                executor.operation)
     relations: dict[str, dict[str, Relation]] = {}
+    columns: dict[str, set[str]] = {}
+    many: list[Selection] = []
     roots = []
     for key, details in collected.grouped_field_set.items():
         name = details[0].node.name.value
         if name != TYPENAME and name not in ROOTS:
             raise NotCompiled(f"Query.{name}")
-        roots.append(_select(executor, root, key, details, relations, is_root=True))
+        roots.append(_select(executor, root, key, details, relations, columns, many,
+                             is_root=True))
+    on_tickets = relations.get("Ticket", {}).values()
+    wanted = {kind: frozenset(columns.get(type_name, ())) for kind, type_name in TYPE_OF_KIND.items()}
     return Shape(roots=tuple(roots),
-                 relations={t: tuple(r.values()) for t, r in relations.items()})
+                 relations={t: tuple(r.values()) for t, r in relations.items()},
+                 many=tuple(many), columns=wanted,
+                 page=joined_page(columns.get("Ticket", ()), [(r.kind, r.column) for r in on_tickets],
+                                  wanted))
 
 
 def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: FieldDetailsList,
-            relations: dict[str, dict[str, Relation]], *, is_root: bool = False) -> Selection:
+            relations: dict[str, dict[str, Relation]], columns: dict[str, set[str]],
+            many: list[Selection], *, is_root: bool = False) -> Selection:
     if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
         raise NotCompiled("@defer or fragment variables")
     nodes = tuple(d.node for d in details)
@@ -158,28 +193,52 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
         return Selection(key=key, name=name, parent=parent.name, type=None, nodes=nodes)
     definition = parent.fields[name]
     read = None
-    if not is_root:
+    number = -1
+    if not is_root and name in MANY.get(parent.name, ()):
+        number = len(many)
+        many.append(None)  # type: ignore[arg-type]  # its place, filled below
+        read = many_reader(number)
+    elif not is_root:
         read = READERS.get(parent.name, {}).get(name)
         if read is None or any(n.arguments for n in nodes):
             raise NotCompiled(f"{parent.name}.{name}")
         if (relation := RELATIONS.get(parent.name, {}).get(name)) is not None:
             relations.setdefault(parent.name, {})[name] = relation
+        if parent.name in ROWS_OF:
+            columns.setdefault(ROWS_OF[parent.name], set()).update(COLUMNS[parent.name][name])
     named: GraphQLNamedType = get_named_type(definition.type)
     if is_leaf_type(named):
         single = get_nullable_type(definition.type) is named
+        attribute = getattr(read, "attribute", None)
         return Selection(key=key, name=name, parent=parent.name, type=definition.type,
                          nodes=nodes, read=read, definition=definition if is_root else None,
-                         coerce=named.coerce_output_value if single else None,  # type: ignore[union-attr]
-                         non_null=is_non_null_type(definition.type))
+                         coerce=_serializer(named) if single else None,
+                         non_null=is_non_null_type(definition.type),
+                         get=attrgetter(attribute) if attribute else None,
+                         text=named is GraphQLString)
     # An object, or the Node interface of `node(id)`, compiled for tickets only.
     runtime = named if is_object_type(named) else _node_type(executor.schema, named)
     assert isinstance(runtime, GraphQLObjectType)
     sub = executor.collect_subfields(runtime, details)
-    children = tuple(_select(executor, runtime, k, d, relations)
+    children = tuple(_select(executor, runtime, k, d, relations, columns, many)
                      for k, d in sub.grouped_field_set.items())
-    return Selection(key=key, name=name, parent=parent.name, type=definition.type, nodes=nodes,
-                     read=read, children=children, object_type=runtime.name,
-                     definition=definition if is_root else None)
+    found = Selection(key=key, name=name, parent=parent.name, type=definition.type, nodes=nodes,
+                      read=read, children=children, object_type=runtime.name,
+                      definition=definition if is_root or number >= 0 else None, number=number)
+    if number >= 0:
+        many[number] = found
+    return found
+
+
+def _serializer(named: GraphQLNamedType) -> Callable[[Any], Any]:
+    """The leaf type's own serializer; for an enum, its names by member looked up at once (what
+    strawberry's serializer finds by scanning the values)."""
+    coerce: Callable[[Any], Any] = named.coerce_output_value  # type: ignore[attr-defined]
+    members = getattr(named, "wrapped_cls", None)
+    if not isinstance(named, GraphQLEnumType) or members is None:
+        return coerce
+    names = {member: coerce(member) for member in members}
+    return lambda value: names[value] if value in names else coerce(value)
 
 
 def _node_type(schema: GraphQLSchema, abstract: GraphQLNamedType) -> GraphQLNamedType:

@@ -103,12 +103,16 @@ class Response:
             if child.name == TYPENAME:
                 out[child.key] = selection.object_type
                 continue
-            assert child.read is not None
-            value = child.read(raw, run)
+            get = child.get
+            if get is not None:
+                value = get(raw)
+            else:
+                assert child.read is not None
+                value = child.read(raw, run)
             coerce = child.coerce
             # Most fields are single scalars: written here, with no path built unless null.
             if coerce is not None and value is not None:
-                out[child.key] = coerce(value)
+                out[child.key] = value if child.text and type(value) is str else coerce(value)
             elif coerce is not None and not child.non_null:
                 out[child.key] = None
             else:

@@ -124,10 +124,12 @@ Lister = Callable[..., Awaitable[TicketPage]]
 
 async def read_list(info: Any, lister: Lister, filter: TicketFilter | None,
                     order: TicketOrder | None, first: int | None, after: str | None,
-                    last: int | None, before: str | None) -> TicketPage:
+                    last: int | None, before: str | None,
+                    statement: Any = None) -> TicketPage:
     """The page a ticket list's arguments ask for; refused arguments are BAD_USER_INPUT.
 
-    Shared with compiled execution (schema.compiled), which needs only `info.context`.
+    Shared with compiled execution (schema.compiled), which needs only `info.context` and reads
+    plain rows of its own `statement` (server.tickets.listing.read_page).
     """
     ctx = info.context
     try:
@@ -137,7 +139,7 @@ async def read_list(info: Any, lister: Lister, filter: TicketFilter | None,
 
     async def reader(page: PageArgs, max_page_size: int) -> TicketPage:
         return await lister(ctx.session, viewer=ctx.viewer, filter=wanted, order=_order(order),
-                            page=page, max_page_size=max_page_size)
+                            page=page, max_page_size=max_page_size, statement=statement)
 
     found: TicketPage = await pagination.read(info, reader, first=first, after=after, last=last,
                                               before=before)

@@ -72,7 +72,12 @@ class User(Timestamps, Base):
 
     @property
     def roles(self) -> frozenset[Role]:
-        return frozenset(Role(r) for r in self.role_names if r in Role._value2member_map_)
+        return known_roles(self.role_names)
+
+
+def known_roles(names: list[str]) -> frozenset[Role]:
+    """The roles among stored role names (a user row's `roles` column): unknown names are ignored."""
+    return frozenset(Role(r) for r in names if r in Role._value2member_map_)
 
 
 class ApiTokenPurpose(StrEnum):

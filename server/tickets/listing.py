@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import pagination
@@ -144,11 +145,13 @@ async def where_visible(session: AsyncSession, *, viewer: Principal,
 
 
 async def read_page(session: AsyncSession, where: Sequence[ColumnElement[bool]], *,
-                    order: TicketOrder, page: PageArgs, max_page_size: int) -> TicketPage:
-    """One keyset page of the tickets matching `where`, in `order`."""
+                    order: TicketOrder, page: PageArgs, max_page_size: int,
+                    statement: Select[Any] | None = None) -> TicketPage:
+    """One keyset page of the tickets matching `where`, in `order` (plain rows of `statement`
+    when given: server.pagination.read_page)."""
     found: TicketPage = await pagination.read_page(
         session, Ticket, where, order=order, page=page, max_page_size=max_page_size,
-        into=TicketPage)
+        into=TicketPage, statement=statement)
     return found
 
 
@@ -159,8 +162,10 @@ async def count(session: AsyncSession, page: TicketPage) -> int:
 
 async def list_tickets(session: AsyncSession, *, viewer: Principal,
                        filter: TicketFilter | None = None, order: TicketOrder | None = None,
-                       page: PageArgs | None = None, max_page_size: int = 100) -> TicketPage:
+                       page: PageArgs | None = None, max_page_size: int = 100,
+                       statement: Select[Any] | None = None) -> TicketPage:
     """A page of the tickets the viewer may see, filtered and ordered (newest first by default)."""
     where = await where_visible(session, viewer=viewer, filter=filter or TicketFilter())
     return await read_page(session, where, order=order or TicketOrder(),
-                           page=page or PageArgs(), max_page_size=max_page_size)
+                           page=page or PageArgs(), max_page_size=max_page_size,
+                           statement=statement)

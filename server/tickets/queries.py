@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,31 +23,73 @@ from tenants.context import Principal
 _Row = TypeVar("_Row", TicketComment, TicketEvent)
 
 
-async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int) -> Ticket:
+async def _tickets(session: AsyncSession, statement: Select[Any] | None,
+                   *where: ColumnElement[bool]) -> list[Any]:
+    """Tickets matching `where`: objects, or plain rows of `statement` (a SELECT of the ticket
+    table's columns under their own names, and of what it joins one-to-one)."""
+    if statement is None:
+        return list(await session.scalars(select(Ticket).where(*where)))
+    return list(await session.execute(statement.where(*where)))
+
+
+@overload
+async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int,
+                     statement: None = None) -> Ticket: ...
+
+
+@overload
+async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int,
+                     statement: Select[Any]) -> Any: ...
+
+
+async def get_ticket(session: AsyncSession, *, viewer: Principal, ticket_id: int,
+                     statement: Select[Any] | None = None) -> Any:
     """One ticket the viewer may see; NotFound whether it is missing or another school's."""
-    ticket = await session.scalar(select(Ticket).where(
-        Ticket.id == ticket_id, visible_tickets(policy.ticket_scope(viewer))))
-    if ticket is None:
+    found = await _tickets(session, statement, Ticket.id == ticket_id,
+                           visible_tickets(policy.ticket_scope(viewer)))
+    if not found:
         raise NotFound("ticket", ticket_id)
-    return ticket
+    return found[0]
 
 
-async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: str) -> Ticket:
+@overload
+async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: str,
+                            statement: None = None) -> Ticket: ...
+
+
+@overload
+async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: str,
+                            statement: Select[Any]) -> Any: ...
+
+
+async def get_ticket_by_ref(session: AsyncSession, *, viewer: Principal, ref: str,
+                            statement: Select[Any] | None = None) -> Any:
     ref = ref.strip().upper()
-    ticket = None
+    found = []
     if REF.match(ref):
-        ticket = await session.scalar(select(Ticket).where(
-            Ticket.ref == ref, visible_tickets(policy.ticket_scope(viewer))))
-    if ticket is None:
+        found = await _tickets(session, statement, Ticket.ref == ref,
+                               visible_tickets(policy.ticket_scope(viewer)))
+    if not found:
         raise NotFound("ticket", ref)
-    return ticket
+    return found[0]
+
+
+@overload
+async def tickets_by_ids(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
+                         statement: None = None) -> dict[int, Ticket]: ...
+
+
+@overload
+async def tickets_by_ids(session: AsyncSession, *, viewer: Principal, ticket_ids: Sequence[int],
+                         statement: Select[Any]) -> dict[int, Any]: ...
 
 
 async def tickets_by_ids(session: AsyncSession, *, viewer: Principal,
-                         ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+                         ticket_ids: Sequence[int],
+                         statement: Select[Any] | None = None) -> dict[int, Any]:
     """The visible ones among `ticket_ids` (for Relay nodes), by id."""
-    rows = await session.scalars(select(Ticket).where(
-        Ticket.id.in_(list(ticket_ids)), visible_tickets(policy.ticket_scope(viewer))))
+    rows = await _tickets(session, statement, Ticket.id.in_(list(ticket_ids)),
+                          visible_tickets(policy.ticket_scope(viewer)))
     return {t.id: t for t in rows}
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.tickets.access import covered
@@ -22,10 +24,12 @@ def takeable(viewer: Principal) -> ColumnElement[bool]:
 
 async def my_queue(session: AsyncSession, *, viewer: Principal,
                    filter: TicketFilter | None = None, order: TicketOrder | None = None,
-                   page: PageArgs | None = None, max_page_size: int = 100) -> TicketPage:
+                   page: PageArgs | None = None, max_page_size: int = 100,
+                   statement: Select[Any] | None = None) -> TicketPage:
     """The viewer's work: assigned to them in an open state, or waiting for them to take it."""
     where = await where_visible(session, viewer=viewer, filter=filter or TicketFilter())
     assigned = and_(Ticket.assignee_id == viewer.user_id, Ticket.state.in_(sorted(OPEN_STATES)))
     where.append(or_(assigned, takeable(viewer)))
     return await read_page(session, where, order=order or TicketOrder(),
-                           page=page or PageArgs(), max_page_size=max_page_size)
+                           page=page or PageArgs(), max_page_size=max_page_size,
+                           statement=statement)

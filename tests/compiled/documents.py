@@ -26,6 +26,8 @@ LEAVES = {
     "SubService": ["id", "name", "description", "form", "requiresApproval", "defaultPriority",
                    "active"],
     "Fulfilment": ["system", "status", "error", "message", "updatedAt"],
+    "TicketComment": ["id", "body", "visibility", "source", "createdAt", "viaApiToken"],
+    "TicketEvent": ["id", "kind", "visibility", "data", "createdAt", "viaApiToken"],
 }
 # Object types that are no Node: no `... on Node` inside them.
 NOT_NODES = {"Fulfilment"}
@@ -33,12 +35,15 @@ RELATIONS = {
     "Ticket": {"school": "Tenant", "openedBy": "User", "assignee": "User", "brick": "Brick",
                "service": "Service", "subService": "SubService", "fulfilment": "Fulfilment"},
     "User": {"tenant": "Tenant"},
+    "TicketComment": {"author": "User"},
+    "TicketEvent": {"actor": "User"},
 }
+# To-many lists of a ticket: a connection of comments or history, or the latest comments.
+MANY = {"comments": "TicketComment", "history": "TicketEvent"}
 # Selections the planner leaves to graphql-core.
 UNCOMPILED = {
-    "Ticket": ["comments(first: 2) { totalCount edges { node { body } } }",
-               "lastComments(count: 1) { body }", "subService { service { name } }",
-               "history { totalCount }"],
+    "Ticket": ["subService { service { name } }", "comments { totalCountIsEstimate }",
+               "comments { edges { node { apiToken { id } } } }"],
     "User": ["designations { level }"],
 }
 STATES = ["NEW", "WAITING_FOR_APPROVAL", "APPROVED", "ASSIGNED", "IN_PROGRESS", "PENDING",
@@ -94,6 +99,8 @@ class Draft:
         kinds = ["leaf", "leaf", "leaf", "typename", "inline", "spread"]
         if type_name in RELATIONS and depth < 2:
             kinds += ["relation", "relation"]
+        if type_name == "Ticket" and depth < 2:
+            kinds.append("many")
         if type_name in UNCOMPILED:
             kinds.append("uncompiled")
         kind = self.draw(st.sampled_from(kinds))
@@ -105,6 +112,8 @@ class Draft:
         if kind == "relation":
             name, target = self.draw(st.sampled_from(sorted(RELATIONS[type_name].items())))
             return f"{self.alias()}{name}{self.directive()} {self.selection(target, depth + 1)}"
+        if kind == "many":
+            return self.many(depth)
         if kind == "uncompiled":
             self.compilable = False
             return self.draw(st.sampled_from(UNCOMPILED[type_name]))
@@ -117,12 +126,36 @@ class Draft:
         self.fragments.append(f"fragment {name} on {type_name} {self.selection(type_name, depth + 1)}")
         return f"...{name}{self.directive()}"
 
-    def connection(self) -> str:
+    def size(self, type_: str, values: list[int | None]) -> str | None:
+        """A size drawn from `values`, as a literal or a variable (None: not given)."""
+        size = self.draw(st.sampled_from(values))
+        if size is None:
+            return None
+        return self.variable(type_, size) if self.draw(st.booleans()) else str(size)
+
+    def many(self, depth: int) -> str:
+        """A ticket's comments or history (a page of them), or its latest comments."""
+        name = self.draw(st.sampled_from(["comments", "history", "lastComments"]))
+        if name == "lastComments":
+            count = self.size("Int!", [None, 0, 1, 2, 5, 25, -1])
+            args = "" if count is None else f"(count: {count})"
+            return (f"{self.alias()}lastComments{args}{self.directive()} "
+                    f"{self.selection('TicketComment', depth + 1)}")
+        args = ""
+        if (size := self.size("Int", [None, 1, 2, 5])) is not None:
+            args = f"({self.draw(st.sampled_from(['first', 'last']))}: {size})"
+        return (f"{self.alias()}{name}{args}{self.directive()} "
+                f"{self.connection(MANY[name], depth + 1)}")
+
+    def connection(self, node: str = "Ticket", depth: int = 0) -> str:
         parts = []
         for _ in range(self.draw(st.integers(1, 3))):
             kind = self.draw(st.sampled_from(["total", "pageInfo", "edges", "edges", "typename"]))
             if kind == "total":
-                parts.append(f"{self.alias()}totalCount{self.directive()}")
+                # A ticket's comments and history are counted exactly: no estimate to flag.
+                total = self.draw(st.sampled_from(["totalCount", "totalCountIsEstimate"])) \
+                    if node == "Ticket" else "totalCount"
+                parts.append(f"{self.alias()}{total}{self.directive()}")
             elif kind == "typename":
                 parts.append("__typename")
             elif kind == "pageInfo":
@@ -131,7 +164,7 @@ class Draft:
                     min_size=1, max_size=4))
                 parts.append(f"{self.alias()}pageInfo {{ {' '.join(fields)} }}")
             else:
-                edge = ["node " + self.selection("Ticket")]
+                edge = ["node " + self.selection(node, depth)]
                 if self.draw(st.booleans()):
                     edge.append("cursor")
                 if self.draw(st.booleans()):

@@ -31,8 +31,10 @@ CALLERS = sorted({name for role in ROLES if role != "anonymous"
 
 
 async def answer(sessions: async_sessionmaker[AsyncSession], settings: Settings, caller: Any,
-                 query: str, variables: dict[str, Any], *, compiled: bool) -> str:
-    context = Context(settings=settings.model_copy(update={"compiled_execution": compiled}),
+                 query: str, variables: dict[str, Any], *, compiled: bool,
+                 exact_count_limit: int) -> str:
+    context = Context(settings=settings.model_copy(update={"compiled_execution": compiled,
+                                                           "exact_count_limit": exact_count_limit}),
                       sessions=sessions, principal=caller)
     try:
         result = await schema.build_schema().execute(query, variable_values=variables,
@@ -60,10 +62,37 @@ async def test_compiled_answers_equal_graphql_core(username: str, scene: Scene, 
                                                    settings: Settings, data: st.DataObject) -> None:
     caller = await principal(session, username)
     drawn = document(data, scene.ids, scene.cursors)
+    # A limit below the lists' lengths makes totals estimates (flagged), one above keeps them exact.
+    limit = data.draw(st.sampled_from([2, 1_000]), label="exact_count_limit")
     before = compiled_count()
-    compiled = await answer(sessions, settings, caller, drawn.query, drawn.variables, compiled=True)
+    compiled = await answer(sessions, settings, caller, drawn.query, drawn.variables, compiled=True,
+                            exact_count_limit=limit)
     ran_compiled = compiled_count() > before
-    core = await answer(sessions, settings, caller, drawn.query, drawn.variables, compiled=False)
+    core = await answer(sessions, settings, caller, drawn.query, drawn.variables, compiled=False,
+                        exact_count_limit=limit)
     assert compiled == core, drawn.query
     if drawn.compilable and '"errors": []' in core:
         assert ran_compiled, f"not compiled: {drawn.query}"
+
+
+# People joined to the page and people named by its lists, and their schools: every level read.
+PEOPLE = """{ tickets(first: 30) { edges { node {
+  assignee { username tenant { slug } } openedBy { displayName }
+  lastComments(count: 5) { body author { username tenant { slug } } }
+  history { totalCount edges { node { kind actor { username tenant { name } } } } }
+} } } }"""
+
+
+@pytest.mark.parametrize("username", CALLERS)
+async def test_every_level_of_people_is_read(username: str, scene: Scene, session: AsyncSession,
+                                             sessions: async_sessionmaker[AsyncSession],
+                                             settings: Settings) -> None:
+    caller = await principal(session, username)
+    before = compiled_count()
+    compiled = await answer(sessions, settings, caller, PEOPLE, {}, compiled=True,
+                            exact_count_limit=1_000)
+    assert compiled_count() == before + 1
+    core = await answer(sessions, settings, caller, PEOPLE, {}, compiled=False,
+                        exact_count_limit=1_000)
+    assert compiled == core
+    assert '"errors": []' in core

@@ -35,6 +35,31 @@ async def test_compiled_page_statements_do_not_grow_with_the_page(gql, engine, h
         assert len(edges) == min(size, data["tickets"]["totalCount"])
         counts[size] = len(statements)
     assert counts[10] == counts[100], counts
-    # Authentication 2, the page and its count 2, then one statement per relation kind: schools,
-    # users, bricks, services, sub-services, and the users' schools not yet read: at most 10.
-    assert counts[100] <= 10, counts
+    # Authentication 2, the page (its six to-one relations joined to it) and its count 2, then
+    # the openers' schools the page's did not already read, in one statement: at most 5.
+    assert counts[100] <= 5, counts
+
+
+# A ticket's lists: its comments, latest comments and history with their authors and actors.
+MANY = """query($n: Int!) { tickets(first: $n) { edges { node {
+  id comments(first: 2) { totalCount pageInfo { hasNextPage } edges { cursor node {
+    body visibility author { username tenant { slug } } } } }
+  lastComments(count: 2) { body author { displayName } }
+  history(last: 3) { edges { node { kind data actor { username } } } }
+} } } }"""
+
+
+@pytest.mark.parametrize("viewer", [ADMIN, LYON_AGENT])
+async def test_compiled_lists_of_tickets_do_not_grow_with_the_page(gql, engine, hundred_tickets,  # noqa: F811
+                                                                   viewer) -> None:
+    counts = {}
+    for size in (10, 100):
+        before = compiled_count()
+        with counting(engine) as statements:
+            await gql(MANY, {"n": size}, as_user=viewer)
+        assert compiled_count() == before + 1, "the page was not compiled"
+        counts[size] = len(statements)
+    assert counts[10] == counts[100], counts
+    # Authentication 2, the page 1, the comments' page and count 2, the latest comments 1, the
+    # history 1, the authors and actors 1, their schools 1: at most 9.
+    assert counts[100] <= 9, counts

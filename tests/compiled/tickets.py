@@ -2,7 +2,9 @@
 
 Tickets at two schools, assigned and queued, escalated, resolved, with optional fields set and
 unset, one on a retired sub-service, and equal creation times (ties broken by id), so orders,
-filters, visibility and nulls are all exercised.
+filters, visibility and nulls are all exercised; most have public and internal comments and
+history events (some by nobody), a few none, so to-many lists, their pages and the internal
+rows' visibility are too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from strawberry import relay
 
 from server.catalog.models import Priority, Service, SubService
 from server.cursors import encode_cursor
-from server.tickets.models import Ticket
+from server.tickets.models import (
+    CommentSource,
+    EventKind,
+    Ticket,
+    TicketComment,
+    TicketEvent,
+    Visibility,
+)
 from server.tickets.ordering import Direction, OrderField, TicketOrder
 from server.tickets.workflow import TicketState
 from tests.policy.world import build_world
@@ -84,6 +93,26 @@ async def build_scene(session: AsyncSession) -> Scene:
             fulfilment_message="Exit code 1603" if n % 6 == 1 else None,
             fulfilment_updated_at=created if n % 3 == 1 else None))
     session.add_all(tickets)
+    await session.flush()
+    for n, ticket in enumerate(tickets):
+        if n % 4 == 3:
+            continue  # no comments, no history
+        expert = people[experts[n % 3]]
+        session.add_all([
+            TicketComment(ticket_id=ticket.id, author_id=ticket.opened_by_id, body=f"Public {n}",
+                          visibility=Visibility.PUBLIC, created_at=ticket.created_at),
+            TicketComment(ticket_id=ticket.id, author_id=expert, body=f"Internal {n}",
+                          visibility=Visibility.INTERNAL, source=CommentSource.GROUP,
+                          created_at=ticket.created_at),
+            *([TicketComment(ticket_id=ticket.id, author_id=None, body=f"From the desk {n}",
+                             visibility=Visibility.PUBLIC, source=CommentSource.DESK,
+                             created_at=ticket.created_at)] if n % 2 else []),
+            TicketEvent(ticket_id=ticket.id, kind=EventKind.OPENED, actor_id=ticket.opened_by_id,
+                        visibility=Visibility.PUBLIC, data={"n": n}, created_at=ticket.created_at),
+            TicketEvent(ticket_id=ticket.id, kind=EventKind.ROUTED, actor_id=None,
+                        visibility=Visibility.INTERNAL, data={"to": expert},
+                        created_at=ticket.created_at),
+        ])
     # A ticket keeps naming the sub-service it was opened on once that is retired.
     await session.execute(update(SubService).where(SubService.id == subs[2].id).values(active=False))
     await session.flush()
