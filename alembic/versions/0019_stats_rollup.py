@@ -6,7 +6,8 @@
 no writer (the service, the mirror, the sweep, a bulk load, a hand-written UPDATE) can leave a
 rolled-up day wrong: the day is read from the live tables until the roll-up job rebuilds it.
 A ticket's days are those of its instants: created, taken, resolved, closed, rejected (its last
-update while REJECTED) and departed (the first of resolved, closed, rejected); a move between
+update while REJECTED) and departed (the first of resolved, closed, rejected, never before
+its creation); a move between
 schools, places, priorities or assignees marks them all, and its escalations' days.
 The triggers fire on INSERT, DELETE and on UPDATE of the columns stats read only; openTicket
 sends no statement more.
@@ -61,8 +62,10 @@ class Dialect:
     def departed(self, row: str) -> str:
         parts = (f"{row}.resolved_at", f"{row}.closed_at", self.rejected(row))
         if self.postgres:
-            return f"LEAST({', '.join(parts)})"
-        return f"NULLIF(min({', '.join(f'coalesce({p}, {FAR})' for p in parts)}), {FAR})"
+            first = f"LEAST({', '.join(parts)})"
+            return f"CASE WHEN {first} IS NOT NULL THEN GREATEST({row}.created_at, {first}) END"
+        first = f"NULLIF(min({', '.join(f'coalesce({p}, {FAR})' for p in parts)}), {FAR})"
+        return f"max({row}.created_at, {first})"
 
     def instants(self, row: str) -> dict[str, str]:
         return {"created": f"{row}.created_at", "taken": f"{row}.taken_at",

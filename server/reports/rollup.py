@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.schema import Column
 
-from server.db import utcnow
+from server.db import UTCDateTime, utcnow
 from server.reports import figures_sql
 from server.reports.models import (COUNTS, DIMENSIONS, DURATIONS, stats_day, stats_day_histogram,
                                    stats_dirty_day, stats_rollup_state)
@@ -95,13 +95,17 @@ def _in(stamp: Any, ranges: Ranges) -> ColumnElement[bool]:
 
 
 def departed_at(dialect: str) -> ColumnElement[dt.datetime]:
-    """When the ticket left the open set: the first of resolved, closed, rejected (else NULL)."""
+    """When the ticket left the open set: the first of resolved, closed, rejected (else NULL),
+    never before its creation (so that opened minus departed is 0 or 1 at any instant, as the
+    live backlog's "open at the end" is)."""
     rejected = case((Ticket.state == TicketState.REJECTED, Ticket.updated_at))
     if dialect == "postgresql":
-        return func.least(Ticket.resolved_at, Ticket.closed_at, rejected)
+        first = func.least(Ticket.resolved_at, Ticket.closed_at, rejected)
+        return type_coerce(case((first.is_not(None), func.greatest(Ticket.created_at, first))), UTCDateTime())
     far = literal("9999-12-31 00:00:00")
-    return func.nullif(func.min(func.coalesce(Ticket.resolved_at, far), func.coalesce(Ticket.closed_at, far),
-                                func.coalesce(rejected, far)), far)
+    first = func.nullif(func.min(func.coalesce(Ticket.resolved_at, far), func.coalesce(Ticket.closed_at, far),
+                                 func.coalesce(rejected, far)), far)
+    return type_coerce(func.max(Ticket.created_at, first), UTCDateTime())
 
 
 BRANCHES = ("opened", "taken", "resolved", "closed", "rejected", "departed", "escalations")

@@ -326,7 +326,7 @@ async def backlog_by_expert(session: AsyncSession, q: StatsQuery) -> list[Ranked
         dialect = session.get_bind().dialect.name
         open_at = await rollup.backlog(session, plan, where, _keyed(dialect, GroupBy.EXPERT), q.period.end)
         nobody_last = dialect == "postgresql"
-        ordered = sorted(open_at.items(), key=lambda kn: (-kn[1], (kn[0] is None) == (not nobody_last), kn[0] or 0))
+        ordered = sorted(open_at.items(), key=lambda kn: (-kn[1], (kn[0] is None) == nobody_last, kn[0] or 0))
         return [Ranked(k, float(n)) for k, n in ordered]
     count = func.count().label("n")
     found = await session.execute(
