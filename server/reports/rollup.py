@@ -20,17 +20,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Date, Float, Integer, Select, Table, and_, case, cast, delete,
                         func, insert, literal, not_, null, or_, select, type_coerce, union_all, update)
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.schema import Column
 
-from server.db import UTCDateTime, utcnow
+from server.db import UTCDateTime, utcnow, writer_session
 from server.reports import figures_sql
 from server.reports.models import (COUNTS, DIMENSIONS, DURATIONS, stats_day, stats_day_histogram,
                                    stats_dirty_day, stats_rollup_state)
@@ -261,6 +261,21 @@ async def roll_up(session: AsyncSession, *, today: dt.date, max_days: int = BATC
     else:
         await session.execute(update(stats_rollup_state).where(stats_rollup_state.c.id == 1).values(**values))
     return run
+
+
+async def backfill(sessions: async_sessionmaker[AsyncSession], *, today: dt.date,
+                   days_per_step: int = BATCH_DAYS,
+                   progress: Callable[[RollupRun], None] | None = None) -> RollupRun:
+    """Roll up every complete day before `today`, one transaction per `days_per_step` days (so a
+    million tickets are not one transaction), reporting each step; returns the last step. Stops
+    at once, `locked` False, when another process is rolling up."""
+    while True:
+        async with writer_session(sessions) as session:
+            run = await roll_up(session, today=today, max_days=days_per_step)
+        if progress is not None:
+            progress(run)
+        if not run.locked or run.remaining == 0:
+            return run
 
 
 # --- reading -------------------------------------------------------------------------------
