@@ -189,24 +189,26 @@ def upgrade() -> None:
     op.create_table(
         'stats_day',
         sa.Column('grain', sa.SmallInteger(), nullable=False),
+        sa.Column('span', sa.SmallInteger(), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         *_dimensions(),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in counts],
         *[c for name in durations for c in (sa.Column(f'{name}_n', sa.Integer(), nullable=False),
                                              sa.Column(f'{name}_sum', sa.Float(), nullable=False))],
     )
-    op.create_index('ix_stats_day_grain_day', 'stats_day', ['grain', 'day'], unique=False)
+    op.create_index('ix_stats_day_grain_span_day', 'stats_day', ['grain', 'span', 'day'], unique=False)
     op.create_table(
         'stats_day_histogram',
         sa.Column('grain', sa.SmallInteger(), nullable=False),
+        sa.Column('span', sa.SmallInteger(), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         *_dimensions(),
         sa.Column('measure', sa.SmallInteger(), nullable=False),
         sa.Column('bucket', sa.Integer(), nullable=False),
         sa.Column('n', sa.Integer(), nullable=False),
     )
-    op.create_index('ix_stats_day_histogram_grain_day', 'stats_day_histogram', ['grain', 'day'],
-                    unique=False)
+    op.create_index('ix_stats_day_histogram_grain_span_day', 'stats_day_histogram',
+                    ['grain', 'span', 'day'], unique=False)
     op.create_table(
         'stats_dirty_day',
         sa.Column('day', sa.Date(), nullable=False),
@@ -215,6 +217,7 @@ def upgrade() -> None:
     op.create_table(
         'stats_rollup_state',
         sa.Column('id', sa.SmallInteger(), nullable=False),
+        sa.Column('rolled_from', sa.Date(), nullable=True),
         sa.Column('rolled_until', sa.Date(), nullable=True),
         sa.Column('updated_at', server.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_rollup_state')),
@@ -229,7 +232,7 @@ def downgrade() -> None:
         op.execute(sa.text(statement))
     op.drop_table('stats_rollup_state')
     op.drop_table('stats_dirty_day')
-    op.drop_index('ix_stats_day_histogram_grain_day', table_name='stats_day_histogram')
+    op.drop_index('ix_stats_day_histogram_grain_span_day', table_name='stats_day_histogram')
     op.drop_table('stats_day_histogram')
-    op.drop_index('ix_stats_day_grain_day', table_name='stats_day')
+    op.drop_index('ix_stats_day_grain_span_day', table_name='stats_day')
     op.drop_table('stats_day')

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Date, Float, Integer, Select, Table, and_, case, cast, delete,
-                        func, insert, literal, not_, null, or_, select, type_coerce, union_all, update)
+                        func, insert, literal, false, null, or_, select, type_coerce, union_all, update)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.schema import Column
@@ -43,16 +43,27 @@ log = logging.getLogger("groupdesk.reports")
 # pg_try_advisory_xact_lock's key: "groupdesk stats", any constant the app uses for nothing else.
 ROLLUP_LOCK_KEY = 0x67645F737461
 # The grains, smallest first: a query reads the first one holding every column its visibility,
-# filter and grouping name. 0: totals and time groupings of everything; 1: by priority;
-# 2: a school's manager (school, or assigned to them); 3: an expert (the places their
-# designations cover, or assigned to them); 4: any mix of the six columns.
+# filter and grouping name (others go to the live tables alone). The group admin's totals, time
+# groupings and groupings by one column read 0 to 4, Scenari per school 5; a school manager
+# (their school, or assigned to them) 6; an expert (the places their designations cover, or
+# assigned to them) 7.
 GRAINS: dict[int, tuple[str, ...]] = {
     0: (),
     1: ("priority",),
-    2: ("tenant_id", "assignee_id"),
-    3: ("brick_id", "service_id", "sub_service_id", "assignee_id"),
-    4: DIMENSIONS,
+    2: ("tenant_id",),
+    3: ("brick_id", "service_id", "sub_service_id"),
+    4: ("assignee_id",),
+    5: ("tenant_id", "brick_id"),
+    6: ("tenant_id", "assignee_id"),
+    7: ("brick_id", "service_id", "sub_service_id", "assignee_id"),
+    8: ("tenant_id", "brick_id", "service_id", "sub_service_id", "assignee_id"),
 }
+# Histograms are kept for the grains with few groups only: at a finer grain a group holds fewer
+# durations than there are buckets, and the histogram would be as large as the tickets. Queries
+# on the other grains compute their percentiles exactly from the tickets.
+HISTOGRAM_GRAINS = frozenset({0, 1, 2, 3, 4, 5})
+# Spans of stored rows: days, ISO weeks (from Monday), months; `day` is the span's first day.
+DAY, WEEK, MONTH = 1, 7, 30
 # Durations are counted in buckets [r^i, r^(i+1)) with r = (1 + a) / (1 - a) and stand for
 # 2 r^(i+1) / (r + 1): any value is within a = 1% of its bucket's (relative error); values at or
 # below 0 fall in ZERO_BUCKET and stand for 0.
@@ -91,7 +102,7 @@ def day_of(dialect: str, stamp: Any) -> ColumnElement[dt.date]:
 
 def _in(stamp: Any, ranges: Ranges) -> ColumnElement[bool]:
     found = [stamp < hi if lo is None else and_(stamp >= lo, stamp < hi) for lo, hi in ranges]
-    return or_(*found) if found else literal(False)
+    return or_(*found) if found else false()
 
 
 def departed_at(dialect: str) -> ColumnElement[dt.datetime]:
@@ -169,7 +180,7 @@ async def take_rollup_lock(session: AsyncSession) -> bool:
 def _summed(grain: int, source: Any) -> Select[Any]:
     kept = GRAINS[grain]
     group = [source.c.day, *(source.c[d] for d in kept)]
-    return select(literal(grain), source.c.day,
+    return select(literal(grain), literal(DAY), source.c.day,
                   *(source.c[d] if d in kept else null() for d in DIMENSIONS),
                   *(func.sum(source.c[name]) for name in COUNTS),
                   *(c for name in DURATIONS for c in (func.count(source.c[name]),
@@ -188,23 +199,66 @@ def _unpivoted(source: Any) -> Any:
 def _histogram(grain: int, source: Any) -> Select[Any]:
     kept = GRAINS[grain]
     group = [source.c.day, *(source.c[d] for d in kept), source.c.measure, source.c.bucket]
-    return select(literal(grain), source.c.day,
+    return select(literal(grain), literal(DAY), source.c.day,
                   *(source.c[d] if d in kept else null() for d in DIMENSIONS),
                   source.c.measure, source.c.bucket, func.count()).group_by(*group)
 
 
+DAY_COLUMNS = [*DIMENSIONS, *COUNTS, *(f"{n}_{s}" for n in DURATIONS for s in ("n", "sum"))]
+HISTOGRAM_COLUMNS = [*DIMENSIONS, "measure", "bucket", "n"]
+
+
 async def build_days(session: AsyncSession, first: dt.date, last: dt.date) -> None:
-    """(Re)build the summary rows of the days [first, last)."""
+    """(Re)build the day rows of the days [first, last)."""
     dialect = session.get_bind().dialect.name
     for table in (stats_day, stats_day_histogram):
-        await session.execute(delete(table).where(table.c.day >= first, table.c.day < last))
+        await session.execute(delete(table).where(table.c.span == DAY, table.c.day >= first,
+                                                  table.c.day < last))
     source = facts(dialect, [], [(midnight(first), midnight(last))]).subquery("facts")
     durations = _unpivoted(source)
-    day_columns = ["grain", "day", *DIMENSIONS, *COUNTS, *(f"{n}_{s}" for n in DURATIONS for s in ("n", "sum"))]
     for grain in GRAINS:
-        await session.execute(insert(stats_day).from_select(day_columns, _summed(grain, source)))
-        await session.execute(insert(stats_day_histogram).from_select(
-            ["grain", "day", *DIMENSIONS, "measure", "bucket", "n"], _histogram(grain, durations)))
+        await session.execute(insert(stats_day).from_select(["grain", "span", "day", *DAY_COLUMNS],
+                                                            _summed(grain, source)))
+        if grain in HISTOGRAM_GRAINS:
+            await session.execute(insert(stats_day_histogram).from_select(
+                ["grain", "span", "day", *HISTOGRAM_COLUMNS], _histogram(grain, durations)))
+
+
+def week_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def after(span: int, first: dt.date) -> dt.date:
+    """The day after the span starting on `first`."""
+    if span == WEEK:
+        return first + dt.timedelta(days=7)
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+async def build_spans(session: AsyncSession, days: Iterable[dt.date], rolled_until: dt.date) -> None:
+    """(Re)build the week and month rows holding `days` from their day rows, for the weeks and
+    months complete before `rolled_until` (the others are read day by day)."""
+    for span, start_of in ((WEEK, week_of), (MONTH, month_of)):
+        starts = sorted({start_of(d) for d in days})
+        for table, columns in ((stats_day, DAY_COLUMNS), (stats_day_histogram, HISTOGRAM_COLUMNS)):
+            for chunk in (starts[k:k + 200] for k in range(0, len(starts), 200)):
+                await session.execute(delete(table).where(table.c.span == span, table.c.day.in_(chunk)))
+            for first in starts:
+                if after(span, first) > rolled_until:
+                    continue
+                kept = [table.c[c] for c in ("grain", *DIMENSIONS)] + (
+                    [table.c.measure, table.c.bucket] if table is stats_day_histogram else [])
+                summed = [func.sum(table.c[c]) for c in columns if table.c[c] not in kept]
+                await session.execute(insert(table).from_select(
+                    ["grain", "span", "day", *(c.name for c in kept[1:]), *(c for c in columns
+                                                                        if table.c[c] not in kept)],
+                    select(table.c.grain, literal(span), literal(first, Date), *kept[1:], *summed)
+                    .where(table.c.span == DAY, table.c.day >= first, table.c.day < after(span, first))
+                    .group_by(*kept)))
 
 
 @dataclass
@@ -235,27 +289,31 @@ async def roll_up(session: AsyncSession, *, today: dt.date, max_days: int = BATC
     time (advisory lock): the others return at once with `locked` False."""
     if not await take_rollup_lock(session):
         return RollupRun(locked=False)
-    state = (await session.execute(select(stats_rollup_state.c.rolled_until)
+    state = (await session.execute(select(stats_rollup_state.c.rolled_from, stats_rollup_state.c.rolled_until)
                                    .where(stats_rollup_state.c.id == 1))).first()
-    rolled_until: dt.date | None = state[0] if state else None
     # Taken first: a change committed after this statement marks its day again.
     dirty = list((await session.execute(delete(stats_dirty_day).returning(stats_dirty_day.c.day))).scalars())
     run = RollupRun()
-    if rolled_until is None:
+    touched: list[dt.date] = []
+    if state is None or state.rolled_until is None:
         first = await session.scalar(select(func.min(Ticket.created_at)))
-        rolled_until = first.date() if first is not None else today
+        rolled_from = rolled_until = first.date() if first is not None else today
     else:
-        run.rebuilt = sorted(d for d in dirty if d < rolled_until)
+        rolled_from, rolled_until = state.rolled_from, state.rolled_until
+        run.rebuilt = sorted(d for d in dirty if rolled_from <= d < rolled_until)
         for a, b in _runs(run.rebuilt):
             await build_days(session, a, b)
+        touched += run.rebuilt
     last = min(today, rolled_until + dt.timedelta(days=max_days))
     if last > rolled_until:
         await build_days(session, rolled_until, last)
         run.added = (last - rolled_until).days
+        touched += [rolled_until + dt.timedelta(days=k) for k in range(run.added)]
         rolled_until = last
+    await build_spans(session, touched, rolled_until)
     run.remaining = max(0, (today - rolled_until).days)
     run.rolled_until = rolled_until
-    values = {"rolled_until": rolled_until, "updated_at": utcnow()}
+    values = {"rolled_from": rolled_from, "rolled_until": rolled_until, "updated_at": utcnow()}
     if state is None:
         await session.execute(insert(stats_rollup_state).values(id=1, **values))
     else:
@@ -284,13 +342,18 @@ async def backfill(sessions: async_sessionmaker[AsyncSession], *, today: dt.date
 @dataclass(frozen=True, slots=True)
 class Plan:
     """How a query reads the roll-up: which grain, its conditions on each summary table, the
-    days rolled up (before `rolled_until`, but the dirty ones)."""
+    days rolled up (from `rolled_from` to `rolled_until`, but the dirty ones)."""
 
     grain: int
+    rolled_from: dt.date
     rolled_until: dt.date
     dirty: frozenset[dt.date]
     on_days: list[ColumnElement[bool]]
     on_histogram: list[ColumnElement[bool]]
+
+    @property
+    def histograms(self) -> bool:
+        return self.grain in HISTOGRAM_GRAINS
 
 
 def _ticket_columns(where: Sequence[ColumnElement[bool]]) -> set[str] | None:
@@ -326,33 +389,54 @@ async def plan(session: AsyncSession, where: Sequence[ColumnElement[bool]],
     grain = next((g for g, kept in GRAINS.items() if needed <= set(kept)), None)
     if grain is None:
         return None
-    rolled_until = await session.scalar(select(stats_rollup_state.c.rolled_until)
-                                        .where(stats_rollup_state.c.id == 1))
-    if rolled_until is None:
+    state = (await session.execute(select(stats_rollup_state.c.rolled_from, stats_rollup_state.c.rolled_until)
+                                   .where(stats_rollup_state.c.id == 1))).first()
+    if state is None or state.rolled_until is None:
         return None
     dirty = frozenset((await session.execute(
-        select(stats_dirty_day.c.day).where(stats_dirty_day.c.day < rolled_until))).scalars())
-    return Plan(grain, rolled_until, dirty, adapted(where, stats_day), adapted(where, stats_day_histogram))
+        select(stats_dirty_day.c.day).where(stats_dirty_day.c.day < state.rolled_until))).scalars())
+    return Plan(grain, state.rolled_from, state.rolled_until, dirty, adapted(where, stats_day),
+                adapted(where, stats_day_histogram))
 
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """A span of time as rolled-up days [first, last) less `dirty`, and live `ranges`."""
+    """A span of time as the clean rolled-up days [first, last) less `dirty`, and live `ranges`."""
 
-    first: dt.date | None
+    first: dt.date
     last: dt.date
-    dirty: list[dt.date]
+    dirty: frozenset[dt.date]
     ranges: Ranges
 
-    def days(self, table: Table) -> list[ColumnElement[bool]]:
-        if self.first is not None and self.last <= self.first:
-            return [literal(False)]
-        found = [table.c.day < self.last]
-        if self.first is not None:
-            found.append(table.c.day >= self.first)
-        if self.dirty:
-            found.append(not_(table.c.day.in_(self.dirty)))
-        return found
+    def rows(self, table: Table, spans: Iterable[int] = (MONTH, WEEK, DAY)) -> ColumnElement[bool]:
+        """The condition on a summary table's rows covering exactly the clean days: whole months
+        and weeks where `spans` allow and they hold no dirty day, single days for the rest."""
+        allowed = set(spans)
+        months: list[dt.date] = []
+        weeks: list[dt.date] = []
+        days: list[tuple[dt.date, dt.date]] = []
+        d = self.first
+        while d < self.last:
+            for span, starts, found in ((MONTH, d.day == 1, months), (WEEK, d.weekday() == 0, weeks)):
+                end = after(span, d)
+                if (span in allowed and starts and end <= self.last
+                        and not any(d <= x < end for x in self.dirty)):
+                    found.append(d)
+                    d = end
+                    break
+            else:
+                if d not in self.dirty:
+                    if days and days[-1][1] == d:
+                        days[-1] = (days[-1][0], d + dt.timedelta(days=1))
+                    else:
+                        days.append((d, d + dt.timedelta(days=1)))
+                d += dt.timedelta(days=1)
+        found_rows: list[ColumnElement[bool]] = []
+        for span, starts_list in ((MONTH, months), (WEEK, weeks)):
+            if starts_list:
+                found_rows.append(and_(table.c.span == span, table.c.day.in_(starts_list)))
+        found_rows += [and_(table.c.span == DAY, table.c.day >= a, table.c.day < b) for a, b in days]
+        return or_(*found_rows) if found_rows else false()
 
 
 def split(p: Plan, start: dt.datetime | None, end: dt.datetime) -> Split:
@@ -360,16 +444,17 @@ def split(p: Plan, start: dt.datetime | None, end: dt.datetime) -> Split:
     end_utc = end.astimezone(dt.UTC)
     last = min(p.rolled_until, end_utc.date())
     if start is None:
-        first = None
-        head: Ranges = []
+        first = p.rolled_from
+        head: Ranges = [(None, min(end, midnight(first)))]
     else:
         start_utc = start.astimezone(dt.UTC)
         first = start_utc.date() if start_utc == midnight(start_utc.date()) else start_utc.date() + dt.timedelta(days=1)
+        first = max(first, p.rolled_from)
         head = [(start, min(end, midnight(first)))] if start < midnight(first) else []
-    if first is not None and last <= first:
-        return Split(first, first, [], [(start, end)])
-    dirty = sorted(d for d in p.dirty if (first is None or d >= first) and d < last)
-    ranges: Ranges = [*head, *((midnight(d), midnight(d + dt.timedelta(days=1))) for d in dirty)]
+    if last <= first:
+        return Split(first, first, frozenset(), [(start, end)])
+    dirty = frozenset(d for d in p.dirty if first <= d < last)
+    ranges: Ranges = [*head, *((midnight(d), midnight(d + dt.timedelta(days=1))) for d in sorted(dirty))]
     if midnight(last) < end:
         ranges.append((midnight(last), end))
     return Split(first, last, dirty, ranges)
@@ -408,8 +493,12 @@ def _key(key: Keyed, source: Any) -> ColumnElement[Any]:
     return (null() if key is None else key(source)).label("key")
 
 
+ALL_SPANS = (MONTH, WEEK, DAY)
+
+
 async def summed(session: AsyncSession, p: Plan, where: Sequence[ColumnElement[bool]], key: Keyed,
-                 start: dt.datetime, end: dt.datetime) -> dict[Any, dict[str, float]]:
+                 start: dt.datetime, end: dt.datetime,
+                 spans: Sequence[int] = ALL_SPANS) -> dict[Any, dict[str, float]]:
     """Per key, the COUNTS and each duration's `<name>_n` and `<name>_sum` of [start, end): the
     rolled-up days from `stats_day`, the rest from `facts`, in one statement."""
     dialect = session.get_bind().dialect.name
@@ -418,7 +507,7 @@ async def summed(session: AsyncSession, p: Plan, where: Sequence[ColumnElement[b
     columns = [*COUNTS, *(f"{n}_{x}" for n in DURATIONS for x in ("n", "sum"))]
     rows = union_all(
         select(_key(key, stats_day), *(stats_day.c[c] for c in columns))
-        .where(stats_day.c.grain == p.grain, *s.days(stats_day), *p.on_days),
+        .where(stats_day.c.grain == p.grain, s.rows(stats_day, spans), *p.on_days),
         select(_key(key, live), *(live.c[c] for c in COUNTS),
                *(c for n in DURATIONS for c in (case((live.c[n].is_(None), 0), else_=1).label(f"{n}_n"),
                                                 func.coalesce(live.c[n], 0.0).label(f"{n}_sum")))),
@@ -439,7 +528,7 @@ async def backlog(session: AsyncSession, p: Plan, where: Sequence[ColumnElement[
     live = facts(dialect, where, s.ranges, ["opened", "departed"]).subquery("live")
     rows = union_all(
         select(_key(key, stats_day), (stats_day.c.opened - stats_day.c.departed).label("net"))
-        .where(stats_day.c.grain == p.grain, *s.days(stats_day), *p.on_days),
+        .where(stats_day.c.grain == p.grain, s.rows(stats_day), *p.on_days),
         select(_key(key, live), (live.c.opened - live.c.departed).label("net")),
     ).subquery("both")
     statement = select(rows.c.key if key is not None else null().label("key"), func.sum(rows.c.net))
@@ -449,7 +538,8 @@ async def backlog(session: AsyncSession, p: Plan, where: Sequence[ColumnElement[
 
 
 async def histograms(session: AsyncSession, p: Plan, where: Sequence[ColumnElement[bool]], key: Keyed,
-                     start: dt.datetime, end: dt.datetime) -> dict[tuple[Any, str], list[tuple[int, int]]]:
+                     start: dt.datetime, end: dt.datetime,
+                     spans: Sequence[int] = ALL_SPANS) -> dict[tuple[Any, str], list[tuple[int, int]]]:
     """Per (key, duration name), the (bucket, count) pairs of [start, end) sorted by bucket."""
     dialect = session.get_bind().dialect.name
     s = split(p, start, end)
@@ -457,7 +547,7 @@ async def histograms(session: AsyncSession, p: Plan, where: Sequence[ColumnEleme
     h = stats_day_histogram
     rows = union_all(
         select(_key(key, h), h.c.measure, h.c.bucket, h.c.n)
-        .where(h.c.grain == p.grain, *s.days(h), *p.on_histogram),
+        .where(h.c.grain == p.grain, s.rows(h, spans), *p.on_histogram),
         *(select(_key(key, live), literal(k).label("measure"), bucket_of(live.c[name]).label("bucket"),
                  literal(1).label("n")).where(live.c[name].is_not(None))
           for name, k in MEASURES.items()),

@@ -348,6 +348,13 @@ def _keyed(dialect: str, g: GroupBy) -> rollup.Keyed:
     return lambda source: figures_sql.day_bucket(dialect, Bucket(g.value), source.c.day)
 
 
+def _spans(g: GroupBy) -> tuple[int, ...]:
+    """The summary rows a grouping may read: a time grouping's buckets hold whole weeks or months
+    only when they are weeks or months."""
+    return {GroupBy.DAY: (rollup.DAY,), GroupBy.WEEK: (rollup.WEEK, rollup.DAY),
+            GroupBy.MONTH: (rollup.MONTH, rollup.DAY)}.get(g, rollup.ALL_SPANS)
+
+
 def _durations(sums: dict[str, float], name: str) -> Durations:
     n = int(sums[f"{name}_n"])
     return Durations(count=n, mean=_float(sums[f"{name}_sum"] / n) if n else None)
@@ -366,7 +373,7 @@ async def rolled_rows(session: AsyncSession, q: StatsQuery, where: list[ColumnEl
     dialect = session.get_bind().dialect.name
     keyed = _keyed(dialect, g)
     rows: dict[Any, StatsRow] = {}
-    sums = await rollup.summed(session, plan, where, keyed, p.start, p.end)
+    sums = await rollup.summed(session, plan, where, keyed, p.start, p.end, _spans(g))
     for k, s in sums.items():
         if not any(s[c] for c in ("opened", "closed", "rejected", "escalations", "taken", "resolved")):
             continue
@@ -393,10 +400,10 @@ async def _percentiles(session: AsyncSession, q: StatsQuery, where: list[ColumnE
     p = q.period
     kinds = {"take": (Ticket.taken_at, Ticket.take_business_seconds, Ticket.take_target_seconds),
              "resolve": (Ticket.resolved_at, Ticket.resolve_business_seconds, Ticket.resolve_target_seconds)}
-    estimated = [kind for kind in kinds
-                 if sum(getattr(r, f"{kind}_business").count + getattr(r, f"{kind}_wall").count
-                        for r in rows.values()) > exact_up_to]
-    histograms = (await rollup.histograms(session, plan, where, keyed, p.start, p.end)
+    estimated = [kind for kind in kinds if plan.histograms and sum(
+        getattr(r, f"{kind}_business").count + getattr(r, f"{kind}_wall").count
+        for r in rows.values()) > exact_up_to]
+    histograms = (await rollup.histograms(session, plan, where, keyed, p.start, p.end, _spans(q.group_by))
                   if estimated else {})
     for kind, (stamp, business, target) in kinds.items():
         if kind in estimated:

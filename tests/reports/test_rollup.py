@@ -212,6 +212,17 @@ async def test_large_sets_estimate_percentiles_within_the_bound(session: AsyncSe
                         assert got == pytest.approx(want, rel=rollup.RELATIVE_ERROR, abs=0.001)
 
 
+async def test_grains_without_histograms_keep_exact_percentiles(session: AsyncSession,
+                                                                viewers: dict[str, Any]) -> None:
+    await _load(session, random.Random(17), 60)
+    await rollup.roll_up(session, today=dt.date(2021, 3, 15), max_days=400)
+    q = StatsQuery(viewer=viewers[LYON_MANAGER], period=PERIODS[1])
+    where = await where_visible(session, viewer=viewers[LYON_MANAGER], filter=TicketFilter())
+    plan = await rollup.plan(session, where, None)
+    assert plan is not None and not plan.histograms
+    assert await stats_rows(session, q, exact_up_to=0) == await stats_rows(session, q)
+
+
 def test_percentile_estimates_interpolate_like_percentile_cont() -> None:
     def bucket(v: float) -> int:
         import math
