@@ -58,16 +58,18 @@ GRAINS: dict[int, tuple[str, ...]] = {
     7: ("brick_id", "service_id", "sub_service_id", "assignee_id"),
     8: ("tenant_id", "brick_id", "service_id", "sub_service_id", "assignee_id"),
 }
-# Histograms are kept for the grains with few groups only: at a finer grain a group holds fewer
-# durations than there are buckets, and the histogram would be as large as the tickets. Queries
-# on the other grains compute their percentiles exactly from the tickets.
-HISTOGRAM_GRAINS = frozenset({0, 1, 2, 3, 4, 5})
+# Histograms are kept for the grains with few groups only, and per day for the whole
+# federation alone: a finer histogram holds fewer durations than it has buckets and would be as
+# large as the tickets. Grain -> the spans its histograms are kept for. Queries on the other
+# grains compute their percentiles exactly from the tickets; days no histogram row covers are
+# counted from the tickets into the same buckets.
+HISTOGRAM_SPANS: dict[int, tuple[int, ...]] = {0: (30, 7, 1), 1: (30,), 2: (30,), 3: (30,)}
 # Spans of stored rows: days, ISO weeks (from Monday), months; `day` is the span's first day.
 DAY, WEEK, MONTH = 1, 7, 30
 # Durations are counted in buckets [r^i, r^(i+1)) with r = (1 + a) / (1 - a) and stand for
-# 2 r^(i+1) / (r + 1): any value is within a = 1% of its bucket's (relative error); values at or
+# 2 r^(i+1) / (r + 1): any value is within a = 2.5% of its bucket's (relative error); values at or
 # below 0 fall in ZERO_BUCKET and stand for 0.
-RELATIVE_ERROR = 0.01
+RELATIVE_ERROR = 0.025
 BUCKET_RATIO = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
 ZERO_BUCKET = -(2 ** 30)
 MEASURES = {name: k for k, name in enumerate(DURATIONS)}
@@ -196,10 +198,13 @@ def _unpivoted(source: Any) -> Any:
                        for name, k in MEASURES.items())).subquery("durations")
 
 
-def _histogram(grain: int, source: Any) -> Select[Any]:
+def _histogram(grain: int, source: Any, span: int, first: dt.date | None = None) -> Select[Any]:
+    """The histogram rows of a grain: per day, or (`first` given) one row set for the span."""
     kept = GRAINS[grain]
-    group = [source.c.day, *(source.c[d] for d in kept), source.c.measure, source.c.bucket]
-    return select(literal(grain), literal(DAY), source.c.day,
+    group = [*(source.c[d] for d in kept), source.c.measure, source.c.bucket]
+    if first is None:
+        group.insert(0, source.c.day)
+    return select(literal(grain), literal(span), source.c.day if first is None else literal(first, Date),
                   *(source.c[d] if d in kept else null() for d in DIMENSIONS),
                   source.c.measure, source.c.bucket, func.count()).group_by(*group)
 
@@ -219,9 +224,9 @@ async def build_days(session: AsyncSession, first: dt.date, last: dt.date) -> No
     for grain in GRAINS:
         await session.execute(insert(stats_day).from_select(["grain", "span", "day", *DAY_COLUMNS],
                                                             _summed(grain, source)))
-        if grain in HISTOGRAM_GRAINS:
+        if DAY in HISTOGRAM_SPANS.get(grain, ()):
             await session.execute(insert(stats_day_histogram).from_select(
-                ["grain", "span", "day", *HISTOGRAM_COLUMNS], _histogram(grain, durations)))
+                ["grain", "span", "day", *HISTOGRAM_COLUMNS], _histogram(grain, durations, DAY)))
 
 
 def week_of(day: dt.date) -> dt.date:
@@ -240,25 +245,34 @@ def after(span: int, first: dt.date) -> dt.date:
 
 
 async def build_spans(session: AsyncSession, days: Iterable[dt.date], rolled_until: dt.date) -> None:
-    """(Re)build the week and month rows holding `days` from their day rows, for the weeks and
-    months complete before `rolled_until` (the others are read day by day)."""
+    """(Re)build the week and month rows holding `days`, for the weeks and months complete before
+    `rolled_until` (the others are read day by day): sums from their day rows, histograms from
+    the tickets (most grains keep no day histogram)."""
+    dialect = session.get_bind().dialect.name
+    kept = [stats_day.c[c] for c in ("grain", *DIMENSIONS)]
+    summed = [c for c in DAY_COLUMNS if c not in DIMENSIONS]
     for span, start_of in ((WEEK, week_of), (MONTH, month_of)):
         starts = sorted({start_of(d) for d in days})
-        for table, columns in ((stats_day, DAY_COLUMNS), (stats_day_histogram, HISTOGRAM_COLUMNS)):
+        for table in (stats_day, stats_day_histogram):
             for chunk in (starts[k:k + 200] for k in range(0, len(starts), 200)):
                 await session.execute(delete(table).where(table.c.span == span, table.c.day.in_(chunk)))
-            for first in starts:
-                if after(span, first) > rolled_until:
-                    continue
-                kept = [table.c[c] for c in ("grain", *DIMENSIONS)] + (
-                    [table.c.measure, table.c.bucket] if table is stats_day_histogram else [])
-                summed = [func.sum(table.c[c]) for c in columns if table.c[c] not in kept]
-                await session.execute(insert(table).from_select(
-                    ["grain", "span", "day", *(c.name for c in kept[1:]), *(c for c in columns
-                                                                        if table.c[c] not in kept)],
-                    select(table.c.grain, literal(span), literal(first, Date), *kept[1:], *summed)
-                    .where(table.c.span == DAY, table.c.day >= first, table.c.day < after(span, first))
-                    .group_by(*kept)))
+        for first in starts:
+            last = after(span, first)
+            if last > rolled_until:
+                continue
+            await session.execute(insert(stats_day).from_select(
+                ["grain", "span", "day", *DIMENSIONS, *summed],
+                select(stats_day.c.grain, literal(span), literal(first, Date), *kept[1:],
+                       *(func.sum(stats_day.c[c]) for c in summed))
+                .where(stats_day.c.span == DAY, stats_day.c.day >= first, stats_day.c.day < last)
+                .group_by(*kept)))
+            grains = [g for g, spans in HISTOGRAM_SPANS.items() if span in spans]
+            if grains:
+                durations = _unpivoted(facts(dialect, [], [(midnight(first), midnight(last))],
+                                             ["taken", "resolved"]).subquery("facts"))
+                for grain in grains:
+                    await session.execute(insert(stats_day_histogram).from_select(
+                        ["grain", "span", "day", *HISTOGRAM_COLUMNS], _histogram(grain, durations, span, first)))
 
 
 @dataclass
@@ -353,7 +367,7 @@ class Plan:
 
     @property
     def histograms(self) -> bool:
-        return self.grain in HISTOGRAM_GRAINS
+        return self.grain in HISTOGRAM_SPANS
 
 
 def _ticket_columns(where: Sequence[ColumnElement[bool]]) -> set[str] | None:
@@ -408,9 +422,9 @@ class Split:
     dirty: frozenset[dt.date]
     ranges: Ranges
 
-    def rows(self, table: Table, spans: Iterable[int] = (MONTH, WEEK, DAY)) -> ColumnElement[bool]:
-        """The condition on a summary table's rows covering exactly the clean days: whole months
-        and weeks where `spans` allow and they hold no dirty day, single days for the rest."""
+    def cover(self, spans: Iterable[int]) -> tuple[list[dt.date], list[dt.date], list[tuple[dt.date, dt.date]]]:
+        """The clean days as whole months and weeks where `spans` allow and they hold no dirty
+        day, and runs of single days for the rest."""
         allowed = set(spans)
         months: list[dt.date] = []
         weeks: list[dt.date] = []
@@ -431,12 +445,23 @@ class Split:
                     else:
                         days.append((d, d + dt.timedelta(days=1)))
                 d += dt.timedelta(days=1)
-        found_rows: list[ColumnElement[bool]] = []
-        for span, starts_list in ((MONTH, months), (WEEK, weeks)):
-            if starts_list:
-                found_rows.append(and_(table.c.span == span, table.c.day.in_(starts_list)))
-        found_rows += [and_(table.c.span == DAY, table.c.day >= a, table.c.day < b) for a, b in days]
-        return or_(*found_rows) if found_rows else false()
+        return months, weeks, days
+
+    def rows(self, table: Table, spans: Iterable[int] = (MONTH, WEEK, DAY)
+             ) -> tuple[ColumnElement[bool], Ranges]:
+        """The condition on a summary table's rows covering the clean days (see `cover`), and the
+        days left to read live when `spans` hold no DAY."""
+        months, weeks, days = self.cover(spans)
+        found: list[ColumnElement[bool]] = []
+        for span, starts in ((MONTH, months), (WEEK, weeks)):
+            if starts:
+                found.append(and_(table.c.span == span, table.c.day.in_(starts)))
+        left: Ranges = []
+        if DAY in set(spans):
+            found += [and_(table.c.span == DAY, table.c.day >= a, table.c.day < b) for a, b in days]
+        else:
+            left = [(midnight(a), midnight(b)) for a, b in days]
+        return (or_(*found) if found else false()), left
 
 
 def split(p: Plan, start: dt.datetime | None, end: dt.datetime) -> Split:
@@ -507,7 +532,7 @@ async def summed(session: AsyncSession, p: Plan, where: Sequence[ColumnElement[b
     columns = [*COUNTS, *(f"{n}_{x}" for n in DURATIONS for x in ("n", "sum"))]
     rows = union_all(
         select(_key(key, stats_day), *(stats_day.c[c] for c in columns))
-        .where(stats_day.c.grain == p.grain, s.rows(stats_day, spans), *p.on_days),
+        .where(stats_day.c.grain == p.grain, s.rows(stats_day, spans)[0], *p.on_days),
         select(_key(key, live), *(live.c[c] for c in COUNTS),
                *(c for n in DURATIONS for c in (case((live.c[n].is_(None), 0), else_=1).label(f"{n}_n"),
                                                 func.coalesce(live.c[n], 0.0).label(f"{n}_sum")))),
@@ -528,7 +553,7 @@ async def backlog(session: AsyncSession, p: Plan, where: Sequence[ColumnElement[
     live = facts(dialect, where, s.ranges, ["opened", "departed"]).subquery("live")
     rows = union_all(
         select(_key(key, stats_day), (stats_day.c.opened - stats_day.c.departed).label("net"))
-        .where(stats_day.c.grain == p.grain, s.rows(stats_day), *p.on_days),
+        .where(stats_day.c.grain == p.grain, s.rows(stats_day)[0], *p.on_days),
         select(_key(key, live), (live.c.opened - live.c.departed).label("net")),
     ).subquery("both")
     statement = select(rows.c.key if key is not None else null().label("key"), func.sum(rows.c.net))
@@ -543,11 +568,12 @@ async def histograms(session: AsyncSession, p: Plan, where: Sequence[ColumnEleme
     """Per (key, duration name), the (bucket, count) pairs of [start, end) sorted by bucket."""
     dialect = session.get_bind().dialect.name
     s = split(p, start, end)
-    live = facts(dialect, where, s.ranges, ["taken", "resolved"]).subquery("live")
     h = stats_day_histogram
+    held, left = s.rows(h, [x for x in spans if x in HISTOGRAM_SPANS.get(p.grain, ())])
+    live = facts(dialect, where, [*s.ranges, *left], ["taken", "resolved"]).subquery("live")
     rows = union_all(
         select(_key(key, h), h.c.measure, h.c.bucket, h.c.n)
-        .where(h.c.grain == p.grain, s.rows(h, spans), *p.on_histogram),
+        .where(h.c.grain == p.grain, held, *p.on_histogram),
         *(select(_key(key, live), literal(k).label("measure"), bucket_of(live.c[name]).label("bucket"),
                  literal(1).label("n")).where(live.c[name].is_not(None))
           for name, k in MEASURES.items()),
