@@ -4,8 +4,9 @@ Every figure of `stats` counts tickets by one of their instants (server.reports.
 is that definition in one place: one row per (ticket, instant) in a set of time ranges, with the
 ticket's school, place, priority and assignee, a 1 in the column of the figure it feeds, and the
 duration and SLA outcome it carries. The roll-up is `facts` summed per UTC day and per *grain*
-(the columns a row keeps; GRAINS) into `stats_day`, and its durations counted per logarithmic
-bucket into `stats_day_histogram`. A query reads complete, clean, rolled-up UTC days from the
+(the columns a row keeps; GRAINS) into `stats_day`, with rows for complete weeks and months
+summing their days, and its durations counted per logarithmic bucket into
+`stats_day_histogram` (HISTOGRAM_SPANS). A query reads complete, clean, rolled-up UTC days from the
 summary tables and everything else (the period's partial first and last days, today, days a
 change marked dirty) from `facts` on the live tables, in the same statement: the answer is
 always current.
@@ -18,7 +19,6 @@ live until the job rebuilds it.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,8 +37,6 @@ from server.reports.models import (COUNTS, DIMENSIONS, DURATIONS, stats_day, sta
 from server.sla.models import TicketEscalation
 from server.tickets.models import Ticket
 from server.tickets.workflow import TicketState
-
-log = logging.getLogger("groupdesk.reports")
 
 # pg_try_advisory_xact_lock's key: "groupdesk stats", any constant the app uses for nothing else.
 ROLLUP_LOCK_KEY = 0x67645F737461
