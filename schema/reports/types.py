@@ -33,7 +33,7 @@ class Durations:
     p90: float | None
     percentiles_are_estimates: bool = strawberry.field(description=(
         "True when median and p90 are estimated (within 1%) from the daily roll-up's histograms, "
-        "as for sets of more than 20,000 durations; count and mean are always exact."))
+        "as for sets of more than 10,000 durations; count and mean are always exact."))
 
     @classmethod
     def of(cls, d: stats.Durations) -> Durations:

@@ -55,9 +55,10 @@ class GroupBy(StrEnum):
 ENTITY_NAMES = {GroupBy.BRICK: "brick_id", GroupBy.SERVICE: "service_id",
                 GroupBy.SUB_SERVICE: "sub_service_id", GroupBy.SCHOOL: "tenant_id",
                 GroupBy.EXPERT: "assignee_id", GroupBy.PRIORITY: "priority"}
-# Below this many durations of one kind (take, resolve) in the answer, medians and 90th
-# percentiles are computed exactly from the tickets; above, estimated from the roll-up.
-EXACT_PERCENTILES_UP_TO = 20_000
+# Up to this many durations of one kind (take or resolve, business and wall clock) in the answer,
+# medians and 90th percentiles are computed exactly from the tickets; above, estimated from the
+# roll-up's histograms where the grain keeps them.
+EXACT_PERCENTILES_UP_TO = 10_000
 
 ENTITY_COLUMNS = {GroupBy.BRICK: Ticket.brick_id, GroupBy.SERVICE: Ticket.service_id,
                   GroupBy.SUB_SERVICE: Ticket.sub_service_id, GroupBy.SCHOOL: Ticket.tenant_id,
