@@ -210,15 +210,10 @@ async def stats_rows(session: AsyncSession, q: StatsQuery, *,
                      exact_up_to: int = EXACT_PERCENTILES_UP_TO) -> list[StatsRow]:
     """The figures per group, ordered by key (the total when grouped by NONE: one row): from the
     roll-up for the complete days it holds and the live tables for the rest when it can answer
-    the query's conditions, else from the live tables alone (`live_rows`)."""
+    the query's conditions, else from the live tables alone."""
     where = await _visible(session, q)
     rolled = await rolled_rows(session, q, where, exact_up_to=exact_up_to)
     return rolled if rolled is not None else await _live_rows(session, q, where)
-
-
-async def live_rows(session: AsyncSession, q: StatsQuery) -> list[StatsRow]:
-    """`stats_rows` computed from the live tables alone: what the roll-up path must equal."""
-    return await _live_rows(session, q, await _visible(session, q))
 
 
 async def _live_rows(session: AsyncSession, q: StatsQuery,
