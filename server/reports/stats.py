@@ -6,6 +6,9 @@ Each figure counts tickets by its own instant inside the period: opened by creat
 taken_at, resolved by resolved_at, closed by closed_at, rejected by the rejection (the ticket's
 last update, REJECTED being final), escalations by the sweep's row; the backlog is the tickets
 open at the period's end. Time groupings bucket each figure on that same instant.
+Complete past days are read from the daily roll-up (server.reports.rollup) when it can answer
+the query's conditions, the rest from the tickets; the answers are the live tables' (medians and
+90th percentiles of large sets aside: estimated, and flagged so).
 """
 
 from __future__ import annotations
