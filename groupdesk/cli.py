@@ -224,6 +224,34 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return asyncio.run(_catalog_sync(_settings(), args.source, args.deactivate_missing, args.dry_run))
 
 
+async def _stats_rollup(settings: Settings, days_per_step: int) -> int:
+    from server import migrations
+    from server.db import create_engine, session_factory, utcnow
+    from server.reports.rollup import RollupRun, backfill
+
+    def progress(run: RollupRun) -> None:
+        if run.locked:
+            print(f"groupdesk: stats rolled up to {run.rolled_until} ({run.added} days added, "
+                  f"{len(run.rebuilt)} rebuilt, {run.remaining} to go)", file=sys.stderr, flush=True)
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrations.upgrade(engine)
+        run = await backfill(session_factory(engine), today=utcnow().date(),
+                             days_per_step=days_per_step, progress=progress)
+    finally:
+        await engine.dispose()
+    if not run.locked:
+        print("groupdesk: another process is rolling up the stats; nothing done", file=sys.stderr)
+        return 1
+    print(f"stats rolled up to {run.rolled_until} (every complete UTC day before it)")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    return asyncio.run(_stats_rollup(_settings(), args.days_per_step))
+
+
 def cmd_api_token(args: argparse.Namespace) -> int:
     from groupdesk.cli_api_tokens import run_api_token
 
@@ -280,6 +308,15 @@ def parser() -> argparse.ArgumentParser:
                     help="deactivate the entries the source no longer names (default: only list them)")
     cs.add_argument("--dry-run", action="store_true", help="report, write nothing but the run's record")
     cat.set_defaults(func=cmd_catalog)
+    st = sub.add_parser("stats", **examples("stats"), help="the summary tables `stats` reads")
+    st_sub = st.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sr = st_sub.add_parser("rollup", **examples("rollup"),
+                           help="roll up every complete day not yet rolled up and rebuild the changed "
+                                "ones, with progress (the server's scheduler does it too, a few "
+                                "weeks per tick)")
+    sr.add_argument("--days-per-step", type=int, default=60, metavar="N",
+                    help="days rolled up per transaction (default 60)")
+    st.set_defaults(func=cmd_stats)
     t = sub.add_parser("token", **examples("token"),
                        help="print a development bearer token for a user (stdout only)")
     t.add_argument("username", help="a user of the loaded federation, e.g. amandine.roclerc "

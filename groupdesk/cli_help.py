@@ -35,6 +35,9 @@ EXAMPLES: dict[str, list[str]] = {
     "create": ["TOKEN=$(groupdesk api-token create --tenant insa-lyon --name 'iTop production')",
                "groupdesk api-token create --tenant insa-lyon --name 'Entra ID' --purpose scim"],
     "list": ["groupdesk api-token list", "groupdesk api-token list --tenant insa-rennes"],
+    "stats": ["groupdesk stats rollup"],
+    "rollup": ["groupdesk stats rollup                  # every complete day not yet rolled up",
+               "groupdesk stats rollup --days-per-step 7   # smaller transactions"],
     "revoke": ["groupdesk api-token revoke 3   # the ID column of `groupdesk api-token list`"],
 }
 

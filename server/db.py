@@ -12,10 +12,11 @@ code to this list; a new boundary is added here first):
 - `server/scim/endpoint.py`: the SCIM endpoint, one transaction per SCIM request.
 - `server/mirror/hooks.py`: the desk hook, one transaction per call from a school's desk.
 - `server/jobs/scheduler.py`: the scheduler's ticks (auto-close, expired idempotency keys, digests,
-  the SLA sweep).
+  the SLA sweep, the stats roll-up).
 - `server/mirror/claims.py`: delivery's claims on a ticket's outbox and their outcomes.
 - `server/notify/delivery.py`: a notification mail's claim, and its outcome (sent, or retried).
 - `server/catalog_sync.py`: a catalogue sync (the import, then its recorded run).
+- `server/reports/rollup.py`: the stats roll-up's backfill, one transaction per step of days.
 - `server/mirror/poll.py`: one poll of a school's desk (its changes and its cursor together).
 - `server/identity/sso_users.py`: SSO user upserts at login.
 - `server/identity/auth.py`: an API token's last use, recorded as it authenticates.

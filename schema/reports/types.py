@@ -31,10 +31,14 @@ class Durations:
     mean: float | None
     median: float | None
     p90: float | None
+    percentiles_are_estimates: bool = strawberry.field(description=(
+        "True when median and p90 are estimated (within 1%) from the daily roll-up's histograms, "
+        "as for sets of more than 10,000 durations; count and mean are always exact."))
 
     @classmethod
     def of(cls, d: stats.Durations) -> Durations:
-        return cls(count=d.count, mean=d.mean, median=d.median, p90=d.p90)
+        return cls(count=d.count, mean=d.mean, median=d.median, p90=d.p90,
+                   percentiles_are_estimates=d.estimated)
 
 @strawberry.type(description="A handling time in business seconds (the SLA calendar's opening "
                              "hours) and in wall-clock seconds.")

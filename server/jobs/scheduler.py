@@ -1,6 +1,6 @@
 """Periodic ticks on the app's event loop (APScheduler 3): each tick opens its own session.
 
-Ticks: auto-close, expired idempotency keys, notification digests.
+Ticks: auto-close, expired idempotency keys, notification digests, the stats roll-up.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from server.config import Settings
 from server.db import utcnow, writer_session
 from server.logs import quiet_scheduler_routine
 from server.notify.digest import gather_digests
+from server.reports.rollup import roll_up
 from server.sla.escalation import sweep
 from server.tickets.autoclose import close_resolved_tickets
 from server.tickets.idempotency import delete_expired_keys
@@ -27,6 +28,7 @@ CATALOG_SYNC_JOB = "catalog-sync"
 EXPIRED_KEYS_JOB = "expired-idempotency-keys"
 DIGEST_JOB = "notification-digests"
 SLA_SWEEP_JOB = "sla-sweep"
+STATS_ROLLUP_JOB = "stats-rollup"
 
 
 async def auto_close_tick(sessions: async_sessionmaker[AsyncSession], after_days: int) -> int:
@@ -64,6 +66,20 @@ async def sla_sweep_tick(sessions: async_sessionmaker[AsyncSession],
         return await sweep(session, now=clock())
 
 
+async def stats_rollup_tick(sessions: async_sessionmaker[AsyncSession],
+                            clock: Callable[[], dt.datetime] = utcnow) -> int:
+    """Rebuild the stats days changes marked dirty and roll up the complete days not yet rolled
+    up (a bounded number per tick: a first run on a large history catches up over a few ticks, or
+    run `groupdesk stats rollup`), in one transaction; how many days were built. Idempotent; on
+    PostgreSQL one process at a time (advisory lock)."""
+    async with writer_session(sessions) as session:
+        run = await roll_up(session, today=clock().astimezone(dt.UTC).date())
+    if run.rebuilt or run.added:
+        log.info("stats rolled up", extra={"fields": {"rebuilt": len(run.rebuilt), "added": run.added,
+                                                       "remaining": run.remaining}})
+    return len(run.rebuilt) + run.added
+
+
 async def catalog_sync_tick(sessions: async_sessionmaker[AsyncSession], source: str,
                             deactivate_missing: bool, settings: Settings | None = None) -> int:
     """The scheduled `groupdesk catalog sync`: its run is recorded like a manual one."""
@@ -91,6 +107,8 @@ def build_scheduler(settings: Settings,
                       id=EXPIRED_KEYS_JOB, coalesce=True, max_instances=1, replace_existing=True)
     scheduler.add_job(digest_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
                       id=DIGEST_JOB, coalesce=True, max_instances=1, replace_existing=True)
+    scheduler.add_job(stats_rollup_tick, "interval", seconds=settings.tick_seconds, args=[sessions],
+                      id=STATS_ROLLUP_JOB, coalesce=True, max_instances=1, replace_existing=True)
     if settings.sla_sweep_seconds:
         scheduler.add_job(sla_sweep_tick, "interval", seconds=settings.sla_sweep_seconds,
                           args=[sessions], id=SLA_SWEEP_JOB, coalesce=True, max_instances=1,

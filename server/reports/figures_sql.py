@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, Float, Integer, Select, String, case, cast, func, literal, null, select
+from sqlalchemy import ColumnElement, and_, DateTime, Float, Integer, Select, String, case, cast, func, literal, null, select
 
 PERCENTILES = (0.5, 0.9)
 
@@ -46,6 +46,12 @@ def bucket_of(dialect: str, bucket: Bucket, stamp: Any) -> ColumnElement[str]:
     back = (cast(func.strftime("%w", stamp), Float) + 6) % 7
     return func.date(stamp, literal("-") + cast(cast(back, Integer), String) + literal(" days"))
 
+
+def day_bucket(dialect: str, bucket: Bucket, day: Any) -> ColumnElement[str]:
+    """The first day of the bucket holding a stored UTC day (a DATE), as 'YYYY-MM-DD'."""
+    if dialect == "postgresql":
+        return func.to_char(func.date_trunc(bucket.value.lower(), cast(day, DateTime)), "YYYY-MM-DD")
+    return bucket_of(dialect, bucket, day)
 
 
 def selected(key: ColumnElement[Any] | None) -> ColumnElement[Any]:

@@ -6,6 +6,9 @@ Each figure counts tickets by its own instant inside the period: opened by creat
 taken_at, resolved by resolved_at, closed by closed_at, rejected by the rejection (the ticket's
 last update, REJECTED being final), escalations by the sweep's row; the backlog is the tickets
 open at the period's end. Time groupings bucket each figure on that same instant.
+Complete past days are read from the daily roll-up (server.reports.rollup) when it can answer
+the query's conditions, the rest from the tickets; the answers are the live tables' (medians and
+90th percentiles of large sets aside: estimated, and flagged so).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import PermissionDenied
-from server.reports import figures_sql
+from server.reports import figures_sql, rollup
 from server.reports.figures_sql import Bucket
 from server.sla.models import TicketEscalation
 from server.tickets import listing
@@ -51,6 +54,14 @@ class GroupBy(StrEnum):
     WEEK = "WEEK"
     MONTH = "MONTH"
 
+
+ENTITY_NAMES = {GroupBy.BRICK: "brick_id", GroupBy.SERVICE: "service_id",
+                GroupBy.SUB_SERVICE: "sub_service_id", GroupBy.SCHOOL: "tenant_id",
+                GroupBy.EXPERT: "assignee_id", GroupBy.PRIORITY: "priority"}
+# Up to this many durations of one kind (take or resolve, business and wall clock) in the answer,
+# medians and 90th percentiles are computed exactly from the tickets; above, estimated from the
+# roll-up's histograms where the grain keeps them.
+EXACT_PERCENTILES_UP_TO = 10_000
 
 ENTITY_COLUMNS = {GroupBy.BRICK: Ticket.brick_id, GroupBy.SERVICE: Ticket.service_id,
                   GroupBy.SUB_SERVICE: Ticket.sub_service_id, GroupBy.SCHOOL: Ticket.tenant_id,
@@ -87,6 +98,8 @@ class Durations:
     mean: float | None = None
     median: float | None = None
     p90: float | None = None
+    # True when median and p90 come from the roll-up's histograms (see server.reports.rollup).
+    estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +209,18 @@ async def checked(session: AsyncSession, q: StatsQuery) -> StatsQuery:
     return q
 
 
-async def stats_rows(session: AsyncSession, q: StatsQuery) -> list[StatsRow]:
-    """The figures per group, ordered by key (the total when grouped by NONE: one row)."""
+async def stats_rows(session: AsyncSession, q: StatsQuery, *,
+                     exact_up_to: int = EXACT_PERCENTILES_UP_TO) -> list[StatsRow]:
+    """The figures per group, ordered by key (the total when grouped by NONE: one row): from the
+    roll-up for the complete days it holds and the live tables for the rest when it can answer
+    the query's conditions, else from the live tables alone."""
     where = await _visible(session, q)
+    rolled = await rolled_rows(session, q, where, exact_up_to=exact_up_to)
+    return rolled if rolled is not None else await _live_rows(session, q, where)
+
+
+async def _live_rows(session: AsyncSession, q: StatsQuery,
+                     where: list[ColumnElement[bool]]) -> list[StatsRow]:
     dialect = session.get_bind().dialect.name
     p, g = q.period, q.group_by
     rows: dict[Any, StatsRow] = {}
@@ -245,8 +267,12 @@ async def stats_rows(session: AsyncSession, q: StatsQuery) -> list[StatsRow]:
         if n:
             r = row(k)
             r.resolved, r.resolve_business, r.resolve_wall, r.resolve_compliance = n, business, wall, compliance
+    return _ordered(g, rows)
+
+
+def _ordered(g: GroupBy, rows: dict[Any, StatsRow]) -> list[StatsRow]:
     if g is GroupBy.NONE:
-        return [row(None)]
+        return [rows.get(None) or StatsRow()]
     return sorted(rows.values(), key=lambda r: (r.key is None, str(r.key) if g in (
         GroupBy.PRIORITY, GroupBy.DAY, GroupBy.WEEK, GroupBy.MONTH) else r.key or 0))
 
@@ -262,6 +288,10 @@ class Ranked:
 async def top_sub_services_by_volume(session: AsyncSession, q: StatsQuery) -> list[Ranked]:
     """The ten sub-services with the most tickets opened in the period, most first."""
     where = await _visible(session, q)
+    sums = await _rolled_or_live_sums(session, q, where, GroupBy.SUB_SERVICE)
+    if sums is not None:
+        opened = sorted(((-s["opened"], k) for k, s in sums.items() if s["opened"]))[:TOP]
+        return [Ranked(k, float(-n)) for n, k in opened]
     count = func.count().label("n")
     found = await session.execute(
         select(Ticket.sub_service_id, count).where(*where, _within(Ticket.created_at, q.period))
@@ -272,6 +302,11 @@ async def top_sub_services_by_volume(session: AsyncSession, q: StatsQuery) -> li
 async def top_sub_services_by_resolve_time(session: AsyncSession, q: StatsQuery) -> list[Ranked]:
     """The ten sub-services with the longest mean business time to resolve in the period."""
     where = await _visible(session, q)
+    sums = await _rolled_or_live_sums(session, q, where, GroupBy.SUB_SERVICE)
+    if sums is not None:
+        means = sorted((-s["resolve_business_sum"] / s["resolve_business_n"], k)
+                       for k, s in sums.items() if s["resolve_business_n"])[:TOP]
+        return [Ranked(k, round(-m, 3)) for m, k in means]
     mean = func.avg(Ticket.resolve_business_seconds).label("mean")
     found = await session.execute(
         select(Ticket.sub_service_id, mean)
@@ -282,10 +317,122 @@ async def top_sub_services_by_resolve_time(session: AsyncSession, q: StatsQuery)
 
 
 async def backlog_by_expert(session: AsyncSession, q: StatsQuery) -> list[Ranked]:
-    """Tickets open at the period's end per assignee (None: nobody yet), most first."""
+    """Tickets open at the period's end per assignee (None: nobody yet), most first (nobody
+    sorts as the database sorts NULL: last on PostgreSQL, first on SQLite)."""
     where = await _visible(session, q)
+    plan = await rollup.plan(session, where, ENTITY_NAMES[GroupBy.EXPERT])
+    if plan is not None:
+        dialect = session.get_bind().dialect.name
+        open_at = await rollup.backlog(session, plan, where, _keyed(dialect, GroupBy.EXPERT), q.period.end)
+        nobody_last = dialect == "postgresql"
+        ordered = sorted(open_at.items(), key=lambda kn: (-kn[1], (kn[0] is None) == nobody_last, kn[0] or 0))
+        return [Ranked(k, float(n)) for k, n in ordered]
     count = func.count().label("n")
     found = await session.execute(
         select(Ticket.assignee_id, count).where(*where, _open_at(q.period.end))
         .group_by(Ticket.assignee_id).order_by(count.desc(), Ticket.assignee_id))
     return [Ranked(k, float(n)) for k, n in found.all()]
+
+
+# --- from the roll-up ----------------------------------------------------------------------
+
+
+def _keyed(dialect: str, g: GroupBy) -> rollup.Keyed:
+    """The grouping over a source with `day` and the dimensions (None: the total)."""
+    if g is GroupBy.NONE:
+        return None
+    if g in ENTITY_NAMES:
+        name = ENTITY_NAMES[g]
+        return lambda source: source.c[name]
+    return lambda source: figures_sql.day_bucket(dialect, Bucket(g.value), source.c.day)
+
+
+def _spans(g: GroupBy) -> tuple[int, ...]:
+    """The summary rows a grouping may read: a time grouping's buckets hold whole weeks or months
+    only when they are weeks or months."""
+    return {GroupBy.DAY: (rollup.DAY,), GroupBy.WEEK: (rollup.WEEK, rollup.DAY),
+            GroupBy.MONTH: (rollup.MONTH, rollup.DAY)}.get(g, rollup.ALL_SPANS)
+
+
+def _durations(sums: dict[str, float], name: str) -> Durations:
+    n = int(sums[f"{name}_n"])
+    return Durations(count=n, mean=_float(sums[f"{name}_sum"] / n) if n else None)
+
+
+async def rolled_rows(session: AsyncSession, q: StatsQuery, where: list[ColumnElement[bool]], *,
+                      exact_up_to: int = EXACT_PERCENTILES_UP_TO) -> list[StatsRow] | None:
+    """`stats_rows` from the roll-up and the live tables, or None when the roll-up cannot answer
+    (server.reports.rollup.plan). Counts, means and compliance are exact sums; medians and 90th
+    percentiles are exact from the tickets up to `exact_up_to` durations of a kind, estimated
+    from the histograms above."""
+    g, p = q.group_by, q.period
+    plan = await rollup.plan(session, where, ENTITY_NAMES.get(g))
+    if plan is None:
+        return None
+    dialect = session.get_bind().dialect.name
+    keyed = _keyed(dialect, g)
+    rows: dict[Any, StatsRow] = {}
+    sums = await rollup.summed(session, plan, where, keyed, p.start, p.end, _spans(g))
+    for k, s in sums.items():
+        if not any(s[c] for c in ("opened", "closed", "rejected", "escalations", "taken", "resolved")):
+            continue
+        r = rows[k] = StatsRow(key=k, opened=int(s["opened"]), closed=int(s["closed"]),
+                               rejected=int(s["rejected"]), escalations=int(s["escalations"]))
+        if s["taken"]:
+            r.take_business, r.take_wall = _durations(s, "take_business"), _durations(s, "take_wall")
+            r.take_compliance = Compliance(met=int(s["take_met"]), total=int(s["take_targeted"]))
+        if s["resolved"]:
+            r.resolved = int(s["resolved"])
+            r.resolve_business, r.resolve_wall = _durations(s, "resolve_business"), _durations(s, "resolve_wall")
+            r.resolve_compliance = Compliance(met=int(s["resolve_met"]), total=int(s["resolve_targeted"]))
+    if g not in (GroupBy.DAY, GroupBy.WEEK, GroupBy.MONTH):
+        for k, n in (await rollup.backlog(session, plan, where, keyed, p.end)).items():
+            rows.setdefault(k, StatsRow(key=k)).backlog = n
+    await _percentiles(session, q, where, plan, keyed, rows, exact_up_to)
+    return _ordered(g, rows)
+
+
+async def _percentiles(session: AsyncSession, q: StatsQuery, where: list[ColumnElement[bool]],
+                       plan: rollup.Plan, keyed: rollup.Keyed, rows: dict[Any, StatsRow],
+                       exact_up_to: int) -> None:
+    dialect = session.get_bind().dialect.name
+    p = q.period
+    kinds = {"take": (Ticket.taken_at, Ticket.take_business_seconds, Ticket.take_target_seconds),
+             "resolve": (Ticket.resolved_at, Ticket.resolve_business_seconds, Ticket.resolve_target_seconds)}
+    estimated = [kind for kind in kinds if plan.histograms and sum(
+        getattr(r, f"{kind}_business").count + getattr(r, f"{kind}_wall").count
+        for r in rows.values()) > exact_up_to]
+    histograms = (await rollup.histograms(session, plan, where, keyed, p.start, p.end, _spans(q.group_by))
+                  if estimated else {})
+    for kind, (stamp, business, target) in kinds.items():
+        if kind in estimated:
+            for r in rows.values():
+                for clock in ("business", "wall"):
+                    name = f"{kind}_{clock}"
+                    d: Durations = getattr(r, name)
+                    if d.count:
+                        buckets = histograms.get((r.key, name), [])
+                        setattr(r, name, Durations(
+                            count=d.count, mean=d.mean, estimated=True,
+                            median=_float(rollup.percentile(buckets, 0.5)),
+                            p90=_float(rollup.percentile(buckets, 0.9))))
+            continue
+        exact = await _instant_figures(
+            session, dialect, _key(dialect, q.group_by, stamp), [*where, _within(stamp, p)],
+            business=business, wall=figures_sql.seconds_between(dialect, stamp, Ticket.created_at),
+            target=target, spent=business)
+        for k, (_, b, w, _) in exact.items():
+            if k in rows:
+                r = rows[k]
+                for name, found in ((f"{kind}_business", b), (f"{kind}_wall", w)):
+                    d = getattr(r, name)
+                    setattr(r, name, Durations(count=d.count, mean=d.mean, median=found.median, p90=found.p90))
+
+
+async def _rolled_or_live_sums(session: AsyncSession, q: StatsQuery, where: list[ColumnElement[bool]],
+                               g: GroupBy) -> dict[Any, dict[str, float]] | None:
+    plan = await rollup.plan(session, where, ENTITY_NAMES.get(g))
+    if plan is None:
+        return None
+    dialect = session.get_bind().dialect.name
+    return await rollup.summed(session, plan, where, _keyed(dialect, g), q.period.start, q.period.end)

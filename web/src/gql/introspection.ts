@@ -1306,6 +1306,17 @@ export default {
               "name": "Any"
             },
             "args": []
+          },
+          {
+            "name": "percentilesAreEstimates",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
           }
         ],
         "interfaces": []
