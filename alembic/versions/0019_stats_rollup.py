@@ -10,7 +10,12 @@ update while REJECTED) and departed (the first of resolved, closed, rejected, ne
 its creation); a move between
 schools, places, priorities or assignees marks them all, and its escalations' days.
 The triggers fire on INSERT, DELETE and on UPDATE of the columns stats read only; openTicket
-sends no statement more.
+sends no statement more. Only days before the current UTC day (the wall clock's, when the
+trigger runs) are marked: today is never rolled up, so the openings and changes of the day
+write nothing here and never wait on each other for it. On PostgreSQL a mark takes the day's
+row lock (ON CONFLICT DO UPDATE) so that the roll-up job, which deletes the marks it rebuilds,
+waits for a changing transaction that marked the day before it and then reads its change; the
+job also rolls up no day on which a running transaction may still write (server.reports.rollup).
 
 Revision ID: 0019
 Revises: 0018
@@ -76,17 +81,29 @@ class Dialect:
         """INSERT the days of the (condition, instant) pairs whose condition holds."""
         selects = " UNION ALL ".join(f"SELECT {self.day(stamp)} AS day WHERE {condition}"
                                      for condition, stamp in rows)
-        found = f"SELECT DISTINCT day FROM ({selects}) AS touched WHERE day IS NOT NULL"
+        found = f"SELECT DISTINCT day FROM ({selects}) AS touched WHERE day < {self.today()}"
+        return self.upsert(found)
+
+    def today(self) -> str:
+        """The current UTC day by the wall clock (not the transaction's start)."""
+        return ("(clock_timestamp() AT TIME ZONE 'UTC')::date" if self.postgres
+                else "date('now')")
+
+    def upsert(self, found: str) -> str:
+        """Mark the days `found` selects; on PostgreSQL holding each day's row until commit."""
         if self.postgres:
-            return f"INSERT INTO stats_dirty_day (day) {found} ON CONFLICT DO NOTHING;"
+            return (f"INSERT INTO stats_dirty_day (day) {found} "
+                    "ON CONFLICT (day) DO UPDATE SET day = EXCLUDED.day;")
         return f"INSERT OR IGNORE INTO stats_dirty_day (day) {found};"
+
+    def mark_day(self, stamp: str) -> str:
+        """Mark the day of one instant, when it is before today."""
+        return self.upsert(f"SELECT {self.day(stamp)} AS day WHERE {self.day(stamp)} < {self.today()}")
 
     def escalations_of(self, ticket: str) -> str:
         found = (f"SELECT DISTINCT {self.day('created_at')} FROM ticket_escalation "
-                 f"WHERE ticket_id = {ticket}")
-        if self.postgres:
-            return f"INSERT INTO stats_dirty_day (day) {found} ON CONFLICT DO NOTHING;"
-        return f"INSERT OR IGNORE INTO stats_dirty_day (day) {found};"
+                 f"WHERE ticket_id = {ticket} AND {self.day('created_at')} < {self.today()}")
+        return self.upsert(found)
 
     def on_update(self) -> str:
         moved = " OR ".join(self.differ(f"OLD.{c}", f"NEW.{c}") for c in (*DIMENSIONS, "created_at"))
@@ -128,12 +145,10 @@ def _postgres_up() -> list[str]:
         f"""CREATE FUNCTION stats_mark_escalation_days() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP <> 'INSERT' THEN
-                INSERT INTO stats_dirty_day (day) VALUES ({d.day("OLD.created_at")})
-                ON CONFLICT DO NOTHING;
+                {d.mark_day("OLD.created_at")}
             END IF;
             IF TG_OP <> 'DELETE' THEN
-                INSERT INTO stats_dirty_day (day) VALUES ({d.day("NEW.created_at")})
-                ON CONFLICT DO NOTHING;
+                {d.mark_day("NEW.created_at")}
             END IF;
             RETURN NULL;
         END $$""",
@@ -164,14 +179,14 @@ def _sqlite_up() -> list[str]:
             {d.on_update()}
         END""",
         f"""CREATE TRIGGER stats_escalation_days_insert AFTER INSERT ON ticket_escalation BEGIN
-            INSERT OR IGNORE INTO stats_dirty_day (day) VALUES ({d.day("NEW.created_at")});
+            {d.mark_day("NEW.created_at")}
         END""",
         f"""CREATE TRIGGER stats_escalation_days_update AFTER UPDATE ON ticket_escalation BEGIN
-            INSERT OR IGNORE INTO stats_dirty_day (day) VALUES ({d.day("OLD.created_at")});
-            INSERT OR IGNORE INTO stats_dirty_day (day) VALUES ({d.day("NEW.created_at")});
+            {d.mark_day("OLD.created_at")}
+            {d.mark_day("NEW.created_at")}
         END""",
         f"""CREATE TRIGGER stats_escalation_days_delete AFTER DELETE ON ticket_escalation BEGIN
-            INSERT OR IGNORE INTO stats_dirty_day (day) VALUES ({d.day("OLD.created_at")});
+            {d.mark_day("OLD.created_at")}
         END""",
     ]
 

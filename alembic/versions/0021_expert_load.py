@@ -8,7 +8,7 @@ A reassignment changes two rows: the lower user id first, so that two reassignme
 other cannot deadlock (PostgreSQL).
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-30 22:20:00
 """
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0021'
-down_revision: str | None = '0018'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Date, Float, Integer, Select, Table, and_, case, cast, delete,
-                        func, insert, literal, false, null, or_, select, type_coerce, union_all, update)
+                        func, insert, literal, false, null, or_, select, text, type_coerce, union_all, update)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.schema import Column
@@ -299,12 +299,30 @@ def _runs(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return found
 
 
+async def _settled_until(session: AsyncSession) -> dt.date:
+    """The first day a transaction still running may write into (PostgreSQL).
+
+    Changes of the current day mark nothing (migration 0019), so a transaction that began before
+    midnight and commits after it would leave yesterday's roll-up without its change, if the job
+    rolled that day up meanwhile. The job therefore rolls up only the days before the start of
+    the oldest transaction still open on the database: such a day waits for it (the live tables
+    answer for it meanwhile). SQLite has one writer: the job's own write transaction starts
+    after every other writer has committed."""
+    if session.get_bind().dialect.name != "postgresql":
+        return dt.date.max
+    oldest = await session.scalar(text(
+        "SELECT min(xact_start) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    return oldest.astimezone(dt.UTC).date() if oldest is not None else dt.date.max
+
+
 async def roll_up(session: AsyncSession, *, today: dt.date, max_days: int = BATCH_DAYS) -> RollupRun:
     """Rebuild the dirty days already rolled up, then roll up at most `max_days` more complete
     days (before `today`), in the caller's transaction; idempotent. On PostgreSQL one process at a
     time (advisory lock): the others return at once with `locked` False."""
     if not await take_rollup_lock(session):
         return RollupRun(locked=False)
+    today = min(today, await _settled_until(session))
     state = (await session.execute(select(stats_rollup_state.c.rolled_from, stats_rollup_state.c.rolled_until)
                                    .where(stats_rollup_state.c.id == 1))).first()
     # Taken first: a change committed after this statement marks its day again.

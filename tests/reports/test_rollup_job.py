@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server import migrations
@@ -14,7 +14,9 @@ from server.config import Settings
 from server.db import create_engine, session_factory, writer_session
 from server.importing import import_federation
 from server.jobs.scheduler import STATS_ROLLUP_JOB, build_scheduler, stats_rollup_tick
-from server.reports.models import stats_day, stats_rollup_state
+from server.reports.models import stats_day, stats_dirty_day, stats_rollup_state
+from server.sla.models import SlaLevel, SlaTarget, TicketEscalation
+from server.tickets.models import Ticket
 from server.reports.rollup import RollupRun, backfill, take_rollup_lock
 from tenants.federation import demo_federation_path, load_federation
 from tests.conftest import drop_database, new_database
@@ -75,3 +77,28 @@ async def test_a_second_process_leaves_the_roll_up_to_the_first(engines: tuple[A
         assert not (await backfill(second, today=dt.date(2020, 6, 1))).locked
         await holder.rollback()
     assert (await backfill(second, today=dt.date(2020, 6, 1))).rolled_until == dt.date(2020, 6, 1)
+
+
+async def test_changes_of_the_current_day_mark_nothing_changes_of_past_days_mark_them(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Openings and the day's changes never write a mark (nor wait on one another for it): the
+    current day is never rolled up. A change reaching back to a past day marks that day."""
+    async with writer_session(sessions) as session:
+        known = await load_known_tickets(session)  # 20 February to 21 March 2020
+    async with writer_session(sessions) as session:
+        marked = set((await session.execute(select(stats_dirty_day.c.day))).scalars())
+        assert dt.date(2020, 3, 10) in marked
+        await session.execute(delete(stats_dirty_day))
+    now = dt.datetime.now(dt.UTC)
+    async with writer_session(sessions) as session:
+        # T3 (created and taken on 10 March 2020) moved to now: its old day and its taking's day
+        # are marked, the current day is not.
+        await session.execute(update(Ticket).where(Ticket.id == known.tickets["T3"])
+                              .values(created_at=now, updated_at=now))
+        # An escalation of the current day marks nothing.
+        await session.execute(insert(TicketEscalation).values(
+            ticket_id=known.tickets["T2"], target=SlaTarget.RESOLVE, level=SlaLevel.WARNING,
+            elapsed_business_seconds=60.0, due_at=now, created_at=now))
+    async with sessions() as session:
+        marked = set((await session.execute(select(stats_dirty_day.c.day))).scalars())
+    assert marked == {dt.date(2020, 3, 10)}
