@@ -135,7 +135,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     register_followers()
     settings = settings or Settings()
     owns_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                   max_overflow=settings.db_max_overflow)
     sessions = sessions or session_factory(engine)
     verifier, local = build_verifier(settings)
     runtime = Runtime(settings, engine, sessions, verifier, local, rate_limits=build_rate_limits(settings),

@@ -57,7 +57,8 @@ async def _prepare(settings: Settings) -> None:
     from server import migrations
     from server.db import create_engine, session_factory
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                   max_overflow=settings.db_max_overflow)
     try:
         await migrations.upgrade(engine)
         if settings.demo_federation and not settings.is_production:

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
 
     env: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite+aiosqlite:///./groupdesk.db"
+    # Connections each process keeps open, and how many more it may open at a peak. SQLAlchemy
+    # closes an extra connection as soon as it is returned, so a pool smaller than the usual
+    # concurrency opens and closes PostgreSQL connections under load (a new backend plans every
+    # statement again with a cold catalogue cache): keep `db_pool_size` at the concurrency served.
+    db_pool_size: int = Field(default=20, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
     broker_url: str | None = Field(default=None, description="redis:// or amqp://; unset = embedded relay")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

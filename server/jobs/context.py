@@ -40,7 +40,8 @@ def current() -> JobContext:
     context = _contexts.get(loop)
     if context is None:
         settings = Settings()
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                   max_overflow=settings.db_max_overflow)
         sessions = session_factory(engine)
         context = JobContext(settings, engine, sessions, delivery_runtime(settings, sessions),
                              MailDelivery.for_settings(settings, sessions))

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
+from server.pagination import written_limit
 from server.identity.models import ExpertDesignation, User
 from server.tickets import history
 from server.tickets.access import coverage
@@ -35,7 +36,7 @@ def _last_assigned(user_id: Any) -> Any:
     (assignee_id, assigned_at) index, never a scan of their whole history."""
     return (select(Ticket.assigned_at)
             .where(Ticket.assignee_id == user_id, Ticket.assigned_at.is_not(None))
-            .order_by(Ticket.assigned_at.desc()).limit(1).scalar_subquery())
+            .order_by(Ticket.assigned_at.desc()).limit(written_limit(1)).scalar_subquery())
 
 
 # The load counts tickets being worked on, kept per expert by the database (ExpertLoad): one row
