@@ -34,7 +34,7 @@ from strawberry import relay
 from bench import compare_servers as servers
 from bench import machine
 from bench.load_driver import Round, measure, wrk_available
-from bench.tickets_bench import ADMIN, AGENT, _postgres_database
+from bench.tickets_bench import ADMIN, AGENT, _postgres_database, progress
 from bench.tickets_data import load_tickets, prepare
 from server.db import create_engine
 
@@ -242,10 +242,6 @@ async def _load(url: str, tickets: int) -> float:
         return time.perf_counter() - started
     finally:
         await engine.dispose()
-
-
-def progress(step: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {step}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str]) -> None:

@@ -27,7 +27,6 @@ import io
 import pstats
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -38,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import machine
 from bench.load_driver import cpu_seconds, spent
-from bench.tickets_bench import AGENT, OPENING, _postgres_database, _principal
+from bench.tickets_bench import AGENT, OPENING, _postgres_database, _principal, progress
 from bench.tickets_data import load_tickets, prepare
 from server.catalog.models import Brick, Service, SubService
 from server.db import create_engine, session_factory, writer_session
@@ -221,10 +220,6 @@ async def main_async(args: argparse.Namespace) -> None:
               f"the COMMIT for {conc['hold_p50_ms']:.1f} ms at p50, {conc['hold_p99_ms']:.1f} ms at p99.")
         if "profile" in results:
             print(results["profile"])
-
-
-def progress(step: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {step}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str]) -> None:

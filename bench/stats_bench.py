@@ -20,7 +20,6 @@ import asyncio
 import datetime as dt
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -30,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import machine
-from bench.tickets_bench import _postgres_database, _principal
+from bench.tickets_bench import _postgres_database, _principal, progress
 from bench.tickets_data import catalogue, prepare
 from server.db import create_engine, session_factory
 from server.reports import rollup, stats
@@ -229,10 +228,6 @@ async def main_async(args: argparse.Namespace) -> None:
         for name, (p50, worst) in results["latencies"].items():
             before = f"{live[name][0]:,.0f}" if name in live else "-"
             print(f"| {name} | {before} | {p50:,.0f} | {worst:,.0f} |")
-
-
-def progress(step: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {step}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str]) -> None:

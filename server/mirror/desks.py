@@ -70,17 +70,23 @@ async def store_desk(session: AsyncSession, tenant: Tenant,
     return current, "updated" if changed else "unchanged"
 
 
-async def configure_desk(session: AsyncSession, *, actor: Principal, tenant_id: int,
-                         desk: Mapping[str, Any] | None) -> tuple[Tenant, DeskSetting | None]:
-    """Group admins set (or, with None, remove) a school's desk; secrets only by reference."""
-    if not policy.may_configure_desks(actor):
-        raise PermissionDenied(Message("only group administrators configure the schools' desks"))
+async def _school(session: AsyncSession, tenant_id: int) -> Tenant:
+    """The school whose desk is meant (`tenantId`): it must exist and be a school."""
     tenant = await session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant", tenant_id)
     if tenant.kind is not TenantKind.SCHOOL:
         raise ValidationFailed({"tenantId": Message("{slug} is not a school: only schools have desks",
                                                      slug=tenant.slug)})
+    return tenant
+
+
+async def configure_desk(session: AsyncSession, *, actor: Principal, tenant_id: int,
+                         desk: Mapping[str, Any] | None) -> tuple[Tenant, DeskSetting | None]:
+    """Group admins set (or, with None, remove) a school's desk; secrets only by reference."""
+    if not policy.may_configure_desks(actor):
+        raise PermissionDenied(Message("only group administrators configure the schools' desks"))
+    tenant = await _school(session, tenant_id)
     spec = None if desk is None else check_spec(desk)
     setting, outcome = await store_desk(session, tenant, spec)
     if outcome != "unchanged":
@@ -151,12 +157,7 @@ async def check_school_desk(session: AsyncSession, *, actor: Principal,
     (the trail names the outcome and the desk's own words, which never hold a secret's value)."""
     if not policy.may_check_desks(actor):
         raise PermissionDenied(Message("only group administrators check the schools' desks"))
-    tenant = await session.get(Tenant, tenant_id)
-    if tenant is None:
-        raise NotFound("tenant", tenant_id)
-    if tenant.kind is not TenantKind.SCHOOL:
-        raise ValidationFailed({"tenantId": Message("{slug} is not a school: only schools have desks",
-                                                     slug=tenant.slug)})
+    tenant = await _school(session, tenant_id)
     setting = await desk_of(session, tenant.id)
     result = await check_tenant_desk(session, tenant)
     await record(session, actor=actor, action="desk.checked", target_kind="desk",
