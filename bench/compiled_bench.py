@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import tempfile
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
-from bench.tickets_bench import ADMIN, _postgres_database, _principal, progress
+from bench.tickets_bench import ADMIN, _principal, fresh_database, progress
 from bench.tickets_data import load_tickets, prepare
 from server.db import create_engine
 
@@ -131,14 +130,7 @@ def _without_cost(body: bytes) -> Any:
 async def main_async(args: argparse.Namespace) -> None:
     print(machine.describe())
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            directory = tempfile.mkdtemp(prefix="groupdesk-bench-")
-            url = f"sqlite+aiosqlite:///{directory}/bench.db"
-
-            async def drop(directory: str = directory) -> None:
-                shutil.rmtree(directory, ignore_errors=True)
-        else:
-            url, drop = await _postgres_database()
+        url, drop = await fresh_database(backend)
         try:
             figures = await measure(url, tickets=args.tickets, rounds=args.rounds,
                                     samples=args.samples)

@@ -25,9 +25,7 @@ import asyncio
 import cProfile
 import io
 import pstats
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import machine
 from bench.load_driver import cpu_seconds, spent
-from bench.tickets_bench import AGENT, OPENING, _postgres_database, _principal, progress
+from bench.tickets_bench import AGENT, OPENING, _principal, fresh_database, progress
 from bench.tickets_data import load_tickets, prepare
 from server.catalog.models import Brick, Service, SubService
 from server.db import create_engine, session_factory, writer_session
@@ -195,14 +193,8 @@ async def main_async(args: argparse.Namespace) -> None:
 
             async def drop() -> None:
                 pass  # kept: it was given loaded
-        elif backend == "sqlite":
-            directory = tempfile.mkdtemp(prefix="groupdesk-bench-")
-            url = f"sqlite+aiosqlite:///{directory}/bench.db"
-
-            async def drop(directory: str = directory) -> None:
-                shutil.rmtree(directory, ignore_errors=True)
         else:
-            url, drop = await _postgres_database()
+            url, drop = await fresh_database(backend)
         try:
             results = await run_backend(url, args)
         finally:

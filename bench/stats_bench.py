@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import machine
-from bench.tickets_bench import _postgres_database, _principal, progress
+from bench.tickets_bench import _principal, fresh_database, progress
 from bench.tickets_data import catalogue, prepare
 from server.db import create_engine, session_factory
 from server.reports import rollup, stats
@@ -208,14 +206,7 @@ async def run_backend(url: str, tickets: int, samples: int, live_samples: int) -
 async def main_async(args: argparse.Namespace) -> None:
     print(machine.describe())
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            directory = tempfile.mkdtemp(prefix="groupdesk-bench-")
-            url = f"sqlite+aiosqlite:///{directory}/bench.db"
-
-            async def drop(directory: str = directory) -> None:
-                shutil.rmtree(directory, ignore_errors=True)
-        else:
-            url, drop = await _postgres_database()
+        url, drop = await fresh_database(backend)
         try:
             results = await run_backend(url, args.tickets, args.samples, args.live_samples)
         finally:

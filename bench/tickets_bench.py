@@ -250,17 +250,22 @@ async def _postgres_database() -> tuple[str, Callable[[], Awaitable[None]]]:
     return url, lambda: admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+async def fresh_database(backend: str) -> tuple[str, Callable[[], Awaitable[None]]]:
+    """A new, empty database for one bench run ("sqlite": a file in a temporary directory;
+    "postgres": a database on the bench's PostgreSQL) and what drops it afterwards."""
+    if backend != "sqlite":
+        return await _postgres_database()
+    directory = tempfile.mkdtemp(prefix="groupdesk-bench-")
+
+    async def drop() -> None:
+        shutil.rmtree(directory, ignore_errors=True)
+    return f"sqlite+aiosqlite:///{directory}/bench.db", drop
+
+
 async def main_async(args: argparse.Namespace) -> None:
     print(machine.describe())
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            directory = tempfile.mkdtemp(prefix="groupdesk-bench-")
-            url = f"sqlite+aiosqlite:///{directory}/bench.db"
-
-            async def drop(directory: str = directory) -> None:
-                shutil.rmtree(directory, ignore_errors=True)
-        else:
-            url, drop = await _postgres_database()
+        url, drop = await fresh_database(backend)
         try:
             results = await run_backend(url, tickets=args.tickets, clients=args.clients,
                                         per_client=args.opens_per_client, samples=args.samples)
