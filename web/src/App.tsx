@@ -2,7 +2,6 @@
 import { Suspense, lazy, useEffect, useMemo, useState } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { Provider } from "urql";
-import { Center, Loader } from "@mantine/core";
 import { session } from "./auth/session";
 import { loadConsoleConfig, type ConsoleConfig } from "./auth/config";
 import { SignInPage, DemoSignInPage, CallbackPage, SilentRenewPage } from "./auth/SignInPages";
@@ -14,6 +13,7 @@ import { TicketPage } from "./pages/TicketPage";
 import { QueuePage } from "./pages/QueuePage";
 import { ApprovalsPage } from "./pages/ApprovalsPage";
 import { HomeRedirect } from "./pages/HomeRedirect";
+import { Busy } from "./components/Busy";
 
 // The request form (JSON Schema forms and their validator) and admin pages load when first opened.
 const RequestPage = lazy(() => import("./pages/RequestPage").then((m) => ({ default: m.RequestPage })));
@@ -53,11 +53,7 @@ export function App() {
 
   if (location.pathname === "/auth/silent") return <SilentRenewPage />;
   if (!config || !ready) {
-    return (
-      <Center h="100vh">
-        <Loader aria-label="…" />
-      </Center>
-    );
+    return <Busy page />;
   }
   if (!client) {
     return (
@@ -71,7 +67,7 @@ export function App() {
   }
   return (
     <Provider value={client}>
-      <Suspense fallback={<Loader aria-label="…" />}>
+      <Suspense fallback={<Busy />}>
       <Routes>
         <Route element={<Shell />}>
           <Route index element={<HomeRedirect />} />

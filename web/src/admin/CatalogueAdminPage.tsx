@@ -6,8 +6,8 @@ import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import {
-  Alert, Anchor, Badge, Button, Card, Checkbox, Group, Loader, Modal, Select, SimpleGrid, Stack, Table, Text,
-  TextInput, Textarea, Title, VisuallyHidden,
+  Alert, Anchor, Badge, Button, Card, Checkbox, Group, Modal, Select, SimpleGrid, Stack, Table, Text, TextInput,
+  Textarea, Title, VisuallyHidden,
 } from "@mantine/core";
 import {
   CatalogueAdminQuery, CreateBrick, CreateService, CreateSubService, DeactivateBrick, DeactivateService,
@@ -16,6 +16,7 @@ import {
 import type { CatalogueAdminQuery as CatalogueData, Priority } from "../gql/graphql";
 import { errorAt, outcomeOf, unplacedError, type Outcome } from "./outcome";
 import { ServiceLevelTargets } from "./ServiceLevelTargets";
+import { Busy } from "../components/Busy";
 
 type BrickRow = CatalogueData["bricks"][number];
 type ServiceRow = BrickRow["services"][number];
@@ -273,7 +274,7 @@ export function CatalogueAdminPage() {
         <Anchor component={Link} to="/admin/experts">{t("catalogueAdmin.experts")}</Anchor>
       </Group>
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
-      {fetching && !data && <Loader aria-label={t("app.loading")} />}
+      {fetching && !data && <Busy />}
       <SimpleGrid cols={{ base: 1, lg: 3 }}>
         <CreateBrickForm onDone={reload} />
         <CreateServiceForm bricks={bricks} onDone={reload} />

@@ -4,12 +4,13 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Anchor, Badge, Button, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Stack, Table, Text, Title } from "@mantine/core";
 import { MirrorsQuery, RetryMirror } from "../graphql/operations";
 import { DesksQuery } from "../graphql/admin";
 import { DeskCheck } from "./DeskCheck";
 import { DeskForm } from "./DeskForm";
 import type { MirrorsQuery as MirrorsData } from "../gql/graphql";
+import { Busy } from "../components/Busy";
 
 type Mirror = MirrorsData["mirrors"]["edges"][number]["node"];
 
@@ -31,7 +32,7 @@ export function MirrorsPage() {
     <Stack>
       <Title order={1}>{t("mirrors.title")}</Title>
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
-      {fetching && !data && <Loader aria-label={t("app.loading")} />}
+      {fetching && !data && <Busy />}
       <Table striped>
         <Table.Caption>{t("mirrors.paused")}</Table.Caption>
         <Table.Thead>

@@ -2,12 +2,13 @@
 import { Outlet, NavLink as RouterLink, useLocation } from "react-router";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, AppShell, Button, Center, Group, Loader, NavLink, Text, Title } from "@mantine/core";
+import { Alert, AppShell, Button, Center, Group, NavLink, Text, Title } from "@mantine/core";
 import { ViewerQuery } from "../graphql/operations";
 import { session } from "../auth/session";
 import { ViewerContext, type ViewerInfo } from "./viewer";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { NotificationBell } from "./NotificationBell";
+import { Busy } from "./Busy";
 
 type Link = { to: string; label: string; roles?: string[] };
 
@@ -17,9 +18,7 @@ export function Shell() {
   const [{ data, error, fetching }] = useQuery({ query: ViewerQuery });
   if (fetching && !data) {
     return (
-      <Center h="100vh">
-        <Loader aria-label={t("app.loading")} />
-      </Center>
+      <Busy page />
     );
   }
   if (error || !data) {

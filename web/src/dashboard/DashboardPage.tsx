@@ -6,7 +6,7 @@ import { useMemo } from "react";
 import { useSearchParams } from "react-router";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Card, Group, Loader, Select, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Card, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
 import { DashboardQuery } from "../graphql/admin";
 import {
@@ -14,6 +14,7 @@ import {
   type Bucket, type Grouping,
 } from "./figures";
 import { ComplianceRing } from "./ComplianceRing";
+import { Busy } from "../components/Busy";
 
 function Figure({ label, value, testId }: { label: string; value: string | number; testId: string }) {
   return (
@@ -95,7 +96,7 @@ export function DashboardPage() {
       {!period && <Alert color="red" role="alert">{t("dashboard.badPeriod")}</Alert>}
       {error && <Alert color="red" role="alert">{t("app.error", { message: error.message })}</Alert>}
       {denied && <Alert color="red" role="alert">{denied}</Alert>}
-      {fetching && !data && <Loader aria-label={t("app.loading")} />}
+      {fetching && !data && <Busy />}
       {total && overall && (
         <div data-testid="dashboard" data-period-start={period?.start} data-period-end={period?.end}>
           <Stack>

@@ -2,10 +2,11 @@
 import { Link } from "react-router";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Anchor, Button, Card, Group, Loader, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Card, Group, Stack, Text, Title } from "@mantine/core";
 import { ApprovalsQuery } from "../graphql/operations";
 import { PriorityBadge } from "../components/StateBadge";
 import { FormAnswers } from "./FormAnswers";
+import { Busy } from "../components/Busy";
 
 export function ApprovalsPage() {
   const { t } = useTranslation();
@@ -22,7 +23,7 @@ export function ApprovalsPage() {
         <Button variant="default" onClick={() => refetch({ requestPolicy: "network-only" })}>{t("tickets.reload")}</Button>
       </Group>
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
-      {fetching && !data && <Loader aria-label={t("app.loading")} />}
+      {fetching && !data && <Busy />}
       {data && !waiting.length && <Text>{t("approvals.none")}</Text>}
       {waiting.map((ticket) => (
         <Card key={ticket.id} withBorder component="article" aria-label={`${ticket.ref} ${ticket.title}`}>

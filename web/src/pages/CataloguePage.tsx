@@ -3,10 +3,11 @@ import { useMemo, useState } from "react";
 import { Link } from "react-router";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Accordion, Alert, Badge, Button, Group, Loader, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Accordion, Alert, Badge, Button, Group, Stack, Text, TextInput, Title } from "@mantine/core";
 import { CatalogueQuery } from "../graphql/operations";
 import { businessSpan } from "./durations";
 import type { CatalogueQuery as CatalogueData } from "../gql/graphql";
+import { Busy } from "../components/Busy";
 
 type Brick = CatalogueData["bricks"][number];
 
@@ -46,7 +47,7 @@ export function CataloguePage() {
     <Stack>
       <Title order={1}>{t("catalogue.title")}</Title>
       <TextInput label={t("catalogue.search")} value={query} onChange={(e) => setQuery(e.currentTarget.value)} type="search" />
-      {fetching && <Loader aria-label={t("app.loading")} />}
+      {fetching && <Busy />}
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
       {data && !shown.length && <Text>{t("catalogue.empty", { q: query })}</Text>}
       <Accordion multiple value={query ? shown.map((b) => b.id) : open} onChange={setOpen} variant="separated">

@@ -4,11 +4,12 @@
 import { useState } from "react";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Badge, Button, Group, Loader, Stack, Text, Title } from "@mantine/core";
+import { Alert, Badge, Button, Group, Stack, Text, Title } from "@mantine/core";
 import { MyQueueEventsSubscription, MyQueueQuery } from "../graphql/operations";
 import { useLive } from "../graphql/useLive";
 import { TicketTable } from "../components/TicketTable";
 import { markChange, type LiveMarks } from "../components/liveMarks";
+import { Busy } from "../components/Busy";
 
 export function QueuePage() {
   const { t } = useTranslation();
@@ -29,7 +30,7 @@ export function QueuePage() {
       </Group>
       <Text>{t("queue.help")} {t("queue.liveHelp")}</Text>
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
-      {fetching && !data && <Loader aria-label={t("app.loading")} />}
+      {fetching && !data && <Busy />}
       {data && (
         <TicketTable tickets={data.myQueue.edges.map((e) => e.node)} marks={marks}
           caption={t("tickets.count", { count: data.myQueue.totalCount })} />

@@ -8,10 +8,11 @@ import { useTranslation } from "react-i18next";
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { Alert, Button, Loader, Select, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Alert, Button, Select, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { OpenTicketMutation, SubServiceQuery } from "../graphql/operations";
 import { fieldError, formErrors, type FieldProblem } from "../components/problems";
 import { hasRole, useViewer } from "../components/viewer";
+import { Busy } from "../components/Busy";
 
 const PRIORITIES = ["LOW", "NORMAL", "HIGH", "CRITICAL"] as const;
 
@@ -30,7 +31,7 @@ export function RequestPage() {
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
 
-  if (fetching) return <Loader aria-label={t("app.loading")} />;
+  if (fetching) return <Busy />;
   if (error) return <Alert color="red">{t("app.error", { message: error.message })}</Alert>;
   const sub = data?.subService;
   if (!sub) return <Alert color="red">{t("ticket.notFound")}</Alert>;

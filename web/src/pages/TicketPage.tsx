@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from "react";
 import { useLocation, useParams } from "react-router";
 import { useClient, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
-import { Alert, Badge, Button, Card, Grid, Group, Loader, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
+import { Alert, Badge, Button, Card, Grid, Group, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
 import { AddComment, TicketByRefQuery, TicketEventsSubscription } from "../graphql/operations";
 import { useLive } from "../graphql/useLive";
 import type { TicketDetailFragment } from "../gql/graphql";
@@ -22,13 +22,14 @@ import { CommentList } from "./CommentList";
 import { ConflictNotice, changesSince, type Changed } from "./ConflictNotice";
 import { SlaCard } from "./SlaCard";
 import { ApprovalCard } from "./ApprovalCard";
+import { Busy } from "../components/Busy";
 
 export function TicketPage() {
   const { ref = "" } = useParams();
   const { t } = useTranslation();
   const location = useLocation();
   const [{ data, fetching, error }, refetch] = useQuery({ query: TicketByRefQuery, variables: { ref }, requestPolicy: "cache-and-network" });
-  if (fetching && !data) return <Loader aria-label={t("app.loading")} />;
+  if (fetching && !data) return <Busy />;
   if (error) return <Alert color="red">{t("app.error", { message: error.message })}</Alert>;
   const ticket = data?.ticketByRef;
   if (!ticket) return <Alert color="yellow" role="status">{t("ticket.notFound")}</Alert>;

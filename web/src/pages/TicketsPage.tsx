@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { Alert, Button, Group, Loader, MultiSelect, Stack, Text, TextInput, Title, Chip } from "@mantine/core";
+import { Alert, Button, Group, MultiSelect, Stack, Text, TextInput, Title, Chip } from "@mantine/core";
 import { TicketsChangedSubscription, TicketsQuery } from "../graphql/operations";
 import { useLive } from "../graphql/useLive";
 import { markChange, type LiveMarks } from "../components/liveMarks";
@@ -14,6 +14,7 @@ import type { Priority, TicketState } from "../gql/graphql";
 import { TicketTable } from "../components/TicketTable";
 import { hasRole, useViewer } from "../components/viewer";
 import { loadViews, saveView, type TicketView } from "./savedViews";
+import { Busy } from "../components/Busy";
 
 export const STATES: TicketState[] = ["NEW", "WAITING_FOR_APPROVAL", "APPROVED", "REJECTED", "ASSIGNED", "IN_PROGRESS", "PENDING", "RESOLVED", "CLOSED"];
 const PRIORITIES: Priority[] = ["LOW", "NORMAL", "HIGH", "CRITICAL"];
@@ -97,7 +98,7 @@ export function TicketsPage() {
         )}
       </Group>
       {error && <Alert color="red">{t("app.error", { message: error.message })}</Alert>}
-      {fetching && !data && <Loader aria-label={t("app.loading")} />}
+      {fetching && !data && <Busy />}
       {data && (
         <TicketTable tickets={tickets} marks={marks} caption={t("tickets.count", { count: data.tickets.totalCount })} />
       )}
