@@ -149,6 +149,9 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         if args.only == "openings":
             with servers.groupdesk(url, key_file, AGENT) as desk:
                 results["openings"] = _openings(args, desk, dsn, pids)
+            if args.workers > 1:
+                with servers.groupdesk(url, key_file, AGENT, workers=args.workers) as desk:
+                    results["openings_workers"] = _openings(args, desk, dsn, pids)
             return results
         with _all_servers(url, key_file, args.workers) as started:
             bodies = {s.name: POSTGRAPHILE_LIST if s.name.startswith("PostGraphile")

@@ -36,9 +36,16 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def _openings(results: dict[str, Any]) -> str:
-    opened = results["openings"]
+    text = _opening_line(results, "openings", "groupdesk")
+    if "openings_workers" in results:
+        text += "\n\n" + _opening_line(results, "openings_workers", "groupdesk, two workers")
+    return text
+
+
+def _opening_line(results: dict[str, Any], key: str, name: str) -> str:
+    opened = results[key]
     refs = opened["refs"]
-    return (f"Openings (groupdesk, {results['tickets']:,} tickets, 32 connections): "
+    return (f"Openings ({name}, {results['tickets']:,} tickets, 32 connections): "
             f"{opened['req_s']:.0f}/s, p50 {opened['p50_ms']:.1f} ms, p99 {opened['p99_ms']:.1f} ms, "
             f"server CPU {opened['server_cpu_ms']:.2f} ms + database {opened['database_cpu_ms']:.2f} ms "
             f"per opening, {opened['errors']} errors; {refs['opened']} refs this year, counter at "
