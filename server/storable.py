@@ -38,6 +38,15 @@ def _problem(value: Any) -> tuple[str, str] | None:
     return None
 
 
+def _add_problems(errors: dict[str, str], values: dict[str, Any], keys: Any) -> None:
+    for key in keys:
+        value = values.get(key)
+        found = _problem(value) if value is not None else None
+        if found is not None:
+            suffix, problem = found
+            errors.setdefault(_api_name(key) + suffix, problem)
+
+
 def refuse_unstorable(session: Session, _flush_context: Any, _instances: Any) -> None:
     """before_flush: every new or changed column value must be storable."""
     errors: dict[str, str] = {}
@@ -47,12 +56,15 @@ def refuse_unstorable(session: Session, _flush_context: Any, _instances: Any) ->
         # (its other values were stored already).
         keys = ([a.key for a in state.mapper.column_attrs] if new
                 else [k for k in state.committed_state if k in state.mapper.column_attrs])
-        for key in keys:
-            value = state.dict.get(key)
-            found = _problem(value) if value is not None else None
-            if found is not None:
-                suffix, problem = found
-                errors.setdefault(_api_name(key) + suffix, problem)
+        _add_problems(errors, state.dict, keys)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def refuse_unstorable_values(values: dict[str, Any]) -> None:
+    """The same guard for a row written without a flush (by attribute key: its table's INSERT)."""
+    errors: dict[str, str] = {}
+    _add_problems(errors, values, values)
     if errors:
         raise ValidationFailed(errors)
 

@@ -34,6 +34,7 @@ from server.live.messages import (
     TicketChanged,
     encode,
 )
+from server.tickets.inserts import INSERTED_KEY
 from server.tickets.models import Ticket, TicketEvent, Visibility
 
 # The PostgreSQL channel every process LISTENs on (NOTIFY is scoped to the database).
@@ -102,6 +103,9 @@ def publish_notification(session: AsyncSession | Session, *, user_id: int, notif
 def _seal(session: Session) -> list[LiveMessage]:
     noted = session.info.pop(_NOTED, [])
     before = session.info.pop(_BEFORE, {})
+    # Tickets written by their table's INSERT (an opening) were opened here too: no before.
+    for ticket_id in session.info.pop(INSERTED_KEY, ()):
+        before[ticket_id] = None
     by_ticket: dict[int, tuple[Ticket, list[LiveEventRef]]] = {}
     others: list[LiveMessage] = []
     for _, item in noted:
@@ -142,6 +146,7 @@ def _before_commit(session: Session) -> None:
         session.flush()
     if _NOTED not in session.info:
         session.info.pop(_BEFORE, None)
+        session.info.pop(INSERTED_KEY, None)
         return
     messages = _seal(session)
     if not messages:
@@ -174,7 +179,7 @@ def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -
 def _forget(session: Session, previous_transaction: SessionTransaction) -> None:
     if not previous_transaction.nested:
         if not session.in_transaction():
-            for key in (_NOTED, _BEFORE, _SEALED):
+            for key in (_NOTED, _BEFORE, _SEALED, INSERTED_KEY):
                 session.info.pop(key, None)
         return
     # A savepoint rolled back (a refused mutation): what it recorded never happened.

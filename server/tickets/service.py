@@ -13,7 +13,7 @@ from server.db import hold, utcnow
 from server.errors import NotFound, PermissionDenied, ValidationFailed
 from server.identity.models import Tenant
 from server.tickets.approval import approval_request
-from server.tickets import assignment, followers, history, refs
+from server.tickets import assignment, followers, history, inserts, refs
 from server.tickets.forms import form_errors
 from server.tickets.models import LOCAL_REF_MAX, TEXT_MAX, TITLE_MAX, EventKind, Ticket
 from server.tickets.workflow import TicketState
@@ -154,7 +154,7 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
     # provisional ref; SQLite has one writer at a time, and takes it now.
     last = refs.settles_last(session)
     ticket.ref = refs.provisional() if last else await refs.next_ref(session, year=now.year)
-    session.add(ticket)
+    await inserts.insert_ticket(session, ticket)
     async with history.together(session):  # OPENED and ROUTED: one INSERT, then their followers
         await history.record(session, ticket, EventKind.OPENED, actor=actor, at=now, data={
             "ref": ticket.ref, "state": state.value, "priority": chosen.value,
