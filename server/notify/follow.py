@@ -10,10 +10,11 @@ per table; events nobody is told of cost nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.identity.models import Tenant
@@ -85,22 +86,24 @@ async def follow(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> N
     side = TicketSide(ticket.tenant_id, ticket.opened_by_id, ticket.assignee_id)
     chosen = _chosen(plan, people, side, event.actor_id)
     payload = _payload(ticket, event, people)
-    created = await _notify_in_app(session, ticket, event, chosen, payload)
+    notifications = _in_app(ticket, event, chosen, payload)
     mails = [_mail(ticket, found, kind_, payload) for found, kind_ in chosen.values()
              if found.email and kind_.value not in found.muted]
     mails += await _requester_mail(session, ticket, plan, chosen, actor, payload)
-    if mails:
-        for mail in mails:
-            mail["created_at"] = event.created_at
-        # One batched statement; rows come back in any order, each naming itself.
-        written = await session.execute(insert(_MAILS).returning(_MAILS.c.id, _MAILS.c.held), mails)
-        outbox.announce_after_commit(session, [i for i, held in written.all() if not held])
+    for mail in mails:
+        mail["created_at"] = event.created_at
+    written, sent_alone = await _write(session, notifications, mails)
+    if sent_alone:
+        outbox.announce_after_commit(session, sent_alone)
+    created = sorted((listeners.NotificationCreated(id=i, user_id=user_id, ticket_id=ticket.id,
+                                                    kind=kind, created_at=event.created_at)
+                      for i, user_id, kind in written), key=lambda n: n.id)
     await listeners.announce(session, created)
 
 
-async def _notify_in_app(session: AsyncSession, ticket: Ticket, event: TicketEvent,
-                         chosen: dict[int, tuple[Found, NotificationKind]],
-                         payload: dict[str, Any]) -> list[listeners.NotificationCreated]:
+def _in_app(ticket: Ticket, event: TicketEvent, chosen: dict[int, tuple[Found, NotificationKind]],
+            payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The notification rows: one per person chosen, the bell's short text."""
     if not chosen:
         return []
     short = {k: payload[k] for k in ("ref", "title", "actor", "state", "level")}
@@ -108,15 +111,56 @@ async def _notify_in_app(session: AsyncSession, ticket: Ticket, event: TicketEve
         short["message"] = payload["message"][:280]
     if payload["fulfilment"]:
         short.update(fulfilment=payload["fulfilment"], system=payload["system"])
-    rows = [{"user_id": user_id, "ticket_id": ticket.id, "event_id": event.id, "kind": kind.value,
+    return [{"user_id": user_id, "ticket_id": ticket.id, "event_id": event.id, "kind": kind.value,
              "data": short, "created_at": event.created_at}
             for user_id, (_, kind) in sorted(chosen.items())]
-    written = await session.execute(
-        insert(_NOTIFICATIONS).returning(_NOTIFICATIONS.c.id, _NOTIFICATIONS.c.user_id,
-                                         _NOTIFICATIONS.c.kind), rows)
-    return sorted((listeners.NotificationCreated(id=i, user_id=user_id, ticket_id=ticket.id, kind=kind,
-                                                 created_at=event.created_at)
-                   for i, user_id, kind in written.all()), key=lambda n: n.id)
+
+
+# PostgreSQL: an event's notifications and mails in one statement, their rows bound as two JSON
+# arrays (one prepared statement whatever the number of rows: nothing compiled per opening).
+_BOTH = text(
+    "WITH n AS (INSERT INTO notification (user_id, ticket_id, event_id, kind, data, created_at) "
+    "SELECT x.user_id, x.ticket_id, x.event_id, x.kind, x.data, x.created_at "
+    "FROM jsonb_to_recordset(CAST(:notifications AS jsonb)) AS x(user_id integer, "
+    "ticket_id integer, event_id integer, kind text, data jsonb, created_at timestamptz) "
+    "RETURNING id, user_id, kind), "
+    "m AS (INSERT INTO mail_outbox (user_id, ticket_id, kind, address, language, payload, held, "
+    "created_at, attempts) "
+    "SELECT x.user_id, x.ticket_id, x.kind, x.address, x.language, x.payload, x.held, "
+    "x.created_at, x.attempts "
+    "FROM jsonb_to_recordset(CAST(:mails AS jsonb)) AS x(user_id integer, ticket_id integer, "
+    "kind text, address text, language text, payload jsonb, held boolean, "
+    "created_at timestamptz, attempts integer) RETURNING id, held) "
+    "SELECT id, user_id, kind, NULL AS held FROM n "
+    "UNION ALL SELECT id, NULL, NULL, held FROM m")
+
+
+def _as_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps([{**row, "created_at": row["created_at"].isoformat()} for row in rows],
+                      ensure_ascii=False)
+
+
+async def _write(session: AsyncSession, notifications: list[dict[str, Any]],
+                 mails: list[dict[str, Any]]) -> tuple[list[tuple[int, int, str]], list[int]]:
+    """Write the rows; the notifications written (id, user, kind), and the mails to send now
+    (not held for a digest). Rows come back in any order, each naming itself."""
+    if not notifications and not mails:
+        return [], []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = (await session.execute(_BOTH, {"notifications": _as_json(notifications),
+                                              "mails": _as_json(mails)})).all()
+        return ([(i, user_id, kind) for i, user_id, kind, held in rows if kind is not None],
+                [i for i, _, kind, held in rows if kind is None and not held])
+    written: list[tuple[int, int, str]] = []
+    if notifications:
+        written = [(i, user_id, kind) for i, user_id, kind in (await session.execute(
+            insert(_NOTIFICATIONS).returning(_NOTIFICATIONS.c.id, _NOTIFICATIONS.c.user_id,
+                                             _NOTIFICATIONS.c.kind), notifications)).all()]
+    sent_alone: list[int] = []
+    if mails:
+        sent_alone = [i for i, held in (await session.execute(
+            insert(_MAILS).returning(_MAILS.c.id, _MAILS.c.held), mails)).all() if not held]
+    return written, sent_alone
 
 
 def _mail(ticket: Ticket, found: Found, kind: NotificationKind,
