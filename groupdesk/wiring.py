@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.identity import departures
 from server.live import publish as live
+from server.mirror import outbox
 from server.mirror.follow import follow
 from server.mirror.follow import prepare as prepare_mirror
 from server.notify import listeners as notification_listeners
@@ -35,7 +36,7 @@ def register_followers() -> None:
     followers.register(follow_service_levels, prepare=prepare_service_levels)
     # The school's desk sees public changes: the mirror writes its outbox row in the change's
     # transaction.
-    followers.register(follow, prepare=prepare_mirror)
+    followers.register(follow, prepare=prepare_mirror, together=outbox.gathering)
     # Live updates: noted in the transaction, published to subscribers only once it commits.
     followers.register(live.follow)
     # People concerned are told in the app and by mail: rows written in the change's transaction;

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Table, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from server.db import CommitAnnouncer, utcnow
+from server.storable import refuse_unstorable_values
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus, Origin, OutboxEvent
 from tenants.desks.base import DeskEvent, DeskKind, DeskTicket, EventKind, RemoteTicket
 
@@ -86,8 +90,13 @@ async def enqueue(session: AsyncSession, *, ticket_id: int, tenant_id: int, kind
     now = utcnow()
     row = OutboxEvent(ticket_id=ticket_id, tenant_id=tenant_id, kind=kind.value, origin=origin,
                       payload=snapshot(ticket, message, author, now), created_at=now,
-                      delivered_at=now if origin is Origin.DESK else None, attempts=0)
-    session.add(row)
+                      delivered_at=now if origin is Origin.DESK else None, attempts=0,
+                      last_error=None)
+    gathered: _Gathered | None = session.info.get(_GATHERED_KEY)
+    if gathered is not None:
+        gathered.rows.append(row)
+    else:
+        session.add(row)
     await _touch_mirror(session, ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
                         pending=origin is Origin.GROUP, new_ticket=new_ticket)
     # Not flushed here: the change's next statement or its end writes it, so that the events of
@@ -108,12 +117,26 @@ async def _touch_mirror(session: AsyncSession, *, ticket_id: int, tenant_id: int
     if (ticket_id, pending) in touched:
         return  # written earlier in this transaction: its lock is held, its status already set
     touched.add((ticket_id, pending))
+    gathered: _Gathered | None = session.info.get(_GATHERED_KEY)
+    unwritten = gathered.mirrors.get(ticket_id) if gathered is not None else None
+    if unwritten is not None:
+        # Created in this batch, not written yet: what the UPDATE below would do, done here.
+        if pending and unwritten["status"] is MirrorStatus.SYNCED:
+            unwritten["status"] = MirrorStatus.PENDING
+        unwritten["updated_at"] = utcnow()
+        return
     exists = None if new_ticket else await session.scalar(
         select(Mirror.id).where(Mirror.ticket_id == ticket_id))
     if exists is None:
-        session.add(Mirror(ticket_id=ticket_id, tenant_id=tenant_id, desk_kind=desk_kind,
-                           status=MirrorStatus.PENDING if pending else MirrorStatus.SYNCED,
-                           attempts=0))
+        values = {"ticket_id": ticket_id, "tenant_id": tenant_id, "desk_kind": desk_kind,
+                  "status": MirrorStatus.PENDING if pending else MirrorStatus.SYNCED,
+                  "attempts": 0}
+        if gathered is not None:
+            now = utcnow()
+            gathered.mirrors[ticket_id] = {**_MIRROR_DEFAULTS, **values, "created_at": now,
+                                           "updated_at": now}
+        else:
+            session.add(Mirror(**values))
         return
     stmt = update(Mirror).where(Mirror.id == exists)
     if pending:
@@ -131,6 +154,82 @@ def _pending_unless_failing() -> Any:
 
 async def link_remote(session: AsyncSession, ticket_id: int, local_ref: str) -> None:
     """Point a mirror without a local ticket yet at the school's own ticket (no creation)."""
+    gathered: _Gathered | None = session.info.get(_GATHERED_KEY)
+    unwritten = gathered.mirrors.get(ticket_id) if gathered is not None else None
+    if unwritten is not None:
+        if unwritten["remote_id"] is None:
+            unwritten.update(remote_id=local_ref, remote_ref=local_ref)
+        return
     await session.execute(update(Mirror).where(Mirror.ticket_id == ticket_id, Mirror.remote_id.is_(None))
                           .values(remote_id=local_ref, remote_ref=local_ref)
                           .execution_options(synchronize_session=False))
+
+
+# Events announced together (an opening's OPENED and ASSIGNED): their outbox rows, and the new
+# ticket's mirror, are gathered while the mirror follower runs, then written through their tables
+# at once (`gathering`), instead of by the ORM's unit of work at the next statement.
+_GATHERED_KEY = "groupdesk.outbox.gathered"
+_OUTBOX = cast(Table, OutboxEvent.__table__)
+_MIRROR = cast(Table, Mirror.__table__)
+_OUTBOX_COLUMNS = ("ticket_id", "tenant_id", "kind", "payload", "origin", "created_at",
+                   "delivered_at", "attempts", "last_error")
+_MIRROR_DEFAULTS: dict[str, Any] = {
+    "remote_id": None, "remote_ref": None, "last_error": None, "last_synced_at": None,
+    "next_attempt_at": None, "claimed_by": None, "claimed_until": None, "local_state": None,
+    "divergence": None, "local_closed": False}
+
+
+@dataclass
+class _Gathered:
+    rows: list[OutboxEvent] = field(default_factory=list)
+    mirrors: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def gathering(session: AsyncSession) -> AsyncIterator[None]:
+    """Outbox rows (and new mirrors) enqueued inside are written on the way out: one statement on
+    PostgreSQL. Nothing is written if the block fails (its transaction is rolled back anyway)."""
+    if _GATHERED_KEY in session.info:
+        yield
+        return
+    gathered = _Gathered()
+    session.info[_GATHERED_KEY] = gathered
+    try:
+        yield
+    finally:
+        session.info.pop(_GATHERED_KEY, None)
+    await _write_gathered(session, gathered)
+
+
+async def _write_gathered(session: AsyncSession, gathered: _Gathered) -> None:
+    mirrors = list(gathered.mirrors.values())
+    rows = [{column: getattr(row, column) for column in _OUTBOX_COLUMNS} for row in gathered.rows]
+    for values in rows:
+        refuse_unstorable_values(values)  # the flush's guard, for rows written without one
+    if not rows and not mirrors:
+        return
+    ids: list[int] = []
+    if session.get_bind().dialect.name == "postgresql" and rows:
+        stmt = insert(_OUTBOX).values(rows).returning(_OUTBOX.c.id)
+        if mirrors:
+            stmt = stmt.add_cte(insert(_MIRROR).values(mirrors).returning(_MIRROR.c.id)
+                                .cte("new_mirror"))
+        # Ids come from the sequence in the order of the VALUES (as the ORM's batches assume).
+        ids = sorted((await session.execute(stmt)).scalars())
+    else:
+        for values in mirrors:
+            await session.execute(insert(_MIRROR).values(values))
+        kinds = [values["kind"] for values in rows]
+        if rows and len(set(kinds)) == len(kinds):
+            # SQLite returns a multi-row INSERT's rows in no set order: each names itself by kind.
+            written = dict((await session.execute(
+                insert(_OUTBOX).values(rows).returning(_OUTBOX.c.kind, _OUTBOX.c.id))).all())
+            ids = [written[kind] for kind in kinds]
+        else:  # two of a kind could not be told apart: one at a time
+            for values in rows:
+                ids.append((await session.execute(
+                    insert(_OUTBOX).values(values).returning(_OUTBOX.c.id))).scalar_one())
+    for row, row_id in zip(gathered.rows, ids, strict=True):
+        row.id = row_id
+        make_transient_to_detached(row)  # a row of the session now, as if loaded
+        session.add(row)

@@ -19,6 +19,7 @@ without the mirror must fail loudly, never open tickets whose school is silently
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,17 +43,29 @@ class FollowersNotRegistered(RuntimeError):
     """A ticket changed in a process where the assembly registered no follower (a wiring mistake)."""
 
 
+class Together(Protocol):
+    """Wraps the announcement of events recorded together (history.together): a follower may
+    gather what it writes for each of them and write it all once on the way out."""
+
+    def __call__(self, session: AsyncSession) -> AbstractAsyncContextManager[object]: ...
+
+
 _followers: list[Follower] = []
 _preparations: dict[Follower, Preparation] = {}
+_togethers: dict[Follower, Together] = {}
 
 
-def register(follower: Follower, *, prepare: Preparation | None = None) -> None:
+def register(follower: Follower, *, prepare: Preparation | None = None,
+             together: Together | None = None) -> None:
     """Add a follower once (registering it again changes nothing: entry points may repeat), with
-    what it does before an opening takes the ref counter, if anything."""
+    what it does before an opening takes the ref counter, and around events announced together,
+    if anything."""
     if follower not in _followers:
         _followers.append(follower)
     if prepare is not None:
         _preparations[follower] = prepare
+    if together is not None:
+        _togethers[follower] = together
 
 
 def unregister(follower: Follower) -> None:
@@ -73,6 +86,18 @@ async def prepare_opening(session: AsyncSession, ticket: Ticket) -> None:
         preparation = _preparations.get(follower)
         if preparation is not None:
             await preparation(session, ticket)
+
+
+async def announce_together(session: AsyncSession, events: list[tuple[Ticket, TicketEvent]]) -> None:
+    """Tell every follower of events recorded together, each in turn as `announce` does, inside
+    the registered followers' `together` contexts (which write what they gathered on leaving)."""
+    async with AsyncExitStack() as stack:
+        for follower in _followers:
+            wrap = _togethers.get(follower)
+            if wrap is not None:
+                await stack.enter_async_context(wrap(session))
+        for ticket, event in events:
+            await announce(session, ticket, event)
 
 
 async def announce(session: AsyncSession, ticket: Ticket, event: TicketEvent) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from server.db import utcnow
-from server.tickets.followers import announce
+from server.tickets.followers import announce, announce_together
 from server.tickets.models import EventKind, Ticket, TicketEvent, Visibility
 from tenants.context import Principal
 
@@ -71,8 +71,7 @@ async def together(session: AsyncSession) -> AsyncIterator[None]:
     finally:
         session.info.pop(_TOGETHER_KEY, None)
     await _write(session, [event for _, event in waiting])
-    for ticket, event in waiting:
-        await announce(session, ticket, event)
+    await announce_together(session, waiting)
 
 
 async def _write(session: AsyncSession, events: list[TicketEvent]) -> None:
