@@ -1,4 +1,5 @@
-"""An opening costs a bounded number of SQL statements, authentication and followers included.
+"""An opening costs a bounded number of SQL statements (at most 14, 13 on PostgreSQL),
+authentication and followers included.
 
 Counted with the followers registered today (the mirror's outbox), on a school with a desk.
 """
@@ -12,7 +13,9 @@ from tests.tickets.test_statement_count import counting
 
 OPEN = """mutation($input: OpenTicketInput!) { openTicket(input: $input) {
   __typename ... on Ticket { ref state assignee { username } } } }"""
-LIMIT = 15
+# PostgreSQL also sends the live updates' NOTIFY, and takes the ref in its last statement; SQLite
+# writes the outbox rows and the new mirror in two statements, the notifications and mails in two.
+LIMIT = {"postgres": 13, "sqlite": 14}
 
 
 async def _open(client: Any, token: str, sub: str) -> dict[str, Any]:
@@ -25,14 +28,15 @@ async def _open(client: Any, token: str, sub: str) -> dict[str, Any]:
     return body["data"]["openTicket"]
 
 
-async def test_an_opening_takes_at_most_fifteen_statements(client, token_for, engine, session) -> None:
+async def test_an_opening_takes_at_most_fourteen_statements(client, token_for, engine, session,
+                                                            backend) -> None:
     sub = gid("SubService", await sub_service_id(session, ACCOUNT_CREATION))
     first = again = token_for(LYON_AGENT)
     # A token never seen before: authentication reads the user and their designations.
     with counting(engine) as fresh:
         opened = await _open(client, first, sub)
     assert opened["state"] == "ASSIGNED" and opened["assignee"] is not None, opened
-    assert len(fresh) <= LIMIT, "\n".join(fresh)
+    assert len(fresh) <= LIMIT[backend], "\n".join(fresh)
     # The same token again: its principal is known; the opening alone.
     with counting(engine) as known:
         await _open(client, again, sub)
