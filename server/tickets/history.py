@@ -44,7 +44,8 @@ async def record(session: AsyncSession, ticket: Ticket, kind: EventKind, *,
                         api_token_id=actor.api_token_id if actor is not None else None,
                         visibility=Visibility.PUBLIC if public else Visibility.INTERNAL,
                         data=dict(data or {}), created_at=now)
-    ticket.updated_at = now
+    if ticket.updated_at != now:  # an opening's events come at its creation: nothing to flush
+        ticket.updated_at = now
     waiting: list[tuple[Ticket, TicketEvent]] | None = session.info.get(_TOGETHER_KEY)
     if waiting is not None:
         waiting.append((ticket, event))
