@@ -1,4 +1,5 @@
-"""The follower's cost per event: one SELECT of the people concerned, one INSERT per table."""
+"""The follower's cost per event: one SELECT of the people concerned, one INSERT per table (both
+tables in one statement on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from tests.notify.helpers import open_account_ticket
 from tests.tickets.helpers import LYON_AGENT
 
 
-async def test_an_opening_costs_the_notifications_three_statements(session: AsyncSession,
-                                                                   engine: AsyncEngine) -> None:
+async def test_an_opening_costs_the_notifications_three_statements_two_on_postgresql(
+        session: AsyncSession, engine: AsyncEngine, backend: str) -> None:
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -23,6 +24,6 @@ async def test_an_opening_costs_the_notifications_three_statements(session: Asyn
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     ours = [s for s in statements if "INTO notification " in s or "INTO mail_outbox " in s
             or "notification_preference" in s]
-    assert len(ours) == 3, ours
+    assert len(ours) == (2 if backend == "postgres" else 3), ours
     assert sum("INTO notification " in s for s in ours) == 1
     assert sum("INTO mail_outbox " in s for s in ours) == 1
