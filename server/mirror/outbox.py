@@ -222,7 +222,7 @@ async def _write_gathered(session: AsyncSession, gathered: _Gathered) -> None:
         kinds = [values["kind"] for values in rows]
         if rows and len(set(kinds)) == len(kinds):
             # SQLite returns a multi-row INSERT's rows in no set order: each names itself by kind.
-            written = dict((await session.execute(
+            written: dict[str, int] = dict((await session.execute(
                 insert(_OUTBOX).values(rows).returning(_OUTBOX.c.kind, _OUTBOX.c.id))).all())
             ids = [written[kind] for kind in kinds]
         else:  # two of a kind could not be told apart: one at a time
