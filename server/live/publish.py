@@ -19,7 +19,7 @@ import asyncio
 import threading
 from typing import Any, Protocol
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 from sqlalchemy import event as orm_event
@@ -43,6 +43,9 @@ POSTGRES_CHANNEL = "groupdesk_live"
 _NOTED = "groupdesk.live.noted"      # [(transaction, message or ticket event note)]
 _BEFORE = "groupdesk.live.before"    # {ticket id: LiveTicketFacts | None (opened here)}
 _SEALED = "groupdesk.live.sealed"    # [LiveMessage], between before_commit and after_commit
+
+# Built once: a construct per commit cost its cache key every time.
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
 _FACTS = ("tenant_id", "brick_id", "service_id", "sub_service_id", "assignee_id", "state", "priority",
           "escalation_level", "created_at", "updated_at")
@@ -155,7 +158,7 @@ def _before_commit(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Delivered by PostgreSQL at commit, to every process listening; never for a rollback.
         for payload in encode(messages):
-            session.execute(select(func.pg_notify(POSTGRES_CHANNEL, payload)))
+            session.execute(_NOTIFY, {"channel": POSTGRES_CHANNEL, "payload": payload})
 
 
 @orm_event.listens_for(Session, "after_commit")
