@@ -5,7 +5,7 @@ event in the change's own transaction, it writes the notification and mail-outbo
 (server.notify.recipients) call for, so a rolled-back change leaves none and a committed one loses
 none. It costs one SELECT (everyone the event may concern, the actor, their preferences:
 server.notify.people, read ahead before an opening takes the ref counter) and one batched INSERT
-per table; events nobody is told of cost nothing.
+per table (both tables in one statement on PostgreSQL); events nobody is told of cost nothing.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ be opened (routed, not yet written) before it takes the ref counter, so that a f
 it will need (targets, a desk's kind, recipients) while no lock is held, and only writes after it.
 A preparation reads, may fill the pending ticket's own columns, and never writes a row.
 
+Events recorded together (history.together: an opening's OPENED and ROUTED) are announced inside
+every follower's `together` context, if it registered one: a follower may gather what it writes
+for each event and write it all at once on leaving (the mirror's outbox rows, in one statement).
+
 The assembly registers the followers before anything can change a ticket (`groupdesk.wiring`).
 History refuses to record an event while no follower is registered: a process wired by mistake
 without the mirror must fail loudly, never open tickets whose school is silently never told.
