@@ -103,6 +103,8 @@ class Shape:
     # read of them) and their selected to-one relations, joined.
     columns: dict[Kind, frozenset[str]]
     page: JoinedPage
+    # The shape's writer once built (schema.compiled.serializer): filled on first use.
+    writer: list[Any] = field(default_factory=list, compare=False, repr=False)
 
 
 class _DirectiveVariables(Visitor):

@@ -14,7 +14,7 @@ left to it (NotCompiled), so its errors stay exactly as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,11 @@ from server.tickets.relatives import Kind, rows_by_id
 Convert = Callable[[GraphQLField, dict[str, Any]], dict[str, Any]]
 
 
+# An edge: its node, and its cursor as the page's cursors at its index (a cursor is written only
+# when read: server.cursors.Cursors).
+Edge = tuple[Any, Sequence[str], int]
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
     """A connection's value: its page (its tickets as plain rows) and, when selected, the whole
@@ -54,8 +59,11 @@ class Listing:
     total: Total | None
 
     @property
-    def edges(self) -> list[tuple[Any, str]]:
-        return list(zip(self.tickets, self.page.cursors, strict=True))
+    def edges(self) -> list[Edge]:
+        cursors = self.page.cursors
+        if len(cursors) != len(self.tickets):
+            raise ValueError("a page's tickets and cursors differ in number")
+        return [(ticket, cursors, i) for i, ticket in enumerate(self.tickets)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +74,9 @@ class RelationListing:
     total: int | None
 
     @property
-    def edges(self) -> list[tuple[Any, str]]:
-        return list(zip(self.page.rows, self.page.cursors, strict=True))
+    def edges(self) -> list[Edge]:
+        cursors = self.page.cursors
+        return [(row, cursors, i) for i, row in enumerate(self.page.rows)]
 
 
 @dataclass(frozen=True, slots=True)
