@@ -9,6 +9,7 @@ the field's path) and nulls the nearest nullable parent, up to `data` itself.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,6 @@ from graphql import (
     get_nullable_type,
     located_error,
 )
-from strawberry.relay import to_base64
 
 from schema.compiled.fields import Run
 from schema.compiled.planner import TYPENAME, Selection, Shape
@@ -151,7 +151,7 @@ def _writer(shape: Shape) -> Writer:
     the run is written again field by field (`Response.written`), which reports it exactly as
     graphql-core does. Readers read rows already fetched, so writing twice reads the same.
     """
-    names: dict[str, Any] = {"_Unusual": _Unusual, "Failed": Failed, "to_base64": to_base64}
+    names: dict[str, Any] = {"_Unusual": _Unusual, "Failed": Failed, "_b64": base64.b64encode}
     lines: list[str] = []
     counter = iter(range(1_000_000))
 
@@ -173,8 +173,8 @@ def _writer(shape: Shape) -> Writer:
             body.append(f"{indent}v = {raw}.{relation.column}")
             body.append(f"{indent}if v is not None:")
             body.append(f"{indent}    v = run.rows.get({bind(relation.kind)}, _EMPTY).get(v)")
-        elif global_id is not None:
-            body.append(f"{indent}v = to_base64({global_id!r}, {raw}.id)")
+        elif global_id is not None:  # strawberry's to_base64 of a type name, written out
+            body.append(f"{indent}v = _b64(f{(global_id + ':{' + raw + '.id}')!r}.encode()).decode()")
         elif item is not None:
             body.append(f"{indent}v = {raw}[{int(item)}]")
         else:
@@ -194,6 +194,11 @@ def _writer(shape: Shape) -> Writer:
         inner = indent + "    "
         if child.coerce is not None:
             coerce = bind(child.coerce)
+            names = getattr(child.coerce, "names", None)
+            if names is not None:  # an enum's names by member (planner._serializer)
+                body.append(f"{inner}n = {bind(names)}.get(v)")
+                body.append(f"{inner}out[{key}] = n if n is not None else {coerce}(v)")
+                return
             body.append(f"{inner}out[{key}] = v if type(v) is str else {coerce}(v)" if child.text
                         else f"{inner}out[{key}] = {coerce}(v)")
             return
