@@ -79,7 +79,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        # asyncpg returns timestamptz values in UTC already: kept as they are, not copied.
+        return value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -183,6 +186,20 @@ async def begin_writing(session: AsyncSession) -> None:
         return
     await take_turn(session)
     await session.connection(execution_options={WRITER: True})
+
+
+async def begin_reading(session: AsyncSession) -> bool:
+    """Let a session that only reads run each statement on its own (PostgreSQL's autocommit),
+    not inside BEGIN ... COMMIT: at READ COMMITTED every statement of a transaction takes its own
+    snapshot anyway, so a reader sees exactly what it would have, two round trips sooner. Only
+    before its first statement, and not for statements that need a transaction block (SET LOCAL).
+    SQLite keeps its transactions (its BEGIN is ours: _configure_sqlite), and so does a session
+    joined to a connection's transaction (its bind is not the engine). Whether it applies."""
+    if session.in_transaction() or not isinstance(session.bind, AsyncEngine) \
+            or session.bind.dialect.name != "postgresql":
+        return False
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
 
 
 # Every session refuses, at flush, text the databases cannot store (NUL, lone surrogates).

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from graphql import GraphQLError, GraphQLField
@@ -28,6 +29,7 @@ from schema.compiled.fields import TYPE_OF_KIND
 from schema.compiled.planner import NODE_TYPE, TYPENAME, Selection, Shape
 from schema.ids import database_id, node_id
 from schema.tickets.lists import LISTERS, read_list
+from server.db import begin_reading
 from server.errors import NotFound
 from server.pagination import Total
 from schema.loaders import LAST_COMMENTS_MAX
@@ -165,9 +167,37 @@ async def _node(gid: str, session: Any, viewer: Any, statement: Any) -> Any:
     return found.get(wanted)
 
 
+def _searches(shape: Shape, executor: Executor) -> bool:
+    """Whether a list of the run filters by text: its search plans its statements with their
+    values for its transaction alone (server.tickets.search.plan_for_each_search)."""
+    for selection in shape.roots:
+        if selection.name in LISTERS:
+            given = _arguments(selection, executor).get("filter")
+            if given is not None and given.get("text") is not None:
+                return True
+    return False
+
+
 async def fetch(shape: Shape, executor: Executor, context: Any,
                 convert: Convert) -> tuple[list[Any], Fetched]:
-    """Each root field's value, in the shape's order, and the related rows they name."""
+    """Each root field's value, in the shape's order, and the related rows they name.
+
+    On PostgreSQL the run's statements are read outside a transaction block when nothing was read
+    before them (server.db.begin_reading): no BEGIN and COMMIT round trips around them."""
+    session = context.session
+    reads = any(selection.name != TYPENAME for selection in shape.roots)
+    alone = reads and not session.in_transaction() and not _searches(shape, executor) \
+        and await begin_reading(session)
+    try:
+        return await _fetch(shape, executor, context, convert)
+    except NotCompiled:
+        if alone:  # graphql-core reads in a transaction, as it always has
+            await session.rollback()
+        raise
+
+
+async def _fetch(shape: Shape, executor: Executor, context: Any,
+                 convert: Convert) -> tuple[list[Any], Fetched]:
     fetched = Fetched(viewer=context.viewer)
     values: list[Any] = []
     tickets: list[Any] = []
@@ -251,7 +281,8 @@ async def _relatives(shape: Shape, fetched: Fetched, session: Any,
         for type_name, rows in level.items():
             for relation in shape.relations.get(type_name, ()):
                 ids = wanted.setdefault(relation.kind, set())
-                ids.update(i for row in rows if (i := relation.ids(row)) is not None)
+                ids.update(map(attrgetter(relation.column), rows))  # no Python call per row
+                ids.discard(None)  # type: ignore[arg-type]  # a relation that is not set
         following: dict[str, list[Any]] = {}
         for kind, ids in wanted.items():
             known = fetched.rows.setdefault(kind, {})
