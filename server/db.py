@@ -21,7 +21,8 @@ code to this list; a new boundary is added here first):
 - `server/identity/sso_users.py`: SSO user upserts at login.
 - `server/identity/auth.py`: an API token's last use, recorded as it authenticates.
 - `server/migrations.py`: the migrations, on their own connection.
-- `server/db.py`: `writer_session`, the commit-or-roll-back most of the above use.
+- `server/db.py`: `writer_session`, the commit-or-roll-back most of the above use; `end_reading`,
+  which gives back a connection that read outside a transaction block.
 
 Savepoints (`begin_nested`: a refused mutation, an idempotency key's race) are not boundaries:
 they undo part of the boundary's transaction and leave committing to it.
@@ -200,6 +201,12 @@ async def begin_reading(session: AsyncSession) -> bool:
         return False
     await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return True
+
+
+async def end_reading(session: AsyncSession) -> None:
+    """After begin_reading: give the connection back (nothing to undo, no transaction was open),
+    so that the session's next statements run in a transaction again."""
+    await session.rollback()
 
 
 # Every session refuses, at flush, text the databases cannot store (NUL, lone surrogates).

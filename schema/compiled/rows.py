@@ -29,7 +29,7 @@ from schema.compiled.fields import TYPE_OF_KIND
 from schema.compiled.planner import NODE_TYPE, TYPENAME, Selection, Shape
 from schema.ids import database_id, node_id
 from schema.tickets.lists import LISTERS, read_list
-from server.db import begin_reading
+from server.db import begin_reading, end_reading
 from server.errors import NotFound
 from server.pagination import Total
 from schema.loaders import LAST_COMMENTS_MAX
@@ -192,7 +192,7 @@ async def fetch(shape: Shape, executor: Executor, context: Any,
         return await _fetch(shape, executor, context, convert)
     except NotCompiled:
         if alone:  # graphql-core reads in a transaction, as it always has
-            await session.rollback()
+            await end_reading(session)
         raise
 
 
