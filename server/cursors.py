@@ -15,7 +15,8 @@ import hashlib
 import hmac
 import functools
 import json
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol, overload
 
 import orjson
 
@@ -76,6 +77,45 @@ def encode_cursor(order: CursorOrder, row: Any) -> str:
     # orjson writes what json.dumps(separators=(",", ":")) does for these ASCII values, faster.
     payload = orjson.dumps([order.name, value, row.id])
     return base64.urlsafe_b64encode(_checksum(order.list_name, payload) + payload).decode().rstrip("=")
+
+
+class Cursors(Sequence[str]):
+    """The cursors of a page's rows, each written when first read: most pages are asked for
+    their rows alone (no `cursor`, no `endCursor`), and a cursor costs a checksum."""
+
+    __slots__ = ("_order", "_rows", "_written")
+
+    def __init__(self, order: CursorOrder, rows: Sequence[Any]) -> None:
+        self._order = order
+        self._rows = rows
+        self._written: list[str | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._written)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        cursor = self._written[index]
+        if cursor is None:
+            cursor = self._written[index] = encode_cursor(self._order, self._rows[index])
+        return cursor
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a list's equality, a list's hashing
+
+    def __repr__(self) -> str:
+        return f"Cursors({list(self)!r})"
 
 
 def _key(value: Any, example: Key) -> Key | None:

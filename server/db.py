@@ -21,7 +21,8 @@ code to this list; a new boundary is added here first):
 - `server/identity/sso_users.py`: SSO user upserts at login.
 - `server/identity/auth.py`: an API token's last use, recorded as it authenticates.
 - `server/migrations.py`: the migrations, on their own connection.
-- `server/db.py`: `writer_session`, the commit-or-roll-back most of the above use.
+- `server/db.py`: `writer_session`, the commit-or-roll-back most of the above use; `end_reading`,
+  which gives back a connection that read outside a transaction block.
 
 Savepoints (`begin_nested`: a refused mutation, an idempotency key's race) are not boundaries:
 they undo part of the boundary's transaction and leave committing to it.
@@ -79,7 +80,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        # asyncpg returns timestamptz values in UTC already: kept as they are, not copied.
+        return value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -183,6 +187,26 @@ async def begin_writing(session: AsyncSession) -> None:
         return
     await take_turn(session)
     await session.connection(execution_options={WRITER: True})
+
+
+async def begin_reading(session: AsyncSession) -> bool:
+    """Let a session that only reads run each statement on its own (PostgreSQL's autocommit),
+    not inside BEGIN ... COMMIT: at READ COMMITTED every statement of a transaction takes its own
+    snapshot anyway, so a reader sees exactly what it would have, two round trips sooner. Only
+    before its first statement, and not for statements that need a transaction block (SET LOCAL).
+    SQLite keeps its transactions (its BEGIN is ours: _configure_sqlite), and so does a session
+    joined to a connection's transaction (its bind is not the engine). Whether it applies."""
+    if session.in_transaction() or not isinstance(session.bind, AsyncEngine) \
+            or session.bind.dialect.name != "postgresql":
+        return False
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
+async def end_reading(session: AsyncSession) -> None:
+    """After begin_reading: give the connection back (nothing to undo, no transaction was open),
+    so that the session's next statements run in a transaction again."""
+    await session.rollback()
 
 
 # Every session refuses, at flush, text the databases cannot store (NUL, lone surrogates).

@@ -26,7 +26,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from server.cursors import CursorOrder, Key, decode_cursor, encode_cursor
+from server.cursors import CursorOrder, Cursors, Key, decode_cursor
 from server.errors import ValidationFailed
 from tenants.i18n.messages import Message
 
@@ -160,7 +160,8 @@ class Page(Generic[Row]):
     """One page of a list, its cursors, and what is needed to count the whole list."""
 
     rows: list[Row]
-    cursors: list[str]
+    # Written when read (server.cursors.Cursors), or a list.
+    cursors: Sequence[str]
     has_next_page: bool
     has_previous_page: bool
     # The list's table and every condition of the list (visibility included), for its length.
@@ -226,6 +227,6 @@ async def read_page(session: AsyncSession, model: Any, where: Sequence[ColumnEle
         has_next = more
         has_previous = after is not None and await _exists(
             session, model, [*where, order.beyond(*after, reverse=True, inclusive=True)])
-    return into(rows=rows, cursors=[encode_cursor(order, r) for r in rows],
+    return into(rows=rows, cursors=Cursors(order, rows),
                 has_next_page=has_next, has_previous_page=has_previous, model=model,
                 where=tuple(where))

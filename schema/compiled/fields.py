@@ -61,12 +61,16 @@ def _attr(name: str) -> Reader:
 
 
 def _global_id(type_name: str) -> Reader:
-    return lambda row, run: to_base64(type_name, row.id)
+    read = lambda row, run: to_base64(type_name, row.id)  # noqa: E731
+    read.global_id = type_name  # type: ignore[attr-defined]  # the writer reads it directly
+    return read
 
 
 def _related(relation: Relation) -> Reader:
     kind, get = relation.kind, attrgetter(relation.column)
-    return lambda row, run: run.related(kind, get(row))
+    read = lambda row, run: run.related(kind, get(row))  # noqa: E731
+    read.relation = relation  # type: ignore[attr-defined]  # the writer reads it directly
+    return read
 
 
 def _plain(type_name: str, *names: str) -> dict[str, Reader]:
@@ -94,6 +98,18 @@ def _fulfilment(row: Any, run: Run) -> Any:
 
 def _allowed_actions(row: Any, run: Run) -> Any:
     return workflow.allowed_actions(row.state, parties_on(run.viewer, row))
+
+
+def _cursor(edge: Any, run: Run) -> Any:
+    """An edge is (node, the page's cursors, its index): schema.compiled.rows.Edge."""
+    return edge[1][edge[2]]
+
+
+def _node(edge: Any, run: Run) -> Any:
+    return edge[0]
+
+
+_node.item = 0  # type: ignore[attr-defined]  # the writer reads it directly (serializer)
 
 
 # To-one relations the planner fetches in batches (server.tickets.relatives), by type and field.
@@ -133,7 +149,7 @@ READERS: dict[str, dict[str, Reader]] = {
         "totalCount": lambda listing, run: listing.total.value,
         "totalCountIsEstimate": lambda listing, run: not listing.total.exact,
     },
-    "TicketEdge": {"cursor": lambda edge, run: edge[1], "node": lambda edge, run: edge[0]},
+    "TicketEdge": {"cursor": _cursor, "node": _node},
     # A ticket's comments or history: a `Listing` of its RelationPage (no totalCountIsEstimate:
     # a ticket's list is counted exactly).
     **{f"Ticket{name}Connection": {
@@ -141,8 +157,7 @@ READERS: dict[str, dict[str, Reader]] = {
         "pageInfo": lambda listing, run: listing.page,
         "totalCount": lambda listing, run: listing.total,
     } for name in ("Comment", "Event")},
-    **{f"Ticket{name}Edge": {"cursor": lambda edge, run: edge[1],
-                             "node": lambda edge, run: edge[0]} for name in ("Comment", "Event")},
+    **{f"Ticket{name}Edge": {"cursor": _cursor, "node": _node} for name in ("Comment", "Event")},
     "TicketComment": {
         **_columns("TicketComment", "body", "visibility", "source", "created_at"),
         "viaApiToken": lambda comment, run: comment.api_token_id is not None,

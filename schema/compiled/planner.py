@@ -23,6 +23,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -103,6 +104,8 @@ class Shape:
     # read of them) and their selected to-one relations, joined.
     columns: dict[Kind, frozenset[str]]
     page: JoinedPage
+    # The shape's writer once built (schema.compiled.serializer): filled on first use.
+    writer: list[Any] = field(default_factory=list, compare=False, repr=False)
 
 
 class _DirectiveVariables(Visitor):
@@ -215,7 +218,8 @@ def _select(executor: Executor, parent: GraphQLObjectType, key: str, details: Fi
                          coerce=_serializer(named) if single else None,
                          non_null=is_non_null_type(definition.type),
                          get=attrgetter(attribute) if attribute else None,
-                         text=named is GraphQLString)
+                         # String's and ID's serializers leave a str as it is.
+                         text=named is GraphQLString or named is GraphQLID)
     # An object, or the Node interface of `node(id)`, compiled for tickets only.
     runtime = named if is_object_type(named) else _node_type(executor.schema, named)
     assert isinstance(runtime, GraphQLObjectType)
@@ -238,7 +242,9 @@ def _serializer(named: GraphQLNamedType) -> Callable[[Any], Any]:
     if not isinstance(named, GraphQLEnumType) or members is None:
         return coerce
     names = {member: coerce(member) for member in members}
-    return lambda value: names[value] if value in names else coerce(value)
+    serialize = lambda value: names[value] if value in names else coerce(value)  # noqa: E731
+    serialize.names = names  # type: ignore[attr-defined]  # the writer looks them up itself
+    return serialize
 
 
 def _node_type(schema: GraphQLSchema, abstract: GraphQLNamedType) -> GraphQLNamedType:

@@ -14,8 +14,9 @@ left to it (NotCompiled), so its errors stay exactly as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from graphql import GraphQLError, GraphQLField
@@ -28,6 +29,7 @@ from schema.compiled.fields import TYPE_OF_KIND
 from schema.compiled.planner import NODE_TYPE, TYPENAME, Selection, Shape
 from schema.ids import database_id, node_id
 from schema.tickets.lists import LISTERS, read_list
+from server.db import begin_reading, end_reading
 from server.errors import NotFound
 from server.pagination import Total
 from schema.loaders import LAST_COMMENTS_MAX
@@ -42,6 +44,11 @@ from server.tickets.relatives import Kind, rows_by_id
 Convert = Callable[[GraphQLField, dict[str, Any]], dict[str, Any]]
 
 
+# An edge: its node, and its cursor as the page's cursors at its index (a cursor is written only
+# when read: server.cursors.Cursors).
+Edge = tuple[Any, Sequence[str], int]
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
     """A connection's value: its page (its tickets as plain rows) and, when selected, the whole
@@ -54,8 +61,11 @@ class Listing:
     total: Total | None
 
     @property
-    def edges(self) -> list[tuple[Any, str]]:
-        return list(zip(self.tickets, self.page.cursors, strict=True))
+    def edges(self) -> list[Edge]:
+        cursors = self.page.cursors
+        if len(cursors) != len(self.tickets):
+            raise ValueError("a page's tickets and cursors differ in number")
+        return [(ticket, cursors, i) for i, ticket in enumerate(self.tickets)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +76,9 @@ class RelationListing:
     total: int | None
 
     @property
-    def edges(self) -> list[tuple[Any, str]]:
-        return list(zip(self.page.rows, self.page.cursors, strict=True))
+    def edges(self) -> list[Edge]:
+        cursors = self.page.cursors
+        return [(row, cursors, i) for i, row in enumerate(self.page.rows)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +167,37 @@ async def _node(gid: str, session: Any, viewer: Any, statement: Any) -> Any:
     return found.get(wanted)
 
 
+def _searches(shape: Shape, executor: Executor) -> bool:
+    """Whether a list of the run filters by text: its search plans its statements with their
+    values for its transaction alone (server.tickets.search.plan_for_each_search)."""
+    for selection in shape.roots:
+        if selection.name in LISTERS:
+            given = _arguments(selection, executor).get("filter")
+            if given is not None and given.get("text") is not None:
+                return True
+    return False
+
+
 async def fetch(shape: Shape, executor: Executor, context: Any,
                 convert: Convert) -> tuple[list[Any], Fetched]:
-    """Each root field's value, in the shape's order, and the related rows they name."""
+    """Each root field's value, in the shape's order, and the related rows they name.
+
+    On PostgreSQL the run's statements are read outside a transaction block when nothing was read
+    before them (server.db.begin_reading): no BEGIN and COMMIT round trips around them."""
+    session = context.session
+    reads = any(selection.name != TYPENAME for selection in shape.roots)
+    alone = reads and not session.in_transaction() and not _searches(shape, executor) \
+        and await begin_reading(session)
+    try:
+        return await _fetch(shape, executor, context, convert)
+    except NotCompiled:
+        if alone:  # graphql-core reads in a transaction, as it always has
+            await end_reading(session)
+        raise
+
+
+async def _fetch(shape: Shape, executor: Executor, context: Any,
+                 convert: Convert) -> tuple[list[Any], Fetched]:
     fetched = Fetched(viewer=context.viewer)
     values: list[Any] = []
     tickets: list[Any] = []
@@ -242,7 +281,8 @@ async def _relatives(shape: Shape, fetched: Fetched, session: Any,
         for type_name, rows in level.items():
             for relation in shape.relations.get(type_name, ()):
                 ids = wanted.setdefault(relation.kind, set())
-                ids.update(i for row in rows if (i := relation.ids(row)) is not None)
+                ids.update(map(attrgetter(relation.column), rows))  # no Python call per row
+                ids.discard(None)  # type: ignore[arg-type]  # a relation that is not set
         following: dict[str, list[Any]] = {}
         for kind, ids in wanted.items():
             known = fetched.rows.setdefault(kind, {})
