@@ -69,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                 f"at {make_url(POSTGRES_URL).render_as_string(hide_password=True)}")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering (by fixture), which it must not undo
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests marked `postgres` prove PostgreSQL behaviour (e.g. concurrency); drop their SQLite copy.
     keep, drop = [], []
@@ -77,7 +78,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (drop if item.get_closest_marker("postgres") and backend == "sqlite" else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # Tests marked `long` (a minute or more) run first: with parallel workers, the one that gets them
+    # hands the rest of its queue to the other, instead of one worker running a long test at the end
+    # while the other waits. The order among the others does not change.
+    keep.sort(key=lambda item: item.get_closest_marker("long") is None)
+    items[:] = keep
 
 
 # A test's report carries its database, so the check below reads it where the reports arrive: in this
