@@ -49,12 +49,16 @@ run: $(STAMP) $(CONSOLE_STAMP)
 # contracts (pyproject.toml's [tool.importlinter]), ruff, then mypy (strict on server/, tenants/ and groupdesk/).
 # The GraphQL over HTTP audit's Node.js tools come from tests/graphql_http_audit/package-lock.json (npm ci).
 # The console is built first: tests/web runs its Vitest suite and its Playwright story in Chromium.
+# pytest runs on TEST_WORKERS processes (pytest-xdist; 2 by default, `make test TEST_WORKERS=0` runs it
+# in this one process, as a debugger needs); each worker steals tests from the other's queue when its
+# own runs dry, so both finish together. PYTEST_ARGS adds pytest options (e.g. -x, -k NAME, a path).
+TEST_WORKERS ?= 2
 test: $(STAMP) $(CONSOLE_STAMP)
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m tests.support.graphql_http_audit
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Re-export schema/schema.graphql after changing the GraphQL layer (a test fails when it drifts).
 schema: $(STAMP)

@@ -34,6 +34,12 @@ pytest_plugins = ["tests.support.realm_fixtures"]
 # entry point does, so the mirror's outbox rows are written in the same transaction as in production.
 register_followers()
 
+# Each test process has dramatiq queues of its own (GROUPDESK_QUEUE_PREFIX, read by every Settings and
+# inherited by the worker processes tests start): parallel workers (`pytest -n`) and other runs sharing
+# Redis and RabbitMQ never take, count or delete each other's messages.
+QUEUE_PREFIX = f"gdtest-{uuid.uuid4().hex[:8]}"
+os.environ["GROUPDESK_QUEUE_PREFIX"] = QUEUE_PREFIX
+
 POSTGRES_URL = os.environ.get("GROUPDESK_TEST_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("GROUPDESK_TEST_REQUIRE_POSTGRES") == "1"
@@ -63,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                 f"at {make_url(POSTGRES_URL).render_as_string(hide_password=True)}")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering (by fixture), which it must not undo
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests marked `postgres` prove PostgreSQL behaviour (e.g. concurrency); drop their SQLite copy.
     keep, drop = [], []
@@ -71,15 +78,46 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (drop if item.get_closest_marker("postgres") and backend == "sqlite" else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # Tests marked `long` (a minute or more) run first: with parallel workers, the one that gets them
+    # hands the rest of its queue to the other, instead of one worker running a long test at the end
+    # while the other waits. The order among the others does not change.
+    keep.sort(key=lambda item: item.get_closest_marker("long") is None)
+    items[:] = keep
+
+
+# A test's report carries its database, so the check below reads it where the reports arrive: in this
+# process, or in the controller of parallel workers (pytest-xdist hands it the workers' reports).
+BACKEND_PROPERTY = "groupdesk_backend"
+PASSED_ON: dict[str, int] = {}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+    if backend:
+        report.user_properties = [*report.user_properties, (BACKEND_PROPERTY, backend)]
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    backend = dict(report.user_properties).get(BACKEND_PROPERTY)
+    if backend and report.when == "call" and report.passed:
+        PASSED_ON[backend] = PASSED_ON.get(backend, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # What a green run proves: the tests that passed on each database, counted from their reports.
+    if PASSED_ON:
+        counts = ", ".join(f"{n} on {backend}" for backend, n in sorted(PASSED_ON.items()))
+        terminalreporter.write_line(f"groupdesk databases: tests passed {counts}")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    # CI must not go green when the PostgreSQL pass silently did not happen.
-    if REQUIRE_POSTGRES and exitstatus == 0:
-        ran = [i for i in session.items
-               if getattr(i, "callspec", None) and i.callspec.params.get("backend") == "postgres"]
-        if not ran:
+    # CI must not go green when the PostgreSQL pass silently did not happen. A parallel worker ran
+    # only its share: the controller (or the single process) decides, from every test's report.
+    if REQUIRE_POSTGRES and exitstatus == 0 and not hasattr(session.config, "workerinput"):
+        if not PASSED_ON.get("postgres"):
             print("\nGROUPDESK_TEST_REQUIRE_POSTGRES=1 but no test ran on PostgreSQL")
             session.exitstatus = 1
 

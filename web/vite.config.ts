@@ -24,5 +24,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.tsx", "src/**/*.test.ts"],
+    // A guard against a hung test, not a measure: on a busy machine (the suite's other process, other
+    // work) jsdom renders a form in seconds, which Vitest's default of 5 s turned into a failure.
+    testTimeout: 60_000,
   },
 });

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from server.db import session_factory, writer_session
 from server.notify.models import MailOutbox
+from tests.conftest import QUEUE_PREFIX
 from tests.mirror.conftest import shared  # noqa: F401  (a database the worker process opens too)
 from tests.mirror.test_worker import stop, wait_for
 from tests.notify.conftest import SENDER
@@ -43,9 +44,6 @@ async def test_the_worker_sends_the_mails_a_commit_left_and_retries_while_smtp_i
         shared: Any, tmp_path: Path) -> None:  # noqa: F811
     require_broker(REDIS_URL, "Redis")
     client = redis.Redis.from_url(REDIS_URL)
-    stale = client.keys("dramatiq:*")
-    if stale:
-        client.delete(*stale)
     url, engine = shared
     sessions = session_factory(engine)
     async with writer_session(sessions) as session:
@@ -76,5 +74,6 @@ async def test_the_worker_sends_the_mails_a_commit_left_and_retries_while_smtp_i
     finally:
         stop(worker)
         smtp.stop()
-        client.delete(*(client.keys("dramatiq:*") or [b"none"]))
+        # Only this run's queues (tests/conftest.py names them): a parallel worker's are left alone.
+        client.delete(*(client.keys(f"dramatiq:*{QUEUE_PREFIX}.*") or [b"none"]))
         client.close()

@@ -129,6 +129,7 @@ async def viewers(session: AsyncSession) -> dict[str, Any]:
     return {name: await principal(session, name) for name in (ADMIN, LYON_MANAGER, EXPERT)}
 
 
+@pytest.mark.long
 async def test_the_roll_up_answers_what_the_live_tables_answer(session: AsyncSession,
                                                                viewers: dict[str, Any]) -> None:
     rng = random.Random(13)

@@ -52,6 +52,7 @@ def _run_checks(base_url: str, token: str) -> list:
         return check_server(HttpxSyncSCIMClient(http))
 
 
+@pytest.mark.long
 async def test_scim2_tester_finds_no_error(live_scim: tuple[str, str]) -> None:
     results = await asyncio.to_thread(_run_checks, *live_scim)
 

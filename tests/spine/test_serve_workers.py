@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,6 +39,7 @@ def _until(lines: queue.Queue[dict[str, Any] | str], seen: list[Any], wanted: An
         seen.append(lines.get(timeout=60))
 
 
+@pytest.mark.long
 def test_two_workers_serve_and_only_the_leader_runs_the_scheduler(tmp_path: Path) -> None:
     port = _free_port()
     environ = {**os.environ, "GROUPDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}",

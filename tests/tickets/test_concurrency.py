@@ -86,6 +86,7 @@ async def _opened_in_parallel(db: Database, count: int) -> list[int]:
     return sorted(int(ref.rsplit("-", 1)[1]) for ref in refs)
 
 
+@pytest.mark.long
 @pytest.mark.postgres
 async def test_500_parallel_openings_get_500_consecutive_refs_on_postgres(db: Database) -> None:
     numbers = await _opened_in_parallel(db, 500)

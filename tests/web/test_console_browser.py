@@ -14,10 +14,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.support.realm_login import LoginRealmServer
 from tests.web.console_tools import CHROMIUM, ROOT, groupdesk_process, require_browser, run_npm
 
 
+@pytest.mark.long
 def test_the_console_story_and_sign_in_run_in_a_real_browser(tmp_path: Path) -> None:
     require_browser()
     with LoginRealmServer() as realms:

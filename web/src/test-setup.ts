@@ -1,5 +1,10 @@
 import "@testing-library/jest-dom/vitest";
+import { configure } from "@testing-library/react";
 import "./i18n";
+
+// findBy*/waitFor wait for what does appear; on a busy machine that can take longer than the default
+// second. Only a failing wait ever lasts this long.
+configure({ asyncUtilTimeout: 15_000 });
 
 // Mantine reads these browser features, which jsdom lacks.
 Object.defineProperty(window, "matchMedia", {
