@@ -82,6 +82,14 @@ async def _database_pids(dsn: str, name: str) -> list[int]:
     return [r["pid"] for r in rows]
 
 
+async def _count(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM ticket"))
+    finally:
+        await conn.close()
+
+
 async def _ids(dsn: str, total: int) -> dict[str, Any]:
     """What the single-client pages need: the scenari brick's id, a cursor 90% down the list."""
     from server.cursors import encode_cursor
@@ -143,7 +151,10 @@ def _pids_of(dsn: str, name: str) -> Callable[[], list[int]]:
 def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     dsn, name = servers.asyncpg_dsn(url), url.rsplit("/", 1)[1]
     pids = _pids_of(dsn, name)
-    results: dict[str, Any] = {"machine": machine.describe(), "tickets": args.tickets, "list": {}}
+    # What the database holds, not what --tickets says: a database given by --database-url was
+    # loaded at its own size, and the deep page's cursor is taken 90% down what is there.
+    tickets = asyncio.run(_count(dsn))
+    results: dict[str, Any] = {"machine": machine.describe(), "tickets": tickets, "list": {}}
     with tempfile.TemporaryDirectory() as directory:
         key_file = Path(directory) / "issuer.json"
         if args.only == "openings":
@@ -176,7 +187,7 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         with servers.groupdesk(url, key_file, AGENT) as desk:
             results["openings"] = _openings(args, desk, dsn, pids)
             results["single_client"] = {}
-            ids = asyncio.run(_ids(dsn, args.tickets))
+            ids = asyncio.run(_ids(dsn, tickets))
             for label, (who, body) in _single_client_pages(ids).items():
                 token = servers.groupdesk_token(servers.groupdesk_env(url, key_file), who)
                 _check(servers.Server(label, desk.url, desk.process, token), body, 20)
