@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import NotFound, PermissionDenied
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus
-from server.mirror import outbox
+from server.mirror import changes, outbox
 from server.mirror.follow import desk_ticket
 from server.mirror.outbox import announce_after_commit
 from server.tickets.locking import lock_ticket
@@ -39,6 +39,7 @@ async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: in
         mirror.status = MirrorStatus.PENDING
     mirror.attempts, mirror.last_error, mirror.next_attempt_at = 0, None, None
     await session.flush()
+    await changes.changed(session, ticket_id)
     announce_after_commit(session, ticket_id)
     return mirror
 
@@ -59,4 +60,5 @@ async def resync_mirror(session: AsyncSession, *, actor: Principal, ticket_id: i
         mirror.status = MirrorStatus.PENDING
     mirror.divergence = None
     await session.flush()
+    await changes.changed(session, ticket_id)
     return mirror

@@ -20,13 +20,19 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
+
+from server.db import writer_session
+from server.identity.models import Tenant
+from server.mirror.desks import check_spec, store_desk
 
 from tests.live.conftest import LiveStack, start_stack
-from tests.live.helpers import QUEUE_EVENTS, TICKET_EVENTS, Desk, ticket_gid
+from tests.live.helpers import MIRROR_CHANGED, QUEUE_EVENTS, TICKET_EVENTS, Desk, ticket_gid
 from tests.support.live_server import free_port
 from tests.support.services import require_broker
 from tests.tickets.helpers import (
     ACCOUNT_CREATION,
+    ADMIN,
     ACCOUNT_REQUEST,
     COMMENT,
     LYON_AGENT,
@@ -150,3 +156,27 @@ async def test_a_ticket_opened_through_another_process_enters_the_experts_queue(
     assert (entered["ticketId"], entered["change"], entered["ticket"]["ref"]) == (
         remote["id"], "ENTERED", remote["ref"])
     await expert.close()
+
+
+RETRY_MIRROR = """mutation($id: ID!) { retryMirror(ticketId: $id) {
+  __typename ... on TicketMirror { status } } }"""
+
+
+async def test_a_mirror_retried_through_another_process_reaches_the_ticket_page(
+        pair: tuple[LiveStack, str], desk: Desk) -> None:
+    stack, other = pair
+    async with writer_session(stack.sessions) as session:
+        lyon = await session.scalar(select(Tenant).where(Tenant.slug == "insa-lyon"))
+        assert lyon is not None
+        # Never reached: neither process delivers (no relay), the mirror only has to exist.
+        await store_desk(session, lyon, check_spec({"kind": "webhook", "url": "http://127.0.0.1:9/"}))
+    ticket = await desk.open(LYON_AGENT)
+    school = await stack.socket(LYON_AGENT)
+    await school.subscribe("m", MIRROR_CHANGED, {"id": ticket_gid(ticket)})
+
+    retried = await _call(other, stack.token(ADMIN), RETRY_MIRROR, {"id": ticket_gid(ticket)})
+    assert retried["retryMirror"] == {"__typename": "TicketMirror", "status": "PENDING"}
+
+    heard = (await school.next("m"))["ticketMirrorChanged"]
+    assert (heard["status"], heard["ticket"]) == ("PENDING", {"id": ticket_gid(ticket)})
+    await school.close()
