@@ -26,7 +26,7 @@ from tenants.i18n.messages import Message
 from server.identity.queries import may_call_api
 from server.live import streams
 from server.live.hub import FellBehind, LiveHub
-from server.mirror.service import mirrors_of
+from server.mirror.service import mirror_now
 
 T = TypeVar("T")
 
@@ -87,9 +87,7 @@ class LiveSubscription:
         try:
             wanted = require_id(ticket_id, "Ticket", "ticket", field="ticketId")
             async for _ in _translated(streams.mirror_changes(hub, viewer, wanted)):
-                # Read as it is now, by a session of its own: a later commit's message reads again.
-                async with info.context.sessions() as session:
-                    found = (await mirrors_of(session, [wanted])).get(wanted)
+                found = await mirror_now(info.context.sessions, wanted)
                 if found is not None:
                     yield TicketMirror.from_model(found)
         except NotFound:

@@ -36,7 +36,7 @@ def desk_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def itop() -> Iterator[FakeItop]:
-    fake = FakeItop()
+    fake = FakeItop(extra_fields=("group_ref",))
     fake.start()
     yield fake
     fake.stop()
