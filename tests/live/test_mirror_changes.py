@@ -7,6 +7,7 @@ SQLite, NOTIFY on PostgreSQL).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -70,7 +71,8 @@ async def test_the_school_sees_its_mirror_delivered_with_the_local_ref_and_anoth
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert errors[0]["message"] == "ticketId: no such ticket, or not visible to you"
 
-    assert (await delivery(live).deliver(ticket.id)).delivered == 1
+    # The opening's two events (opened, routed to the expert) reach the desk.
+    assert (await delivery(live).deliver(ticket.id)).delivered == 2
     async with live.sessions() as session:
         mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket.id))
         assert mirror is not None and mirror.remote_ref is not None
@@ -85,7 +87,8 @@ async def test_the_school_sees_its_mirror_delivered_with_the_local_ref_and_anoth
                         "desk": "ITOP", "ticket": {"id": ticket_gid(ticket)}}
 
     # The other school heard nothing after its refusal: its next message is a later operation's.
-    await other.subscribe("h", HEARTBEAT)
+    # (The heartbeat is no hub subscription: sent as is, its answer awaited.)
+    await other.connection.send(json.dumps({"id": "h", "type": "subscribe", "payload": {"query": HEARTBEAT}}))
     assert (await other.next("h"))["heartbeat"] == {"username": RENNES_AGENT}
     assert [m["type"] for m in other._by_op["x"]] in ([], ["complete"])
     await school.close()
