@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.identity import departures
 from server.live import publish as live
+from server.mirror import changes as mirror_changes
 from server.mirror import outbox
 from server.mirror.follow import follow
 from server.mirror.follow import prepare as prepare_mirror
@@ -39,6 +40,8 @@ def register_followers() -> None:
     followers.register(follow, prepare=prepare_mirror, together=outbox.gathering)
     # Live updates: noted in the transaction, published to subscribers only once it commits.
     followers.register(live.follow)
+    # A mirror's own changes (delivered, failing, paused, retried, linked) reach the ticket's page.
+    mirror_changes.register(live.publish_mirror_change)
     # People concerned are told in the app and by mail: rows written in the change's transaction;
     # each new in-app notification also reaches its reader's notificationReceived subscriptions.
     followers.register(notify, prepare=prepare_notify)

@@ -19,12 +19,14 @@ from schema.errors import BadInput, Unauthenticated
 from schema.ids import require_id
 from schema.live.types import NotificationSignal, TicketListChange
 from schema.tickets.lists import TicketFilter, _filter
+from schema.mirror.types import TicketMirror
 from schema.tickets.types import TicketEvent
 from server.errors import GroupdeskError, NotFound, ValidationFailed
 from tenants.i18n.messages import Message
 from server.identity.queries import may_call_api
 from server.live import streams
 from server.live.hub import FellBehind, LiveHub
+from server.mirror.service import mirror_now
 
 T = TypeVar("T")
 
@@ -69,6 +71,25 @@ class LiveSubscription:
             stream = streams.ticket_events(hub, viewer, wanted)
             async for row in _translated(stream):
                 yield TicketEvent.from_model(row)
+        except NotFound:
+            raise BadInput(NotFound("ticket", str(ticket_id), field="ticketId")) from None
+
+    @strawberry.subscription(description="The ticket's mirror on its school's desk, as the caller may "
+                                         "see it, each time a commit changes it: created on the desk "
+                                         "with the local ticket's ref, delivered (SYNCED), failing, "
+                                         "paused, retried, diverged. Changes that come with a history "
+                                         "event are told here too. Nothing while the ticket is not "
+                                         "visible to the caller; another school's ticket is refused "
+                                         "as for ticketEvents.")
+    async def ticket_mirror_changed(self, info: Info,
+                                    ticket_id: relay.GlobalID) -> AsyncGenerator[TicketMirror, None]:
+        hub, viewer = await _listening(info)
+        try:
+            wanted = require_id(ticket_id, "Ticket", "ticket", field="ticketId")
+            async for _ in _translated(streams.mirror_changes(hub, viewer, wanted)):
+                found = await mirror_now(info.context.sessions, wanted)
+                if found is not None:
+                    yield TicketMirror.from_model(found)
         except NotFound:
             raise BadInput(NotFound("ticket", str(ticket_id), field="ticketId")) from None
 

@@ -1,12 +1,12 @@
 """The process's fan-out: bus deliveries routed to subscribers, each with a bounded buffer.
 
 Subscribers listen on routing keys: ("ticket", id) for one ticket, ("tickets",) for every ticket
-change (filtered per subscriber later), ("user", id) for one user's notifications, the per-user
-channel. Delivery never waits for a subscriber: each has a buffer of `capacity` messages; a
-subscriber whose buffer is full when a message arrives has fallen behind. Its buffer is dropped
-and its next read raises `FellBehind`, so the client is told to refetch and subscribe again
-(README, "Live updates"), while every other subscriber goes on. When the bus may have lost
-messages (a reconnect), every subscriber is told the same.
+change (filtered per subscriber later), ("mirror", id) for one ticket's mirror, ("user", id) for
+one user's notifications, the per-user channel. Delivery never waits for a subscriber: each has a
+buffer of `capacity` messages; a subscriber whose buffer is full when a message arrives has fallen
+behind. Its buffer is dropped and its next read raises `FellBehind`, so the client is told to
+refetch and subscribe again (README, "Live updates"), while every other subscriber goes on. When
+the bus may have lost messages (a reconnect), every subscriber is told the same.
 
 History events are read once per process however many subscribers are sent them (`event_row`).
 """
@@ -24,7 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.identity.open_sockets import OPEN_SOCKETS
 from server.live.bus import Bus
-from server.live.messages import CredentialsRevoked, LiveMessage, NotificationPosted, TicketChanged
+from server.live.messages import (
+    CredentialsRevoked,
+    LiveMessage,
+    MirrorChanged,
+    NotificationPosted,
+    TicketChanged,
+)
 from server.tickets.models import TicketEvent
 
 log = logging.getLogger(__name__)
@@ -149,6 +155,8 @@ class LiveHub:
             if isinstance(message, TicketChanged):
                 targets = (self._subscribers.get(("ticket", message.ticket_id), set())
                            | self._subscribers.get(ALL_TICKETS, set()))
+            elif isinstance(message, MirrorChanged):
+                targets = self._subscribers.get(("mirror", message.ticket_id), set())
             elif isinstance(message, NotificationPosted):
                 targets = self._subscribers.get(("user", message.user_id), set())
             elif isinstance(message, CredentialsRevoked):

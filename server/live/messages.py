@@ -80,6 +80,19 @@ class TicketChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MirrorChanged:
+    """A ticket's mirror changed in one commit (its state, local ref, error, what the desk shows).
+
+    It carries the ticket's facts, as for a ticket message: who may see the ticket sees its mirror.
+    The mirror itself is read by the subscribers allowed to.
+    """
+
+    ticket_id: int
+    ticket: LiveTicketFacts
+    at: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
 class NotificationPosted:
     """An in-app notification for one user (the notifications side posts it)."""
 
@@ -98,7 +111,7 @@ class CredentialsRevoked:
     keys: tuple[tuple[str, int], ...]
 
 
-LiveMessage = TicketChanged | NotificationPosted | CredentialsRevoked
+LiveMessage = TicketChanged | MirrorChanged | NotificationPosted | CredentialsRevoked
 
 
 def _to_wire(m: LiveMessage) -> dict[str, Any]:
@@ -106,6 +119,8 @@ def _to_wire(m: LiveMessage) -> dict[str, Any]:
         return {"k": "t", "id": m.ticket_id, "v": m.version, "a": m.after.wire(),
                 "b": m.before.wire() if m.before else None, "at": m.at,
                 "e": [[e.id, e.kind, e.internal] for e in m.events]}
+    if isinstance(m, MirrorChanged):
+        return {"k": "m", "id": m.ticket_id, "f": m.ticket.wire(), "at": m.at}
     if isinstance(m, NotificationPosted):
         return {"k": "n", "u": m.user_id, "n": m.notification_id, "kind": m.kind, "t": m.ticket_id,
                 "f": m.ticket.wire() if m.ticket else None, "at": m.at}
@@ -117,6 +132,8 @@ def _from_wire(d: dict[str, Any]) -> LiveMessage:
         return TicketChanged(d["id"], d["v"], LiveTicketFacts.from_wire(d["a"]),
                              LiveTicketFacts.from_wire(d["b"]) if d["b"] else None,
                              tuple(LiveEventRef(i, k, bool(x)) for i, k, x in d["e"]), d["at"])
+    if d["k"] == "m":
+        return MirrorChanged(d["id"], LiveTicketFacts.from_wire(d["f"]), d["at"])
     if d["k"] == "n":
         return NotificationPosted(d["u"], d["n"], d["kind"], d["t"],
                                   LiveTicketFacts.from_wire(d["f"]) if d["f"] else None, d["at"])

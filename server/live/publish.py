@@ -30,6 +30,7 @@ from server.live.messages import (
     LiveEventRef,
     LiveMessage,
     LiveTicketFacts,
+    MirrorChanged,
     NotificationPosted,
     TicketChanged,
     encode,
@@ -76,11 +77,18 @@ class _TicketNote:
         self.event = event
 
 
+class _MirrorNote:
+    __slots__ = ("ticket",)
+
+    def __init__(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+
+
 def _sync(session: AsyncSession | Session) -> Session:
     return session.sync_session if isinstance(session, AsyncSession) else session
 
 
-def _note(session: Session, item: _TicketNote | LiveMessage) -> None:
+def _note(session: Session, item: _TicketNote | _MirrorNote | LiveMessage) -> None:
     session.info.setdefault(_NOTED, []).append((session.get_nested_transaction(), item))
 
 
@@ -103,6 +111,19 @@ def publish_notification(session: AsyncSession | Session, *, user_id: int, notif
         ticket=facts_of(ticket) if ticket is not None else None))
 
 
+async def publish_mirror_change(session: AsyncSession, ticket_id: int) -> None:
+    """Tell the ticket's open `ticketMirrorChanged` subscriptions, once this transaction commits.
+
+    A mirror listener (server/mirror/changes.py) the assembly registers: called in the transaction
+    that changed the mirror. The ticket's facts, for the policy, come from the session when it holds
+    the ticket (a change to the ticket), else from one read; several changes of one commit make one
+    message, with the ticket as the commit left it.
+    """
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is not None:
+        _note(_sync(session), _MirrorNote(ticket))
+
+
 def _seal(session: Session) -> list[LiveMessage]:
     noted = session.info.pop(_NOTED, [])
     before = session.info.pop(_BEFORE, {})
@@ -110,10 +131,13 @@ def _seal(session: Session) -> list[LiveMessage]:
     for ticket_id in session.info.pop(INSERTED_KEY, ()):
         before[ticket_id] = None
     by_ticket: dict[int, tuple[Ticket, list[LiveEventRef]]] = {}
+    mirrors: dict[int, Ticket] = {}
     others: list[LiveMessage] = []
     for _, item in noted:
         if isinstance(item, _TicketNote):
             by_ticket.setdefault(item.ticket.id, (item.ticket, []))[1].append(item.event)
+        elif isinstance(item, _MirrorNote):
+            mirrors[item.ticket.id] = item.ticket
         else:
             others.append(item)
     messages: list[LiveMessage] = []
@@ -121,6 +145,8 @@ def _seal(session: Session) -> list[LiveMessage]:
         after = facts_of(ticket)
         messages.append(TicketChanged(ticket_id=ticket_id, version=ticket.version, after=after,
                                       before=before.get(ticket_id, after), events=tuple(events)))
+    # After the ticket's own message: a subscriber reading both sees the ticket, then its mirror.
+    messages += [MirrorChanged(ticket_id=i, ticket=facts_of(t)) for i, t in mirrors.items()]
     return messages + others
 
 

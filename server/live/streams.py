@@ -1,4 +1,4 @@
-"""The four live streams, each filtered per event for its subscriber by the access policy.
+"""The five live streams, each filtered per event for its subscriber by the access policy.
 
 Every event is re-checked against what the subscriber may see at that moment: the ticket's facts
 as the commit left them, and the subscriber's roles and designations, re-read from the database
@@ -20,7 +20,13 @@ from server.identity.models import Tenant, User
 from server.identity.principals import principal_of
 from server.live import visibility
 from server.live.hub import ALL_TICKETS, LiveHub
-from server.live.messages import LiveMessage, LiveTicketFacts, NotificationPosted, TicketChanged
+from server.live.messages import (
+    LiveMessage,
+    LiveTicketFacts,
+    MirrorChanged,
+    NotificationPosted,
+    TicketChanged,
+)
 from server.tickets.listing import TicketFilter
 from server.tickets.models import TicketEvent
 from server.tickets.queries import get_ticket
@@ -80,6 +86,23 @@ async def ticket_events(hub: LiveHub, viewer: ViewerSource, ticket_id: int) -> A
                 row = await hub.event_row(ref.id)
                 if row is not None:
                     yield row
+
+
+async def mirror_changes(hub: LiveHub, viewer: ViewerSource, ticket_id: int) -> AsyncIterator[MirrorChanged]:
+    """Each commit that changed the ticket's mirror, while the viewer may see the ticket (whoever
+    sees a ticket sees its mirror, as `Ticket.mirror` reads it); the caller reads the mirror."""
+    def wants(m: LiveMessage) -> bool:
+        return isinstance(m, MirrorChanged) and viewer.sees(m.ticket)
+
+    with hub.subscribe([("mirror", ticket_id)], wants) as subscriber:
+        # Checked once listening, so that nothing committed in between is missed: NotFound.
+        async with hub.sessions() as session:
+            await get_ticket(session, viewer=await viewer.current(), ticket_id=ticket_id)
+        async for message in subscriber:
+            assert isinstance(message, MirrorChanged)
+            await viewer.current()
+            if viewer.sees(message.ticket):
+                yield message
 
 
 class Change(StrEnum):

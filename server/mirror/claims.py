@@ -4,7 +4,9 @@ A claim is a lease on the ticket's mirror row (claimed_by / claimed_until), take
 SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL and BEGIN IMMEDIATE on SQLite, and committed: no
 database lock is held while a desk takes its time, and a worker killed mid-delivery leaves a lease
 that expires. Each step is its own short transaction, so a crash repeats at most the last desk
-call, which the connectors make harmless.
+call, which the connectors make harmless. A step that changes what the mirror shows (its status,
+the local ticket's ref, the last error) tells the mirror's listeners in its transaction
+(server/mirror/changes.py); renewing the lease does not.
 
 Every transaction here writes the mirror row at most once. A second UPDATE of a row the
 transaction already changed makes PostgreSQL re-check its foreign key, i.e. wait for the ticket's
@@ -24,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import writer_session
 from server.errors import ConfigurationError
+from server.mirror import changes
 from server.mirror.desks import connector_config
 from server.mirror.models import Mirror, MirrorStatus, Origin, OutboxEvent
 from server.mirror.retry import RetryPolicy
@@ -52,6 +55,10 @@ class Claim:
     config: DeskConfig | None = None
     config_error: str | None = None
     released: bool = field(default=False)
+    # What the mirror showed as last read or written by this claim: a step that leaves it as it
+    # was is not a change to tell.
+    status: MirrorStatus = MirrorStatus.PENDING
+    last_error: str | None = None
 
 
 class Claims:
@@ -84,7 +91,8 @@ class Claims:
             events = list(await session.scalars(undelivered(ticket_id).limit(BATCH)))
             remote = (RemoteTicket(mirror.remote_id, mirror.remote_ref or mirror.remote_id)
                       if mirror.remote_id else None)
-            claim = Claim(ticket_id, uuid.uuid4().hex, mirror.desk_kind, remote, events)
+            claim = Claim(ticket_id, uuid.uuid4().hex, mirror.desk_kind, remote, events,
+                          status=mirror.status, last_error=mirror.last_error)
             try:
                 claim.config = await connector_config(session, mirror.tenant_id, self.installation)
             except ConfigurationError as exc:
@@ -105,6 +113,7 @@ class Claims:
             mirror = await self._held(session, claim)
             if mirror is not None:
                 mirror.remote_id, mirror.remote_ref, mirror.desk_kind = remote.id, remote.ref, kind
+                await changes.changed(session, claim.ticket_id)
         claim.remote = remote
 
     async def delivered(self, claim: Claim, event_id: int, *, release: bool) -> tuple[bool, bool]:
@@ -136,8 +145,12 @@ class Claims:
             held = await session.execute(
                 update(Mirror).where(Mirror.ticket_id == claim.ticket_id, Mirror.claimed_by == claim.token)
                 .values(**values))
-        # An UPDATE gives a CursorResult; the session's signature only says Result.
-        return cast("CursorResult[Any]", held).rowcount == 1, more
+            # An UPDATE gives a CursorResult; the session's signature only says Result.
+            still = cast("CursorResult[Any]", held).rowcount == 1
+            if still and (values["status"] is not claim.status or claim.last_error is not None):
+                claim.status, claim.last_error = values["status"], None
+                await changes.changed(session, claim.ticket_id)
+        return still, more
 
     async def failed(self, claim: Claim, event: OutboxEvent, message: str, *,
                      retryable: bool) -> tuple[bool, int | None, str]:
@@ -155,13 +168,15 @@ class Claims:
             mirror.claimed_by = mirror.claimed_until = None
             mirror.attempts += 1
             mirror.last_error = text
-            if not retryable or self.policy.gives_up(mirror.attempts):
-                mirror.status, mirror.next_attempt_at = MirrorStatus.PAUSED, None
-                return True, None, text
-            delay = self.policy.backoff_ms(mirror.attempts)
-            mirror.status = MirrorStatus.FAILED
-            mirror.next_attempt_at = self.clock() + dt.timedelta(milliseconds=delay)
-        return False, delay, text
+            paused = not retryable or self.policy.gives_up(mirror.attempts)
+            delay = None if paused else self.policy.backoff_ms(mirror.attempts)
+            mirror.status = MirrorStatus.PAUSED if paused else MirrorStatus.FAILED
+            mirror.next_attempt_at = (None if delay is None
+                                      else self.clock() + dt.timedelta(milliseconds=delay))
+            # Every failure is told (its error and attempts are new); last, so that the mirror row
+            # is written once, by the flush before the ticket is read.
+            await changes.changed(session, claim.ticket_id)
+        return paused, delay, text
 
     async def release(self, claim: Claim) -> bool:
         """Give the ticket up after an interruption; says whether events still wait."""
@@ -174,7 +189,10 @@ class Claims:
                                         .with_only_columns(OutboxEvent.id).limit(1)) is not None
             mirror.claimed_by = mirror.claimed_until = None
             if mirror.status in (MirrorStatus.PENDING, MirrorStatus.SYNCED):
-                mirror.status = MirrorStatus.PENDING if more else MirrorStatus.SYNCED
+                status = MirrorStatus.PENDING if more else MirrorStatus.SYNCED
+                if status is not mirror.status:
+                    mirror.status = status
+                    await changes.changed(session, claim.ticket_id)
         return more
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import NotFound, PermissionDenied, ValidationFailed
 from server.identity.auth import principal_of
 from server.identity.models import Tenant, User
+from server.mirror import changes
 from server.mirror.follow import from_desk
 from server.mirror.models import InboundEvent, Mirror
 from server.tickets import actions, comments, fulfilment, history
@@ -179,8 +180,9 @@ async def _closed_locally(session: AsyncSession, actor: Principal, ticket: Ticke
     locked = await lock_ticket(session, actor, ticket.id, None)
     await history.record(session, locked, EventKind.CLOSED_LOCALLY, actor=actor, data=_said(message, author))
     mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket.id))
-    if mirror is not None:
+    if mirror is not None and not mirror.local_closed:
         mirror.local_closed = True
+        await changes.changed(session, ticket.id)
     await session.flush()
     return "noted"
 
@@ -206,6 +208,7 @@ async def link(session: AsyncSession, actor: Principal, ticket: Ticket, local_re
     mirror = await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket.id))
     if mirror is not None and mirror.remote_id is None:
         mirror.remote_id = mirror.remote_ref = local_ref
+        await changes.changed(session, ticket.id)
     await session.flush()
     return "linked"
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from server.db import CommitAnnouncer, utcnow
 from server.storable import refuse_unstorable_values
+from server.mirror import changes
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus, Origin, OutboxEvent
 from tenants.desks.base import DeskEvent, DeskKind, DeskTicket, EventKind, RemoteTicket
 
@@ -144,6 +145,9 @@ async def _touch_mirror(session: AsyncSession, *, ticket_id: int, tenant_id: int
     else:
         stmt = stmt.values(updated_at=utcnow())
     await session.execute(stmt.execution_options(synchronize_session=False))
+    if pending:
+        # A SYNCED mirror now waits on this event (the change holds the ticket: no statement).
+        await changes.changed(session, ticket_id)
 
 
 def _pending_unless_failing() -> Any:
@@ -160,6 +164,7 @@ async def link_remote(session: AsyncSession, ticket_id: int, local_ref: str) -> 
         if unwritten["remote_id"] is None:
             unwritten.update(remote_id=local_ref, remote_ref=local_ref)
         return
+    # Only at an opening: no page follows the ticket's mirror yet, nothing to tell.
     await session.execute(update(Mirror).where(Mirror.ticket_id == ticket_id, Mirror.remote_id.is_(None))
                           .values(remote_id=local_ref, remote_ref=local_ref)
                           .execution_options(synchronize_session=False))

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.db import utcnow, writer_session
 from server.errors import ConfigurationError, GroupdeskError
 from server.identity.models import Tenant
+from server.mirror import changes
 from server.mirror.claims import undelivered
 from server.mirror.desks import connector_config
 from server.mirror.inbound import DeskEventKind, desk_account, receive
@@ -155,6 +156,7 @@ class DeskPoller:
                                           state.changed_by)
         mirror.local_state = state.status.value
         await session.flush()
+        await changes.changed(session, ticket_id)
         return applied
 
     async def _record(self, tenant_id: int, cursor: str | None, applied: int, error: str | None) -> None:
@@ -188,15 +190,19 @@ async def reconcile(session: AsyncSession, ticket_id: int, state: LocalTicketSta
     if state.status in AGREES.get(ticket.state.value, ()):
         if mirror.status is MirrorStatus.DIVERGED:
             mirror.status, mirror.divergence = MirrorStatus.SYNCED, None
+            await changes.changed(session, ticket_id)
         return 0
     names = [s.value.lower() for s in AGREES.get(ticket.state.value, ())]
     wanted: str = names[0] if names else ""
     for name in names[1:]:
         wanted = Message("{either} or {other}", either=wanted, other=name)
-    mirror.status = MirrorStatus.DIVERGED
-    # Stored as a message, so that each reader reads it in their language (schema.mirror.types).
-    mirror.divergence = stored(Message(
+    divergence = stored(Message(
         "{desk} {local} is '{status}' but {ticket} is {state} (the local ticket should be {wanted}): "
         "resync the mirror to bring it in line", desk=desk, local=state.ref, status=state.raw_status,
         ticket=ticket.ref, state=ticket.state.value, wanted=wanted))
+    if mirror.status is not MirrorStatus.DIVERGED or mirror.divergence != divergence:
+        mirror.status = MirrorStatus.DIVERGED
+        # Stored as a message, so that each reader reads it in their language (schema.mirror.types).
+        mirror.divergence = divergence
+        await changes.changed(session, ticket_id)
     return 1

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.errors import NotFound, PermissionDenied
 from server.mirror.models import DeskSetting, Mirror, MirrorStatus
-from server.mirror import outbox
+from server.mirror import changes, outbox
 from server.mirror.follow import desk_ticket
 from server.mirror.outbox import announce_after_commit
 from server.tickets.locking import lock_ticket
@@ -22,6 +22,14 @@ async def mirrors_of(session: AsyncSession, ticket_ids: list[int]) -> dict[int, 
     """Mirrors by ticket id (the caller has already checked it sees these tickets)."""
     rows = await session.scalars(select(Mirror).where(Mirror.ticket_id.in_(ticket_ids)))
     return {m.ticket_id: m for m in rows}
+
+
+async def mirror_now(sessions: async_sessionmaker[AsyncSession], ticket_id: int) -> Mirror | None:
+    """A ticket's mirror as last committed, read by a session of its own and handed back detached:
+    a live subscriber (ticketMirrorChanged) reads it afresh at each change it is told of. The
+    caller has already checked it sees the ticket."""
+    async with sessions() as session:
+        return await session.scalar(select(Mirror).where(Mirror.ticket_id == ticket_id))
 
 
 async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: int) -> Mirror:
@@ -39,6 +47,7 @@ async def retry_mirror(session: AsyncSession, *, actor: Principal, ticket_id: in
         mirror.status = MirrorStatus.PENDING
     mirror.attempts, mirror.last_error, mirror.next_attempt_at = 0, None, None
     await session.flush()
+    await changes.changed(session, ticket_id)
     announce_after_commit(session, ticket_id)
     return mirror
 
@@ -59,4 +68,5 @@ async def resync_mirror(session: AsyncSession, *, actor: Principal, ticket_id: i
         mirror.status = MirrorStatus.PENDING
     mirror.divergence = None
     await session.flush()
+    await changes.changed(session, ticket_id)
     return mirror

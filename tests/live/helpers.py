@@ -16,6 +16,8 @@ TICKET_EVENTS = """subscription($id: ID!) { ticketEvents(ticketId: $id) {
 QUEUE_EVENTS = "subscription { myQueueEvents { ticketId version change state eventKind ticket { ref } } }"
 TICKETS_CHANGED = """subscription($filter: TicketFilter) { ticketsChanged(filter: $filter) {
   ticketId version change state eventKind } }"""
+MIRROR_CHANGED = """subscription($id: ID!) { ticketMirrorChanged(ticketId: $id) {
+  status remoteRef lastError desk ticket { id } } }"""
 NOTIFICATIONS = "subscription { notificationReceived { notificationId kind ticketId } }"
 
 

@@ -22,11 +22,12 @@ import httpx
 import pytest
 
 from tests.live.conftest import LiveStack, start_stack
-from tests.live.helpers import QUEUE_EVENTS, TICKET_EVENTS, Desk, ticket_gid
+from tests.live.helpers import MIRROR_CHANGED, QUEUE_EVENTS, TICKET_EVENTS, Desk, ticket_gid
 from tests.support.live_server import free_port
 from tests.support.services import require_broker
 from tests.tickets.helpers import (
     ACCOUNT_CREATION,
+    ADMIN,
     ACCOUNT_REQUEST,
     COMMENT,
     LYON_AGENT,
@@ -150,3 +151,23 @@ async def test_a_ticket_opened_through_another_process_enters_the_experts_queue(
     assert (entered["ticketId"], entered["change"], entered["ticket"]["ref"]) == (
         remote["id"], "ENTERED", remote["ref"])
     await expert.close()
+
+
+RETRY_MIRROR = """mutation($id: ID!) { retryMirror(ticketId: $id) {
+  __typename ... on TicketMirror { status } } }"""
+
+
+async def test_a_mirror_retried_through_another_process_reaches_the_ticket_page(
+        pair: tuple[LiveStack, str], desk: Desk) -> None:
+    stack, other = pair
+    # INSA Lyon has a desk: its ticket has a mirror, never delivered here (neither process relays).
+    ticket = await desk.open(LYON_AGENT)
+    school = await stack.socket(LYON_AGENT)
+    await school.subscribe("m", MIRROR_CHANGED, {"id": ticket_gid(ticket)})
+
+    retried = await _call(other, stack.token(ADMIN), RETRY_MIRROR, {"id": ticket_gid(ticket)})
+    assert retried["retryMirror"] == {"__typename": "TicketMirror", "status": "PENDING"}
+
+    heard = (await school.next("m"))["ticketMirrorChanged"]
+    assert (heard["status"], heard["ticket"]) == ("PENDING", {"id": ticket_gid(ticket)})
+    await school.close()

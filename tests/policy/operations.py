@@ -55,7 +55,8 @@ class Operation:
     # Lyon's ticket is put in this state first (ticket operations).
     ticket_state: TicketState | None = None
     # Live subscriptions: what news of Lyon's ticket is published once the subscription listens
-    # ("ticket": a change of it; "notification": a notification about it for the caller).
+    # ("ticket": a change of it; "mirror": a change of its mirror; "notification": a notification
+    # about it for the caller).
     live: str | None = None
 
 
@@ -113,6 +114,11 @@ OPERATIONS: dict[str, Operation] = {
     "ticketEvents": Operation(Kind.SUBSCRIPTION, "subscription($id: ID!) { ticketEvents(ticketId: $id) { kind } }",
                               SEES_LYON_TICKET, live="ticket", target=lambda w: w.ticket,
                               missing=gid("Ticket", 987654), variables=lambda w, t: {"id": t}),
+    # Lyon's ticket has a mirror (its school has a desk): whoever sees the ticket sees its mirror.
+    "ticketMirrorChanged": Operation(
+        Kind.SUBSCRIPTION, "subscription($id: ID!) { ticketMirrorChanged(ticketId: $id) { status } }",
+        SEES_LYON_TICKET, live="mirror", target=lambda w: w.ticket, missing=gid("Ticket", 987654),
+        variables=lambda w, t: {"id": t}),
     "ticketsChanged": Operation(Kind.SUBSCRIPTION, "subscription { ticketsChanged { ticketId change } }",
                                 SEES_LYON_TICKET, live="ticket"),
     # Queued (NEW): in the queue of the expert covering its brick only.

@@ -19,7 +19,7 @@ from schema.context import Context
 from server.config import Settings
 from server.live.bus import EmbeddedBus
 from server.live.hub import LiveHub
-from server.live.messages import LiveEventRef, NotificationPosted, TicketChanged
+from server.live.messages import LiveEventRef, MirrorChanged, NotificationPosted, TicketChanged
 from server.live.publish import facts_of
 from server.tickets.models import Ticket, TicketEvent
 from tenants.context import Role
@@ -176,6 +176,8 @@ class Matrix:
         if op.live == "notification":
             return [NotificationPosted(user_id=caller.user_id, notification_id=1, kind="ticket.assigned",
                                        ticket_id=ticket.id, ticket=facts)]
+        if op.live == "mirror":
+            return [MirrorChanged(ticket_id=ticket.id, ticket=facts)]
         return [TicketChanged(ticket_id=ticket.id, version=ticket.version, after=facts, before=None,
                               events=(LiveEventRef(event_id, "OPENED", False),))]
 

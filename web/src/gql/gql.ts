@@ -73,6 +73,8 @@ type Documents = {
     "\n  subscription MyQueueEvents {\n    myQueueEvents {\n      ticketId version change state eventKind\n      ticket { ...TicketRow allowedActions version }\n    }\n  }\n": typeof types.MyQueueEventsDocument,
     "\n  subscription TicketsChanged($filter: TicketFilter) {\n    ticketsChanged(filter: $filter) {\n      ticketId version change state eventKind\n      ticket { ...TicketRow version }\n    }\n  }\n": typeof types.TicketsChangedDocument,
     "\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n": typeof types.TicketEventsDocument,
+    "\n  subscription TicketMirrorChanged($ticketId: ID!) {\n    ticketMirrorChanged(ticketId: $ticketId) { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n": typeof types.TicketMirrorChangedDocument,
+    "\n  fragment TicketMirrorOfTicket on Ticket {\n    id\n    mirror { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n": typeof types.TicketMirrorOfTicketFragmentDoc,
     "\n  subscription NotificationReceived {\n    notificationReceived { notificationId kind ticketId at }\n  }\n": typeof types.NotificationReceivedDocument,
     "\n  query UnreadCount($first: Int) {\n    notifications(first: $first) { unreadCount }\n  }\n": typeof types.UnreadCountDocument,
 };
@@ -136,6 +138,8 @@ const documents: Documents = {
     "\n  subscription MyQueueEvents {\n    myQueueEvents {\n      ticketId version change state eventKind\n      ticket { ...TicketRow allowedActions version }\n    }\n  }\n": types.MyQueueEventsDocument,
     "\n  subscription TicketsChanged($filter: TicketFilter) {\n    ticketsChanged(filter: $filter) {\n      ticketId version change state eventKind\n      ticket { ...TicketRow version }\n    }\n  }\n": types.TicketsChangedDocument,
     "\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n": types.TicketEventsDocument,
+    "\n  subscription TicketMirrorChanged($ticketId: ID!) {\n    ticketMirrorChanged(ticketId: $ticketId) { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n": types.TicketMirrorChangedDocument,
+    "\n  fragment TicketMirrorOfTicket on Ticket {\n    id\n    mirror { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n": types.TicketMirrorOfTicketFragmentDoc,
     "\n  subscription NotificationReceived {\n    notificationReceived { notificationId kind ticketId at }\n  }\n": types.NotificationReceivedDocument,
     "\n  query UnreadCount($first: Int) {\n    notifications(first: $first) { unreadCount }\n  }\n": types.UnreadCountDocument,
 };
@@ -390,6 +394,14 @@ export function graphql(source: "\n  subscription TicketsChanged($filter: Ticket
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n"): (typeof documents)["\n  subscription TicketEvents($ticketId: ID!) {\n    ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TicketMirrorChanged($ticketId: ID!) {\n    ticketMirrorChanged(ticketId: $ticketId) { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n"): (typeof documents)["\n  subscription TicketMirrorChanged($ticketId: ID!) {\n    ticketMirrorChanged(ticketId: $ticketId) { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment TicketMirrorOfTicket on Ticket {\n    id\n    mirror { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n"): (typeof documents)["\n  fragment TicketMirrorOfTicket on Ticket {\n    id\n    mirror { desk remoteRef status lastError lastSyncedAt attempts }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4883,6 +4883,29 @@ export default {
             ]
           },
           {
+            "name": "ticketMirrorChanged",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "name": "TicketMirror",
+                "kind": "OBJECT",
+                "ofType": null
+              }
+            },
+            "args": [
+              {
+                "name": "ticketId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "Any"
+                  }
+                }
+              }
+            ]
+          },
+          {
             "name": "ticketsChanged",
             "type": {
               "kind": "NON_NULL",

@@ -1,11 +1,11 @@
 // The live updaters in the console's own Graphcache: a test server exchange answers the queries and
 // pushes subscription events, the cache does the rest as it does in the browser.
-import { Client, getOperationName, makeResult, type Exchange, type Operation } from "urql";
+import { Client, getOperationName, gql, makeResult, type Exchange, type Operation } from "urql";
 import { filter, fromValue, makeSubject, map, mergeMap, pipe } from "wonka";
 import { makeCacheExchange } from "./client";
 import {
   MyQueueEventsSubscription, MyQueueQuery, NotificationReceivedSubscription, NotificationsQuery,
-  TicketsChangedSubscription, TicketsQuery,
+  TicketMirrorChangedSubscription, TicketsChangedSubscription, TicketsQuery,
 } from "./operations";
 import { idNumber, moveInQueue, queueIndex } from "./liveUpdates";
 
@@ -148,4 +148,31 @@ test("a ticket entering past the loaded page counts but is left for the server t
   expect(after.myQueue.totalCount).toBe(data.myQueue.totalCount + 1);
   const gone = moveInQueue(data as never, { ticketId: gid(3), change: "LEFT", ticket: null });
   expect(gone).toBe(data);
+});
+
+// The mirror's fields a ticket page reads (the page's own query reads them inside TicketDetail).
+const MirrorOfTicket = gql`
+  query MirrorOfTicket($ref: String!) {
+    ticketByRef(ref: $ref) { id ref mirror { desk remoteRef status lastError lastSyncedAt attempts } }
+  }
+`;
+
+test("a mirror change shows in its ticket's entry, and only there, without asking the server", async () => {
+  const pending = { __typename: "TicketMirror", desk: "ITOP", remoteRef: null, status: "PENDING", lastError: null, lastSyncedAt: null, attempts: 0 };
+  const ticket = (n: number) => ({ ticketByRef: { __typename: "Ticket", id: gid(n), ref: `GRP-2026-00000${n}`, mirror: pending } });
+  const server = testServer({ MirrorOfTicket: () => ticket(server.asked.MirrorOfTicket === 1 ? 7 : 8) });
+  await server.client.query(MirrorOfTicket, { ref: "GRP-2026-000007" }).toPromise();
+  await server.client.query(MirrorOfTicket, { ref: "GRP-2026-000008" }).toPromise();
+  const live = server.client.subscription(TicketMirrorChangedSubscription, { ticketId: gid(7) }).subscribe(() => {});
+
+  server.push({ ticketMirrorChanged: { ...pending, status: "SYNCED", remoteRef: "R-000056", lastSyncedAt: "2026-12-01T03:00:00Z" } });
+  const mirrorOf = (ref: string) => server.client.readQuery(MirrorOfTicket, { ref })!.data!.ticketByRef.mirror;
+  expect([mirrorOf("GRP-2026-000007").status, mirrorOf("GRP-2026-000007").remoteRef]).toEqual(["SYNCED", "R-000056"]);
+  expect([mirrorOf("GRP-2026-000008").status, mirrorOf("GRP-2026-000008").remoteRef]).toEqual(["PENDING", null]);
+
+  server.push({ ticketMirrorChanged: { ...pending, status: "PAUSED", remoteRef: "R-000056", lastError: "ticket.commented: Error: Invalid login", attempts: 1 } });
+  expect([mirrorOf("GRP-2026-000007").status, mirrorOf("GRP-2026-000007").lastError]).toEqual(["PAUSED", "ticket.commented: Error: Invalid login"]);
+  // Each ticket was read once: the changes were written in the cache.
+  expect(server.asked.MirrorOfTicket).toBe(2);
+  live.unsubscribe();
 });

@@ -2,8 +2,8 @@
 // fields), and the pure rules they follow. The ticket carried by a change is normalised on its own
 // (its row in every list refreshes); these updaters keep the lists' membership and counts right.
 import type { Cache, UpdateResolver } from "@urql/exchange-graphcache";
-import type { Priority, TicketMoveKind, TicketsQueryVariables } from "../gql/graphql";
-import { MyQueueQuery, TicketsQuery, UnreadCountQuery } from "./operations";
+import type { Priority, TicketMirrorOfTicketFragment, TicketMoveKind, TicketsQueryVariables } from "../gql/graphql";
+import { MyQueueQuery, TicketMirrorFields, TicketsQuery, UnreadCountQuery } from "./operations";
 
 export type ListChange = {
   ticketId: string;
@@ -127,4 +127,15 @@ export const notificationReceived: UpdateResolver = (result, _args, cache) => {
   }
 };
 
-export const liveUpdates = { myQueueEvents, ticketsChanged, notificationReceived };
+/** ticketMirrorChanged: the mirror as the server reads it now replaces the one in its ticket's entry
+ * (a mirror has no id of its own: it lives inside its ticket), so a page showing the ticket shows
+ * the new state, without asking the server. */
+export const ticketMirrorChanged: UpdateResolver = (result, args, cache) => {
+  const mirror = result.ticketMirrorChanged as TicketMirrorOfTicketFragment["mirror"];
+  const ticketId = args.ticketId as string | undefined;
+  if (!mirror || !ticketId) return;
+  const ticket = { __typename: "Ticket", id: ticketId, mirror: { ...mirror, __typename: "TicketMirror" } };
+  cache.writeFragment(TicketMirrorFields, ticket as TicketMirrorOfTicketFragment);
+};
+
+export const liveUpdates = { myQueueEvents, ticketsChanged, ticketMirrorChanged, notificationReceived };

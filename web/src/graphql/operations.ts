@@ -448,7 +448,7 @@ export const RevokeExpert = graphql(`
 
 // Live updates over graphql-ws. A list change carries the ticket as the caller sees it now, so the
 // normalised cache refreshes its row without a request; a history event tells a ticket page to read
-// the ticket again; a notification signal bumps the bell.
+// the ticket again; a mirror change is written into its ticket; a notification signal bumps the bell.
 export const MyQueueEventsSubscription = graphql(`
   subscription MyQueueEvents {
     myQueueEvents {
@@ -470,6 +470,22 @@ export const TicketsChangedSubscription = graphql(`
 export const TicketEventsSubscription = graphql(`
   subscription TicketEvents($ticketId: ID!) {
     ticketEvents(ticketId: $ticketId) { id kind visibility data createdAt actor { id displayName } }
+  }
+`);
+
+// The ticket's mirror as it is after each change (delivered with the local ticket's number, failing,
+// paused, retried): the cache writes it into the ticket's entry (liveUpdates.ts), the page shows it.
+export const TicketMirrorChangedSubscription = graphql(`
+  subscription TicketMirrorChanged($ticketId: ID!) {
+    ticketMirrorChanged(ticketId: $ticketId) { desk remoteRef status lastError lastSyncedAt attempts }
+  }
+`);
+
+// What a mirror change writes into its ticket's entry: the mirror's fields the ticket page reads.
+export const TicketMirrorFields = graphql(`
+  fragment TicketMirrorOfTicket on Ticket {
+    id
+    mirror { desk remoteRef status lastError lastSyncedAt attempts }
   }
 `);
 

@@ -1,6 +1,8 @@
 // One ticket: what was asked, the conversation (public and internal told apart), the actions the
 // viewer may take now, the local desk's twin, and the history. Live: each history event
-// (`ticketEvents`) reads the ticket again, so state, comments, history and the mirror follow. A change
+// (`ticketEvents`) reads the ticket again, so state, comments, history and the mirror follow; the
+// mirror's own changes (`ticketMirrorChanged`: delivered with the local ticket's number, failing,
+// paused, retried) are written into the cached ticket and shown as they come. A change
 // made elsewhere while the person writes (a comment, a question, a solution...) is shown as "this
 // ticket changed" with what changed and a reload, and what they send still names the version they
 // read: the server refuses it as stale rather than applying it to a ticket they have not seen.
@@ -9,7 +11,7 @@ import { useLocation, useParams } from "react-router";
 import { useClient, useQuery } from "urql";
 import { useTranslation } from "react-i18next";
 import { Alert, Badge, Button, Card, Grid, Group, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
-import { AddComment, TicketByRefQuery, TicketEventsSubscription } from "../graphql/operations";
+import { AddComment, TicketByRefQuery, TicketEventsSubscription, TicketMirrorChangedSubscription } from "../graphql/operations";
 import { useLive } from "../graphql/useLive";
 import type { TicketDetailFragment } from "../gql/graphql";
 import { PriorityBadge, StateBadge } from "../components/StateBadge";
@@ -62,6 +64,8 @@ function TicketView({ ticket, opened, reload }: { ticket: TicketDetailFragment; 
   const readings = useRef(0);
   const seen = frozen ?? ticket;
   useLive(TicketEventsSubscription, { ticketId: ticket.id }, { onEvent: reload, onResync: reload });
+  // The cache's updater shows each change; only a gap needs the ticket read again.
+  useLive(TicketMirrorChangedSubscription, { ticketId: ticket.id }, { onResync: reload });
   const staff = hasRole(viewer, "EXPERT", "GROUP_ADMIN");
   const isOpeningSchool = viewer.tenant.id === ticket.school.id || hasRole(viewer, "OPERATIONS");
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: "medium", timeStyle: "short" });
