@@ -34,6 +34,7 @@ type Documents = {
     "\n  mutation CheckDesk($tenantId: ID!) {\n    checkDesk(tenantId: $tenantId) {\n      __typename\n      ... on DeskChecked { outcome ok reachable message detail school { id } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": typeof types.CheckDeskDocument,
     "\n  mutation MoveUser($input: MoveUserInput!) {\n    moveUser(input: $input) {\n      __typename\n      ... on User { id roles tenant { id name } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": typeof types.MoveUserDocument,
     "\n  query TicketIdByRef($ref: String!) {\n    ticketByRef(ref: $ref) { id ref title fulfilment { system status message updatedAt } }\n  }\n": typeof types.TicketIdByRefDocument,
+    "\n  query MirrorOfTicket($ref: String!) {\n    ticketByRef(ref: $ref) { id ref mirror { desk remoteRef status lastError lastSyncedAt attempts } }\n  }\n": typeof types.MirrorOfTicketDocument,
     "\n  query Viewer {\n    viewer {\n      roles\n      user { id username displayName }\n      tenant { id slug name kind }\n    }\n    notifications(first: 1) { unreadCount }\n  }\n": typeof types.ViewerDocument,
     "\n  query Catalogue {\n    bricks {\n      id code name description\n      services {\n        id name description\n        subServices {\n          id name description requiresApproval defaultPriority\n          estimatedDelay { takeBusinessSeconds resolveBusinessSeconds basis sampleSize }\n        }\n      }\n    }\n  }\n": typeof types.CatalogueDocument,
     "\n  query SubServiceForm($id: ID!) {\n    subService(id: $id) {\n      id name description form requiresApproval defaultPriority\n      service { id name brick { id name } }\n    }\n    tenants { id name slug kind active }\n  }\n": typeof types.SubServiceFormDocument,
@@ -99,6 +100,7 @@ const documents: Documents = {
     "\n  mutation CheckDesk($tenantId: ID!) {\n    checkDesk(tenantId: $tenantId) {\n      __typename\n      ... on DeskChecked { outcome ok reachable message detail school { id } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": types.CheckDeskDocument,
     "\n  mutation MoveUser($input: MoveUserInput!) {\n    moveUser(input: $input) {\n      __typename\n      ... on User { id roles tenant { id name } }\n      ... on ValidationFailed { message fields { field message } }\n      ... on NotFound { message }\n      ... on PermissionDenied { message }\n    }\n  }\n": types.MoveUserDocument,
     "\n  query TicketIdByRef($ref: String!) {\n    ticketByRef(ref: $ref) { id ref title fulfilment { system status message updatedAt } }\n  }\n": types.TicketIdByRefDocument,
+    "\n  query MirrorOfTicket($ref: String!) {\n    ticketByRef(ref: $ref) { id ref mirror { desk remoteRef status lastError lastSyncedAt attempts } }\n  }\n": types.MirrorOfTicketDocument,
     "\n  query Viewer {\n    viewer {\n      roles\n      user { id username displayName }\n      tenant { id slug name kind }\n    }\n    notifications(first: 1) { unreadCount }\n  }\n": types.ViewerDocument,
     "\n  query Catalogue {\n    bricks {\n      id code name description\n      services {\n        id name description\n        subServices {\n          id name description requiresApproval defaultPriority\n          estimatedDelay { takeBusinessSeconds resolveBusinessSeconds basis sampleSize }\n        }\n      }\n    }\n  }\n": types.CatalogueDocument,
     "\n  query SubServiceForm($id: ID!) {\n    subService(id: $id) {\n      id name description form requiresApproval defaultPriority\n      service { id name brick { id name } }\n    }\n    tenants { id name slug kind active }\n  }\n": types.SubServiceFormDocument,
@@ -238,6 +240,10 @@ export function graphql(source: "\n  mutation MoveUser($input: MoveUserInput!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query TicketIdByRef($ref: String!) {\n    ticketByRef(ref: $ref) { id ref title fulfilment { system status message updatedAt } }\n  }\n"): (typeof documents)["\n  query TicketIdByRef($ref: String!) {\n    ticketByRef(ref: $ref) { id ref title fulfilment { system status message updatedAt } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MirrorOfTicket($ref: String!) {\n    ticketByRef(ref: $ref) { id ref mirror { desk remoteRef status lastError lastSyncedAt attempts } }\n  }\n"): (typeof documents)["\n  query MirrorOfTicket($ref: String!) {\n    ticketByRef(ref: $ref) { id ref mirror { desk remoteRef status lastError lastSyncedAt attempts } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
