@@ -13,6 +13,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.registry import Registry
+
 
 @dataclass(frozen=True, slots=True)
 class Departure:
@@ -27,18 +29,9 @@ class DepartureFollower(Protocol):
     def __call__(self, session: AsyncSession, departure: Departure) -> Awaitable[object]: ...
 
 
-_followers: list[DepartureFollower] = []
-
-
-def register(follower: DepartureFollower) -> None:
-    """Add a follower once: registering the same one again changes nothing."""
-    if follower not in _followers:
-        _followers.append(follower)
-
-
-def unregister(follower: DepartureFollower) -> None:
-    if follower in _followers:
-        _followers.remove(follower)
+_followers: Registry[DepartureFollower] = Registry()
+register = _followers.register
+unregister = _followers.unregister
 
 
 async def announce(session: AsyncSession, departure: Departure) -> None:

@@ -13,20 +13,13 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.registry import Registry
+
 Listener = Callable[[AsyncSession, int], Awaitable[object]]
 
-_listeners: list[Listener] = []
-
-
-def register(listener: Listener) -> None:
-    """Add a listener once: registering the same one again changes nothing."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def unregister(listener: Listener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+_listeners: Registry[Listener] = Registry()
+register = _listeners.register
+unregister = _listeners.unregister
 
 
 async def changed(session: AsyncSession, ticket_id: int) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.registry import Registry
+
 
 @dataclass(frozen=True, slots=True)
 class NotificationCreated:
@@ -28,22 +30,10 @@ class NotificationCreated:
 
 Listener = Callable[[AsyncSession, Sequence[NotificationCreated]], Awaitable[object]]
 
-_listeners: list[Listener] = []
-
-
-def register(listener: Listener) -> None:
-    """Add a listener once: registering the same one again changes nothing."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def unregister(listener: Listener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
-
-
-def registered() -> tuple[Listener, ...]:
-    return tuple(_listeners)
+_listeners: Registry[Listener] = Registry()
+register = _listeners.register
+unregister = _listeners.unregister
+registered = _listeners.registered
 
 
 async def announce(session: AsyncSession, created: Sequence[NotificationCreated]) -> None:
