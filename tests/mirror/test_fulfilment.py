@@ -100,7 +100,7 @@ async def test_an_error_status_notifies_the_assignee_and_a_plain_one_nobody(
     async def told() -> list[str]:
         rows = await session.scalars(select(Notification.kind).where(
             Notification.ticket_id == life.ticket_id, Notification.user_id == expert)
-            .execution_options(populate_existing=True))
+            .order_by(Notification.id).execution_options(populate_existing=True))
         return list(rows)
 
     before = await told()
