@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from typing import Any
 
 import uvicorn
@@ -35,6 +34,34 @@ def _hold(port: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the test's thread when it listens and when it stopped listening."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = threading.Event()
+        self.closed = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.listening.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn's shutdown closes the listening sockets first (closing twice changes nothing):
+        # told now, the port is held again before the rest of the shutdown runs.
+        for server in self.servers:
+            server.close()
+        self.closed.set()
+        await super().shutdown(sockets)
+
+    def run_and_tell(self, sock: socket.socket) -> None:
+        try:
+            self.run(sockets=[sock])
+        finally:  # a server that failed to start, or ended, tells as well: nobody waits forever
+            self.listening.set()
+            self.closed.set()
+
+
 class LiveServer:
     """Start, stop (connection refused) and restart an app on the same 127.0.0.1 port.
 
@@ -51,7 +78,7 @@ class LiveServer:
         self._held: socket.socket | None = _hold(0)
         self.port = int(self._held.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server: uvicorn.Server | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -63,15 +90,13 @@ class LiveServer:
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan=self.lifespan, ws=self.ws, http="h11", access_log=False
         )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        server = _Server(config)
+        thread = threading.Thread(target=server.run_and_tell, args=(sock,), daemon=True)
         thread.start()
-        deadline = time.monotonic() + 60  # generous: a busy machine starts slowly, never wrongly
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                sock.close()
-                raise RuntimeError("test server did not start")
-            time.sleep(0.005)
+        # The timeout only guards against a hang: a busy machine starts slowly, never wrongly.
+        if not server.listening.wait(timeout=60) or not server.started:
+            sock.close()
+            raise RuntimeError("test server did not start")
         self._server, self._thread = server, thread
 
     def stop(self) -> None:
@@ -79,19 +104,13 @@ class LiveServer:
         if self._server is None or self._thread is None:
             return
         self._server.should_exit = True
-        # Hold the port again as soon as uvicorn closes its listening socket (a bind fails while
-        # it listens), not once its shutdown is over: the port is free for a millisecond at most.
-        while self._held is None:
-            try:
-                self._held = _hold(self.port)
-            except OSError:
-                if not self._thread.is_alive():
-                    try:
-                        self._held = _hold(self.port)
-                    except OSError as exc:
-                        raise RuntimeError(f"port {self.port} was taken while the test server stopped") from exc
-                    break
-                time.sleep(0.001)
+        # Hold the port again as soon as uvicorn has closed its listening socket, not once its
+        # shutdown is over, so that no other process is given it in between.
+        self._server.closed.wait(timeout=60)  # a hang guard only
+        try:
+            self._held = _hold(self.port)
+        except OSError as exc:
+            raise RuntimeError(f"port {self.port} was taken while the test server stopped") from exc
         self._thread.join(timeout=5)
         self._server = self._thread = None
 
