@@ -28,6 +28,12 @@ _TABLE = cast(Table, Ticket.__table__)
 # (attribute key, column) of every column the INSERT writes: not the id, not computed ones.
 _WRITTEN = [(attr.key, attr.columns[0]) for attr in Ticket.__mapper__.column_attrs
             if not attr.columns[0].primary_key and attr.columns[0].computed is None]
+# Every column is written with its Python-side value: a default only the database knows would be
+# replaced by NULL here, so a column that has one must say it in Python too (as sla_state does).
+_DATABASE_ONLY = [column.name for _, column in _WRITTEN
+                  if column.server_default is not None and column.default is None]
+if _DATABASE_ONLY:
+    raise RuntimeError(f"ticket columns with a database default and none in Python: {_DATABASE_ONLY}")
 # Built once; its compiled form is cached (the same columns are bound at every opening).
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
