@@ -214,8 +214,11 @@ async def read_page(session: AsyncSession, model: Any, where: Sequence[ColumnEle
     window = ((select(model) if statement is None else statement)
               .where(*where, *bounds).order_by(*order.sort(reverse=backward))
               .limit(written_limit(size + 1)))
-    rows: list[Any] = list(await session.scalars(window) if statement is None
-                           else await session.execute(window))
+    if statement is None:
+        rows: list[Any] = list(await session.scalars(window))
+    else:
+        # Plain rows are not the ORM's to load: Core runs the statement on the session's connection.
+        rows = list(await (await session.connection()).execute(window))
     more = len(rows) > size
     rows = rows[:size]
     if backward:

@@ -75,7 +75,8 @@ async def rows_by_id(session: AsyncSession, kind: Kind, ids: Collection[int],
         return {}
     names = columns_of(TABLES[kind], wanted)
     make = row_type(TABLES[kind], names)._make
-    result = await session.execute(_by_ids(kind, names), {"ids": sorted(ids)})
+    # Plain rows: Core runs the statement on the session's connection, no ORM loading.
+    result = await (await session.connection()).execute(_by_ids(kind, names), {"ids": sorted(ids)})
     return {row[0]: make(row) for row in result}
 
 
