@@ -207,6 +207,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    # Queries the known path serves (schema.known_path): /metrics and tests read how many.
+    app.state.known_documents = graphql.known
     return app
 
 

@@ -215,7 +215,7 @@ class GuardedSchema(strawberry.Schema):
 
     async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,
                       context_value: Any | None = None, *args: Any, **kwargs: Any) -> ExecutionResult:
-        timed = await _within_time_limit(
+        timed = await within_time_limit(
             super().execute(query, variable_values, context_value, *args, **kwargs), context_value)
         return ExecutionResult(data=None, errors=[timed]) if isinstance(timed, OperationTimedOut) else timed
 
@@ -226,12 +226,12 @@ class GuardedSchema(strawberry.Schema):
         running = super()._execute_operation(execution_context, *args, **kwargs)
         if not getattr(execution_context.context, "websocket", False):
             return await running
-        timed = await _within_time_limit(running, execution_context.context)
+        timed = await within_time_limit(running, execution_context.context)
         return GraphQLExecutionResult(data=None, errors=[timed]) if isinstance(timed, OperationTimedOut) \
             else timed
 
 
-async def _within_time_limit(running: Awaitable[T], context: Any) -> T | OperationTimedOut:
+async def within_time_limit(running: Awaitable[T], context: Any) -> T | OperationTimedOut:
     """What `running` returns, or the TIMEOUT error once it took longer than the settings allow.
 
     Its task is cancelled at the limit; the caller's result then carries the error, so the view

@@ -13,23 +13,31 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message as AsgiMessage, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from cross_web import HTTPException
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from schema import request_body
 from schema import graphql_over_http as over_http
+from schema.argument_checks import argument_errors
+from schema.compiled.execution import COMPILED_RUN, QUERY_TEXT
 from schema.compiled.serializer import encode_response
 from schema.context import Context
+from schema.cost import operation_cost
+from schema.known_path import KnownDocument, KnownDocuments, handed_over, header, served
+from schema.limits import COST_KEY, OperationTimedOut, within_time_limit
 from schema.graphiql import render_graphiql
 from schema.languages import language_of_request, localize
 from schema.refusals import REFUSALS, refusal_response, ws_rejection
 from schema.socket_guard import OPEN_SOCKET, GuardedTransportWSHandler, forget_socket, open_socket
 from server.config import Settings
 from server.db import utcnow
+from server import logs
 from server.db_serial import SerialSession
 from server.identity.auth import AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
@@ -37,7 +45,7 @@ from server.identity.rate_limits import RateLimits
 from server.live.hub import LiveHub
 from schema.reporting import raise_if_unavailable
 from server.outages import WS_TRY_AGAIN_LATER, outage_of
-from tenants.i18n.messages import Message, in_language, read_in, reading_language
+from tenants.i18n.messages import Message, in_language, read_in, reading_in, reading_language
 
 log = logging.getLogger("groupdesk.graphql")
 
@@ -46,6 +54,8 @@ WS_UNAUTHORIZED = 4401
 WS_FORBIDDEN = 4403
 # Where the request's session waits (in the ASGI scope) to be closed if the operation never ran.
 REQUEST_SESSION = "groupdesk.session"
+# Where the known path leaves the caller it admitted, when it hands the request to the whole way.
+ADMITTED = "groupdesk.admitted"
 # A close frame's reason holds at most 123 bytes.
 WS_REASON_MAX_BYTES = 123
 
@@ -111,6 +121,17 @@ class GroupdeskGraphQL(GraphQL):
         self.clock = clock
         self.live = live
         self.gate = AuthenticationGate(authenticator, rate_limits)
+        # Queries already answered by their compiled plan, served again by the known path.
+        self.known = KnownDocuments()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST" and len(self.known) \
+                and self.settings.compiled_execution:
+            handed = await self._known_path(scope, receive, send)
+            if handed is None:
+                return
+            receive = handed
+        await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         principal = None
@@ -120,8 +141,11 @@ class GroupdeskGraphQL(GraphQL):
             # token seen for the first time), the operation then runs in it. Opened on first use.
             session = SerialSession(self.sessions())
             request.scope[REQUEST_SESSION] = session
-            found = await self.gate.admit(request.headers.get("authorization"), _client_address(request),
-                                          reader=session)  # type: ignore[arg-type]
+            if ADMITTED in request.scope:  # by the known path, which handed the request over
+                found = request.scope.pop(ADMITTED)
+            else:
+                found = await self.gate.admit(request.headers.get("authorization"), _client_address(request),
+                                              reader=session)  # type: ignore[arg-type]
             principal = found.principal if found is not None else None
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
         language = language_of_request(request.headers, principal)
@@ -202,12 +226,132 @@ class GroupdeskGraphQL(GraphQL):
             result = await super().execute_single(request, request_adapter, sub_response,
                                                   context, root_value, request_data)
             success = not result.errors
+            if success:
+                self._learn(request, context, request_data)
             raise_if_unavailable(result)  # server.outages.OutageGuard answers 503
             if sub_response.graphql_response_json:
                 sub_response.status_code = over_http.graphql_response_status(result)
             return result
         finally:
             await context.finish(success=success)
+
+    def _learn(self, request: Any, context: Context, request_data: Any) -> None:
+        """A query the compiled plan answered without error, sent as a JSON POST: known from now on."""
+        compiled = context.extras.get(COMPILED_RUN)
+        query = request_data.query
+        if compiled is None or not isinstance(query, str) or request_data.extensions \
+                or request.method != "POST" or "application/json" not in (request.headers.get("content-type") or ""):
+            return
+        cost = context.extras.get(COST_KEY)
+        operation = compiled.operation
+        name = request_data.operation_name or (operation.name.value if operation.name else None)
+        self.known.learn(query, request_data.operation_name, KnownDocument(
+            document=compiled.document, operation=operation, plan=compiled.plan, name=name,
+            cost=None if operation.variable_definitions or cost is None else cost["requested"]))
+
+    async def _known_path(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """Serve a known query (schema.known_path); None once answered, else the receive that hands
+        the request, its body as it came, to the whole way."""
+        content_type = header(scope, b"content-type")
+        authorization = header(scope, b"authorization")
+        if content_type is None or b"application/json" not in content_type or not authorization:
+            return receive
+        body = await _read_body(receive)
+        if body is None:  # the client left: nobody to answer
+            return None
+        replay = _replaying(body, receive)
+        settings = self.settings
+        try:
+            data = request_body.check_envelope(request_body.loads(body, max_depth=settings.max_json_depth),
+                                               max_depth=settings.max_json_depth)
+        except request_body.BadRequestBody:
+            return replay  # the whole way answers it, after authentication as always
+        query, operation_name = data.get("query"), data.get("operationName")
+        known = self.known.get(query, operation_name) if isinstance(query, str) and not data.get("extensions") \
+            else None
+        if known is None:
+            return replay
+        request = Request(scope, replay)
+        session = SerialSession(self.sessions())
+        try:
+            found = await self.gate.admit(authorization.decode("latin-1"), _client_address(request),
+                                          reader=session)  # type: ignore[arg-type]
+        except REFUSALS as exc:
+            await _close(session)
+            response = refusal_response(exc, graphql_response=over_http.wants_graphql_response(request),
+                                        language=language_of_request(request.headers, None))
+            await response(scope, replay, send)
+            return None
+        except BaseException:
+            await _close(session)
+            raise
+        scope[ADMITTED] = found
+        if found is None:
+            await _close(session)
+            return replay
+        answered = await self._run_known(known, data, request, session, found.principal)
+        if answered is None:
+            return replay
+        scope.pop(ADMITTED, None)
+        served()
+        await answered(scope, replay, send)
+        return None
+
+    async def _run_known(self, known: KnownDocument, data: dict[str, Any], request: Request,
+                         session: SerialSession, principal: Any) -> Response | None:
+        """The known query's response, or None to hand it over (its session then closed)."""
+        settings = self.settings
+        variables = data.get("variables")
+        language = language_of_request(request.headers, principal)
+        read_in(language)
+        context = Context(settings=settings, sessions=self.sessions, principal=principal, live=self.live,
+                          request=request, websocket=False,
+                          request_id=request.scope.get("state", {}).get("request_id", "-"),
+                          clock=self.clock, language=language, _session=session)  # type: ignore[arg-type]
+        schema = self.schema._schema  # type: ignore[attr-defined]
+        success = False
+        try:
+            cost = known.cost
+            if cost is None:
+                cost = operation_cost(schema, known.document, known.operation, variables,
+                                      max_page_size=settings.max_page_size)
+            if cost > settings.max_query_cost:
+                handed_over("cost")
+                return None
+            if argument_errors(schema, known.document, variables, settings.max_json_depth,
+                               query=data["query"]):
+                handed_over("arguments")
+                return None
+            logs.note_operation(known.name, "query")
+            context.extras[COST_KEY] = {"requested": cost, "maximum": settings.max_query_cost}
+            context.extras[QUERY_TEXT] = data["query"]
+            with reading_in(language):
+                outcome = await within_time_limit(self.schema.run_plan(  # type: ignore[attr-defined]
+                    known.plan, known.document, context, variables, data.get("operationName")), context)
+            if isinstance(outcome, OperationTimedOut):
+                return await self._answer(request, ExecutionResult(data=None, errors=[outcome]))
+            if outcome is None or outcome.errors:
+                handed_over("not compiled" if outcome is None else "errors")
+                return None
+            await context.finish(success=True)
+            success = True
+        except Exception:  # noqa: BLE001 - the whole way meets it again, and answers it as it does
+            log.debug("known path handed over a query that raised", exc_info=True)
+            handed_over("raised")
+            return None
+        finally:
+            if not success:
+                await context.finish(success=False)
+        return await self._answer(request, ExecutionResult(
+            data=outcome.data, errors=None, extensions={"cost": context.extras[COST_KEY]}))
+
+    async def _answer(self, request: Request, result: ExecutionResult) -> Response:
+        """The response the whole way gives for this result (status, media type, body)."""
+        graphql_response = over_http.wants_graphql_response(request)
+        body = await self.process_result(request, result)
+        return Response(encode_response(body),
+                        status_code=over_http.graphql_response_status(result) if graphql_response else 200,
+                        media_type=over_http.GRAPHQL_RESPONSE_JSON if graphql_response else over_http.JSON)
 
     async def get_sub_response(self, request: Request) -> Any:
         sub_response = await super().get_sub_response(request)
@@ -241,6 +385,38 @@ class GroupdeskGraphQL(GraphQL):
         if sub_response.background:
             response.background = sub_response.background
         return response
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, None when the client left first (BodySizeLimit, in front, refuses
+    a body too large as it arrives)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the body already read, then what the client sends next (a disconnect)."""
+    given = False
+
+    async def replay() -> AsgiMessage:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _close(session: SerialSession) -> None:
+    if session.sync_session.in_transaction():
+        await session.close()
 
 
 async def _close_when_expired(websocket: WebSocket, delay: float, language: str) -> None:

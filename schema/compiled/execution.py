@@ -10,9 +10,17 @@ does not compile runs through graphql-core, counted and logged (schema.compiled.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLField, get_operation_ast
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLField,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+)
 from graphql.execution import Executor
 from strawberry import Schema
 from strawberry.types import ExecutionContext
@@ -21,7 +29,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from schema.compiled import fallback
 from schema.compiled.fallback import NotCompiled
-from schema.compiled.planner import PlanCache
+from schema.compiled.planner import DocumentPlan, PlanCache
 from schema.compiled.rows import fetch
 from schema.compiled.serializer import Response
 
@@ -74,17 +82,49 @@ class CompiledSchema(Schema):
             return None
         try:
             plan = self._plan_cache().get(query, operation_name, document, operation)
+        except NotCompiled as refused:
+            fallback.fall_back(query, refused.reason, operation_name)
+            return None
+        context.extras[QUERY_TEXT] = query
+        result = await self.run_plan(plan, document, context, kwargs.get("variable_values"),
+                                     operation_name)
+        if result is None:
+            return None
+        if operation.operation is OperationType.QUERY:
+            # What the view needs to serve this document again by its known path (schema.view).
+            context.extras[COMPILED_RUN] = CompiledRun(document, operation, plan)
+        return result
+
+    async def run_plan(self, plan: DocumentPlan, document: DocumentNode, context: Any,
+                       variables: dict[str, Any] | None,
+                       operation_name: str | None) -> ExecutionResult | None:
+        """Run a document's plan with these variables: its result, or None when graphql-core must
+        answer this run (the reason counted: variables it refuses, arguments it must refuse)."""
+        try:
             executor = Executor.build(self._schema, document, context_value=context,
-                                      raw_variable_values=kwargs.get("variable_values"),
-                                      operation_name=operation_name)
+                                      raw_variable_values=variables, operation_name=operation_name)
             if isinstance(executor, list):  # graphql-core says what is wrong with them
                 raise NotCompiled("variables refused")
             shape = plan.shape(executor)
             values, fetched = await fetch(shape, executor, context, self._convert)
         except NotCompiled as refused:
-            fallback.fall_back(query, refused.reason, operation_name)
+            fallback.fall_back(context.extras.get(QUERY_TEXT, "-"), refused.reason, operation_name)
             return None
         response = Response(fetched)
         data = response.data(shape, values)
         fallback.compiled()
         return ExecutionResult(data=data, errors=response.errors or None)
+
+
+# Where _run_compiled leaves what it ran (context.extras), and the query's text for the log.
+COMPILED_RUN = "groupdesk_compiled_run"
+QUERY_TEXT = "groupdesk_query_text"
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRun:
+    """A query answered by its plan: the parsed document, its operation and the plan."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    plan: DocumentPlan
