@@ -6,6 +6,7 @@ Their cursors are server.cursors': the order's name and key and the ticket id, c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -72,8 +73,7 @@ class TicketOrder:
                 return ticket.sla_due_key
 
     def sort(self, *, reverse: bool = False) -> list[UnaryExpression[Any]]:
-        descending = (self.direction is Direction.DESC) != reverse
-        return [c.desc() if descending else c.asc() for c in (self.key_column, Ticket.id)]
+        return list(_sort(self.field, (self.direction is Direction.DESC) != reverse))
 
     def beyond(self, key: Key, ident: int, *, reverse: bool = False,
                inclusive: bool = False) -> ColumnElement[bool]:
@@ -87,3 +87,11 @@ class TicketOrder:
             return and_(column >= key, or_(column > key, tie))
         tie = Ticket.id <= ident if inclusive else Ticket.id < ident
         return and_(column <= key, or_(column < key, tie))
+
+
+@functools.cache
+def _sort(field: OrderField, descending: bool) -> tuple[UnaryExpression[Any], ...]:
+    """ORDER BY's terms, made once per order: expressions are immutable, and one object each
+    keeps its cache key (SQLAlchemy computes a statement's key on every execution)."""
+    key = TicketOrder(field).key_column
+    return tuple(c.desc() if descending else c.asc() for c in (key, Ticket.id))
