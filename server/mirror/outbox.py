@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import Table, case, insert, select, update
+from sqlalchemy import Table, case, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -184,6 +186,42 @@ _MIRROR_DEFAULTS: dict[str, Any] = {
     "divergence": None, "local_closed": False}
 
 
+_MIRROR_COLUMNS = ("ticket_id", "tenant_id", "desk_kind", "remote_id", "remote_ref", "status",
+                   "last_error", "attempts", "last_synced_at", "next_attempt_at", "claimed_by",
+                   "claimed_until", "local_state", "divergence", "local_closed", "created_at",
+                   "updated_at")
+# PostgreSQL: the outbox rows and the new mirror in one statement, their rows bound as two JSON
+# arrays. A multi-row VALUES has no cache key, so SQLAlchemy compiled it again for every opening;
+# this is one prepared statement whatever the number of rows.
+_BOTH = text(
+    "WITH new_mirror AS (INSERT INTO mirror (" + ", ".join(_MIRROR_COLUMNS) + ") "
+    "SELECT " + ", ".join(f"m.{c}" for c in _MIRROR_COLUMNS) + " "
+    "FROM jsonb_to_recordset(CAST(:mirrors AS jsonb)) AS m(ticket_id integer, tenant_id integer, "
+    "desk_kind text, remote_id text, remote_ref text, status text, last_error text, "
+    "attempts integer, last_synced_at timestamptz, next_attempt_at timestamptz, claimed_by text, "
+    "claimed_until timestamptz, local_state text, divergence text, local_closed boolean, "
+    "created_at timestamptz, updated_at timestamptz) RETURNING id) "
+    "INSERT INTO outbox_event (" + ", ".join(_OUTBOX_COLUMNS) + ") "
+    "SELECT " + ", ".join(f"x.{c}" for c in _OUTBOX_COLUMNS) + " "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(ticket_id integer, tenant_id integer, "
+    "kind text, payload jsonb, origin text, created_at timestamptz, delivered_at timestamptz, "
+    "attempts integer, last_error text) RETURNING id")
+
+
+def _as_json(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    """Rows as the JSON array jsonb_to_recordset reads: enums by their stored text, instants in
+    ISO 8601 with their offset."""
+    def stored(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, Enum):
+            return value.value
+        return value
+
+    return json.dumps([{column: stored(row[column]) for column in columns} for row in rows],
+                      ensure_ascii=False)
+
+
 @dataclass
 class _Gathered:
     rows: list[OutboxEvent] = field(default_factory=list)
@@ -215,20 +253,21 @@ async def _write_gathered(session: AsyncSession, gathered: _Gathered) -> None:
         return
     ids: list[int] = []
     if session.get_bind().dialect.name == "postgresql" and rows:
-        stmt = insert(_OUTBOX).values(rows).returning(_OUTBOX.c.id)
-        if mirrors:
-            stmt = stmt.add_cte(insert(_MIRROR).values(mirrors).returning(_MIRROR.c.id)
-                                .cte("new_mirror"))
-        # Ids come from the sequence in the order of the VALUES (as the ORM's batches assume).
-        ids = sorted((await session.execute(stmt)).scalars())
+        # Ids come from the sequence in the order of the array (as the ORM's batches assume of
+        # their VALUES).
+        ids = sorted((await session.execute(_BOTH, {"rows": _as_json(rows, _OUTBOX_COLUMNS),
+                                                    "mirrors": _as_json(mirrors, _MIRROR_COLUMNS)}
+                                            )).scalars())
     else:
         for values in mirrors:
             await session.execute(insert(_MIRROR).values(values))
         kinds = [values["kind"] for values in rows]
         if rows and len(set(kinds)) == len(kinds):
             # SQLite returns a multi-row INSERT's rows in no set order: each names itself by kind.
+            # Executed for many rows (one cached statement), not a multi-row VALUES, which
+            # SQLAlchemy would compile again every time.
             written: dict[str, int] = dict((await session.execute(
-                insert(_OUTBOX).values(rows).returning(_OUTBOX.c.kind, _OUTBOX.c.id))).all())
+                insert(_OUTBOX).returning(_OUTBOX.c.kind, _OUTBOX.c.id), rows)).all())
             ids = [written[kind] for kind in kinds]
         else:  # two of a kind could not be told apart: one at a time
             for values in rows:

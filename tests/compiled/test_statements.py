@@ -6,7 +6,7 @@ import pytest
 
 from schema.compiled import fallback
 from tests.tickets.helpers import ADMIN, LYON_AGENT, ROUEN_EXPERT
-from tests.tickets.test_statement_count import counting, hundred_tickets  # noqa: F401 - fixture
+from tests.tickets.test_statement_count import compiled_anew, counting, hundred_tickets  # noqa: F401 - fixture
 
 # The page the consoles send: a page of tickets with every to-one relation.
 PAGE = """query($n: Int!) { tickets(first: $n) {
@@ -63,3 +63,16 @@ async def test_compiled_lists_of_tickets_do_not_grow_with_the_page(gql, engine, 
     # Authentication 2, the page 1, the comments' page and count 2, the latest comments 1, the
     # history 1, the authors and actors 1, their schools 1: at most 9.
     assert counts[100] <= 9, counts
+
+
+@pytest.mark.parametrize("viewer", [ADMIN, LYON_AGENT])
+async def test_a_page_served_again_compiles_no_statement(gql, engine, hundred_tickets,  # noqa: F811
+                                                        viewer) -> None:
+    """The second request of a page (served by the known path) takes every statement from
+    SQLAlchemy's compiled cache: nothing is compiled per request."""
+    await gql(PAGE, {"n": 20}, as_user=viewer)
+    await gql(MANY, {"n": 20}, as_user=viewer)
+    with compiled_anew(engine) as anew:
+        await gql(PAGE, {"n": 20}, as_user=viewer)
+        await gql(MANY, {"n": 20}, as_user=viewer)
+    assert anew == [], "\n".join(anew)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.tickets.helpers import ACCOUNT_CREATION, ACCOUNT_REQUEST, LYON_AGENT, gid, sub_service_id
-from tests.tickets.test_statement_count import counting
+from tests.tickets.test_statement_count import compiled_anew, counting
 
 OPEN = """mutation($input: OpenTicketInput!) { openTicket(input: $input) {
   __typename ... on Ticket { ref state assignee { username } } } }"""
@@ -46,3 +46,14 @@ async def test_an_opening_takes_at_most_fourteen_statements(client, token_for, e
     reads = [s for s in after if s.lstrip().upper().startswith("SELECT")]
     # After it: the mirror follower reads the school's desk kind; the answer reads its assignee.
     assert len(reads) <= 2, "\n".join(after)
+
+
+async def test_an_opening_compiles_no_statement_once_one_has_run(client, token_for, engine, session) -> None:
+    """Every statement of an opening comes from SQLAlchemy's compiled cache after the first: none is
+    built so that it has no cache key (compiling one costs more than running it)."""
+    sub = gid("SubService", await sub_service_id(session, ACCOUNT_CREATION))
+    token = token_for(LYON_AGENT)
+    await _open(client, token, sub)
+    with compiled_anew(engine) as anew:
+        await _open(client, token, sub)
+    assert anew == [], "\n".join(anew)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine.default import CACHE_HIT
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.catalog.models import Priority, Service, SubService
@@ -57,6 +58,24 @@ def counting(engine: AsyncEngine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def compiled_anew(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements SQLAlchemy compiled for this execution instead of taking its compiled cache's
+    (a statement without a cache key, such as a multi-row VALUES, is compiled every time)."""
+    anew: list[str] = []
+
+    def look(conn, cursor, statement, parameters, context, executemany) -> None:
+        if context is not None and not statement.lstrip().upper().startswith(CONTROL) \
+                and context.cache_hit is not CACHE_HIT:
+            anew.append(f"{context.cache_hit.name}: {statement}")
+
+    event.listen(engine.sync_engine, "before_cursor_execute", look)
+    try:
+        yield anew
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", look)
 
 
 @pytest.fixture
