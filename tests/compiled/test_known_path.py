@@ -301,3 +301,38 @@ async def test_generated_documents_answer_the_same_by_either_way(username: str, 
             assert learnt and served() == before + 1, drawn.query
     finally:
         await apps.aclose()
+
+
+# Any JSON a client could send, hostile included: text with NUL and lone surrogates, integers
+# beyond 64 bits, nesting, and the plausible values of each variable.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8)
+FILTER_KEYS = ["states", "schoolIds", "brickIds", "assigneeIds", "unassigned", "priorities", "escalated",
+               "createdAfter", "text", "slaStates", "dueBefore", "fulfilmentStatuses", "nope"]
+
+
+@hypothesis_settings(max_examples=40, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+async def test_any_variables_are_answered_as_the_whole_way_answers_them(apps_with, scene: Scene,
+                                                                       data: st.DataObject) -> None:
+    """A known document with whatever variables a client sends, valid or hostile: the same answer
+    by either way (the known path re-checks them or hands them over)."""
+    apps = apps_with()
+    body = {"query": PAGE, "variables": {"n": 1}, "operationName": "Page"}
+    if not apps.known_app.state.known_documents.get(PAGE, "Page"):
+        await apps.learn(body)
+    n = data.draw(st.one_of(st.integers(min_value=-2, max_value=120), JSON), label="n")
+    after = data.draw(st.one_of(st.none(), st.sampled_from(scene.cursors), JSON), label="after")
+    filter_ = data.draw(st.one_of(
+        st.none(), JSON,
+        st.dictionaries(st.sampled_from(FILTER_KEYS),
+                        st.one_of(JSON, st.lists(st.sampled_from(list(scene.ids.values())), max_size=3),
+                                  st.sampled_from(["NEW", "ASSIGNED", "CLOSED", "2026-01-01T00:00:00Z"])),
+                        max_size=3)), label="filter")
+    variables = {"n": n, "after": after, "filter": filter_}
+    who = data.draw(st.sampled_from(CALLERS), label="caller")
+    await apps.both({**body, "variables": variables}, headers=apps.auth(who))
