@@ -55,8 +55,10 @@ def login_failures() -> float:
 class Apps:
     """A `known` app and a `fresh` one on the same data and settings."""
 
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self.known_app, self.fresh_app = make(), make()
+    def __init__(self, settings: Settings, make: Callable[[Settings], Any]) -> None:
+        # Both apps read these settings: a test may change them once the known app knows a document.
+        self.settings = settings
+        self.known_app, self.fresh_app = make(settings), make(settings)
         # The fresh app keeps no document: it answers every request the whole way.
         self.fresh_app.state.known_documents.max_entries = 0
         self.issuer = self.known_app.state.runtime.local_issuer
@@ -100,9 +102,8 @@ async def apps_with(settings: Settings, engine: Any,
     made: list[Apps] = []
 
     def make(**overrides: Any) -> Apps:
-        own = settings.model_copy(update=overrides)
-        apps = Apps(lambda: create_app(own, engine=engine, sessions=sessions))
-        apps.settings = own  # type: ignore[attr-defined]
+        apps = Apps(settings.model_copy(update=overrides),
+                    lambda own: create_app(own, engine=engine, sessions=sessions))
         made.append(apps)
         return apps
 
@@ -178,7 +179,7 @@ async def test_the_cost_budget_is_checked_with_each_requests_variables(apps_with
     body = {"query": PAGE, "variables": {"n": 1}, "operationName": "Page"}
     await apps.learn(body)
     cheap = (await apps.known.post("/graphql", json=body, headers=apps.auth(ADMIN))).json()
-    apps.settings.max_query_cost = cheap["extensions"]["cost"]["requested"] + 1  # type: ignore[attr-defined]
+    apps.settings.max_query_cost = cheap["extensions"]["cost"]["requested"] + 1
     before = handed("cost")
     known, _ = await apps.both({**body, "variables": {"n": 100}}, headers=apps.auth(ADMIN))
     assert known.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
@@ -187,13 +188,11 @@ async def test_the_cost_budget_is_checked_with_each_requests_variables(apps_with
 
 async def test_the_time_limit_bounds_the_known_path(settings, own_database) -> None:  # noqa: F811
     # A database of its own: a statement cut off by the limit ends its connection's transaction.
-    own = settings.model_copy()
-    apps = Apps(lambda: create_app(own, engine=own_database))
-    apps.settings = own  # type: ignore[attr-defined]
+    apps = Apps(settings.model_copy(), lambda own: create_app(own, engine=own_database))
     body = {"query": LIST}
     await apps.learn(body)
     # Over before its first statement has answered.
-    apps.settings.max_execution_seconds = 1e-9  # type: ignore[attr-defined]
+    apps.settings.max_execution_seconds = 1e-9
     known, _ = await apps.both(body, headers=apps.auth(ADMIN))
     assert [e["extensions"]["code"] for e in known.json()["errors"]] == ["TIMEOUT"]
     assert known.json()["data"] is None
@@ -202,7 +201,7 @@ async def test_the_time_limit_bounds_the_known_path(settings, own_database) -> N
 
 
 async def test_a_run_with_errors_is_answered_the_whole_way(settings, own_database) -> None:  # noqa: F811
-    apps = Apps(lambda: create_app(settings, engine=own_database))
+    apps = Apps(settings, lambda own: create_app(own, engine=own_database))
     body = {"query": LIST}
     await apps.learn(body)
     # The plan's statement now fails (its root field errs): the known path hands the request
