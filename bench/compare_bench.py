@@ -62,6 +62,22 @@ def _check(server: servers.Server, body: dict[str, Any], rows: int) -> None:
     assert len(found.get("edges") or found.get("nodes")) == rows, (server.name, answer)
 
 
+def answer_paths(metrics: str) -> dict[str, int]:
+    """From a process's `/metrics`: the operations its known path served, those its compiled
+    plans answered the whole way, and those graphql-core ran."""
+    found = {"compiled": 0.0, "known": 0.0, "core": 0.0}
+    for line in metrics.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name == "groupdesk_graphql_compiled_operations_total":
+            found["compiled"] += float(value)
+        elif name == 'groupdesk_graphql_known_path_operations_total{outcome="served"}':
+            found["known"] += float(value)
+        elif name.startswith("groupdesk_graphql_fallback_operations_total{"):
+            found["core"] += float(value)
+    return {"known_path": int(found["known"]), "compiled_whole_way": int(found["compiled"] - found["known"]),
+            "graphql_core": int(found["core"])}
+
+
 def _summary(rounds: list[Round]) -> dict[str, float]:
     """Medians over the rounds."""
     def med(f: Callable[[Round], float]) -> float:
@@ -184,6 +200,9 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                         connections=args.connections, seconds=args.seconds,
                         server_pid=server.process.pid, database_pids=pids))
             results["list"] = {k: _summary(v) for k, v in rounds.items()}
+            one = next((srv for srv in started if srv.name == "groupdesk"), None)
+            if one is not None:  # how its answers were made (one process: its own counters)
+                results["paths"] = answer_paths(httpx.get(one.url.replace("/graphql", "/metrics")).text)
         with servers.groupdesk(url, key_file, AGENT) as desk:
             results["openings"] = _openings(args, desk, dsn, pids)
             results["single_client"] = {}

@@ -26,6 +26,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {v['server_cpu_ms']:.2f} | {v['database_cpu_ms']:.2f} "
             f"| {_ratio(v['req_s'], floor['req_s'] if floor else None)} "
             f"| {_ratio(v['req_s'], peer['req_s'] if peer else None)} | {v['errors']} |")
+    paths = results.get("paths")
+    if paths:
+        lines += ["", f"How groupdesk (one process) answered, warm-up included: {paths['known_path']:,} by the "
+                  f"known path, {paths['compiled_whole_way']:,} by their plan the whole way, "
+                  f"{paths['graphql_core']:,} by graphql-core."]
     lines += ["", _openings(results), "", "Single client (groupdesk, first: 20):", "",
               "| page | req/s | p50 ms | p99 ms | server CPU ms/req | database CPU ms/req |",
               "|---|---:|---:|---:|---:|---:|"]
