@@ -56,3 +56,14 @@ class Desk:
 
 def ticket_gid(ticket: Ticket) -> str:
     return gid("Ticket", ticket.id)
+
+
+async def heard(watcher: Any, ticket: Ticket) -> None:
+    """Return once `watcher`, a socket listening to every ticket list as operation "all"
+    (TICKETS_CHANGED, subscribed before the changes), has heard `ticket` at its version: the hub
+    has then routed every message committed before it (commits reach it in order), and a
+    subscription made now hears only what comes next."""
+    while True:
+        change = (await watcher.next("all"))["ticketsChanged"]
+        if change["ticketId"] == ticket_gid(ticket) and change["version"] >= ticket.version:
+            return

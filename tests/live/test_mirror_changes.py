@@ -19,9 +19,10 @@ from server.mirror import service
 from server.mirror.delivery import MirrorDelivery
 from server.mirror.desks import check_spec, store_desk
 from server.mirror.models import Mirror
+from server.tickets.models import Ticket
 from tenants.desks import build_connector
-from tests.live.conftest import LiveStack
-from tests.live.helpers import MIRROR_CHANGED, TICKET_EVENTS, Desk, ticket_gid
+from tests.live.conftest import LiveStack, Socket
+from tests.live.helpers import MIRROR_CHANGED, TICKET_EVENTS, TICKETS_CHANGED, Desk, heard, ticket_gid
 from tests.mirror.conftest import FAST, SECRETS, itop_desk
 from tests.support.fake_itop import FakeItop
 from tests.tickets.helpers import ADMIN, LYON_AGENT, RENNES_AGENT, principal
@@ -53,14 +54,23 @@ async def desk(live: LiveStack, itop: FakeItop) -> Desk:
     return Desk(live.sessions)
 
 
+async def opened_and_heard(live: LiveStack, desk: Desk, school: Socket) -> Ticket:
+    """Open a ticket once the school's socket listens to every list; return once the hub has
+    routed the opening's messages (a subscription made after this never hears of the opening)."""
+    await school.subscribe("all", TICKETS_CHANGED)
+    ticket = await desk.open(LYON_AGENT)
+    await heard(school, ticket)
+    return ticket
+
+
 def delivery(live: LiveStack) -> MirrorDelivery:
     return MirrorDelivery(live.sessions, policy=FAST, lease_seconds=30, connectors=build_connector)
 
 
 async def test_the_school_sees_its_mirror_delivered_with_the_local_ref_and_another_school_nothing(
         live: LiveStack, desk: Desk) -> None:
-    ticket = await desk.open(LYON_AGENT)
     school = await live.socket(LYON_AGENT)
+    ticket = await opened_and_heard(live, desk, school)
     other = await live.socket(RENNES_AGENT)
     await school.subscribe("m", MIRROR_CHANGED, {"id": ticket_gid(ticket)})
     await other.subscribe("x", MIRROR_CHANGED, {"id": ticket_gid(ticket)})
@@ -97,8 +107,8 @@ async def test_the_school_sees_its_mirror_delivered_with_the_local_ref_and_anoth
 
 async def test_a_failing_desk_shows_live_and_a_history_subscription_is_not_told(
         live: LiveStack, desk: Desk, itop: FakeItop) -> None:
-    ticket = await desk.open(LYON_AGENT)
     school = await live.socket(LYON_AGENT)
+    ticket = await opened_and_heard(live, desk, school)
     await school.subscribe("m", MIRROR_CHANGED, {"id": ticket_gid(ticket)})
     await school.subscribe("e", TICKET_EVENTS, {"id": ticket_gid(ticket)})
 
@@ -116,8 +126,8 @@ async def test_a_failing_desk_shows_live_and_a_history_subscription_is_not_told(
 
 
 async def test_a_rolled_back_mirror_change_publishes_nothing(live: LiveStack, desk: Desk) -> None:
-    ticket = await desk.open(LYON_AGENT)
     school = await live.socket(LYON_AGENT)
+    ticket = await opened_and_heard(live, desk, school)
     await school.subscribe("m", MIRROR_CHANGED, {"id": ticket_gid(ticket)})
     await school.subscribe("e", TICKET_EVENTS, {"id": ticket_gid(ticket)})
     # A public comment waits for the desk: heard on both. Once it is, nothing earlier is on its way.

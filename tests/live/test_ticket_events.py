@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.live.conftest import LiveStack
-from tests.live.helpers import TICKET_EVENTS, Desk, ticket_gid
+from tests.live.helpers import TICKET_EVENTS, TICKETS_CHANGED, Desk, heard, ticket_gid
 from tests.tickets.helpers import ADMIN, LYON_AGENT, RENNES_AGENT, ROUEN_EXPERT, STRASBOURG_EXPERT
 
 
@@ -16,8 +16,10 @@ def desk(live: LiveStack) -> Desk:
 
 async def test_the_school_sees_the_experts_question_and_public_comments_but_never_internal_ones(
         live: LiveStack, desk: Desk) -> None:
-    ticket = await desk.open(LYON_AGENT)
     school = await live.socket(LYON_AGENT)
+    await school.subscribe("all", TICKETS_CHANGED)
+    ticket = await desk.open(LYON_AGENT)
+    await heard(school, ticket)  # the opening is routed before the ticket's subscriptions start
     expert = await live.socket(ROUEN_EXPERT)
     await school.subscribe("s", TICKET_EVENTS, {"id": ticket_gid(ticket)})
     await expert.subscribe("e", TICKET_EVENTS, {"id": ticket_gid(ticket)})
@@ -53,9 +55,12 @@ async def test_another_schools_ticket_cannot_be_subscribed_to(live: LiveStack, d
 
 async def test_a_ticket_that_stops_being_visible_stops_being_sent_until_it_is_visible_again(
         live: LiveStack, desk: Desk) -> None:
+    watcher = await live.socket(ADMIN)
+    await watcher.subscribe("all", TICKETS_CHANGED)
     ticket = await desk.open(LYON_AGENT)
     # A Partage expert sees this Scenari ticket only while it is assigned to them.
-    await desk.act(ADMIN, ticket.id, "ASSIGN", assignee=STRASBOURG_EXPERT)
+    assigned = await desk.act(ADMIN, ticket.id, "ASSIGN", assignee=STRASBOURG_EXPERT)
+    await heard(watcher, assigned)  # routed before the expert's subscription starts
     outsider = await live.socket(STRASBOURG_EXPERT)
     await outsider.subscribe("o", TICKET_EVENTS, {"id": ticket_gid(ticket)})
 
