@@ -7,25 +7,27 @@ argument checks, then the compiled plan (schema.compiled) within the time limit.
 depends on the document's text alone is then known, and the next POST of the same text and
 operation name with a JSON body and a bearer token is served here:
 
-- the body read and checked by the same functions (schema.request_body);
-- the caller admitted by the same gate (blocked addresses, failed logins, the per-caller rate
-  limit, the principal cache), refusals answered as the view answers them;
+- the caller admitted first, by the same gate (blocked addresses, failed logins, the per-caller
+  rate limit, the principal cache), refusals answered as the view answers them: a refused
+  caller's body is never parsed;
+- the body then checked by the same function (schema.request_body.envelope), once;
 - what depends on the request checked again: the cost with these variables, the variables'
   values (schema.argument_checks), their coercion (graphql-core's Executor.build);
 - the plan run in the request's session within the time limit, the transaction ended as the view
   ends it; the response written as the view writes it (`extensions.cost`, media type, status).
 
-Anything else takes the whole way, with the body as it came and the caller already admitted (the
-gate counts a request once): a text not known, a body to refuse, an anonymous caller, a cost over
-the budget, an argument or variable to refuse, a run with errors or that raised. These are queries,
-which only read: running one again through the whole way changes nothing.
+Anything else takes the whole way (an anonymous caller before its body is read), with the body
+as it came, the caller already admitted and the body already parsed (schema.view.HandedOver: the
+gate counts a request once, a body is parsed once): a text not known, a mutation, a body to
+refuse, a cost over the budget, an argument or variable to refuse, a run with errors or that
+raised. These are queries, which only read: running one again through the whole way changes
+nothing.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from graphql import DocumentNode, OperationDefinitionNode
 from prometheus_client import Counter
@@ -95,9 +97,3 @@ class KnownDocuments:
     def clear(self) -> None:
         self._known.clear()
 
-
-def header(scope: dict[str, Any], name: bytes) -> bytes | None:
-    for key, value in scope.get("headers") or ():
-        if key == name:
-            return bytes(value)
-    return None

@@ -124,12 +124,20 @@ def check_envelope(data: object, *, max_depth: int) -> dict[str, Any]:
     return data
 
 
+def envelope(body: bytes, *, max_depth: int) -> dict[str, Any]:
+    """A JSON POST body as a checked GraphQL envelope; BadRequestBody otherwise."""
+    return check_envelope(loads(body, max_depth=max_depth), max_depth=max_depth)
+
+
 async def read(request: Any, parse_other: Callable[[Any], Awaitable[Any]], *,
-               max_depth: int) -> Any:
-    """A request's GraphQL data: JSON POST bodies read here, others (GET) by `parse_other`."""
+               max_depth: int, parsed: dict[str, Any] | BadRequestBody | None = None) -> Any:
+    """A request's GraphQL data: JSON POST bodies read here, others (GET) by `parse_other`.
+    `parsed`: the body's envelope (or its refusal) when it was already read (schema.view's
+    known path), not read again."""
     if request.method == "POST" and "application/json" in (request.content_type or ""):
-        data = check_envelope(loads(await request.get_body(), max_depth=max_depth),
-                              max_depth=max_depth)
+        if isinstance(parsed, BadRequestBody):
+            raise parsed
+        data = parsed if parsed is not None else envelope(await request.get_body(), max_depth=max_depth)
         return GraphQLRequestData(query=data.get("query"), variables=data.get("variables"),
                                   operation_name=data.get("operationName"),
                                   extensions=data.get("extensions"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from contextvars import ContextVar
+from dataclasses import dataclass
 import datetime as dt
 import logging
 import time
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message as AsgiMessage, Receive, Scope, Send
@@ -25,11 +28,11 @@ from strawberry.types.unset import UNSET
 from schema import request_body
 from schema import graphql_over_http as over_http
 from schema.argument_checks import argument_errors
-from schema.compiled.execution import COMPILED_RUN, QUERY_TEXT
+from schema.compiled.execution import COMPILED_RUN
 from schema.compiled.serializer import encode_response
 from schema.context import Context
 from schema.cost import operation_cost
-from schema.known_path import KnownDocument, KnownDocuments, handed_over, header, served
+from schema.known_path import KnownDocument, KnownDocuments, handed_over, served
 from schema.limits import COST_KEY, OperationTimedOut, within_time_limit
 from schema.graphiql import render_graphiql
 from schema.languages import language_of_request, localize
@@ -39,7 +42,7 @@ from server.config import Settings
 from server.db import utcnow
 from server import logs
 from server.db_serial import SerialSession
-from server.identity.auth import AuthenticationFailed, Authenticator
+from server.identity.auth import Authentication, AuthenticationFailed, Authenticator
 from server.identity.gate import AuthenticationGate
 from server.identity.rate_limits import RateLimits
 from server.live.hub import LiveHub
@@ -54,8 +57,20 @@ WS_UNAUTHORIZED = 4401
 WS_FORBIDDEN = 4403
 # Where the request's session waits (in the ASGI scope) to be closed if the operation never ran.
 REQUEST_SESSION = "groupdesk.session"
-# Where the known path leaves the caller it admitted, when it hands the request to the whole way.
-ADMITTED = "groupdesk.admitted"
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """What the known path already did for a request it hands to the whole way: the caller it
+    admitted (the gate counts a request once) and the body's envelope, or why it is refused (the
+    body is parsed once)."""
+
+    found: Authentication | None
+    parsed: dict[str, Any] | request_body.BadRequestBody
+
+
+# Set by the view around the whole way, for get_context and parse_http_body.
+HANDED: ContextVar[HandedOver | None] = ContextVar("groupdesk_handed_over", default=None)
 # A close frame's reason holds at most 123 bytes.
 WS_REASON_MAX_BYTES = 123
 
@@ -130,7 +145,13 @@ class GroupdeskGraphQL(GraphQL):
             handed = await self._known_path(scope, receive, send)
             if handed is None:
                 return
-            receive = handed
+            receive, over = handed
+            token = HANDED.set(over)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                HANDED.reset(token)
+            return
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
@@ -141,13 +162,19 @@ class GroupdeskGraphQL(GraphQL):
             # token seen for the first time), the operation then runs in it. Opened on first use.
             session = SerialSession(self.sessions())
             request.scope[REQUEST_SESSION] = session
-            if ADMITTED in request.scope:  # by the known path, which handed the request over
-                found = request.scope.pop(ADMITTED)
+            handed = HANDED.get()
+            if handed is not None:  # the known path admitted the caller and handed the request over
+                found = handed.found
             else:
                 found = await self.gate.admit(request.headers.get("authorization"), _client_address(request),
                                               reader=session)  # type: ignore[arg-type]
             principal = found.principal if found is not None else None
         # A WebSocket authenticates later, from its connection_init payload (on_ws_connect).
+        return self._context(request, principal, session, response)
+
+    def _context(self, request: Request | WebSocket, principal: Any, session: SerialSession | None,
+                 response: Any = None) -> Context:
+        """The operation's context, read in the request's language (the whole way and the known path)."""
         language = language_of_request(request.headers, principal)
         read_in(language)
         return Context(settings=self.settings, sessions=self.sessions, principal=principal, live=self.live,
@@ -190,8 +217,10 @@ class GroupdeskGraphQL(GraphQL):
         return request_body.loads(data, max_depth=self.settings.max_json_depth, what=Message("`variables`"))
 
     async def parse_http_body(self, request: Any) -> Any:
+        handed = HANDED.get()
         return await request_body.read(request, super().parse_http_body,
-                                       max_depth=self.settings.max_json_depth)
+                                       max_depth=self.settings.max_json_depth,
+                                       parsed=handed.parsed if handed is not None else None)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
@@ -249,50 +278,49 @@ class GroupdeskGraphQL(GraphQL):
             document=compiled.document, operation=operation, plan=compiled.plan, name=name,
             cost=None if operation.variable_definitions or cost is None else cost["requested"]))
 
-    async def _known_path(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
-        """Serve a known query (schema.known_path); None once answered, else the receive that hands
-        the request, its body as it came, to the whole way."""
-        content_type = header(scope, b"content-type")
-        authorization = header(scope, b"authorization")
-        if content_type is None or b"application/json" not in content_type or not authorization:
-            return receive
+    async def _known_path(self, scope: Scope, receive: Receive,
+                          send: Send) -> tuple[Receive, HandedOver | None] | None:
+        """Serve a known query (schema.known_path). None once answered; else the receive that gives
+        the whole way the body as it came, and what was already done for it (None: nothing)."""
+        headers = Headers(scope=scope)
+        authorization = headers.get("authorization")
+        if "application/json" not in headers.get("content-type", "") or not authorization:
+            return receive, None
         body = await _read_body(receive)
         if body is None:  # the client left: nobody to answer
             return None
         replay = _replaying(body, receive)
-        settings = self.settings
-        try:
-            data = request_body.check_envelope(request_body.loads(body, max_depth=settings.max_json_depth),
-                                               max_depth=settings.max_json_depth)
-        except request_body.BadRequestBody:
-            return replay  # the whole way answers it, after authentication as always
-        query, operation_name = data.get("query"), data.get("operationName")
-        known = self.known.get(query, operation_name) if isinstance(query, str) and not data.get("extensions") \
-            else None
-        if known is None:
-            return replay
         request = Request(scope, replay)
         session = SerialSession(self.sessions())
+        # The caller first, as the whole way does: a refused caller's body is never parsed.
         try:
-            found = await self.gate.admit(authorization.decode("latin-1"), _client_address(request),
+            found = await self.gate.admit(authorization, _client_address(request),
                                           reader=session)  # type: ignore[arg-type]
         except REFUSALS as exc:
             await _close(session)
             response = refusal_response(exc, graphql_response=over_http.wants_graphql_response(request),
-                                        language=language_of_request(request.headers, None))
+                                        language=language_of_request(headers, None))
             await response(scope, replay, send)
             return None
         except BaseException:
             await _close(session)
             raise
-        scope[ADMITTED] = found
-        if found is None:
+        try:
+            data = request_body.envelope(body, max_depth=self.settings.max_json_depth)
+        except request_body.BadRequestBody as refused:
             await _close(session)
-            return replay
+            return replay, HandedOver(found, refused)
+        handed = HandedOver(found, data)
+        query, operation_name = data.get("query"), data.get("operationName")
+        known = self.known.get(query, operation_name) \
+            if isinstance(query, str) and not data.get("extensions") and found is not None else None
+        if known is None:
+            await _close(session)
+            return replay, handed
+        assert found is not None
         answered = await self._run_known(known, data, request, session, found.principal)
         if answered is None:
-            return replay
-        scope.pop(ADMITTED, None)
+            return replay, handed
         served()
         await answered(scope, replay, send)
         return None
@@ -302,12 +330,7 @@ class GroupdeskGraphQL(GraphQL):
         """The known query's response, or None to hand it over (its session then closed)."""
         settings = self.settings
         variables = data.get("variables")
-        language = language_of_request(request.headers, principal)
-        read_in(language)
-        context = Context(settings=settings, sessions=self.sessions, principal=principal, live=self.live,
-                          request=request, websocket=False,
-                          request_id=request.scope.get("state", {}).get("request_id", "-"),
-                          clock=self.clock, language=language, _session=session)  # type: ignore[arg-type]
+        context = self._context(request, principal, session)
         schema = self.schema._schema  # type: ignore[attr-defined]
         success = False
         try:
@@ -324,10 +347,10 @@ class GroupdeskGraphQL(GraphQL):
                 return None
             logs.note_operation(known.name, "query")
             context.extras[COST_KEY] = {"requested": cost, "maximum": settings.max_query_cost}
-            context.extras[QUERY_TEXT] = data["query"]
-            with reading_in(language):
+            with reading_in(context.language):
                 outcome = await within_time_limit(self.schema.run_plan(  # type: ignore[attr-defined]
-                    known.plan, known.document, context, variables, data.get("operationName")), context)
+                    known.plan, known.document, context, variables, data.get("operationName"),
+                    query=data["query"]), context)
             if isinstance(outcome, OperationTimedOut):
                 return await self._answer(request, ExecutionResult(data=None, errors=[outcome]))
             if outcome is None or outcome.errors:

@@ -85,9 +85,8 @@ class CompiledSchema(Schema):
         except NotCompiled as refused:
             fallback.fall_back(query, refused.reason, operation_name)
             return None
-        context.extras[QUERY_TEXT] = query
         result = await self.run_plan(plan, document, context, kwargs.get("variable_values"),
-                                     operation_name)
+                                     operation_name, query=query)
         if result is None:
             return None
         if operation.operation is OperationType.QUERY:
@@ -96,8 +95,8 @@ class CompiledSchema(Schema):
         return result
 
     async def run_plan(self, plan: DocumentPlan, document: DocumentNode, context: Any,
-                       variables: dict[str, Any] | None,
-                       operation_name: str | None) -> ExecutionResult | None:
+                       variables: dict[str, Any] | None, operation_name: str | None, *,
+                       query: str) -> ExecutionResult | None:
         """Run a document's plan with these variables: its result, or None when graphql-core must
         answer this run (the reason counted: variables it refuses, arguments it must refuse)."""
         try:
@@ -108,7 +107,7 @@ class CompiledSchema(Schema):
             shape = plan.shape(executor)
             values, fetched = await fetch(shape, executor, context, self._convert)
         except NotCompiled as refused:
-            fallback.fall_back(context.extras.get(QUERY_TEXT, "-"), refused.reason, operation_name)
+            fallback.fall_back(query, refused.reason, operation_name)
             return None
         response = Response(fetched)
         data = response.data(shape, values)
@@ -116,9 +115,8 @@ class CompiledSchema(Schema):
         return ExecutionResult(data=data, errors=response.errors or None)
 
 
-# Where _run_compiled leaves what it ran (context.extras), and the query's text for the log.
+# Where _run_compiled leaves what it ran (context.extras).
 COMPILED_RUN = "groupdesk_compiled_run"
-QUERY_TEXT = "groupdesk_query_text"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groupdesk.app import create_app
+from schema import request_body
 from schema.compiled.fallback import REGISTRY
 from server.config import Settings
 from server.instruments import REGISTRY as INSTRUMENTS
@@ -335,3 +336,32 @@ async def test_any_variables_are_answered_as_the_whole_way_answers_them(apps_wit
     variables = {"n": n, "after": after, "filter": filter_}
     who = data.draw(st.sampled_from(CALLERS), label="caller")
     await apps.both({**body, "variables": variables}, headers=apps.auth(who))
+
+
+async def test_a_body_is_parsed_once_and_a_refused_callers_never(apps_with, scene, monkeypatch) -> None:
+    """With the known path on, every JSON POST still has its body parsed once (the whole way takes
+    the known path's envelope), and a caller the gate refuses has its body never parsed."""
+    apps = apps_with()
+    await apps.learn({"query": LIST})
+    parsed: list[int] = []
+    real = request_body.loads
+
+    def counted(data: Any, **options: Any) -> Any:
+        parsed.append(len(data))
+        return real(data, **options)
+
+    monkeypatch.setattr(request_body, "loads", counted)
+    bodies = [{"query": "mutation { markNotificationsRead(input: {all: true}) { __typename } }"},
+              {"query": "{ viewer { roles } }"}, {"query": LIST}]
+    for body in bodies:
+        parsed.clear()
+        response = await apps.known.post("/graphql", json=body, headers=apps.auth(ADMIN))
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+        assert len(parsed) == 1, body
+    parsed.clear()
+    refused = await apps.known.post("/graphql", json={"query": LIST, "padding": "x" * 100_000},
+                                    headers={"Authorization": "Bearer gdk_" + "x" * 43})
+    assert refused.status_code == 401 and parsed == []
+    # A body the envelope refuses: parsed once, refused as the whole way refuses it.
+    await apps.both(content=b'{"query": 1}', headers={**apps.auth(ADMIN), "Content-Type": "application/json"})
+    assert len(parsed) == 2  # once by each app
