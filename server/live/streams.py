@@ -9,6 +9,7 @@ Deactivated users are not filtered here: their socket is closed (server/identity
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.identity.models import Tenant, User
 from server.identity.principals import principal_of
 from server.live import visibility
-from server.live.hub import ALL_TICKETS, LiveHub
+from server.live.hub import ALL_TICKETS, Key, LiveHub, Subscriber, Wants
 from server.live.messages import (
     LiveMessage,
     LiveTicketFacts,
@@ -65,15 +66,23 @@ class ViewerSource:
         return facts is not None and visibility.in_queue(self.principal, facts, self.scope)
 
 
+@contextlib.asynccontextmanager
+async def _one_ticket(hub: LiveHub, viewer: ViewerSource, key: Key, ticket_id: int,
+                      wants: Wants) -> AsyncIterator[Subscriber]:
+    """A subscription to what concerns one ticket, once the viewer may see it: checked once
+    listening, so that nothing committed in between is missed (NotFound otherwise)."""
+    with hub.subscribe([key], wants) as subscriber:
+        async with hub.sessions() as session:
+            await get_ticket(session, viewer=await viewer.current(), ticket_id=ticket_id)
+        yield subscriber
+
+
 async def ticket_events(hub: LiveHub, viewer: ViewerSource, ticket_id: int) -> AsyncIterator[TicketEvent]:
     """Each history event of one ticket the viewer may read, as stored."""
     def wants(m: LiveMessage) -> bool:
         return isinstance(m, TicketChanged) and viewer.sees(m.after)
 
-    with hub.subscribe([("ticket", ticket_id)], wants) as subscriber:
-        # Checked once listening, so that nothing committed in between is missed: NotFound.
-        async with hub.sessions() as session:
-            await get_ticket(session, viewer=await viewer.current(), ticket_id=ticket_id)
+    async with _one_ticket(hub, viewer, ("ticket", ticket_id), ticket_id, wants) as subscriber:
         async for message in subscriber:
             assert isinstance(message, TicketChanged)
             p = await viewer.current()
@@ -94,10 +103,7 @@ async def mirror_changes(hub: LiveHub, viewer: ViewerSource, ticket_id: int) -> 
     def wants(m: LiveMessage) -> bool:
         return isinstance(m, MirrorChanged) and viewer.sees(m.ticket)
 
-    with hub.subscribe([("mirror", ticket_id)], wants) as subscriber:
-        # Checked once listening, so that nothing committed in between is missed: NotFound.
-        async with hub.sessions() as session:
-            await get_ticket(session, viewer=await viewer.current(), ticket_id=ticket_id)
+    async with _one_ticket(hub, viewer, ("mirror", ticket_id), ticket_id, wants) as subscriber:
         async for message in subscriber:
             assert isinstance(message, MirrorChanged)
             await viewer.current()
