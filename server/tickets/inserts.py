@@ -20,6 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from server.storable import refuse_unstorable_values
 from server.tickets.models import Ticket
+from server.tickets.workflow import TicketState
 
 # Ids of tickets this session's transaction inserted through `insert_ticket`.
 INSERTED_KEY = "groupdesk.tickets.inserted"
@@ -50,14 +51,22 @@ def _default(column: Any) -> Any:
     return None
 
 
-async def insert_ticket(session: AsyncSession, ticket: Ticket) -> int:
-    """Write a new (transient) ticket in one INSERT and make it a row of the session; its id."""
+async def insert_ticket(session: AsyncSession, ticket: Ticket, *,
+                        queued_as: TicketState | None = None) -> int:
+    """Write a new (transient) ticket in one INSERT and make it a row of the session; its id.
+
+    `queued_as`: the row is written as the ticket was before routing assigned it (in that state,
+    with no assignee), and the session holds it assigned: its last statement writes the
+    assignment (server.tickets.refs.settle), so the expert's load row is locked from there to
+    COMMIT only."""
     values = ticket.__dict__
     for key, column in _WRITTEN:
         if key not in values:
             setattr(ticket, key, _default(column))
     refuse_unstorable_values({key: values[key] for key, _ in _WRITTEN})
     row = {column.name: values[key] for key, column in _WRITTEN}
+    if queued_as is not None:
+        row.update(state=queued_as, assignee_id=None, assigned_at=None)
     ticket_id: int = (await session.execute(_INSERT, row)).scalar_one()
     ticket.id = ticket_id
     make_transient_to_detached(ticket)  # as if loaded: its attributes are the stored values

@@ -11,6 +11,11 @@ one, in the ticket and in the rows that carry it (history, and whatever the asse
 `carried_by`: the mirror's outbox, notifications, mails). The lock is then held for that statement
 and the COMMIT, not across the opening's writes and followers. SQLite has one writer at a time
 anyway: the number is taken first there (`next_ref`).
+
+The expert a ticket is routed to has a load row just as contended (expert_load: every opening of
+a brick goes to its few experts), changed by a trigger when a ticket becomes theirs and locked
+until COMMIT. So an assigned opening is written as the queued ticket it was, and the same last
+statement writes its assignment: the trigger takes the expert's row there, not at the INSERT.
 """
 
 from __future__ import annotations
@@ -63,7 +68,7 @@ async def next_ref(session: AsyncSession, *, year: int) -> str:
 PROVISIONAL = "GRP-PENDING-"
 # JSON attributes of rows that name their ticket (`ticket_id`) and may carry its ref.
 _carriers: list[InstrumentedAttribute[Any]] = [TicketEvent.data]
-_SETTLE: dict[tuple[str, ...], Any] = {}
+_SETTLE: dict[tuple[object, ...], Any] = {}
 
 
 def carried_by(attribute: InstrumentedAttribute[Any]) -> None:
@@ -82,10 +87,11 @@ def provisional() -> str:
     return PROVISIONAL + uuid.uuid4().hex[:32 - len(PROVISIONAL)]
 
 
-def _settle_statement() -> Any:
-    """One statement: the counter's upsert, then the ref written everywhere the provisional one is."""
+def _settle_statement(assigned: bool) -> Any:
+    """One statement: the counter's upsert, then the ref written everywhere the provisional one is
+    (and, `assigned`, the ticket's assignment)."""
     places = [(a.property.columns[0].table.name, a.property.columns[0].name) for a in _carriers]
-    key = tuple(f"{t}.{c}" for t, c in places)
+    key = (assigned, *(f"{t}.{c}" for t, c in places))
     found = _SETTLE.get(key)
     if found is None:
         updates = "".join(
@@ -96,20 +102,29 @@ def _settle_statement() -> Any:
             "ON CONFLICT (scope, year) DO UPDATE SET last = ticket_counter.last + 1 RETURNING last), "
             "r AS (SELECT :prefix || lpad(last::text, greatest(6, length(last::text)), '0') AS ref "
             "FROM n), "
-            "t AS (UPDATE ticket SET ref = r.ref FROM r WHERE ticket.id = :ticket_id RETURNING ticket.ref)"
-            f"{updates} SELECT ref FROM t")
+            "t AS (UPDATE ticket SET ref = r.ref"
+            + (", state = :state, assignee_id = :assignee_id, assigned_at = :assigned_at"
+               if assigned else "")
+            + " FROM r WHERE ticket.id = :ticket_id RETURNING ticket.ref)"
+            + f"{updates} SELECT ref FROM t")
     return found
 
 
-async def settle(session: AsyncSession, ticket: Ticket, *, year: int) -> str:
+async def settle(session: AsyncSession, ticket: Ticket, *, year: int, assigned: bool = False) -> str:
     """Take the ticket's number, as the transaction's last statement before COMMIT, and write its
-    ref where the provisional one was: in the database, and in the rows the session holds."""
+    ref where the provisional one was: in the database, and in the rows the session holds.
+
+    `assigned`: the ticket was written queued (server.tickets.inserts.insert_ticket's `queued_as`)
+    and this statement writes its assignment as the session holds it."""
     token = ticket.ref
     assert token.startswith(PROVISIONAL), token
     await session.flush()  # every row carrying the provisional ref is written before
-    ref: str = (await session.execute(_settle_statement(), {
-        "scope": SCOPE, "year": year, "prefix": f"{SCOPE}-{year}-", "token": token,
-        "ticket_id": ticket.id})).scalar_one()
+    values: dict[str, Any] = {"scope": SCOPE, "year": year, "prefix": f"{SCOPE}-{year}-",
+                              "token": token, "ticket_id": ticket.id}
+    if assigned:
+        values.update(state=ticket.state.name, assignee_id=ticket.assignee_id,
+                      assigned_at=ticket.assigned_at)
+    ref: str = (await session.execute(_settle_statement(assigned), values)).scalar_one()
     set_committed_value(ticket, "ref", ref)
     for obj in list(session.identity_map.values()):
         for attribute in _carriers:

@@ -149,12 +149,14 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         assignment.assign(ticket, decision, at=now)
         hold(session, expert)  # the followers and the answer name the assignee: no read again
     await followers.prepare_opening(session, ticket)
-    # The counter row is the one row every opening contends for. On PostgreSQL its number is
-    # taken by the last statement, once the ticket and what follows from it are written under a
-    # provisional ref; SQLite has one writer at a time, and takes it now.
+    # The counter row is the one row every opening contends for, and the expert's load row is
+    # shared by every opening of their bricks. On PostgreSQL the last statement takes the number
+    # and writes the assignment, once the ticket (as it was queued) and what follows from it are
+    # written under a provisional ref; SQLite has one writer at a time, and writes them now.
     last = refs.settles_last(session)
     ticket.ref = refs.provisional() if last else await refs.next_ref(session, year=now.year)
-    await inserts.insert_ticket(session, ticket)
+    assigned_last = last and decision is not None
+    await inserts.insert_ticket(session, ticket, queued_as=state if assigned_last else None)
     async with history.together(session):  # OPENED and ROUTED: one INSERT, then their followers
         await history.record(session, ticket, EventKind.OPENED, actor=actor, at=now, data={
             "ref": ticket.ref, "state": state.value, "priority": chosen.value,
@@ -163,6 +165,6 @@ async def open_ticket(session: AsyncSession, *, actor: Principal, sub_service_id
         if state is TicketState.NEW:
             await assignment.record_routing(session, ticket, decision, before=state, at=now)
     if last:
-        await refs.settle(session, ticket, year=now.year)
+        await refs.settle(session, ticket, year=now.year, assigned=assigned_last)
     del brick
     return ticket

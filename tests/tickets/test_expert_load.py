@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.catalog.models import Priority, Service, SubService
 from server.db import utcnow
@@ -138,3 +139,29 @@ async def test_routing_reads_the_kept_load(session: AsyncSession) -> None:
     assert first.assignee_id is not None
     loads = {c.user_id: c.open_tickets for c in await candidates_for(session, first)}
     assert loads[first.assignee_id] == (await _counted(session))[first.assignee_id] >= 1
+
+
+@pytest.mark.postgres
+async def test_on_postgres_an_opening_takes_its_experts_load_row_only_in_its_last_statement(
+        session: AsyncSession, engine: AsyncEngine) -> None:
+    """Every opening routed to an expert changes that expert's load row, locked until COMMIT, and
+    every opening of a brick goes to the same few experts: like the ref counter's row, it is taken
+    by the opening's last statement, so concurrent openings do not queue on it for their whole
+    transaction (server.tickets.refs.settle)."""
+    agent = await principal(session, LYON_AGENT)
+    sub = await sub_service_id(session, ACCOUNT_CREATION)
+    async with engine.connect() as holder:
+        await holder.begin()
+        # Another transaction holds every expert's load row: written, not committed.
+        await holder.execute(text(
+            "INSERT INTO expert_load (user_id, open_tickets) SELECT id, 0 FROM user_account "
+            "ON CONFLICT (user_id) DO UPDATE SET open_tickets = expert_load.open_tickets"))
+        # The opening gives up on the first statement that waits for one of those rows.
+        await session.execute(text("SET LOCAL lock_timeout = '100ms'"))
+        with pytest.raises(DBAPIError) as stopped:
+            await open_ticket(session, actor=agent, sub_service_id=sub, title="Waits last",
+                              request_data=ACCOUNT_REQUEST)
+        await holder.rollback()
+    assert "lock timeout" in str(stopped.value.orig), stopped.value
+    # Every statement before it ran without waiting: the ticket, its history, its followers.
+    assert "ticket_counter" in str(stopped.value.statement), stopped.value.statement
