@@ -27,6 +27,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from server.cursors import CursorOrder, Cursors, Key, decode_cursor
+from server.direct_rows import plain_rows
 from server.errors import ValidationFailed
 from tenants.i18n.messages import Message
 
@@ -211,14 +212,14 @@ async def read_page(session: AsyncSession, model: Any, where: Sequence[ColumnEle
         before = decode_cursor(order, page.before, "before")
         bounds.append(order.beyond(*before, reverse=True))
     # The page's size is written into the statement (written_limit).
-    window = ((select(model) if statement is None else statement)
-              .where(*where, *bounds).order_by(*order.sort(reverse=backward))
-              .limit(written_limit(size + 1)))
+    sort, limit = order.sort(reverse=backward), written_limit(size + 1)
     if statement is None:
+        window = select(model).where(*where, *bounds).order_by(*sort).limit(limit)
         rows: list[Any] = list(await session.scalars(window))
     else:
-        # Plain rows are not the ORM's to load: Core runs the statement on the session's connection.
-        rows = list(await (await session.connection()).execute(window))
+        # Plain rows are not the ORM's to load (server.direct_rows: by asyncpg itself when it can).
+        rows = await plain_rows(session, statement, where=(*where, *bounds), order_by=sort,
+                                limit=limit)
     more = len(rows) > size
     rows = rows[:size]
     if backward:
