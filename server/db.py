@@ -57,6 +57,9 @@ NAMING_CONVENTION = {
 
 # An execution option a writer sets on its connection before the first statement.
 WRITER = "groupdesk_writer"
+# An engine's execution option: every statement goes through SQLAlchemy's execution, where its
+# events see it (SQL tracing: server.reports.tracing); server.direct_rows then reads none itself.
+STATEMENT_EVENTS = "groupdesk_statement_events"
 
 
 class Base(DeclarativeBase):

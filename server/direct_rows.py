@@ -20,6 +20,9 @@ is needed, and through SQLAlchemy otherwise:
   any other column, or whose result keys are not plain names, always goes through SQLAlchemy.
 - Any error goes through SQLAlchemy too: the statement runs again there (a read, it changes
   nothing), which raises the error as it always has, and invalidates a lost connection.
+- A statement read directly is counted among its request's statements (`/metrics`), as
+  SQLAlchemy's event counts the others; an engine whose statements are traced
+  (server.reports.tracing) has every statement go through SQLAlchemy, where its spans are made.
 
 Rows are named tuples of the statement's result keys: read by attribute, index and iteration, as
 SQLAlchemy's rows are.
@@ -41,7 +44,8 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.elements import ClauseList
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from server.db import UTCDateTime
+from server.db import STATEMENT_EVENTS, UTCDateTime
+from server.instruments import count_statement
 
 log = logging.getLogger("groupdesk.db")
 
@@ -155,6 +159,7 @@ async def _direct(connection: AsyncConnection, statement: Select[Any],
     values = [processors[name](params[name]) if name in processors else params[name]
               for name in positions]
     raw = await connection.get_raw_connection()
+    count_statement()  # a statement of the request, as SQLAlchemy's event counts the others
     records = await raw.driver_connection.fetch(sql, *values)  # type: ignore[union-attr]
     make, converters = plan.make, plan.converters
     if not converters:
@@ -169,10 +174,13 @@ async def _direct(connection: AsyncConnection, statement: Select[Any],
 
 
 def reads_directly(connection: AsyncConnection) -> bool:
-    """Whether `plain_rows` may run a statement on this connection by asyncpg itself."""
+    """Whether `plain_rows` may run a statement on this connection by asyncpg itself: on
+    PostgreSQL, outside a transaction block, and unless its engine's statements are traced."""
     synchronous = connection.sync_connection
-    return connection.dialect.name == "postgresql" and synchronous is not None \
-        and synchronous.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if connection.dialect.name != "postgresql" or synchronous is None:
+        return False
+    options = synchronous.get_execution_options()
+    return options.get("isolation_level") == "AUTOCOMMIT" and not options.get(STATEMENT_EVENTS)
 
 
 async def plain_rows(session: AsyncSession, statement: Select[Any], *,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from server.db import STATEMENT_EVENTS
 from server.errors import ConfigurationError
 from server.logs import current_request
 
@@ -89,6 +90,8 @@ def trace_sql(engine: Engine, tracer: Any) -> None:
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     event.listen(engine, "handle_error", failed)
+    # Every statement, pages included, through SQLAlchemy's execution and so these events.
+    engine.update_execution_options(**{STATEMENT_EVENTS: True})
 
 
 def _client_kind() -> Any:

@@ -84,3 +84,25 @@ async def test_a_desk_call_gets_a_client_span(settings: Settings, own_engine: As
     calls = [s for s in exporter.get_finished_spans() if s.kind is SpanKind.CLIENT
              and "db.statement" not in s.attributes]
     assert len(calls) == 1 and calls[0].name == "GET"
+
+
+async def test_a_list_page_gets_its_statement_span_whichever_way_it_is_read(
+        settings: Settings, own_engine: AsyncEngine) -> None:
+    """On PostgreSQL a page is read by asyncpg itself (server.direct_rows) unless the engine's
+    statements are traced: then it goes through SQLAlchemy, whose events make its span."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = create_app(settings, engine=own_engine, sessions=session_factory(own_engine),
+                     tracer_provider=provider)
+    token = app.state.runtime.local_issuer.sign("valentine.orsembaud", username="valentine.orsembaud")
+    query = {"query": "{ tickets(first: 5) { edges { node { ref brick { code } } } } }"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as c:
+        for n in range(2):  # the second one by the known path
+            response = await c.post("/graphql", json=query, headers={
+                "Authorization": f"Bearer {token}", "X-Request-Id": f"page-{n}"})
+            assert response.status_code == 200 and "errors" not in response.json(), response.text
+    for n in range(2):
+        statements = [s.attributes["db.statement"] for s in exporter.get_finished_spans()
+                      if s.attributes.get(REQUEST_ID) == f"page-{n}" and "db.statement" in s.attributes]
+        assert any("FROM ticket LEFT OUTER JOIN" in s for s in statements), statements

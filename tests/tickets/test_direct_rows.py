@@ -24,6 +24,7 @@ from server.catalog.models import Priority
 from server.db import begin_reading, create_engine, session_factory, writer_session
 from server.direct_rows import plain_rows
 from server.importing import import_federation
+from server.instruments import statements_of_request
 from server.pagination import PageArgs, written_limit
 from server.tickets import actions
 from server.tickets.listing import TicketFilter, TicketPage, list_tickets
@@ -250,3 +251,17 @@ async def test_inside_a_transaction_block_every_read_goes_through_sqlalchemy(
     _, sent = await _read(database, "tickets", ADMIN, TicketFilter(), TicketOrder(),
                           PageArgs(first=5), outside_a_transaction=False)
     assert any(_page_sql(s) for s in sent)
+
+
+async def test_a_direct_read_is_counted_among_its_requests_statements(database: Database) -> None:
+    counter = [0]
+    token = statements_of_request.set(counter)
+    try:
+        async with database.sessions() as session:
+            assert await begin_reading(session)
+            with counting(database.engine) as sent:
+                assert await plain_rows(session, PAGE.statement, limit=written_limit(5))
+    finally:
+        statements_of_request.reset(token)
+    assert not any(_page_sql(s) for s in sent)  # read directly
+    assert counter == [len(sent) + 1]
