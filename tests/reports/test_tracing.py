@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -37,14 +38,19 @@ async def own_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
     await traced.dispose()
 
 
-async def test_a_request_has_one_server_span_and_a_span_per_statement_all_with_its_request_id(
-        settings: Settings, own_engine: AsyncEngine) -> None:
+def _traced_app(settings: Settings, engine: AsyncEngine) -> tuple[Any, InMemorySpanExporter, str]:
+    """An app tracing into memory, and the group administrator's token."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    app = create_app(settings, engine=own_engine, sessions=session_factory(own_engine),
-                     tracer_provider=provider)
+    app = create_app(settings, engine=engine, sessions=session_factory(engine), tracer_provider=provider)
     token = app.state.runtime.local_issuer.sign("valentine.orsembaud", username="valentine.orsembaud")
+    return app, exporter, token
+
+
+async def test_a_request_has_one_server_span_and_a_span_per_statement_all_with_its_request_id(
+        settings: Settings, own_engine: AsyncEngine) -> None:
+    app, exporter, token = _traced_app(settings, own_engine)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as c:
         response = await c.post("/graphql", json={"query": "{ bricks { code } }"},
                                 headers={"Authorization": f"Bearer {token}", "X-Request-Id": "trace-me-42"})
@@ -90,12 +96,7 @@ async def test_a_list_page_gets_its_statement_span_whichever_way_it_is_read(
         settings: Settings, own_engine: AsyncEngine) -> None:
     """On PostgreSQL a page is read by asyncpg itself (server.direct_rows) unless the engine's
     statements are traced: then it goes through SQLAlchemy, whose events make its span."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    app = create_app(settings, engine=own_engine, sessions=session_factory(own_engine),
-                     tracer_provider=provider)
-    token = app.state.runtime.local_issuer.sign("valentine.orsembaud", username="valentine.orsembaud")
+    app, exporter, token = _traced_app(settings, own_engine)
     query = {"query": "{ tickets(first: 5) { edges { node { ref brick { code } } } } }"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://groupdesk.test") as c:
         for n in range(2):  # the second one by the known path

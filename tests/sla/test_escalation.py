@@ -140,9 +140,17 @@ async def test_the_clock_does_not_start_before_approval(session) -> None:
                                              "platform": "scenari-pedagogie", "new_role": "publisher"})
     assert ticket.state is TicketState.WAITING_FOR_APPROVAL
     assert (ticket.take_due_at, ticket.sla_running_since, ticket.sla_check_at) == (None, None, None)
+    # It waited a week for its approval, business days included: none of it counts.
+    ticket.created_at -= dt.timedelta(days=7)
+    await session.flush()
+    approving = utcnow()
     await actions.perform(session, actor=await principal(session, LYON_MANAGER), ticket_id=ticket.id,
                           action=Action.APPROVE, expected_version=ticket.version)
-    assert ticket.sla_elapsed_seconds == 0 and ticket.resolve_due_at is not None
+    # The clock runs from the approval on: during business hours the approval's own milliseconds
+    # (from its transition to its routing) may count, never more.
+    took = (utcnow() - approving).total_seconds()
+    assert 0 <= ticket.sla_elapsed_seconds <= took and ticket.resolve_due_at is not None
+    assert ticket.sla_running_since is not None and ticket.sla_running_since >= approving
 
 
 async def test_the_escalation_row_is_unique_per_ticket_target_and_level(session) -> None:
