@@ -2,9 +2,8 @@
 
 A page of tickets is one SELECT of plain rows (server.tickets.relatives): SQLAlchemy builds it from
 the viewer's visibility, the filters and the keyset, and compiles it once per shape. Running it
-through SQLAlchemy's Core then costs as much again as asyncpg's own work: the execution context,
-the DBAPI adapter's cursor, the result and its rows (a page of 50 tickets: 1.16 ms in
-`Connection.execute`, against 0.65 ms in asyncpg's `fetch` of the same SQL).
+through SQLAlchemy's Core then costs about as much again as asyncpg's own work: the execution
+context, the DBAPI adapter's cursor, the result and its rows (bench/RESULTS.md).
 
 `plain_rows` runs such a statement on the session's asyncpg connection when none of that machinery
 is needed, and through SQLAlchemy otherwise:
@@ -33,7 +32,7 @@ from __future__ import annotations
 import keyword
 import logging
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,11 +147,11 @@ async def _direct(connection: AsyncConnection, statement: Select[Any],
     plan, extracted = planned
     compiled = plan.compiled
     params = compiled.construct_params(extracted_parameters=extracted, escape_names=False)
-    processors: dict[str, Any] = dict(compiled._bind_processors)
+    processors: Mapping[str, Any] = compiled._bind_processors
     if compiled.literal_execute_params or compiled.post_compile_params:
         expanded = compiled._process_parameters_for_postcompile(params)
         sql, positions = expanded.statement, expanded.positiontup
-        processors.update(expanded.processors)
+        processors = {**processors, **expanded.processors}  # the expanded IN lists' own
     else:
         sql, positions = compiled.string, compiled.positiontup
     assert positions is not None
